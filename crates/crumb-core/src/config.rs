@@ -1,0 +1,477 @@
+//! The site owner's config: typed with serde, then validated; every error names the path of the
+//! bad field (`categories[2].services[0].cookies[1].duration`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::consent_mode::Signal;
+use crate::texts::{is_text_key, BUILTIN_LANGUAGES};
+
+/// Days a consent is kept when the config does not say (about six months, as CNIL recommends).
+pub const DEFAULT_EXPIRY_DAYS: u32 = 182;
+/// The longest a consent may be kept: 13 months.
+pub const MAX_EXPIRY_DAYS: u32 = 395;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Identifies the site in consent records (`[A-Za-z0-9._-]`, 1–100 characters).
+    pub site: String,
+    /// Bump it when categories or purposes change: every shopper is asked again.
+    pub revision: u32,
+    #[serde(default)]
+    pub policy_url: Option<String>,
+    /// Where consent records are POSTed; the script tag's `data-endpoint` wins over it.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    #[serde(default = "default_expiry_days")]
+    pub expiry_days: u32,
+    /// `auto` (the shopper's browser languages) or one language code.
+    #[serde(default = "default_language")]
+    pub language: String,
+    /// The language used when nothing the shopper's browser asks for is offered.
+    #[serde(default = "default_fallback")]
+    pub fallback: String,
+    /// The languages offered; all built-in ones when absent.
+    #[serde(default)]
+    pub languages: Option<Vec<String>>,
+    pub categories: Vec<Category>,
+    /// Per-language overrides of the built-in texts, key by key.
+    #[serde(default)]
+    pub texts: BTreeMap<String, BTreeMap<String, String>>,
+    /// Whether `navigator.globalPrivacyControl` denies the sale-or-share categories (default on).
+    #[serde(default = "default_true")]
+    pub honor_gpc: bool,
+    #[serde(default)]
+    pub theme: Theme,
+    #[serde(default)]
+    pub layout: Layout,
+    /// Free text for the site owner's own notes; never shown.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Category {
+    pub id: String,
+    /// Strictly necessary: always on, shown as such, never switchable.
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub services: Vec<Service>,
+    /// Consent Mode signals this category grants; the default mapping when absent.
+    #[serde(default)]
+    pub consent_mode: Option<Vec<Signal>>,
+    /// Denied when the browser sends Global Privacy Control; defaults to true for `marketing`.
+    #[serde(default)]
+    pub sale_or_share: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub provider: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub cookies: Vec<CookieSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CookieSpec {
+    /// The exact cookie name; give this or `pattern`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A JavaScript regular expression matching several cookie names (`^_ga(_.*)?$`).
+    #[serde(default)]
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub provider: Option<String>,
+    pub purpose: String,
+    pub duration: CookieDuration,
+    pub party: Party,
+}
+
+impl CookieSpec {
+    /// What the cookie table shows in its name column.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().or(self.pattern.as_deref()).unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Party {
+    First,
+    Third,
+}
+
+/// How long a cookie lives: `session`, or `<n> <unit>` with unit one of
+/// second, minute, hour, day, week, month, year (plural allowed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieDuration {
+    Session,
+    Span(u32, DurationUnit),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationUnit {
+    Second,
+    Minute,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Year,
+}
+
+impl DurationUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DurationUnit::Second => "second",
+            DurationUnit::Minute => "minute",
+            DurationUnit::Hour => "hour",
+            DurationUnit::Day => "day",
+            DurationUnit::Week => "week",
+            DurationUnit::Month => "month",
+            DurationUnit::Year => "year",
+        }
+    }
+}
+
+impl CookieDuration {
+    pub fn parse(text: &str) -> Option<CookieDuration> {
+        let text = text.trim();
+        if text.eq_ignore_ascii_case("session") {
+            return Some(CookieDuration::Session);
+        }
+        let (count, unit) = text.split_once(' ')?;
+        let count: u32 = count.parse().ok()?;
+        let unit = unit.trim().to_ascii_lowercase();
+        let unit = unit.strip_suffix('s').unwrap_or(&unit);
+        let unit = match unit {
+            "second" => DurationUnit::Second,
+            "minute" => DurationUnit::Minute,
+            "hour" => DurationUnit::Hour,
+            "day" => DurationUnit::Day,
+            "week" => DurationUnit::Week,
+            "month" => DurationUnit::Month,
+            "year" => DurationUnit::Year,
+            _ => return None,
+        };
+        (count > 0).then_some(CookieDuration::Span(count, unit))
+    }
+}
+
+impl fmt::Display for CookieDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CookieDuration::Session => f.write_str("session"),
+            CookieDuration::Span(n, unit) => {
+                write!(f, "{n} {}{}", unit.as_str(), if *n == 1 { "" } else { "s" })
+            }
+        }
+    }
+}
+
+impl Serialize for CookieDuration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for CookieDuration {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        CookieDuration::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a duration: write `session` or `<number> <unit>` (second, minute, hour, day, week, month, year)"
+            ))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Theme {
+    #[serde(default)]
+    pub scheme: Scheme,
+    /// Accent colour as `#rgb` or `#rrggbb`.
+    #[serde(default)]
+    pub accent: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layout {
+    #[serde(default)]
+    pub position: Position,
+    /// Show the floating button that reopens the preferences (default true).
+    #[serde(default = "default_true")]
+    pub reopen_button: bool,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Layout { position: Position::default(), reopen_button: true }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Position {
+    #[default]
+    Bottom,
+    Top,
+    Center,
+}
+
+fn default_expiry_days() -> u32 {
+    DEFAULT_EXPIRY_DAYS
+}
+fn default_language() -> String {
+    "auto".to_owned()
+}
+fn default_fallback() -> String {
+    "en".to_owned()
+}
+fn default_true() -> bool {
+    true
+}
+
+/// One problem in a config, at one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}`: {}", self.path, self.message)
+    }
+}
+
+/// Every problem found in a config (at least one).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("invalid Crumb config")?;
+        for error in &self.0 {
+            write!(f, "\n  - {error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl ConfigErrors {
+    /// True when one of the errors is at exactly this path.
+    pub fn names(&self, path: &str) -> bool {
+        self.0.iter().any(|e| e.path == path)
+    }
+}
+
+/// Reads and validates a config from any serde deserializer (serde-wasm-bindgen in the widget,
+/// serde_json on the host). Type errors stop at the first; semantic errors are all collected.
+pub fn parse_config<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Config, ConfigErrors> {
+    let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        ConfigErrors(vec![ConfigError { path, message: e.into_inner().to_string() }])
+    })?;
+    config.validate()?;
+    Ok(config)
+}
+
+fn is_id(text: &str) -> bool {
+    (1..=40).contains(&text.len())
+        && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+        && text.as_bytes()[0].is_ascii_lowercase()
+}
+
+/// A URL a shopper may be sent to or a record posted to: `https://`, `http://` or a same-site
+/// path. `javascript:` and friends are refused.
+fn is_safe_url(text: &str) -> bool {
+    let lower = text.trim().to_ascii_lowercase();
+    !text.is_empty()
+        && text.len() <= 2_000
+        && !text.chars().any(|c| c.is_control() || c == ' ')
+        && (lower.starts_with("https://")
+            || lower.starts_with("http://")
+            || (lower.starts_with('/') && !lower.starts_with("//")))
+}
+
+fn is_color(text: &str) -> bool {
+    let hex = text.strip_prefix('#').unwrap_or("");
+    matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl Config {
+    /// The languages this site offers.
+    pub fn offered_languages(&self) -> Vec<String> {
+        match &self.languages {
+            Some(list) => list.clone(),
+            None => BUILTIN_LANGUAGES.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    pub fn category(&self, id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.id == id)
+    }
+
+    /// The category a service belongs to.
+    pub fn category_of_service(&self, service_id: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.services.iter().any(|s| s.id == service_id))
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigErrors> {
+        let mut errors = Vec::new();
+        let mut error = |path: String, message: &str| errors.push(ConfigError { path, message: message.to_owned() });
+
+        if self.site.is_empty()
+            || self.site.len() > 100
+            || !self.site.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
+            error("site".into(), "must be 1-100 characters of letters, digits, `.`, `_` or `-`");
+        }
+        for (field, url) in [("policy_url", &self.policy_url), ("endpoint", &self.endpoint)] {
+            if let Some(url) = url {
+                if !is_safe_url(url) {
+                    error(field.into(), "must be an http(s) URL or a path starting with `/`");
+                }
+            }
+        }
+        if self.expiry_days == 0 || self.expiry_days > MAX_EXPIRY_DAYS {
+            error("expiry_days".into(), "must be between 1 and 395 days (13 months)");
+        }
+
+        let offered = self.offered_languages();
+        if offered.is_empty() {
+            error("languages".into(), "must list at least one language");
+        }
+        let mut seen_languages = BTreeSet::new();
+        for (i, code) in offered.iter().enumerate() {
+            if !BUILTIN_LANGUAGES.contains(&code.as_str()) {
+                error(format!("languages[{i}]"), "is not a built-in language");
+            } else if !seen_languages.insert(code) {
+                error(format!("languages[{i}]"), "is listed twice");
+            }
+        }
+        if self.language != "auto" && !offered.contains(&self.language) {
+            error("language".into(), "must be `auto` or one of `languages`");
+        }
+        if !offered.contains(&self.fallback) {
+            error("fallback".into(), "must be one of `languages`");
+        }
+
+        if self.categories.is_empty() {
+            error("categories".into(), "must list at least one category");
+        }
+        let mut category_ids = BTreeSet::new();
+        let mut service_ids = BTreeSet::new();
+        let mut signals = BTreeSet::new();
+        for (c, category) in self.categories.iter().enumerate() {
+            let at = format!("categories[{c}]");
+            if !is_id(&category.id) {
+                error(format!("{at}.id"), "must be 1-40 characters of a-z, 0-9, `_` or `-`, starting with a letter");
+            } else if !category_ids.insert(category.id.as_str()) {
+                error(format!("{at}.id"), "is used by another category");
+            }
+            if category.required && category.sale_or_share == Some(true) {
+                error(format!("{at}.sale_or_share"), "a required category cannot be sale-or-share");
+            }
+            if let Some(list) = &category.consent_mode {
+                for (s, signal) in list.iter().enumerate() {
+                    if !signals.insert(*signal) {
+                        error(format!("{at}.consent_mode[{s}]"), "is mapped by another category");
+                    }
+                }
+            }
+            if !crate::texts::BUILTIN_CATEGORIES.contains(&category.id.as_str()) {
+                let key = format!("category.{}.title", category.id);
+                if !self.texts.get(&self.fallback).is_some_and(|t| t.contains_key(&key)) {
+                    error(format!("{at}.id"), "a custom category needs its title in `texts.<fallback>`");
+                }
+            }
+            for (s, service) in category.services.iter().enumerate() {
+                let at = format!("{at}.services[{s}]");
+                if !is_id(&service.id) {
+                    error(format!("{at}.id"), "must be 1-40 characters of a-z, 0-9, `_` or `-`, starting with a letter");
+                } else if !service_ids.insert(service.id.as_str()) {
+                    error(format!("{at}.id"), "is used by another service");
+                }
+                if service.name.trim().is_empty() {
+                    error(format!("{at}.name"), "must not be empty");
+                }
+                for (k, cookie) in service.cookies.iter().enumerate() {
+                    let at = format!("{at}.cookies[{k}]");
+                    match (&cookie.name, &cookie.pattern) {
+                        (Some(_), Some(_)) | (None, None) => error(at.clone(), "give exactly one of `name` or `pattern`"),
+                        (Some(name), None) if name.is_empty() || name.chars().any(|c| c.is_control() || "=;, ".contains(c)) => {
+                            error(format!("{at}.name"), "is not a valid cookie name")
+                        }
+                        (None, Some(pattern)) if pattern.is_empty() => error(format!("{at}.pattern"), "must not be empty"),
+                        _ => {}
+                    }
+                    if cookie.purpose.trim().is_empty() {
+                        error(format!("{at}.purpose"), "must say what the cookie is for");
+                    }
+                }
+            }
+        }
+        if !self.categories.iter().any(|c| !c.required) && !self.categories.is_empty() {
+            error("categories".into(), "needs at least one category that asks for consent");
+        }
+
+        for (language, texts) in &self.texts {
+            if !offered.contains(language) {
+                error(format!("texts.{language}"), "is not one of `languages`");
+            }
+            for key in texts.keys() {
+                let known = is_text_key(key)
+                    || key
+                        .strip_prefix("category.")
+                        .and_then(|rest| rest.rsplit_once('.'))
+                        .is_some_and(|(id, field)| category_ids.contains(id) && matches!(field, "title" | "description"));
+                if !known {
+                    error(format!("texts.{language}.{key}"), "is not a text key");
+                }
+            }
+        }
+        if let Some(accent) = &self.theme.accent {
+            if !is_color(accent) {
+                error("theme.accent".into(), "must be a colour like `#1a73e8`");
+            }
+        }
+
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigErrors(errors))
+        }
+    }
+}
+
+impl Category {
+    /// Whether GPC denies this category.
+    pub fn is_sale_or_share(&self) -> bool {
+        self.sale_or_share.unwrap_or(self.id == "marketing")
+    }
+}

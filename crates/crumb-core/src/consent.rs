@@ -1,0 +1,234 @@
+//! The consent value a shopper gives, how it is checked when read back from storage, and how a
+//! decision turns the old value into a new one with its record and effects.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::consent_mode::consent_mode_signals;
+use crate::diff::Diff;
+use crate::effect::Effect;
+use crate::record::{ConsentRecord, RECORD_SCHEMA};
+use crate::time::{to_rfc3339, DAY_MS, EARLIEST_MS};
+
+/// The version of the stored value's shape.
+pub const STORED_VERSION: u32 = 1;
+
+/// What is stored (localStorage key `crumb`, cookie `crumb_consent`). Times are epoch milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    pub v: u32,
+    pub id: String,
+    pub categories: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub services: BTreeMap<String, bool>,
+    pub revision: u32,
+    pub given_at: i64,
+    pub updated_at: i64,
+    pub expires_at: i64,
+    pub language: String,
+}
+
+/// Why a stored value was not used (the shopper is asked again).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoredError {
+    #[error("stored consent is not valid JSON of the expected shape: {0}")]
+    Malformed(String),
+    #[error("stored consent has version {0}, this widget reads version 1")]
+    WrongVersion(u32),
+    #[error("stored consent has a malformed id")]
+    BadId,
+    #[error("stored consent has impossible dates")]
+    BadDates,
+    #[error("stored consent is dated in the future")]
+    FutureDates,
+}
+
+/// A consent id: 8-64 characters of letters, digits and `-` (a UUID from the widget).
+pub fn is_consent_id(id: &str) -> bool {
+    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+impl Consent {
+    pub fn granted(&self, category: &str) -> bool {
+        self.categories.get(category).copied().unwrap_or(false)
+    }
+
+    pub fn service_granted(&self, service: &str) -> bool {
+        self.services.get(service).copied().unwrap_or(false)
+    }
+
+    /// Checks a value read back from storage against the config and the clock. Categories and
+    /// services the config no longer has are dropped; required ones are forced on; anything that
+    /// cannot be trusted is an error, and the shopper is asked again.
+    pub fn checked(mut self, config: &Config, now: i64) -> Result<Consent, StoredError> {
+        if self.v != STORED_VERSION {
+            return Err(StoredError::WrongVersion(self.v));
+        }
+        if !is_consent_id(&self.id) {
+            return Err(StoredError::BadId);
+        }
+        let max_span = i64::from(crate::config::MAX_EXPIRY_DAYS) * DAY_MS;
+        if self.given_at < EARLIEST_MS
+            || self.updated_at < self.given_at
+            || self.expires_at <= self.updated_at
+            || self.expires_at - self.updated_at > max_span
+        {
+            return Err(StoredError::BadDates);
+        }
+        // A little clock skew between tabs or devices is fine; a date days ahead is not.
+        if self.updated_at > now + DAY_MS {
+            return Err(StoredError::FutureDates);
+        }
+        self.categories.retain(|id, _| config.category(id).is_some());
+        self.services.retain(|id, _| config.category_of_service(id).is_some());
+        for category in config.categories.iter().filter(|c| c.required) {
+            self.categories.insert(category.id.clone(), true);
+            for service in &category.services {
+                self.services.insert(service.id.clone(), true);
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// What the shopper chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    AcceptAll,
+    RejectAll,
+    /// Save choices: the categories switched on (required ones are on whatever is passed), and
+    /// per-service answers that differ from their category.
+    Custom { categories: BTreeMap<String, bool>, services: BTreeMap<String, bool> },
+}
+
+/// How a decision is logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    AcceptAll,
+    RejectAll,
+    Custom,
+    /// Something granted before is refused now.
+    Withdraw,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::AcceptAll => "accept_all",
+            Action::RejectAll => "reject_all",
+            Action::Custom => "custom",
+            Action::Withdraw => "withdraw",
+        }
+    }
+}
+
+/// What the widget observed when the shopper decided.
+#[derive(Debug, Clone)]
+pub struct DecisionContext<'a> {
+    pub now: i64,
+    /// A fresh random id, used when there is no earlier consent to continue.
+    pub new_id: &'a str,
+    pub language: &'a str,
+    /// `navigator.globalPrivacyControl === true`.
+    pub gpc: bool,
+    pub url_path: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub consent: Consent,
+    pub action: Action,
+    pub diff: Diff,
+    pub effects: Vec<Effect>,
+}
+
+/// Turns a choice into the new consent, its record and the effects to carry out.
+/// `previous` is the consent in force (already [`Consent::checked`]), if any.
+pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx: &DecisionContext<'_>) -> Decision {
+    let gpc_denies = ctx.gpc && config.honor_gpc;
+    let mut categories = BTreeMap::new();
+    let mut services = BTreeMap::new();
+    for category in &config.categories {
+        let wanted = match choice {
+            Choice::AcceptAll => true,
+            Choice::RejectAll => false,
+            Choice::Custom { categories, .. } => categories.get(&category.id).copied().unwrap_or(false),
+        };
+        let granted = category.required || (wanted && !(gpc_denies && category.is_sale_or_share()));
+        categories.insert(category.id.clone(), granted);
+        for service in &category.services {
+            let service_wanted = match choice {
+                Choice::Custom { services, .. } => services.get(&service.id).copied().unwrap_or(granted),
+                _ => granted,
+            };
+            services.insert(service.id.clone(), category.required || (granted && service_wanted));
+        }
+    }
+
+    let id = match previous {
+        Some(p) => p.id.clone(),
+        None => ctx.new_id.to_owned(),
+    };
+    let consent = Consent {
+        v: STORED_VERSION,
+        id,
+        categories,
+        services,
+        revision: config.revision,
+        given_at: previous.map_or(ctx.now, |p| p.given_at),
+        updated_at: ctx.now,
+        expires_at: ctx.now + i64::from(config.expiry_days) * DAY_MS,
+        language: ctx.language.to_owned(),
+    };
+    let diff = Diff::between(previous, &consent);
+    let action = if !diff.revoked.is_empty() || !diff.services_revoked.is_empty() {
+        Action::Withdraw
+    } else {
+        match choice {
+            Choice::AcceptAll => Action::AcceptAll,
+            Choice::RejectAll => Action::RejectAll,
+            Choice::Custom { .. } => Action::Custom,
+        }
+    };
+    let record = ConsentRecord {
+        schema: RECORD_SCHEMA,
+        consent_id: consent.id.clone(),
+        site: config.site.clone(),
+        revision: consent.revision,
+        action,
+        categories: consent.categories.clone(),
+        services: consent.services.clone(),
+        language: consent.language.clone(),
+        gpc: ctx.gpc,
+        given_at: to_rfc3339(consent.given_at),
+        updated_at: to_rfc3339(consent.updated_at),
+        url_path: ctx.url_path.chars().take(crate::record::MAX_PATH).collect(),
+    };
+
+    let mut effects = vec![Effect::RunScripts];
+    // Revoking a category revokes each of its services, so the revoked services name every
+    // cookie to erase.
+    let revoked_cookies: Vec<_> = config
+        .categories
+        .iter()
+        .flat_map(|c| c.services.iter())
+        .filter(|s| diff.services_revoked.contains(&s.id))
+        .flat_map(|s| s.cookies.iter().cloned())
+        .collect();
+    if !revoked_cookies.is_empty() {
+        effects.push(Effect::ClearCookies(revoked_cookies));
+    }
+    effects.push(Effect::UpdateConsentMode(consent_mode_signals(config, Some(&consent))));
+    effects.push(Effect::SendRecord(record));
+    Decision { consent, action, diff, effects }
+}
+
+/// The effects for a page load with a consent in force and no prompt: run what it allows and
+/// restate Consent Mode (it starts `denied` on every page).
+pub fn effects_on_load(config: &Config, consent: &Consent) -> Vec<Effect> {
+    vec![Effect::RunScripts, Effect::UpdateConsentMode(consent_mode_signals(config, Some(consent)))]
+}

@@ -1,0 +1,71 @@
+//! Google Consent Mode v2: the seven signals and which category grants each.
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::consent::Consent;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signal {
+    AdStorage,
+    AdUserData,
+    AdPersonalization,
+    AnalyticsStorage,
+    FunctionalityStorage,
+    PersonalizationStorage,
+    SecurityStorage,
+}
+
+impl Signal {
+    pub const ALL: [Signal; 7] = [
+        Signal::AdStorage,
+        Signal::AdUserData,
+        Signal::AdPersonalization,
+        Signal::AnalyticsStorage,
+        Signal::FunctionalityStorage,
+        Signal::PersonalizationStorage,
+        Signal::SecurityStorage,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::AdStorage => "ad_storage",
+            Signal::AdUserData => "ad_user_data",
+            Signal::AdPersonalization => "ad_personalization",
+            Signal::AnalyticsStorage => "analytics_storage",
+            Signal::FunctionalityStorage => "functionality_storage",
+            Signal::PersonalizationStorage => "personalization_storage",
+            Signal::SecurityStorage => "security_storage",
+        }
+    }
+
+    /// The signals a category grants by default, by its id.
+    pub fn default_for(category_id: &str) -> &'static [Signal] {
+        match category_id {
+            "necessary" => &[Signal::SecurityStorage],
+            "preferences" => &[Signal::FunctionalityStorage, Signal::PersonalizationStorage],
+            "analytics" => &[Signal::AnalyticsStorage],
+            "marketing" => &[Signal::AdStorage, Signal::AdUserData, Signal::AdPersonalization],
+            _ => &[],
+        }
+    }
+}
+
+/// All seven signals with granted (`true`) or denied, for a consent or for none (all denied).
+/// A signal no category maps stays denied.
+pub fn consent_mode_signals(config: &Config, consent: Option<&Consent>) -> Vec<(Signal, bool)> {
+    Signal::ALL
+        .iter()
+        .map(|signal| {
+            let granted = config.categories.iter().any(|category| {
+                let mapped = match &category.consent_mode {
+                    Some(list) => list.contains(signal),
+                    None => Signal::default_for(&category.id).contains(signal),
+                };
+                mapped && consent.is_some_and(|c| c.granted(&category.id))
+            });
+            (*signal, granted)
+        })
+        .collect()
+}

@@ -1,0 +1,42 @@
+//! What changed between two consents: categories and services granted and revoked.
+
+use serde::Serialize;
+
+use crate::consent::Consent;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    pub granted: Vec<String>,
+    pub revoked: Vec<String>,
+    pub services_granted: Vec<String>,
+    pub services_revoked: Vec<String>,
+}
+
+impl Diff {
+    /// From `before` (none on a first decision: everything was denied) to `after`.
+    pub fn between(before: Option<&Consent>, after: &Consent) -> Diff {
+        let was = |map: fn(&Consent) -> &std::collections::BTreeMap<String, bool>, id: &str| {
+            before.and_then(|b| map(b).get(id).copied()).unwrap_or(false)
+        };
+        let mut diff = Diff::default();
+        for (id, now) in &after.categories {
+            match (was(|c| &c.categories, id), *now) {
+                (false, true) => diff.granted.push(id.clone()),
+                (true, false) => diff.revoked.push(id.clone()),
+                _ => {}
+            }
+        }
+        for (id, now) in &after.services {
+            match (was(|c| &c.services, id), *now) {
+                (false, true) => diff.services_granted.push(id.clone()),
+                (true, false) => diff.services_revoked.push(id.clone()),
+                _ => {}
+            }
+        }
+        diff
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.granted.is_empty() && self.revoked.is_empty() && self.services_granted.is_empty() && self.services_revoked.is_empty()
+    }
+}

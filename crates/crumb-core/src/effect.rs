@@ -1,0 +1,17 @@
+//! What the widget must carry out after a decision or on a returning visit.
+
+use crate::config::CookieSpec;
+use crate::consent_mode::Signal;
+use crate::record::ConsentRecord;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Start the gated scripts and iframes the consent now allows (each runs once per page).
+    RunScripts,
+    /// Erase these cookies: their category was revoked.
+    ClearCookies(Vec<CookieSpec>),
+    /// Tell Google Consent Mode (and the dataLayer) the new state of all seven signals.
+    UpdateConsentMode(Vec<(Signal, bool)>),
+    /// Post this record to the endpoint (through the outbox).
+    SendRecord(ConsentRecord),
+}

@@ -1,0 +1,27 @@
+//! crumb-core: every decision Crumb makes, as pure Rust with no web dependency.
+//!
+//! The widget passes in what it observed (now, the stored value, navigator languages, the GPC
+//! flag, a fresh random id) and carries out what comes back: a [`Prompt`], a new [`Consent`], a
+//! [`Diff`] and a list of [`Effect`]s. Nothing here reads a clock, storage or the DOM, so
+//! `cargo test -p crumb-core` covers the logic on the host.
+
+pub mod config;
+pub mod consent;
+pub mod consent_mode;
+pub mod diff;
+pub mod effect;
+pub mod language;
+pub mod prompt;
+pub mod record;
+pub mod texts;
+pub mod time;
+
+pub use config::{parse_config, Category, Config, ConfigError, ConfigErrors, CookieSpec, Party, Service};
+pub use consent::{decide, effects_on_load, is_consent_id, Action, Choice, Consent, Decision, DecisionContext, StoredError};
+pub use consent_mode::{consent_mode_signals, Signal};
+pub use diff::Diff;
+pub use effect::Effect;
+pub use language::negotiate_language;
+pub use prompt::{prompt_for, Prompt};
+pub use record::{ConsentRecord, RecordError};
+pub use texts::{TextKey, Texts};

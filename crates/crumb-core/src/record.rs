@@ -1,0 +1,94 @@
+//! The consent record v1 posted to the endpoint, and the checks the server applies to it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::consent::{is_consent_id, Action};
+use crate::time::{parse_rfc3339, DAY_MS, EARLIEST_MS};
+
+pub const RECORD_SCHEMA: u32 = 1;
+/// Longest `url_path` kept.
+pub const MAX_PATH: usize = 512;
+const MAX_ENTRIES: usize = 200;
+
+/// One decision, as proof of consent (GDPR Art. 7(1)). No IP, no user agent: the server decides
+/// what it may keep.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRecord {
+    pub schema: u32,
+    pub consent_id: String,
+    pub site: String,
+    pub revision: u32,
+    pub action: Action,
+    pub categories: BTreeMap<String, bool>,
+    #[serde(default)]
+    pub services: BTreeMap<String, bool>,
+    pub language: String,
+    pub gpc: bool,
+    /// RFC 3339 UTC: when this consent id was first given.
+    pub given_at: String,
+    /// RFC 3339 UTC: when this decision was made; with `consent_id` it identifies the record.
+    pub updated_at: String,
+    pub url_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid consent record: `{field}` {problem}")]
+pub struct RecordError {
+    pub field: &'static str,
+    pub problem: &'static str,
+}
+
+fn fail(field: &'static str, problem: &'static str) -> Result<(), RecordError> {
+    Err(RecordError { field, problem })
+}
+
+fn is_key(key: &str) -> bool {
+    (1..=40).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+impl ConsentRecord {
+    /// Checks a record received from the network; `now` bounds its dates.
+    pub fn validate(&self, now: i64) -> Result<(), RecordError> {
+        if self.schema != RECORD_SCHEMA {
+            return fail("schema", "must be 1");
+        }
+        if !is_consent_id(&self.consent_id) {
+            return fail("consent_id", "must be 8-64 letters, digits or `-`");
+        }
+        if self.site.is_empty() || self.site.len() > 100 || !self.site.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+            return fail("site", "must be 1-100 letters, digits, `.`, `_` or `-`");
+        }
+        if self.categories.is_empty() || self.categories.len() > MAX_ENTRIES || !self.categories.keys().all(|k| is_key(k)) {
+            return fail("categories", "must name 1-200 categories by id");
+        }
+        if self.services.len() > MAX_ENTRIES || !self.services.keys().all(|k| is_key(k)) {
+            return fail("services", "must name at most 200 services by id");
+        }
+        if self.language.is_empty() || self.language.len() > 16 || !self.language.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            return fail("language", "must be a language code");
+        }
+        if self.url_path.len() > MAX_PATH || !self.url_path.starts_with('/') {
+            return fail("url_path", "must be a path of at most 512 characters");
+        }
+        let given = parse_rfc3339(&self.given_at);
+        let updated = parse_rfc3339(&self.updated_at);
+        let (Some(given), Some(updated)) = (given, updated) else {
+            return fail("updated_at", "must be RFC 3339 UTC (`2026-11-22T05:06:43.123Z`)");
+        };
+        if given < EARLIEST_MS || updated < given {
+            return fail("given_at", "must not be before 2020 nor after `updated_at`");
+        }
+        if updated > now + DAY_MS {
+            return fail("updated_at", "is in the future");
+        }
+        Ok(())
+    }
+
+    /// `updated_at` in epoch milliseconds (after [`validate`](Self::validate) it is present).
+    pub fn updated_ms(&self) -> Option<i64> {
+        parse_rfc3339(&self.updated_at)
+    }
+}

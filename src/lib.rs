@@ -1,0 +1,1 @@
+//! Crumb widget (placeholder while the core is written).
