@@ -1,1 +1,17 @@
-//! Crumb widget (placeholder while the core is written).
+//! Crumb: a cookie-consent banner and preference center. This crate is the browser side: it
+//! reads the site's config, asks crumb-core what to do, and carries it out in the page.
+
+pub mod api;
+pub mod boot;
+pub mod error;
+pub mod platform;
+pub mod ui;
+pub mod widget;
+
+use wasm_bindgen::prelude::*;
+
+/// Called by loader.js once the wasm is instantiated.
+#[wasm_bindgen]
+pub fn start(options: JsValue) {
+    boot::start(boot::LoaderOptions::from_js(&options));
+}

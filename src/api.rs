@@ -1,0 +1,160 @@
+//! `window.Crumb`: the JS API (names follow the most used open-source banner, so migrating is
+//! easy), installed over loader.js's queue stub, which it then replays.
+
+use std::cell::RefCell;
+
+use crumb_core::Choice;
+use leptos::prelude::*;
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+
+use crate::boot::LoaderOptions;
+use crate::error::warn;
+use crate::platform::{self, window};
+use crate::ui::focus;
+use crate::widget::Widget;
+
+thread_local! {
+    static WIDGET: RefCell<Option<Widget>> = const { RefCell::new(None) };
+}
+
+pub fn widget() -> Option<Widget> {
+    WIDGET.with(|w| *w.borrow())
+}
+
+fn set_method(object: &js_sys::Object, name: &str, function: JsValue) {
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(name), &function);
+}
+
+fn method0(object: &js_sys::Object, name: &str, f: impl Fn() -> JsValue + 'static) {
+    set_method(object, name, Closure::<dyn Fn() -> JsValue>::new(f).into_js_value());
+}
+
+fn method1(object: &js_sys::Object, name: &str, f: impl Fn(JsValue) -> JsValue + 'static) {
+    set_method(object, name, Closure::<dyn Fn(JsValue) -> JsValue>::new(f).into_js_value());
+}
+
+pub fn open_preferences(widget: Widget) {
+    focus::remember();
+    widget.show_preferences();
+    focus::focus_first_in("[data-crumb-part=preferences]");
+}
+
+/// The categories an `acceptCategory` argument names: `"all"` or nothing → all, a name, or a list.
+fn choice_from(argument: &JsValue) -> Choice {
+    if argument.is_undefined() || argument.as_string().as_deref() == Some("all") {
+        return Choice::AcceptAll;
+    }
+    let names: Vec<String> = match argument.as_string() {
+        Some(name) => vec![name],
+        None => js_sys::Array::from(argument).iter().filter_map(|v| v.as_string()).collect(),
+    };
+    if names.is_empty() {
+        return Choice::RejectAll;
+    }
+    Choice::Custom { categories: names.into_iter().map(|n| (n, true)).collect(), services: Default::default() }
+}
+
+fn base_object(options: &LoaderOptions) -> js_sys::Object {
+    let api = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());
+    if let Some(on) = &options.on {
+        set_method(&api, "on", on.clone().into());
+    }
+    api
+}
+
+fn publish(api: &js_sys::Object) {
+    if let Some(window) = window() {
+        let _ = js_sys::Reflect::set(&window, &"Crumb".into(), api);
+    }
+}
+
+/// Installs the API for a widget that is running.
+pub fn install(widget: Widget, options: &LoaderOptions) {
+    WIDGET.with(|w| *w.borrow_mut() = Some(widget));
+    let api = base_object(options);
+    let _ = js_sys::Reflect::set(&api, &"ready".into(), &JsValue::TRUE);
+    method0(&api, "show", move || {
+        widget.show_banner();
+        JsValue::UNDEFINED
+    });
+    method0(&api, "hide", move || {
+        widget.close();
+        JsValue::UNDEFINED
+    });
+    method0(&api, "showPreferences", move || {
+        open_preferences(widget);
+        JsValue::UNDEFINED
+    });
+    method1(&api, "acceptCategory", move |argument| {
+        widget.choose(choice_from(&argument));
+        JsValue::UNDEFINED
+    });
+    method1(&api, "acceptedCategory", move |name| {
+        let name = name.as_string().unwrap_or_default();
+        JsValue::from_bool(widget.consent.with_untracked(|c| c.as_ref().is_some_and(|c| c.granted(&name))))
+    });
+    method1(&api, "acceptedService", move |name| {
+        let name = name.as_string().unwrap_or_default();
+        JsValue::from_bool(widget.consent.with_untracked(|c| c.as_ref().is_some_and(|c| c.service_granted(&name))))
+    });
+    method0(&api, "getConsent", move || widget.consent.with_untracked(|c| c.as_ref().map_or(JsValue::NULL, platform::to_js)));
+    method1(&api, "setLanguage", move |code| {
+        let code = code.as_string().unwrap_or_default();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let config = widget.config();
+            if !config.offered_languages().contains(&code) {
+                warn(&format!("setLanguage: `{code}` is not one of the site's languages"));
+                return Ok(JsValue::FALSE);
+            }
+            match crate::boot::load_texts(&widget.base.get_value(), &code, &config).await {
+                Ok(texts) => {
+                    widget.texts.set(texts);
+                    Ok(JsValue::TRUE)
+                }
+                Err(why) => {
+                    warn(&format!("setLanguage: {why}"));
+                    Ok(JsValue::FALSE)
+                }
+            }
+        })
+        .into()
+    });
+    method0(&api, "reset", move || {
+        widget.reset();
+        JsValue::UNDEFINED
+    });
+    publish(&api);
+    replay(&api, &options.queue);
+}
+
+/// The API when the config is broken: every question answers "denied", every action warns.
+pub fn install_unconfigured(options: &LoaderOptions) {
+    let api = base_object(options);
+    let _ = js_sys::Reflect::set(&api, &"ready".into(), &JsValue::FALSE);
+    for name in ["show", "hide", "showPreferences", "acceptCategory", "setLanguage", "reset"] {
+        method0(&api, name, move || {
+            warn(&format!("{name}() ignored: the widget has no valid config"));
+            JsValue::UNDEFINED
+        });
+    }
+    method1(&api, "acceptedCategory", |_| JsValue::FALSE);
+    method1(&api, "acceptedService", |_| JsValue::FALSE);
+    method0(&api, "getConsent", || JsValue::NULL);
+    publish(&api);
+}
+
+/// Runs the calls made before the widget was ready, in order.
+fn replay(api: &js_sys::Object, queue: &js_sys::Array) {
+    for call in queue.iter() {
+        let call = js_sys::Array::from(&call);
+        let Some(name) = call.get(0).as_string() else { continue };
+        let args = js_sys::Array::from(&call.get(1));
+        match js_sys::Reflect::get(api, &JsValue::from_str(&name)).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+            Some(function) => {
+                let _ = function.apply(api, &args);
+            }
+            None => warn(&format!("Crumb.{name} is not a function")),
+        }
+    }
+}
