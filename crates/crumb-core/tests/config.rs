@@ -1,0 +1,253 @@
+//! Config parsing and validation: the demo config is valid, and each bad config is refused with
+//! an error naming the path of the bad field.
+
+mod common;
+
+use common::{demo_config, demo_config_json, parse};
+use crumb_core::config::{CookieDuration, DurationUnit, DEFAULT_EXPIRY_DAYS};
+use serde_json::{json, Value};
+
+#[test]
+fn demo_config_is_valid_with_defaults_filled_in() {
+    let config = demo_config();
+    assert_eq!(config.site, "crumb-demo");
+    assert_eq!(config.expiry_days, DEFAULT_EXPIRY_DAYS);
+    assert_eq!(config.language, "auto");
+    assert_eq!(config.offered_languages(), vec!["en", "nl", "zh"]);
+    assert!(config.honor_gpc);
+    let ids: Vec<_> = config.categories.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["necessary", "preferences", "analytics", "marketing"]);
+    assert!(config.categories[0].required);
+    let ga = &config.categories[2].services[0].cookies[0];
+    assert_eq!(ga.pattern.as_deref(), Some("^_demo_ga(_.*)?$"));
+    assert_eq!(ga.duration, CookieDuration::Span(2, DurationUnit::Year));
+}
+
+/// Applies `change` to the demo config, expects refusal, and checks the error names `path`.
+fn refused_at(path: &str, change: impl FnOnce(&mut Value)) {
+    let mut value = demo_config_json();
+    change(&mut value);
+    match parse(value) {
+        Ok(_) => panic!("a config bad at `{path}` was accepted"),
+        Err(errors) => assert!(errors.names(path), "expected an error at `{path}`, got: {errors}"),
+    }
+}
+
+#[test]
+fn unknown_top_level_field() {
+    let mut value = demo_config_json();
+    value["colour"] = json!("red");
+    let errors = parse(value).unwrap_err();
+    assert_eq!(errors.0[0].path, "colour");
+    assert!(errors.to_string().contains("unknown field `colour`"), "{errors}");
+}
+
+#[test]
+fn unknown_field_deep_in_a_cookie() {
+    let mut value = demo_config_json();
+    value["categories"][2]["services"][0]["cookies"][0]["lifetime"] = json!("2 years");
+    let errors = parse(value).unwrap_err();
+    assert_eq!(errors.0[0].path, "categories[2].services[0].cookies[0].lifetime");
+    assert!(errors.0[0].message.contains("unknown field `lifetime`"));
+}
+
+#[test]
+fn revision_of_the_wrong_type() {
+    refused_at("revision", |v| v["revision"] = json!("two"));
+}
+
+#[test]
+fn negative_revision() {
+    refused_at("revision", |v| v["revision"] = json!(-1));
+}
+
+#[test]
+fn missing_site() {
+    let mut value = demo_config_json();
+    value.as_object_mut().unwrap().remove("site");
+    let errors = parse(value).unwrap_err();
+    assert!(errors.to_string().contains("missing field `site`"), "{errors}");
+}
+
+#[test]
+fn site_with_spaces() {
+    refused_at("site", |v| v["site"] = json!("my shop"));
+}
+
+#[test]
+fn duplicate_category_id() {
+    refused_at("categories[3].id", |v| v["categories"][3]["id"] = json!("analytics"));
+}
+
+#[test]
+fn category_id_with_capitals() {
+    refused_at("categories[1].id", |v| v["categories"][1]["id"] = json!("Preferences"));
+}
+
+#[test]
+fn required_category_with_a_service_missing_its_name() {
+    refused_at("categories[0].services[0]", |v| {
+        v["categories"][0]["services"][0].as_object_mut().unwrap().remove("name");
+    });
+}
+
+#[test]
+fn service_with_an_empty_name() {
+    refused_at("categories[0].services[0].name", |v| v["categories"][0]["services"][0]["name"] = json!("  "));
+}
+
+#[test]
+fn duplicate_service_id_across_categories() {
+    refused_at("categories[3].services[0].id", |v| v["categories"][3]["services"][0]["id"] = json!("demo-analytics"));
+}
+
+#[test]
+fn empty_languages() {
+    refused_at("languages", |v| v["languages"] = json!([]));
+}
+
+#[test]
+fn language_not_offered() {
+    refused_at("languages[1]", |v| v["languages"] = json!(["en", "xx"]));
+    refused_at("language", |v| {
+        v["languages"] = json!(["en", "nl"]);
+        v["language"] = json!("zh");
+    });
+}
+
+#[test]
+fn fallback_not_offered() {
+    refused_at("fallback", |v| {
+        v["languages"] = json!(["nl", "zh"]);
+    });
+}
+
+#[test]
+fn bad_cookie_duration() {
+    let mut value = demo_config_json();
+    value["categories"][1]["services"][0]["cookies"][0]["duration"] = json!("forever");
+    let errors = parse(value).unwrap_err();
+    assert_eq!(errors.0[0].path, "categories[1].services[0].cookies[0].duration");
+    assert!(errors.0[0].message.contains("forever"));
+}
+
+#[test]
+fn bad_party() {
+    refused_at("categories[2].services[0].cookies[0].party", |v| {
+        v["categories"][2]["services"][0]["cookies"][0]["party"] = json!("second");
+    });
+}
+
+#[test]
+fn cookie_with_both_name_and_pattern() {
+    refused_at("categories[2].services[0].cookies[0]", |v| {
+        v["categories"][2]["services"][0]["cookies"][0]["name"] = json!("_demo_ga");
+    });
+}
+
+#[test]
+fn cookie_with_neither_name_nor_pattern() {
+    refused_at("categories[3].services[0].cookies[0]", |v| {
+        v["categories"][3]["services"][0]["cookies"][0].as_object_mut().unwrap().remove("name");
+    });
+}
+
+#[test]
+fn cookie_name_with_a_semicolon() {
+    refused_at("categories[3].services[0].cookies[0].name", |v| {
+        v["categories"][3]["services"][0]["cookies"][0]["name"] = json!("a;b");
+    });
+}
+
+#[test]
+fn cookie_without_purpose() {
+    refused_at("categories[3].services[0].cookies[0].purpose", |v| {
+        v["categories"][3]["services"][0]["cookies"][0]["purpose"] = json!("");
+    });
+}
+
+#[test]
+fn javascript_policy_url() {
+    refused_at("policy_url", |v| v["policy_url"] = json!("javascript:alert(1)"));
+    refused_at("policy_url", |v| v["policy_url"] = json!("//evil.example/"));
+}
+
+#[test]
+fn endpoint_that_is_not_a_url() {
+    refused_at("endpoint", |v| v["endpoint"] = json!("api consent"));
+}
+
+#[test]
+fn expiry_out_of_bounds() {
+    refused_at("expiry_days", |v| v["expiry_days"] = json!(0));
+    refused_at("expiry_days", |v| v["expiry_days"] = json!(400));
+}
+
+#[test]
+fn no_categories() {
+    refused_at("categories", |v| v["categories"] = json!([]));
+}
+
+#[test]
+fn only_required_categories() {
+    refused_at("categories", |v| {
+        let first = v["categories"][0].clone();
+        v["categories"] = json!([first]);
+    });
+}
+
+#[test]
+fn signal_mapped_twice() {
+    refused_at("categories[3].consent_mode[0]", |v| {
+        v["categories"][2]["consent_mode"] = json!(["analytics_storage"]);
+        v["categories"][3]["consent_mode"] = json!(["analytics_storage", "ad_storage"]);
+    });
+}
+
+#[test]
+fn unknown_consent_mode_signal() {
+    refused_at("categories[2].consent_mode[0]", |v| v["categories"][2]["consent_mode"] = json!(["analytics"]));
+}
+
+#[test]
+fn custom_category_without_a_title() {
+    refused_at("categories[4].id", |v| {
+        v["categories"].as_array_mut().unwrap().push(json!({"id": "social"}));
+    });
+    // With its title in the fallback language's texts it is fine.
+    let mut value = demo_config_json();
+    value["categories"].as_array_mut().unwrap().push(json!({"id": "social"}));
+    value["texts"] = json!({"en": {"category.social.title": "Social media"}});
+    assert!(parse(value).is_ok());
+}
+
+#[test]
+fn unknown_text_key_and_unknown_text_language() {
+    refused_at("texts.en.banner.titel", |v| v["texts"] = json!({"en": {"banner.titel": "Hi"}}));
+    refused_at("texts.fr", |v| v["texts"] = json!({"fr": {"banner.title": "Salut"}}));
+}
+
+#[test]
+fn bad_theme_colour() {
+    refused_at("theme.accent", |v| v["theme"] = json!({"accent": "blue; background: url(x)"}));
+}
+
+#[test]
+fn all_semantic_errors_are_reported_together() {
+    let mut value = demo_config_json();
+    value["site"] = json!("");
+    value["expiry_days"] = json!(0);
+    value["categories"][3]["id"] = json!("analytics");
+    let errors = parse(value).unwrap_err();
+    assert!(errors.names("site") && errors.names("expiry_days") && errors.names("categories[3].id"), "{errors}");
+}
+
+#[test]
+fn durations_parse_in_their_written_forms() {
+    assert_eq!(CookieDuration::parse("session"), Some(CookieDuration::Session));
+    assert_eq!(CookieDuration::parse("1 day"), Some(CookieDuration::Span(1, DurationUnit::Day)));
+    assert_eq!(CookieDuration::parse("13 Months"), Some(CookieDuration::Span(13, DurationUnit::Month)));
+    assert_eq!(CookieDuration::parse("0 days"), None);
+    assert_eq!(CookieDuration::parse("2years"), None);
+    assert_eq!(CookieDuration::Span(2, DurationUnit::Year).to_string(), "2 years");
+}

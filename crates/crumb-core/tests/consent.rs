@@ -1,0 +1,311 @@
+//! Consent transitions, the prompt rule, diffs, records and the reading back of stored values.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{demo_config, DAY, NOW};
+use crumb_core::consent::{effects_on_load, STORED_VERSION};
+use crumb_core::{decide, prompt_for, Action, Choice, Consent, DecisionContext, Effect, Prompt, Signal, StoredError};
+use serde_json::json;
+
+const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+fn ctx(now: i64) -> DecisionContext<'static> {
+    DecisionContext { now, new_id: ID, language: "en", gpc: false, url_path: "/shop" }
+}
+
+fn custom(granted: &[&str]) -> Choice {
+    Choice::Custom { categories: granted.iter().map(|c| (c.to_string(), true)).collect(), services: BTreeMap::new() }
+}
+
+fn granted(consent: &Consent) -> Vec<&str> {
+    consent.categories.iter().filter(|(_, on)| **on).map(|(id, _)| id.as_str()).collect()
+}
+
+#[test]
+fn accept_all_grants_every_category_and_service() {
+    let config = demo_config();
+    let d = decide(&config, None, &Choice::AcceptAll, &ctx(NOW));
+    assert_eq!(d.action, Action::AcceptAll);
+    assert_eq!(granted(&d.consent), ["analytics", "marketing", "necessary", "preferences"]);
+    assert!(d.consent.services.values().all(|on| *on));
+    assert_eq!(d.consent.id, ID);
+    assert_eq!(d.consent.expires_at, NOW + 182 * DAY);
+    assert_eq!(d.diff.granted, ["analytics", "marketing", "necessary", "preferences"]);
+}
+
+#[test]
+fn reject_all_keeps_only_required_and_is_a_record_too() {
+    let config = demo_config();
+    let d = decide(&config, None, &Choice::RejectAll, &ctx(NOW));
+    assert_eq!(d.action, Action::RejectAll);
+    assert_eq!(granted(&d.consent), ["necessary"]);
+    let record = d.effects.iter().find_map(|e| match e {
+        Effect::SendRecord(r) => Some(r.clone()),
+        _ => None,
+    });
+    let record = record.expect("a refusal is recorded");
+    assert_eq!(record.action, Action::RejectAll);
+    assert_eq!(record.categories.get("analytics"), Some(&false));
+    assert_eq!(record.url_path, "/shop");
+    assert_eq!(record.given_at, "2026-11-22T05:06:43.123Z");
+    assert!(record.validate(NOW).is_ok());
+}
+
+#[test]
+fn custom_grants_exactly_the_chosen_categories_and_required_cannot_be_refused() {
+    let config = demo_config();
+    let mut categories = BTreeMap::new();
+    categories.insert("analytics".to_owned(), true);
+    categories.insert("necessary".to_owned(), false);
+    let choice = Choice::Custom { categories, services: BTreeMap::new() };
+    let d = decide(&config, None, &choice, &ctx(NOW));
+    assert_eq!(d.action, Action::Custom);
+    assert_eq!(granted(&d.consent), ["analytics", "necessary"]);
+    assert_eq!(d.consent.services.get("demo-analytics"), Some(&true));
+    assert_eq!(d.consent.services.get("demo-ads"), Some(&false));
+}
+
+#[test]
+fn per_service_refusal_inside_a_granted_category() {
+    let config = demo_config();
+    let mut services = BTreeMap::new();
+    services.insert("demo-analytics".to_owned(), false);
+    let choice = Choice::Custom { categories: [("analytics".to_owned(), true)].into(), services };
+    let d = decide(&config, None, &choice, &ctx(NOW));
+    assert!(d.consent.granted("analytics"));
+    assert!(!d.consent.service_granted("demo-analytics"));
+}
+
+#[test]
+fn switching_a_category_off_is_a_withdrawal_that_erases_its_cookies() {
+    let config = demo_config();
+    let first = decide(&config, None, &custom(&["analytics"]), &ctx(NOW)).consent;
+    let later = NOW + 60_000;
+    let d = decide(&config, Some(&first), &custom(&[]), &ctx(later));
+    assert_eq!(d.action, Action::Withdraw);
+    assert_eq!(d.diff.revoked, ["analytics"]);
+    assert_eq!(d.consent.id, first.id, "the consent id continues");
+    assert_eq!(d.consent.given_at, NOW);
+    assert_eq!(d.consent.updated_at, later);
+    let erased: Vec<_> = d
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ClearCookies(specs) => Some(specs.iter().map(|s| s.label().to_owned()).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(erased, ["^_demo_ga(_.*)?$"]);
+}
+
+#[test]
+fn granting_more_later_is_not_a_withdrawal_and_erases_nothing() {
+    let config = demo_config();
+    let first = decide(&config, None, &Choice::RejectAll, &ctx(NOW)).consent;
+    let d = decide(&config, Some(&first), &Choice::AcceptAll, &ctx(NOW + 1));
+    assert_eq!(d.action, Action::AcceptAll);
+    assert!(!d.effects.iter().any(|e| matches!(e, Effect::ClearCookies(_))));
+}
+
+#[test]
+fn gpc_denies_marketing_even_on_accept_all_unless_the_site_opts_out() {
+    let mut config = demo_config();
+    let gpc = DecisionContext { gpc: true, ..ctx(NOW) };
+    let d = decide(&config, None, &Choice::AcceptAll, &gpc);
+    assert!(!d.consent.granted("marketing"));
+    assert!(d.consent.granted("analytics"));
+    config.honor_gpc = false;
+    assert!(decide(&config, None, &Choice::AcceptAll, &gpc).consent.granted("marketing"));
+}
+
+#[test]
+fn effects_run_scripts_signal_and_send_in_that_order() {
+    let config = demo_config();
+    let d = decide(&config, None, &Choice::AcceptAll, &ctx(NOW));
+    assert!(matches!(d.effects[0], Effect::RunScripts));
+    assert!(matches!(d.effects[1], Effect::UpdateConsentMode(_)));
+    assert!(matches!(d.effects[2], Effect::SendRecord(_)));
+}
+
+#[test]
+fn consent_mode_follows_the_default_mapping() {
+    let config = demo_config();
+    let d = decide(&config, None, &custom(&["analytics"]), &ctx(NOW));
+    let Some(Effect::UpdateConsentMode(signals)) = d.effects.iter().find(|e| matches!(e, Effect::UpdateConsentMode(_))) else {
+        panic!("no Consent Mode update")
+    };
+    let on: Vec<_> = signals.iter().filter(|(_, g)| *g).map(|(s, _)| s.as_str()).collect();
+    assert_eq!(on, ["analytics_storage", "security_storage"]);
+    assert_eq!(signals.len(), 7);
+    assert!(crumb_core::consent_mode_signals(&config, None).iter().all(|(_, g)| !g), "denied without a consent");
+}
+
+#[test]
+fn consent_mode_mapping_is_configurable_per_category() {
+    let mut config = demo_config();
+    config.categories[2].consent_mode = Some(vec![Signal::AnalyticsStorage, Signal::PersonalizationStorage]);
+    let consent = decide(&config, None, &custom(&["analytics"]), &ctx(NOW)).consent;
+    let signals = crumb_core::consent_mode_signals(&config, Some(&consent));
+    assert!(signals.contains(&(Signal::PersonalizationStorage, true)));
+    assert!(signals.contains(&(Signal::FunctionalityStorage, false)));
+}
+
+#[test]
+fn returning_visit_runs_scripts_and_restates_consent_mode() {
+    let config = demo_config();
+    let consent = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
+    let effects = effects_on_load(&config, &consent);
+    assert!(matches!(effects[0], Effect::RunScripts));
+    assert!(matches!(effects[1], Effect::UpdateConsentMode(_)));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::SendRecord(_))), "a page load is not a decision");
+}
+
+#[test]
+fn prompt_first_revision_expired_none() {
+    let mut config = demo_config();
+    let consent = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
+    assert_eq!(prompt_for(&config, None, NOW), Prompt::First);
+    assert_eq!(prompt_for(&config, Some(&consent), NOW + DAY), Prompt::None);
+    assert_eq!(prompt_for(&config, Some(&consent), NOW + 182 * DAY), Prompt::Expired);
+    assert_eq!(prompt_for(&config, Some(&consent), NOW + 181 * DAY), Prompt::None);
+    config.revision += 1;
+    assert_eq!(prompt_for(&config, Some(&consent), NOW + DAY), Prompt::Revision);
+    assert!(!Prompt::None.shows_banner() && Prompt::Revision.shows_banner());
+}
+
+#[test]
+fn a_category_added_without_a_new_revision_asks_again() {
+    let mut config = demo_config();
+    let consent = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
+    config.categories.push(crumb_core::Category {
+        id: "social".into(),
+        required: false,
+        services: vec![],
+        consent_mode: None,
+        sale_or_share: None,
+    });
+    assert_eq!(prompt_for(&config, Some(&consent), NOW), Prompt::Revision);
+}
+
+fn stored(value: serde_json::Value) -> Result<Consent, String> {
+    serde_json::from_value::<Consent>(value).map_err(|e| e.to_string())
+}
+
+fn valid_stored() -> serde_json::Value {
+    json!({
+        "v": STORED_VERSION, "id": ID,
+        "categories": {"necessary": true, "analytics": true, "marketing": false, "preferences": false},
+        "services": {"demo-analytics": true},
+        "revision": 1, "given_at": NOW - DAY, "updated_at": NOW - DAY, "expires_at": NOW + 100 * DAY, "language": "en"
+    })
+}
+
+#[test]
+fn stored_value_round_trips() {
+    let config = demo_config();
+    let consent = stored(valid_stored()).unwrap().checked(&config, NOW).unwrap();
+    assert!(consent.granted("analytics"));
+    assert_eq!(prompt_for(&config, Some(&consent), NOW), Prompt::None);
+}
+
+#[test]
+fn stored_value_that_is_not_a_consent_object() {
+    assert!(serde_json::from_str::<Consent>("not json").is_err());
+    assert!(stored(json!([1, 2, 3])).is_err());
+    assert!(stored(json!({"v": 1})).is_err());
+    let mut extra = valid_stored();
+    extra["granted_everything"] = json!(true);
+    assert!(stored(extra).is_err(), "unknown fields are not trusted");
+    let mut wrong_type = valid_stored();
+    wrong_type["categories"]["analytics"] = json!("yes");
+    assert!(stored(wrong_type).is_err());
+}
+
+#[test]
+fn stored_value_of_another_version() {
+    let mut value = valid_stored();
+    value["v"] = json!(2);
+    assert_eq!(stored(value).unwrap().checked(&demo_config(), NOW), Err(StoredError::WrongVersion(2)));
+}
+
+#[test]
+fn stored_value_with_a_bad_id() {
+    let mut value = valid_stored();
+    value["id"] = json!("<script>");
+    assert_eq!(stored(value).unwrap().checked(&demo_config(), NOW), Err(StoredError::BadId));
+}
+
+#[test]
+fn stored_value_with_unknown_categories_keeps_the_rest() {
+    let mut value = valid_stored();
+    value["categories"]["telemetry"] = json!(true);
+    value["services"]["old-tracker"] = json!(true);
+    let consent = stored(value).unwrap().checked(&demo_config(), NOW).unwrap();
+    assert!(!consent.categories.contains_key("telemetry"));
+    assert!(!consent.services.contains_key("old-tracker"));
+    assert!(consent.granted("analytics"));
+}
+
+#[test]
+fn stored_value_cannot_switch_off_a_required_category() {
+    let mut value = valid_stored();
+    value["categories"]["necessary"] = json!(false);
+    let consent = stored(value).unwrap().checked(&demo_config(), NOW).unwrap();
+    assert!(consent.granted("necessary"));
+}
+
+#[test]
+fn stored_value_that_expired_asks_again() {
+    let mut value = valid_stored();
+    value["given_at"] = json!(NOW - 200 * DAY);
+    value["updated_at"] = json!(NOW - 200 * DAY);
+    value["expires_at"] = json!(NOW - 18 * DAY);
+    let config = demo_config();
+    let consent = stored(value).unwrap().checked(&config, NOW).unwrap();
+    assert_eq!(prompt_for(&config, Some(&consent), NOW), Prompt::Expired);
+}
+
+#[test]
+fn stored_value_with_impossible_dates() {
+    let config = demo_config();
+    for (field, value) in [("given_at", json!(0)), ("expires_at", json!(NOW - 2 * DAY)), ("expires_at", json!(NOW + 5_000 * DAY))] {
+        let mut v = valid_stored();
+        v[field] = value;
+        assert_eq!(stored(v).unwrap().checked(&config, NOW), Err(StoredError::BadDates), "{field}");
+    }
+}
+
+#[test]
+fn stored_value_dated_far_in_the_future() {
+    let mut value = valid_stored();
+    value["given_at"] = json!(NOW + 30 * DAY);
+    value["updated_at"] = json!(NOW + 30 * DAY);
+    value["expires_at"] = json!(NOW + 200 * DAY);
+    assert_eq!(stored(value).unwrap().checked(&demo_config(), NOW), Err(StoredError::FutureDates));
+}
+
+#[test]
+fn record_validation_refuses_bad_records() {
+    let config = demo_config();
+    let d = decide(&config, None, &Choice::AcceptAll, &ctx(NOW));
+    let Some(Effect::SendRecord(record)) = d.effects.last().cloned() else { panic!("no record") };
+    assert!(record.validate(NOW).is_ok());
+    let json = serde_json::to_value(&record).unwrap();
+    assert_eq!(json["action"], "accept_all");
+    assert_eq!(json["schema"], 1);
+    let mut future = record.clone();
+    future.updated_at = "2027-01-01T00:00:00.000Z".into();
+    assert_eq!(future.validate(NOW).unwrap_err().field, "updated_at");
+    let mut bad_id = record.clone();
+    bad_id.consent_id = "x".into();
+    assert_eq!(bad_id.validate(NOW).unwrap_err().field, "consent_id");
+    let mut bad_path = record.clone();
+    bad_path.url_path = "https://elsewhere/".into();
+    assert_eq!(bad_path.validate(NOW).unwrap_err().field, "url_path");
+    let mut before_given = record;
+    before_given.given_at = "2026-12-01T00:00:00.000Z".into();
+    assert_eq!(before_given.validate(NOW).unwrap_err().field, "given_at");
+}
