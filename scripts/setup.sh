@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs what building and testing Crumb needs, skipping what is already there:
+# the wasm32 target, Trunk 0.21.14, wasm-bindgen-cli 0.2.130, wasm-opt (binaryen 132 from npm),
+# and for tests Debian's Chromium + ChromeDriver. Usage: scripts/setup.sh [build|test]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need="${1:-test}"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen 0.2.130" ]; then
+  say "installing wasm-bindgen-cli 0.2.130 (about 4 minutes, once)"
+  cargo install wasm-bindgen-cli --version 0.2.130 --force
+fi
+
+if [ "$(trunk --version 2>/dev/null)" != "trunk 0.21.14" ]; then
+  say "installing Trunk 0.21.14 (about 11 minutes, once)"
+  cargo install trunk --version 0.21.14 --locked --force
+fi
+
+if [ ! -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version | grep -q 'version 132'; then
+  say "installing binaryen 132 (wasm-opt) from npm"
+  npm ci --no-audit --no-fund
+fi
+
+apt_install() {
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@";
+  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; fi
+}
+
+if [ "$need" = test ]; then
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    say "installing Chromium and ChromeDriver (Debian packages)"
+    apt_install chromium chromium-driver
+  fi
+fi

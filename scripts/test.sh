@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of Crumb, installing what is missing first:
+#   1. crumb-core and crumb-server on the host (cargo test)
+#   2. the widget's component tests in headless Chromium (wasm-bindgen-test)
+#   3. the release bundle, then the shoppers' journeys end to end in headless Chromium
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+scripts/setup.sh test
+
+echo "==> host tests: crumb-core, crumb-server"
+cargo test -p crumb-core -p crumb-server
+
+echo "==> component tests in headless Chromium (wasm-bindgen-test)"
+cargo test --target wasm32-unknown-unknown -p crumb
+
+echo "==> release bundle"
+trunk build --release
+
+echo "==> end-to-end journeys in headless Chromium"
+cargo test -p crumb-e2e -- --test-threads=2

@@ -1,0 +1,28 @@
+//! The server's one error type: storage, file and command-line failures.
+
+use std::path::PathBuf;
+
+/// Anything that can go wrong in the server outside a request's own validation.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("record JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Record(#[from] crumb_core::RecordError),
+    #[error("serving: {0}")]
+    Serve(String),
+    #[error("background task failed: {0}")]
+    Task(String),
+    #[error("{0} (try --help)")]
+    Usage(String),
+}
+
+impl ServerError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> ServerError {
+        ServerError::Io { path: path.into(), source }
+    }
+}
