@@ -22,6 +22,11 @@ fn local_storage() -> Option<web_sys::Storage> {
     window()?.local_storage().ok().flatten()
 }
 
+/// Whether localStorage can be used on this page (false in sandboxed frames, blocked settings).
+pub fn available() -> bool {
+    local_storage().is_some_and(|s| s.length().is_ok())
+}
+
 /// A localStorage item, `None` when absent or when storage is blocked.
 pub fn get_item(key: &str) -> Option<String> {
     local_storage()?.get_item(key).ok().flatten()
@@ -79,9 +84,9 @@ fn encode(text: &str) -> String {
 /// Reads the consent in force: `Ok(None)` on a first visit, `Err` when a stored value cannot be
 /// trusted (the caller asks again and warns).
 pub fn read_consent(config: &Config, now: i64) -> Result<Option<Consent>, StoredError> {
-    let text = get_item(KEY)
-        .or_else(|| read_cookie(COOKIE).and_then(|c| decode(&c)))
-        .or_else(|| MEMORY.with(|m| m.borrow().clone()));
+    // Memory only stands in for blocked storage; the cookie mirror covers a cleared localStorage.
+    let memory = || if available() { None } else { MEMORY.with(|m| m.borrow().clone()) };
+    let text = get_item(KEY).or_else(|| read_cookie(COOKIE).and_then(|c| decode(&c))).or_else(memory);
     let Some(text) = text else { return Ok(None) };
     let consent: Consent = from_json(&text).map_err(StoredError::Malformed)?;
     consent.checked(config, now).map(Some)

@@ -9,7 +9,7 @@ use crumb_core::ConsentRecord;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::storage::{get_item, remove_item, set_item};
+use super::storage::{available, get_item, remove_item, set_item};
 use super::{from_json, to_json, window};
 use crate::error::warn;
 
@@ -36,6 +36,8 @@ fn load() -> Vec<ConsentRecord> {
                 MEMORY.with(|m| m.borrow().clone())
             }
         },
+        // Memory only stands in for blocked storage.
+        None if available() => Vec::new(),
         None => MEMORY.with(|m| m.borrow().clone()),
     }
 }

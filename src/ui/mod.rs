@@ -6,6 +6,9 @@ pub mod focus;
 pub mod preferences;
 pub mod reopen;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests;
+
 use crumb_core::TextKey;
 use leptos::prelude::*;
 

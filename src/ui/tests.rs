@@ -1,0 +1,383 @@
+//! Component tests in a real headless Chromium (wasm-bindgen-test): the widget is booted the
+//! way loader.js boots it, from an inline config element, and inspected through its shadow root.
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+use crate::boot::{self, LoaderOptions};
+use crate::platform::{document, window};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DEMO_PAGE: &str = include_str!("../../index.html");
+const CSS: &str = include_str!("../../www/crumb.css");
+
+/// The demo page's inline config, as the site owner wrote it.
+fn demo_config() -> String {
+    let start = DEMO_PAGE.find(r#"id="crumb-config">"#).map(|i| i + r#"id="crumb-config">"#.len()).unwrap_or(0);
+    let end = DEMO_PAGE[start..].find("</script>").map(|i| start + i).unwrap_or(start);
+    DEMO_PAGE[start..end].to_owned()
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+fn shadow() -> Option<web_sys::ShadowRoot> {
+    document()?.get_element_by_id("crumb-root")?.shadow_root()
+}
+
+fn find(selector: &str) -> Option<Element> {
+    shadow()?.query_selector(selector).ok()?
+}
+
+fn find_all(selector: &str) -> Vec<Element> {
+    let Some(list) = shadow().and_then(|s| s.query_selector_all(selector).ok()) else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
+}
+
+/// Waits up to 5 s for a selector in the shadow root.
+async fn wait_for(selector: &str) -> Element {
+    for _ in 0..250 {
+        if let Some(found) = find(selector) {
+            return found;
+        }
+        sleep(20).await;
+    }
+    panic!("`{selector}` never appeared in the widget");
+}
+
+async fn wait_until(what: &str, check: impl Fn() -> bool) {
+    for _ in 0..250 {
+        if check() {
+            return;
+        }
+        sleep(20).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+fn click(selector: &str) {
+    match find(selector).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+        Some(element) => element.click(),
+        None => panic!("nothing to click at `{selector}`"),
+    }
+}
+
+fn local(key: &str) -> Option<String> {
+    window()?.local_storage().ok()??.get_item(key).ok()?
+}
+
+fn html_document() -> web_sys::HtmlDocument {
+    document().and_then(|d| d.dyn_into().ok()).expect("an HTML document")
+}
+
+/// A clean page: no widget, no storage, no cookies, no gated elements from earlier tests.
+fn clean_page() {
+    let doc = document().expect("document");
+    for selector in ["#crumb-root", "#crumb-config", "[data-test-gated]"] {
+        if let Ok(list) = doc.query_selector_all(selector) {
+            for i in 0..list.length() {
+                if let Some(node) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                    node.remove();
+                }
+            }
+        }
+    }
+    if let Some(storage) = window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.clear();
+    }
+    crate::platform::storage::clear_consent();
+    if let Some(w) = window() {
+        let _ = js_sys::Reflect::delete_property(&w, &"Crumb".into());
+    }
+    let cookies = html_document().cookie().unwrap_or_default();
+    for name in cookies.split("; ").filter_map(|c| c.split('=').next()).filter(|n| !n.is_empty()) {
+        let _ = html_document().set_cookie(&format!("{name}=; max-age=0; path=/"));
+    }
+}
+
+/// Boots the widget from an inline config element and waits for `Crumb.ready`.
+async fn boot_with(config: &str) {
+    clean_page();
+    let doc = document().expect("document");
+    let element = doc.create_element("script").expect("script");
+    let _ = element.set_attribute("type", "application/json");
+    element.set_id("crumb-config");
+    element.set_text_content(Some(config));
+    let _ = doc.body().expect("body").append_child(&element);
+    boot::start(LoaderOptions::from_js(&js_sys::Object::new().into()));
+    wait_until("the widget is ready", || api_bool("ready")).await;
+    // The runner does not serve crumb.css from the widget's folder: give the shadow root the
+    // real stylesheet so sizes and layout can be checked.
+    if let Some(root) = shadow() {
+        let style = doc.create_element("style").expect("style");
+        style.set_text_content(Some(CSS));
+        let _ = root.append_child(&style);
+    }
+}
+
+fn api() -> JsValue {
+    window().and_then(|w| js_sys::Reflect::get(&w, &"Crumb".into()).ok()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn api_bool(name: &str) -> bool {
+    js_sys::Reflect::get(&api(), &name.into()).ok().and_then(|v| v.as_bool()).unwrap_or(false)
+}
+
+fn api_call(name: &str, argument: &str) -> JsValue {
+    let function: Option<js_sys::Function> = js_sys::Reflect::get(&api(), &name.into()).ok().and_then(|f| f.dyn_into().ok());
+    function.and_then(|f| f.call1(&api(), &argument.into()).ok()).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn attr(selector: &str, name: &str) -> Option<String> {
+    find(selector)?.get_attribute(name)
+}
+
+#[wasm_bindgen_test]
+async fn first_layer_offers_three_choices_of_equal_size_and_weight() {
+    boot_with(&demo_config()).await;
+    let banner = wait_for("[data-crumb-part=banner]").await;
+    assert_eq!(banner.get_attribute("role").as_deref(), Some("dialog"));
+    assert_eq!(attr("[data-crumb-part=banner]", "aria-labelledby").as_deref(), Some("crumb-banner-title"));
+    assert!(find("#crumb-banner-title").is_some() && find("#crumb-banner-text").is_some());
+    assert_eq!(attr("a.crumb-policy-link", "href").as_deref(), Some("/demo/privacy.html"));
+    // Shown once the stylesheet link has settled.
+    wait_until("the banner is laid out", || banner.get_bounding_client_rect().height() > 0.0).await;
+    let buttons: Vec<Element> = ["accept-all", "reject-all", "customize"]
+        .iter()
+        .map(|a| find(&format!("[data-crumb-part=banner] [data-action={a}]")).expect("button"))
+        .collect();
+    let labels: Vec<String> = buttons.iter().map(|b| b.text_content().unwrap_or_default().trim().to_owned()).collect();
+    assert_eq!(labels, ["Accept all", "Reject all", "Customize"]);
+    let window = window().expect("window");
+    let look = |b: &Element| {
+        let rect = b.get_bounding_client_rect();
+        let style = window.get_computed_style(b).ok().flatten().expect("style");
+        let get = |p: &str| style.get_property_value(p).unwrap_or_default();
+        ((rect.width().round() as i64, rect.height().round() as i64), get("font-weight"), get("font-size"), get("color"), get("background-color"))
+    };
+    let first = look(&buttons[0]);
+    assert!(first.0 .0 > 0 && first.0 .1 >= 44, "buttons are big enough to tap: {:?}", first.0);
+    for button in &buttons[1..] {
+        assert_eq!(look(button), first, "Reject all and Customize look exactly like Accept all");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn accept_all_stores_the_consent_and_leaves_a_reopen_button() {
+    boot_with(&demo_config()).await;
+    wait_for("[data-crumb-part=banner]").await;
+    assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(false), "denied before any choice");
+    click("[data-action=accept-all]");
+    wait_for("[data-action=reopen]").await;
+    assert!(find("[data-crumb-part=banner]").is_none());
+    let stored = local("crumb").expect("consent stored");
+    let value = js_sys::JSON::parse(&stored).expect("JSON");
+    let categories = js_sys::Reflect::get(&value, &"categories".into()).expect("categories");
+    for category in ["necessary", "preferences", "analytics", "marketing"] {
+        assert_eq!(js_sys::Reflect::get(&categories, &category.into()).ok().and_then(|v| v.as_bool()), Some(true), "{category}");
+    }
+    assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(true));
+    assert_eq!(api_call("acceptedService", "demo-ads").as_bool(), Some(true));
+    let cookie = html_document().cookie().unwrap_or_default();
+    assert!(cookie.contains("crumb_consent="), "mirrored to the cookie: {cookie}");
+    assert!(local("crumb_outbox").is_some(), "the record waits in the outbox (no endpoint here)");
+}
+
+#[wasm_bindgen_test]
+async fn preference_center_has_no_pre_ticked_boxes_and_locks_required_on() {
+    boot_with(&demo_config()).await;
+    wait_for("[data-action=customize]").await;
+    click("[data-action=customize]");
+    let dialog = wait_for("[data-crumb-part=preferences]").await;
+    assert_eq!(dialog.get_attribute("aria-modal").as_deref(), Some("true"));
+    assert_eq!(dialog.get_attribute("aria-labelledby").as_deref(), Some("crumb-prefs-title"));
+    assert_eq!(dialog.get_attribute("aria-describedby").as_deref(), Some("crumb-prefs-text"));
+    let switches = find_all("button[role=switch]");
+    assert_eq!(switches.len(), 4);
+    for switch in &switches {
+        let category = switch.get_attribute("data-category").unwrap_or_default();
+        let checked = switch.get_attribute("aria-checked");
+        let labelled = switch.get_attribute("aria-labelledby").unwrap_or_default();
+        assert!(find(&format!("#{labelled}")).is_some(), "{category} switch has a label");
+        if category == "necessary" {
+            assert_eq!(checked.as_deref(), Some("true"));
+            assert!(switch.has_attribute("disabled") && switch.get_attribute("aria-disabled").as_deref() == Some("true"));
+        } else {
+            assert_eq!(checked.as_deref(), Some("false"), "{category} is not pre-ticked");
+        }
+    }
+    // The cookie table states name, provider, purpose, duration and party.
+    let row = find("[data-service=demo-analytics] tr[data-cookie]").expect("a cookie row");
+    let cells: Vec<String> = (0..row.children().length())
+        .filter_map(|i| row.children().item(i)?.text_content())
+        .collect();
+    assert_eq!(cells, ["^_demo_ga(_.*)?$", "Demo Analytics Inc.", "Tells visits apart to count them.", "2 years", "Third party"]);
+
+    click("button[role=switch][data-category=analytics]");
+    wait_until("analytics is switched on", || attr("button[role=switch][data-category=analytics]", "aria-checked").as_deref() == Some("true")).await;
+    click("button[role=switch][data-category=necessary]");
+    assert_eq!(attr("button[role=switch][data-category=necessary]", "aria-checked").as_deref(), Some("true"));
+    click("[data-crumb-part=preferences] [data-action=save]");
+    wait_for("[data-action=reopen]").await;
+    assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(true));
+    assert_eq!(api_call("acceptedCategory", "marketing").as_bool(), Some(false));
+    let outbox = local("crumb_outbox").unwrap_or_default();
+    assert!(outbox.contains("\"action\":\"custom\""), "{outbox}");
+}
+
+#[wasm_bindgen_test]
+async fn escape_closes_the_preference_center_without_consent_and_gives_focus_back() {
+    boot_with(&demo_config()).await;
+    let customize = wait_for("[data-action=customize]").await.dyn_into::<HtmlElement>().expect("button");
+    let _ = customize.focus();
+    customize.click();
+    wait_for("[data-crumb-part=preferences]").await;
+    wait_until("focus moved into the dialog", || {
+        crate::ui::focus::active().is_some_and(|a| a.closest("[data-crumb-part=preferences]").ok().flatten().is_some())
+    })
+    .await;
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key("Escape");
+    init.set_bubbles(true);
+    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
+    let active = crate::ui::focus::active().expect("focused element");
+    let _ = active.dispatch_event(&event);
+    wait_until("the dialog closed", || find("[data-crumb-part=preferences]").is_none()).await;
+    assert!(find("[data-crumb-part=banner]").is_some(), "closing is not consent: the banner is back");
+    assert!(local("crumb").is_none());
+    wait_until("focus is back on Customize", || {
+        crate::ui::focus::active().and_then(|a| a.get_attribute("data-action")).as_deref() == Some("customize")
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn gated_scripts_wait_for_consent_and_refusal_scripts_run_on_refusal() {
+    boot_with(&demo_config()).await;
+    wait_for("[data-crumb-part=banner]").await;
+    let doc = document().expect("document");
+    let body = doc.body().expect("body");
+    for (category, code) in [("analytics", "window.__crumbTestAnalytics = (window.__crumbTestAnalytics || 0) + 1;"), ("!analytics", "window.__crumbTestRefused = 1;")] {
+        let script = doc.create_element("script").expect("script");
+        let _ = script.set_attribute("type", "text/plain");
+        let _ = script.set_attribute("data-category", category);
+        let _ = script.set_attribute("data-test-gated", "");
+        script.set_text_content(Some(code));
+        let _ = body.append_child(&script);
+    }
+    let read = |name: &str| window().and_then(|w| js_sys::Reflect::get(&w, &name.into()).ok()).and_then(|v| v.as_f64());
+    sleep(100).await;
+    assert_eq!(read("__crumbTestAnalytics"), None, "nothing runs before consent");
+    click("[data-action=reject-all]");
+    wait_until("the refusal script ran", || read("__crumbTestRefused") == Some(1.0)).await;
+    assert_eq!(read("__crumbTestAnalytics"), None);
+    api_call("acceptCategory", "analytics");
+    wait_until("the analytics script ran", || read("__crumbTestAnalytics") == Some(1.0)).await;
+    api_call("acceptCategory", "analytics");
+    sleep(100).await;
+    assert_eq!(read("__crumbTestAnalytics"), Some(1.0), "a gated script runs once per page");
+}
+
+#[wasm_bindgen_test]
+async fn withdrawing_analytics_erases_its_cookies_by_pattern() {
+    boot_with(&demo_config()).await;
+    wait_for("[data-crumb-part=banner]").await;
+    click("[data-action=accept-all]");
+    wait_for("[data-action=reopen]").await;
+    let doc = html_document();
+    let _ = doc.set_cookie("_demo_ga=GA1.1.1.1; path=/; max-age=600");
+    let _ = doc.set_cookie("_demo_ga_ABC=GS1.1; path=/; max-age=600");
+    let _ = doc.set_cookie("_demo_ads=px; path=/; max-age=600");
+    api_call("acceptCategory", "marketing");
+    wait_until("analytics cookies are gone", || !doc.cookie().unwrap_or_default().contains("_demo_ga")).await;
+    assert!(doc.cookie().unwrap_or_default().contains("_demo_ads="), "marketing stays: it is still granted");
+    assert!(local("crumb_outbox").unwrap_or_default().contains("\"action\":\"withdraw\""));
+}
+
+#[wasm_bindgen_test]
+async fn corrupted_stored_consent_asks_again() {
+    boot_with(&demo_config()).await;
+    wait_for("[data-crumb-part=banner]").await;
+    clean_page();
+    if let Some(storage) = window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item("crumb", "{\"v\":1,\"id\":\"x\",\"categories\":{\"analytics\":true}}");
+    }
+    let doc = document().expect("document");
+    let element = doc.create_element("script").expect("script");
+    let _ = element.set_attribute("type", "application/json");
+    element.set_id("crumb-config");
+    element.set_text_content(Some(&demo_config()));
+    let _ = doc.body().expect("body").append_child(&element);
+    boot::start(LoaderOptions::from_js(&js_sys::Object::new().into()));
+    wait_for("[data-crumb-part=banner]").await;
+    assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(false), "a corrupted value grants nothing");
+}
+
+#[wasm_bindgen_test]
+async fn blocked_storage_keeps_working_in_memory() {
+    let window = window().expect("window");
+    let thrower = js_sys::Function::new_no_args("throw new DOMException('blocked', 'SecurityError');");
+    let descriptor = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&descriptor, &"get".into(), &thrower);
+    let _ = js_sys::Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE);
+    let original = js_sys::Object::get_own_property_descriptor(&window, &"localStorage".into());
+    clean_page();
+    js_sys::Object::define_property(&window, &"localStorage".into(), &descriptor);
+    assert!(window.local_storage().is_err(), "storage is blocked for this test");
+    boot_with(&demo_config()).await;
+    wait_for("[data-crumb-part=banner]").await;
+    click("[data-action=reject-all]");
+    wait_for("[data-action=reopen]").await;
+    assert_eq!(api_call("acceptedCategory", "necessary").as_bool(), Some(true));
+    assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(false));
+    if original.is_object() {
+        js_sys::Object::define_property(&window, &"localStorage".into(), &original.unchecked_into());
+    } else {
+        let _ = js_sys::Reflect::delete_property(&window, &"localStorage".into());
+    }
+    assert!(window.local_storage().is_ok());
+}
+
+#[wasm_bindgen_test]
+fn config_errors_from_the_browser_name_the_bad_field() {
+    let bad = demo_config().replace("\"30 days\"", "\"30 dayz\"");
+    match boot::read_config(&bad) {
+        Err(crate::error::CrumbError::Config(errors)) => {
+            assert!(errors.names("categories[1].services[0].cookies[0].duration"), "{errors}");
+        }
+        other => panic!("expected a config error, got {:?}", other.map(|c| c.site)),
+    }
+    let bad_pattern = demo_config().replace("^_demo_ga(_.*)?$", "^_demo_ga(");
+    match boot::read_config(&bad_pattern) {
+        Err(crate::error::CrumbError::Config(errors)) => {
+            assert!(errors.names("categories[2].services[0].cookies[0].pattern"), "{errors}");
+        }
+        other => panic!("expected a pattern error, got {:?}", other.map(|c| c.site)),
+    }
+    assert!(matches!(boot::read_config("{not json"), Err(crate::error::CrumbError::ConfigMissing(_))));
+}
+
+#[wasm_bindgen_test]
+async fn a_broken_config_leaves_everything_denied_and_no_banner() {
+    let bad = demo_config().replace("\"revision\": 1", "\"revision\": \"one\"");
+    clean_page();
+    let doc = document().expect("document");
+    let element = doc.create_element("script").expect("script");
+    let _ = element.set_attribute("type", "application/json");
+    element.set_id("crumb-config");
+    element.set_text_content(Some(&bad));
+    let _ = doc.body().expect("body").append_child(&element);
+    boot::start(LoaderOptions::from_js(&js_sys::Object::new().into()));
+    wait_until("the unconfigured API is installed", || js_sys::Reflect::get(&api(), &"ready".into()).ok().and_then(|v| v.as_bool()) == Some(false)).await;
+    sleep(50).await;
+    assert!(doc.get_element_by_id("crumb-root").is_none());
+    assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(false));
+}
