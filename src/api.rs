@@ -79,7 +79,8 @@ pub fn install(widget: Widget, options: &LoaderOptions) {
         JsValue::UNDEFINED
     });
     method0(&api, "hide", move || {
-        widget.close();
+        // Hidden is not consent: nothing is granted, and the reopen button stays.
+        widget.view.set(crate::widget::View::Closed);
         JsValue::UNDEFINED
     });
     method0(&api, "showPreferences", move || {

@@ -1,0 +1,28 @@
+// Takes the README's screenshots of the demo shop: node scripts/screenshots.mjs [base-url]
+// (start the demo first: scripts/demo.sh). Writes docs/screenshots/*.png.
+import { chromium } from "playwright-core";
+
+const base = process.argv[2] || "http://127.0.0.1:8080/";
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+});
+async function shoot(locale, name, action) {
+  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(base);
+  await page.locator("[data-crumb-part=banner]").waitFor();
+  if (action) await action(page);
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `docs/screenshots/${name}.png` });
+  await context.close();
+}
+await shoot("en-GB", "banner-en");
+await shoot("nl-BE", "banner-nl");
+await shoot("zh-CN", "banner-zh");
+await shoot("en-GB", "preferences-en", async (page) => {
+  await page.locator("[data-action=customize]").click();
+  await page.locator("[data-crumb-part=preferences] details.crumb-services").nth(2).locator("summary").click();
+});
+await browser.close();
