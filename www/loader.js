@@ -43,9 +43,11 @@
   var src = me && me.src ? me.src : (d.querySelector("script[src*='loader.js']") || {}).src || "/crumb/loader.js";
   var base = new URL(".", src).href;
   var data = (me && me.dataset) || {};
+  // The wasm download starts now, alongside the JS glue, instead of after it.
+  var wasm = fetch(base + "crumb_bg.wasm");
   import(base + "crumb.js")
     .then(function (widget) {
-      return widget.default({ module_or_path: base + "crumb_bg.wasm" }).then(function () {
+      return widget.default({ module_or_path: wasm }).then(function () {
         widget.start({ base: base, endpoint: data.endpoint, config: data.config, queue: queue, gtag: gtag, on: on });
       });
     })
