@@ -89,9 +89,19 @@ async fn config_text(options: &LoaderOptions) -> Result<String, CrumbError> {
 
 pub fn read_config(text: &str) -> Result<Config, CrumbError> {
     let value = js_sys::JSON::parse(text).map_err(|e| CrumbError::ConfigMissing(format!("the config is not JSON: {}", js_text(&e))))?;
-    let config = parse_config(serde_wasm_bindgen::Deserializer::from(value))?;
-    // Cookie patterns are JavaScript regular expressions: only the browser can check them.
+    let config = parse_config(serde_wasm_bindgen::Deserializer::from(value.clone())).map_err(|ConfigErrors(errors)| {
+        // serde-wasm-bindgen's errors print as JS errors: drop their `Error: ` prefix.
+        let errors = errors
+            .into_iter()
+            .map(|e| ConfigError { message: e.message.strip_prefix("Error: ").unwrap_or(&e.message).to_owned(), ..e })
+            .collect();
+        ConfigErrors(errors)
+    })?;
     let mut errors = Vec::new();
+    // serde-wasm-bindgen reads only the fields a struct declares, so `deny_unknown_fields` never
+    // sees the others: compare the input with what the config reads back as.
+    unknown_fields(&value, &platform::to_js(&config), "", &mut errors);
+    // Cookie patterns are JavaScript regular expressions: only the browser can check them.
     for (c, category) in config.categories.iter().enumerate() {
         for (s, service) in category.services.iter().enumerate() {
             for (k, cookie) in service.cookies.iter().enumerate() {
@@ -110,6 +120,29 @@ pub fn read_config(text: &str) -> Result<Config, CrumbError> {
         Ok(config)
     } else {
         Err(ConfigErrors(errors).into())
+    }
+}
+
+/// Every key of `input` that `known` (the parsed config, serialized back) lacks, by path.
+fn unknown_fields(input: &JsValue, known: &JsValue, path: &str, errors: &mut Vec<ConfigError>) {
+    if js_sys::Array::is_array(input) {
+        let (input, known) = (js_sys::Array::from(input), js_sys::Array::from(known));
+        for i in 0..input.length() {
+            unknown_fields(&input.get(i), &known.get(i), &format!("{path}[{i}]"), errors);
+        }
+    } else if input.is_object() && known.is_object() && !js_sys::Array::is_array(known) {
+        let known_object: &js_sys::Object = known.unchecked_ref();
+        let input_object: &js_sys::Object = input.unchecked_ref();
+        for key in js_sys::Object::keys(input_object).iter() {
+            let Some(name) = key.as_string() else { continue };
+            let here = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+            if known_object.has_own_property(&key) {
+                let value = |of: &JsValue| js_sys::Reflect::get(of, &key).unwrap_or(JsValue::UNDEFINED);
+                unknown_fields(&value(input), &value(known), &here, errors);
+            } else {
+                errors.push(ConfigError { path: here, message: format!("unknown field `{name}`") });
+            }
+        }
     }
 }
 

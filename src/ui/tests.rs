@@ -363,6 +363,17 @@ fn config_errors_from_the_browser_name_the_bad_field() {
         other => panic!("expected a pattern error, got {:?}", other.map(|c| c.site)),
     }
     assert!(matches!(boot::read_config("{not json"), Err(crate::error::CrumbError::ConfigMissing(_))));
+    // serde-wasm-bindgen alone would let unknown fields through.
+    let unknown = demo_config().replace("\"required\": true,", "\"required\": true, \"colour\": \"red\",");
+    match boot::read_config(&unknown) {
+        Err(crate::error::CrumbError::Config(errors)) => assert!(errors.names("categories[0].colour"), "{errors}"),
+        other => panic!("expected an unknown-field error, got {:?}", other.map(|c| c.site)),
+    }
+    let top = demo_config().replacen("{", "{ \"sitee\": \"typo\",", 1);
+    match boot::read_config(&top) {
+        Err(crate::error::CrumbError::Config(errors)) => assert!(errors.names("sitee"), "{errors}"),
+        other => panic!("expected an unknown-field error, got {:?}", other.map(|c| c.site)),
+    }
 }
 
 #[wasm_bindgen_test]

@@ -1,0 +1,232 @@
+//! One headless Chromium for one test: its own chromedriver on a free port, its own fresh profile,
+//! browser console logging on. Dropping it closes the session and stops chromedriver.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
+use fantoccini::{Client, ClientBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// How the browser presents itself.
+#[derive(Debug, Clone)]
+pub struct BrowserOptions {
+    /// The browser's languages, most wanted first (`navigator.languages`), e.g. `["nl"]`.
+    pub languages: Vec<String>,
+    /// Window size in CSS pixels.
+    pub window: (u32, u32),
+}
+
+impl Default for BrowserOptions {
+    fn default() -> BrowserOptions {
+        BrowserOptions { languages: vec!["en-US".into(), "en".into()], window: (1280, 900) }
+    }
+}
+
+impl BrowserOptions {
+    pub fn languages(languages: &[&str]) -> BrowserOptions {
+        BrowserOptions { languages: languages.iter().map(|l| l.to_string()).collect(), ..BrowserOptions::default() }
+    }
+}
+
+/// One entry of the browser console, as chromedriver reports it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ConsoleEntry {
+    /// `SEVERE` (console.error, uncaught errors, failed loads), `WARNING`, `INFO`, `DEBUG`.
+    pub level: String,
+    pub message: String,
+    #[serde(default)]
+    pub source: String,
+}
+
+fn chromedriver_path() -> PathBuf {
+    std::env::var_os("CHROMEDRIVER").map_or_else(|| PathBuf::from("/usr/bin/chromedriver"), PathBuf::from)
+}
+
+fn chromium_path() -> PathBuf {
+    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free local port").port()
+}
+
+/// A running chromedriver, killed when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Driver {
+    fn start() -> std::io::Result<Driver> {
+        let port = free_port();
+        let child = Command::new(chromedriver_path())
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let mut driver = Driver { child, port };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(driver);
+            }
+            if let Ok(Some(status)) = driver.child.try_wait() {
+                return Err(std::io::Error::other(format!("chromedriver exited early ({status}) on port {port}")));
+            }
+            if Instant::now() > deadline {
+                return Err(std::io::Error::other(format!("chromedriver did not listen on port {port} within 15 s")));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A browser session (chromedriver + Chromium with a fresh profile).
+pub struct Browser {
+    pub client: Client,
+    session_id: String,
+    console: Mutex<Vec<ConsoleEntry>>,
+    // Field order is drop order: the session is closed in `Drop`, then chromedriver stops, then
+    // the profile folder goes.
+    driver: Driver,
+    _profile: TempDir,
+}
+
+impl Browser {
+    pub async fn start(options: BrowserOptions) -> Browser {
+        let mut last_error = String::new();
+        for _ in 0..3 {
+            match Browser::try_start(&options).await {
+                Ok(browser) => return browser,
+                Err(err) => last_error = err,
+            }
+        }
+        panic!(
+            "could not start headless Chromium through chromedriver ({} / {}): {last_error}",
+            chromedriver_path().display(),
+            chromium_path().display()
+        );
+    }
+
+    async fn try_start(options: &BrowserOptions) -> Result<Browser, String> {
+        let profile = tempfile::tempdir().map_err(|e| format!("profile dir: {e}"))?;
+        let driver = Driver::start().map_err(|e| e.to_string())?;
+        let accept_languages = options.languages.join(",");
+        let first_language = options.languages.first().cloned().unwrap_or_else(|| "en-US".into());
+        let args = vec![
+            "--headless=new".to_owned(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-dev-shm-usage".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            "--no-first-run".into(),
+            "--no-default-browser-check".into(),
+            "--disable-quic".into(),
+            "--disable-features=Translate,MediaRouter,OptimizationHints".into(),
+            format!("--user-data-dir={}", profile.path().display()),
+            format!("--window-size={},{}", options.window.0, options.window.1),
+            format!("--lang={first_language}"),
+            format!("--accept-lang={accept_languages}"),
+        ];
+        let capabilities = json!({
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "goog:loggingPrefs": { "browser": "ALL" },
+            "goog:chromeOptions": {
+                "binary": chromium_path(),
+                "args": args,
+                "prefs": { "intl": { "accept_languages": accept_languages } },
+            },
+        });
+        let Value::Object(capabilities) = capabilities else { unreachable!() };
+        let capabilities: Capabilities = capabilities;
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&driver.url())
+            .await
+            .map_err(|e| format!("new session: {e}"))?;
+        let session_id = client
+            .session_id()
+            .await
+            .map_err(|e| format!("session id: {e}"))?
+            .ok_or("chromedriver gave no session id")?;
+        Ok(Browser { client, session_id, console: Mutex::new(Vec::new()), driver, _profile: profile })
+    }
+
+    /// Every console entry since the session started (chromedriver hands each out once; they are
+    /// kept here).
+    pub async fn console(&self) -> Vec<ConsoleEntry> {
+        let fresh = match self.client.issue_cmd(BrowserLog).await {
+            Ok(value) => serde_json::from_value::<Vec<ConsoleEntry>>(value).unwrap_or_default(),
+            Err(err) => vec![ConsoleEntry {
+                level: "HARNESS".into(),
+                message: format!("could not read the browser log: {err}"),
+                source: String::new(),
+            }],
+        };
+        let mut all = self.console.lock().unwrap();
+        all.extend(fresh);
+        all.clone()
+    }
+
+    /// The console as text, one entry a line, for failure messages.
+    pub async fn console_text(&self) -> String {
+        self.console().await.iter().map(|e| format!("  [{}] {}", e.level, e.message)).collect::<Vec<_>>().join("\n")
+    }
+}
+
+impl Drop for Browser {
+    /// Closes the session with a plain blocking request (the async client may have no runtime left
+    /// when a test panics), so chromedriver also ends its Chromium.
+    fn drop(&mut self) {
+        let _ = delete_session(self.driver.port, &self.session_id);
+    }
+}
+
+fn delete_session(port: u16, session_id: &str) -> std::io::Result<()> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    write!(
+        stream,
+        "DELETE /session/{session_id} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    Ok(())
+}
+
+/// chromedriver's `POST /session/{id}/se/log` with `{"type": "browser"}`.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "type": "browser" }).to_string()))
+    }
+}

@@ -1,0 +1,261 @@
+//! The crumb-server under test, in process on `127.0.0.1:0` with a fresh SQLite file, serving the
+//! built bundle, plus what only tests need in front of it: page variants with an edited config
+//! (`GET /t/{name}`), an "endpoint down" switch for `POST /api/consent`, and a log of requests.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use crumb_core::ConsentRecord;
+use crumb_server::{api_router, static_router, AppState, ServerConfig};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+
+/// The folder of the built site: `CRUMB_DIST`, or `dist/` at the workspace root (Trunk's output).
+pub fn dist_dir() -> PathBuf {
+    match std::env::var_os("CRUMB_DIST") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist"),
+    }
+}
+
+/// The built site, or a panic that says how to build it.
+pub fn built_site() -> PathBuf {
+    let dir = dist_dir();
+    let wasm = dir.join("crumb/crumb_bg.wasm");
+    let index = dir.join("index.html");
+    if !wasm.is_file() || !index.is_file() {
+        panic!(
+            "the built widget is missing: {} or {} does not exist.\n\
+             Build it first, at the workspace root: `trunk build --release` \
+             (or point CRUMB_DIST at a Trunk output folder).",
+            wasm.display(),
+            index.display()
+        );
+    }
+    dir
+}
+
+/// What the test-only middleware shares.
+#[derive(Clone, Default)]
+struct Controls {
+    endpoint_up: Arc<AtomicBool>,
+    refused_posts: Arc<AtomicUsize>,
+    requests: Arc<Mutex<Vec<String>>>,
+    variants: Arc<Mutex<HashMap<String, String>>>,
+}
+
+/// A running server; stops when dropped.
+pub struct TestServer {
+    base_url: String,
+    state: AppState,
+    site_dir: PathBuf,
+    controls: Controls,
+    task: JoinHandle<()>,
+    _data: TempDir,
+}
+
+impl TestServer {
+    /// Serves the built bundle (see [`built_site`]).
+    pub async fn start() -> TestServer {
+        TestServer::start_with_site(built_site()).await
+    }
+
+    /// Serves any folder (the harness's own smoke test uses a tiny one).
+    pub async fn start_with_site(site_dir: PathBuf) -> TestServer {
+        let data = tempfile::tempdir().expect("temp dir for the database");
+        let config = ServerConfig { database: data.path().join("consent.sqlite3"), site_dir: site_dir.clone() };
+        let state = AppState::open(&config).expect("open the test database");
+        let controls = Controls::default();
+        controls.endpoint_up.store(true, Ordering::SeqCst);
+
+        let api = api_router(state.clone()).layer(middleware::from_fn_with_state(controls.clone(), endpoint_switch));
+        let pages = Router::new().route("/t/{name}", get(variant_page)).with_state(controls.clone());
+        let app = pages
+            .merge(api)
+            .fallback_service(static_router(&site_dir))
+            .layer(middleware::from_fn_with_state(controls.clone(), log_request));
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let task = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, app).await {
+                eprintln!("crumb-e2e: test server stopped: {err}");
+            }
+        });
+        TestServer { base_url: format!("http://{addr}"), state, site_dir, controls, task, _data: data }
+    }
+
+    /// `http://127.0.0.1:<port>` (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The absolute URL of a path on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// While down, `POST /api/consent` answers 503 without reaching the server.
+    pub fn set_endpoint_up(&self, up: bool) {
+        self.controls.endpoint_up.store(up, Ordering::SeqCst);
+    }
+
+    /// How many `POST /api/consent` were answered 503 by the switch.
+    pub fn refused_posts(&self) -> usize {
+        self.controls.refused_posts.load(Ordering::SeqCst)
+    }
+
+    /// Every request so far, as `METHOD /path?query`.
+    pub fn requests(&self) -> Vec<String> {
+        self.controls.requests.lock().unwrap().clone()
+    }
+
+    /// Whether any request asked for `path` (query ignored).
+    pub fn was_requested(&self, path: &str) -> bool {
+        self.requests().iter().any(|line| {
+            let target = line.split_once(' ').map_or("", |(_, t)| t);
+            target.split('?').next() == Some(path)
+        })
+    }
+
+    /// The config of the built demo page, parsed.
+    pub fn demo_config(&self) -> Value {
+        let html = self.index_html();
+        let text = config_text(&html).unwrap_or_else(|e| panic!("{e}"));
+        serde_json::from_str(text).expect("the demo page's config is JSON")
+    }
+
+    fn index_html(&self) -> String {
+        let path = self.site_dir.join("index.html");
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+
+    /// Registers `GET /t/{name}`: the demo page with its config edited by `edit`. Returns the path.
+    pub fn variant(&self, name: &str, edit: impl FnOnce(&mut Value)) -> String {
+        let mut config = self.demo_config();
+        edit(&mut config);
+        let text = serde_json::to_string_pretty(&config).expect("config serializes");
+        self.variant_with_config_text(name, &text)
+    }
+
+    /// Registers `GET /t/{name}`: the demo page with its config text replaced verbatim.
+    pub fn variant_with_config_text(&self, name: &str, config_text: &str) -> String {
+        let html = replace_config(&self.index_html(), config_text).unwrap_or_else(|e| panic!("{e}"));
+        self.controls.variants.lock().unwrap().insert(name.to_owned(), html);
+        format!("/t/{name}")
+    }
+
+    /// The stored history of a consent id, oldest first.
+    pub async fn records_for(&self, consent_id: &str) -> Vec<ConsentRecord> {
+        let state = self.state.clone();
+        let id = consent_id.to_owned();
+        tokio::task::spawn_blocking(move || state.records_for(&id))
+            .await
+            .expect("records_for task")
+            .unwrap_or_else(|e| panic!("records_for({consent_id}): {e}"))
+    }
+
+    /// How many records the server holds in all.
+    pub async fn count_records(&self) -> u64 {
+        let state = self.state.clone();
+        tokio::task::spawn_blocking(move || state.count_records())
+            .await
+            .expect("count_records task")
+            .unwrap_or_else(|e| panic!("count_records: {e}"))
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn endpoint_switch(State(controls): State<Controls>, request: Request, next: Next) -> Response {
+    let is_record_post = request.method() == Method::POST && request.uri().path() == "/api/consent";
+    if is_record_post && !controls.endpoint_up.load(Ordering::SeqCst) {
+        controls.refused_posts.fetch_add(1, Ordering::SeqCst);
+        return (StatusCode::SERVICE_UNAVAILABLE, "endpoint switched off by the test").into_response();
+    }
+    next.run(request).await
+}
+
+async fn log_request(State(controls): State<Controls>, request: Request, next: Next) -> Response {
+    let line = format!("{} {}", request.method(), request.uri());
+    controls.requests.lock().unwrap().push(line);
+    next.run(request).await
+}
+
+async fn variant_page(State(controls): State<Controls>, UrlPath(name): UrlPath<String>) -> Response {
+    let page = controls.variants.lock().unwrap().get(&name).cloned();
+    match page {
+        Some(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html)
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, format!("no page variant `{name}` registered")).into_response(),
+    }
+}
+
+/// Byte range of the inline config's content (`<script type="application/json" id="crumb-config">`).
+fn config_range(html: &str) -> Result<std::ops::Range<usize>, String> {
+    let id_at = ["id=\"crumb-config\"", "id='crumb-config'", "id=crumb-config"]
+        .iter()
+        .find_map(|needle| html.find(needle))
+        .ok_or("the page has no element with id `crumb-config`")?;
+    let tag_start = html[..id_at].rfind('<').ok_or("malformed page around `crumb-config`")?;
+    if !html[tag_start..].to_ascii_lowercase().starts_with("<script") {
+        return Err("`#crumb-config` is not a <script> element".into());
+    }
+    let start = id_at + html[id_at..].find('>').ok_or("unclosed <script id=crumb-config> tag")? + 1;
+    let end = start + html[start..].find("</script>").ok_or("no </script> after the config")?;
+    Ok(start..end)
+}
+
+/// The inline config's text.
+pub fn config_text(html: &str) -> Result<&str, String> {
+    config_range(html).map(|r| &html[r])
+}
+
+/// The page with the inline config's text replaced.
+pub fn replace_config(html: &str, config_text: &str) -> Result<String, String> {
+    if config_text.contains("</script") {
+        return Err("a config text cannot contain `</script`".into());
+    }
+    let range = config_range(html)?;
+    Ok(format!("{}\n{}\n{}", &html[..range.start], config_text, &html[range.end..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "<head><script type=\"application/json\" id=\"crumb-config\">\n{\"revision\": 1}\n</script>\
+                        <script src=/crumb/loader.js></script></head>";
+
+    #[test]
+    fn finds_and_replaces_the_inline_config() {
+        assert_eq!(config_text(PAGE).unwrap().trim(), "{\"revision\": 1}");
+        let page = replace_config(PAGE, "{\"revision\": 2}").unwrap();
+        assert_eq!(config_text(&page).unwrap().trim(), "{\"revision\": 2}");
+        assert!(page.ends_with("<script src=/crumb/loader.js></script></head>"));
+    }
+
+    #[test]
+    fn names_what_is_missing() {
+        assert!(config_text("<p id=\"crumb-config\">x</p>").unwrap_err().contains("not a <script>"));
+        assert!(config_text("<p>nothing</p>").unwrap_err().contains("no element"));
+        assert!(replace_config(PAGE, "</script>").is_err());
+    }
+}
