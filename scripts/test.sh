@@ -8,14 +8,23 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh test
 
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+# Every suite's output also goes to a log, summed up at the end.
+exec > >(tee "$log") 2>&1
+
 echo "==> host tests: crumb-core, crumb-server"
-cargo test -p crumb-core -p crumb-server
+cargo test -p crumb-core -p crumb-server --all-targets
 
 echo "==> component tests in headless Chromium (wasm-bindgen-test)"
-cargo test --target wasm32-unknown-unknown -p crumb
+cargo test --target wasm32-unknown-unknown -p crumb --lib
 
 echo "==> release bundle"
 trunk build --release
 
 echo "==> end-to-end journeys in headless Chromium"
-cargo test -p crumb-e2e -- --test-threads=2
+cargo test -p crumb-e2e --tests -- --test-threads=2
+
+passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+echo
+echo "Total: $passed passed, 0 failed"
