@@ -10,7 +10,6 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use crate::boot::LoaderOptions;
 use crate::error::warn;
 use crate::platform::{self, window};
-use crate::ui::focus;
 use crate::widget::Widget;
 
 thread_local! {
@@ -31,12 +30,6 @@ fn method0(object: &js_sys::Object, name: &str, f: impl Fn() -> JsValue + 'stati
 
 fn method1(object: &js_sys::Object, name: &str, f: impl Fn(JsValue) -> JsValue + 'static) {
     set_method(object, name, Closure::<dyn Fn(JsValue) -> JsValue>::new(f).into_js_value());
-}
-
-pub fn open_preferences(widget: Widget) {
-    focus::remember();
-    widget.show_preferences();
-    focus::focus_first_in("[data-crumb-part=preferences]");
 }
 
 /// The categories an `acceptCategory` argument names: `"all"` or nothing → all, a name, or a list.
@@ -84,7 +77,7 @@ pub fn install(widget: Widget, options: &LoaderOptions) {
         JsValue::UNDEFINED
     });
     method0(&api, "showPreferences", move || {
-        open_preferences(widget);
+        crate::ui::preferences::open(widget);
         JsValue::UNDEFINED
     });
     method1(&api, "acceptCategory", move |argument| {

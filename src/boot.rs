@@ -136,7 +136,7 @@ fn unknown_fields(input: &JsValue, known: &JsValue, path: &str, errors: &mut Vec
         for key in js_sys::Object::keys(input_object).iter() {
             let Some(name) = key.as_string() else { continue };
             let here = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
-            if known_object.has_own_property(&key) {
+            if js_sys::Object::has_own(known_object, &key) {
                 let value = |of: &JsValue| js_sys::Reflect::get(of, &key).unwrap_or(JsValue::UNDEFINED);
                 unknown_fields(&value(input), &value(known), &here, errors);
             } else {
@@ -276,7 +276,7 @@ fn listen_for_preference_links(widget: Widget) {
             .and_then(|e| e.closest("[data-crumb=\"preferences\"]").ok().flatten());
         if opener.is_some() {
             event.prevent_default();
-            crate::api::open_preferences(widget);
+            crate::ui::preferences::open(widget);
         }
     });
     let _ = doc.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref());

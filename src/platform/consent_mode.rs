@@ -59,7 +59,7 @@ pub fn push_event(categories: &JsValue, action: Option<&str>) {
         let _ = js_sys::Reflect::set(&event, &"crumb_action".into(), &action.into());
     }
     // `push` may be GTM's wrapper: call it as a method, not Array.prototype.push.
-    if let Ok(push) = js_sys::Reflect::get(&layer, &"push".into()).and_then(|p| p.dyn_into::<js_sys::Function>().map_err(JsValue::from)) {
+    if let Ok(push) = js_sys::Reflect::get(&layer, &"push".into()).and_then(|p| p.dyn_into::<js_sys::Function>()) {
         let _ = push.call1(&layer, &event);
     }
 }

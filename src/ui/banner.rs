@@ -5,7 +5,7 @@ use crumb_core::texts::split_placeholder;
 use crumb_core::{Choice, TextKey};
 use leptos::prelude::*;
 
-use super::{focus, text};
+use super::text;
 use crate::widget::use_widget;
 
 #[component]
@@ -29,11 +29,7 @@ pub fn Banner() -> impl IntoView {
         })
     };
     let gpc = widget.gpc.then(|| view! { <p class="crumb-gpc" data-crumb-part="gpc">{text(widget, TextKey::BannerGpc)}</p> });
-    let customize = move |_| {
-        focus::remember();
-        widget.show_preferences();
-        focus::focus_first_in("[data-crumb-part=preferences]");
-    };
+    let customize = move |_| super::preferences::open(widget);
     view! {
         <section
             class="crumb-banner"

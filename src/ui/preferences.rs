@@ -10,6 +10,13 @@ use super::category::CategoryRow;
 use super::{focus, text};
 use crate::widget::{use_widget, Widget};
 
+/// Opens the preference center, remembering where focus was and moving it into the dialog.
+pub fn open(widget: Widget) {
+    focus::remember();
+    widget.show_preferences();
+    focus::focus_first_in("[data-crumb-part=preferences]");
+}
+
 /// Leaves the dialog (by a decision or by closing) and gives focus back.
 fn leave(widget: Widget, decide: Option<Choice>) {
     match decide {

@@ -3,7 +3,7 @@
 use crumb_core::TextKey;
 use leptos::prelude::*;
 
-use super::{focus, text};
+use super::text;
 use crate::widget::use_widget;
 
 #[component]
@@ -13,11 +13,7 @@ pub fn Reopen() -> impl IntoView {
         return ().into_any();
     }
     let label = text(widget, TextKey::Reopen);
-    let open = move |_| {
-        focus::remember();
-        widget.show_preferences();
-        focus::focus_first_in("[data-crumb-part=preferences]");
-    };
+    let open = move |_| super::preferences::open(widget);
     view! {
         <button type="button" class="crumb-reopen" data-action="reopen" aria-label=label title=label on:click=open>
             <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">

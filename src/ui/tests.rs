@@ -103,9 +103,8 @@ fn clean_page() {
     }
 }
 
-/// Boots the widget from an inline config element and waits for `Crumb.ready`.
-async fn boot_with(config: &str) {
-    clean_page();
+/// Adds the site owner's inline config element and starts the widget as loader.js does.
+fn start_with(config: &str) {
     let doc = document().expect("document");
     let element = doc.create_element("script").expect("script");
     let _ = element.set_attribute("type", "application/json");
@@ -113,6 +112,13 @@ async fn boot_with(config: &str) {
     element.set_text_content(Some(config));
     let _ = doc.body().expect("body").append_child(&element);
     boot::start(LoaderOptions::from_js(&js_sys::Object::new().into()));
+}
+
+/// Boots the widget on a clean page and waits for `Crumb.ready`.
+async fn boot_with(config: &str) {
+    clean_page();
+    start_with(config);
+    let doc = document().expect("document");
     wait_until("the widget is ready", || api_bool("ready")).await;
     // The runner does not serve crumb.css from the widget's folder: give the shadow root the
     // real stylesheet so sizes and layout can be checked.
@@ -310,13 +316,7 @@ async fn corrupted_stored_consent_asks_again() {
     if let Some(storage) = window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = storage.set_item("crumb", "{\"v\":1,\"id\":\"x\",\"categories\":{\"analytics\":true}}");
     }
-    let doc = document().expect("document");
-    let element = doc.create_element("script").expect("script");
-    let _ = element.set_attribute("type", "application/json");
-    element.set_id("crumb-config");
-    element.set_text_content(Some(&demo_config()));
-    let _ = doc.body().expect("body").append_child(&element);
-    boot::start(LoaderOptions::from_js(&js_sys::Object::new().into()));
+    start_with(&demo_config());
     wait_for("[data-crumb-part=banner]").await;
     assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(false), "a corrupted value grants nothing");
 }
@@ -380,13 +380,8 @@ fn config_errors_from_the_browser_name_the_bad_field() {
 async fn a_broken_config_leaves_everything_denied_and_no_banner() {
     let bad = demo_config().replace("\"revision\": 1", "\"revision\": \"one\"");
     clean_page();
+    start_with(&bad);
     let doc = document().expect("document");
-    let element = doc.create_element("script").expect("script");
-    let _ = element.set_attribute("type", "application/json");
-    element.set_id("crumb-config");
-    element.set_text_content(Some(&bad));
-    let _ = doc.body().expect("body").append_child(&element);
-    boot::start(LoaderOptions::from_js(&js_sys::Object::new().into()));
     wait_until("the unconfigured API is installed", || js_sys::Reflect::get(&api(), &"ready".into()).ok().and_then(|v| v.as_bool()) == Some(false)).await;
     sleep(50).await;
     assert!(doc.get_element_by_id("crumb-root").is_none());
