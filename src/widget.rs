@@ -81,9 +81,9 @@ impl Widget {
         }
     }
 
-    pub fn save_draft(&self) {
-        let categories = self.draft.get_untracked();
-        self.choose(Choice::Custom { categories, services: BTreeMap::new() });
+    /// Save choices: the switches as they stand.
+    pub fn draft_choice(&self) -> Choice {
+        Choice::Custom { categories: self.draft.get_untracked(), services: BTreeMap::new() }
     }
 
     /// Records a choice and carries out its effects.

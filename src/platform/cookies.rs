@@ -4,13 +4,7 @@
 use crumb_core::CookieSpec;
 use wasm_bindgen::JsCast;
 
-use super::{document, window};
-
-fn cookie_names() -> Vec<String> {
-    let Some(doc) = document().and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok()) else { return Vec::new() };
-    let all = doc.cookie().unwrap_or_default();
-    all.split("; ").filter_map(|pair| pair.split('=').next()).filter(|n| !n.is_empty()).map(str::to_owned).collect()
-}
+use super::{cookie_pairs, html_document, window};
 
 /// Compiles a JS regular expression, `None` when it is not one (`new RegExp` would throw).
 pub fn compile(pattern: &str) -> Option<js_sys::RegExp> {
@@ -54,11 +48,12 @@ fn paths(pathname: &str) -> Vec<String> {
 
 /// Expires every present cookie matching one of the specs. Returns the names erased.
 pub fn erase_cookies(specs: &[CookieSpec]) -> Vec<String> {
-    let Some(doc) = document().and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok()) else { return Vec::new() };
+    let Some(doc) = html_document() else { return Vec::new() };
     let location = window().map(|w| w.location());
     let host = location.as_ref().and_then(|l| l.hostname().ok()).unwrap_or_default();
     let pathname = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_default();
-    let names: Vec<String> = cookie_names().into_iter().filter(|n| specs.iter().any(|s| matches(s, n))).collect();
+    let names: Vec<String> =
+        cookie_pairs().into_iter().map(|(name, _)| name).filter(|n| specs.iter().any(|s| matches(s, n))).collect();
     for name in &names {
         for domain in domains(&host) {
             for path in paths(&pathname) {

@@ -74,6 +74,18 @@ pub fn dispatch(name: &str, detail: &JsValue) {
     }
 }
 
-pub fn html_element(value: JsValue) -> Option<web_sys::HtmlElement> {
-    value.dyn_into().ok()
+/// The page as an HTML document (for `document.cookie`).
+pub fn html_document() -> Option<web_sys::HtmlDocument> {
+    document()?.dyn_into().ok()
+}
+
+/// The page's cookies as `(name, value)` pairs, as `document.cookie` lists them.
+pub fn cookie_pairs() -> Vec<(String, String)> {
+    let all = html_document().and_then(|d| d.cookie().ok()).unwrap_or_default();
+    all.split("; ")
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (!name.trim().is_empty()).then(|| (name.trim().to_owned(), value.to_owned()))
+        })
+        .collect()
 }

@@ -4,9 +4,7 @@
 use std::cell::RefCell;
 
 use crumb_core::{Config, Consent, StoredError};
-use wasm_bindgen::JsCast;
-
-use super::{document, from_json, to_json, window};
+use super::{cookie_pairs, from_json, html_document, to_json, window};
 use crate::error::{report, CrumbError};
 
 const KEY: &str = "crumb";
@@ -50,17 +48,9 @@ fn warn_blocked_once() {
     }
 }
 
-fn html_document() -> Option<web_sys::HtmlDocument> {
-    document()?.dyn_into().ok()
-}
-
 /// The value of one cookie of this page.
 pub fn read_cookie(name: &str) -> Option<String> {
-    let cookies = html_document()?.cookie().ok()?;
-    cookies.split("; ").find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        (key.trim() == name).then(|| value.to_owned())
-    })
+    cookie_pairs().into_iter().find_map(|(key, value)| (key == name).then_some(value))
 }
 
 fn write_cookie(value: &str, max_age_seconds: i64) {

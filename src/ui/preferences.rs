@@ -45,10 +45,7 @@ pub fn Preferences() -> impl IntoView {
         _ => {}
     };
     let categories = widget.config().categories.clone();
-    let save = move |_| {
-        let choice = widget.draft.with_untracked(|d| Choice::Custom { categories: d.clone(), services: Default::default() });
-        leave(widget, Some(choice));
-    };
+    let save = move |_| leave(widget, Some(widget.draft_choice()));
     view! {
         <div class="crumb-overlay">
             <div

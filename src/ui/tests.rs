@@ -75,7 +75,7 @@ fn local(key: &str) -> Option<String> {
 }
 
 fn html_document() -> web_sys::HtmlDocument {
-    document().and_then(|d| d.dyn_into().ok()).expect("an HTML document")
+    crate::platform::html_document().expect("an HTML document")
 }
 
 /// A clean page: no widget, no storage, no cookies, no gated elements from earlier tests.
@@ -97,8 +97,7 @@ fn clean_page() {
     if let Some(w) = window() {
         let _ = js_sys::Reflect::delete_property(&w, &"Crumb".into());
     }
-    let cookies = html_document().cookie().unwrap_or_default();
-    for name in cookies.split("; ").filter_map(|c| c.split('=').next()).filter(|n| !n.is_empty()) {
+    for (name, _) in crate::platform::cookie_pairs() {
         let _ = html_document().set_cookie(&format!("{name}=; max-age=0; path=/"));
     }
 }
