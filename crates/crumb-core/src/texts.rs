@@ -64,6 +64,8 @@ text_keys! {
     YearOne => "duration.year.one",
     YearOther => "duration.year.other",
     Reopen => "reopen.label",
+    EmbedText => "embed.text",
+    EmbedLoad => "embed.load",
 }
 
 /// Placeholders a text may carry, by key; translations must keep exactly these.
@@ -72,6 +74,7 @@ pub fn placeholders_of(key: &str) -> &'static [&'static str] {
         "banner.text" => &["{policy}"],
         "prefs.services" => &["{count}"],
         "prefs.service_provider" => &["{provider}"],
+        "embed.text" => &["{service}", "{category}"],
         k if k.starts_with("duration.") && k != "duration.session" => &["{n}"],
         _ => &[],
     }
