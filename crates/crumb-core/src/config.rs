@@ -48,9 +48,46 @@ pub struct Config {
     pub theme: Theme,
     #[serde(default)]
     pub layout: Layout,
+    /// The domain the `crumb_consent` cookie is set on (`example.com`), so a choice made on
+    /// `shop.example.com` also holds on `www.example.com`. The current host when absent.
+    #[serde(default)]
+    pub cookie_domain: Option<String>,
+    /// Google Consent Mode v2 options beyond the per-category signal mapping.
+    #[serde(default)]
+    pub google_consent_mode: GoogleConsentMode,
     /// Free text for the site owner's own notes; never shown.
     #[serde(default)]
     pub comment: Option<String>,
+}
+
+/// Page-wide Google Consent Mode settings. The defaults are always `denied`; these only refine them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoogleConsentMode {
+    /// ISO 3166-1 alpha-2 codes (`DE`) or ISO 3166-2 subdivisions (`US-CA`) the denied default is
+    /// limited to. Empty (the default): denied everywhere. Outside the listed regions Google's tags
+    /// see no default from Crumb, so only list regions when the site is sure of its obligations.
+    #[serde(default)]
+    pub region: Vec<String>,
+    /// `gtag('set', 'ads_data_redaction', true)`: redact ad click ids while `ad_storage` is denied.
+    #[serde(default)]
+    pub ads_data_redaction: bool,
+    /// `gtag('set', 'url_passthrough', true)`: pass click ids through URLs while storage is denied.
+    #[serde(default)]
+    pub url_passthrough: bool,
+    /// Milliseconds Google's tags wait for Crumb's update before firing (0-10000, default 500).
+    #[serde(default = "default_wait_for_update")]
+    pub wait_for_update: u32,
+}
+
+impl Default for GoogleConsentMode {
+    fn default() -> Self {
+        GoogleConsentMode { region: Vec::new(), ads_data_redaction: false, url_passthrough: false, wait_for_update: 500 }
+    }
+}
+
+fn default_wait_for_update() -> u32 {
+    500
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,6 +118,19 @@ pub struct Service {
     pub description: Option<String>,
     #[serde(default)]
     pub cookies: Vec<CookieSpec>,
+    /// localStorage keys the service writes, erased with its cookies when consent is withdrawn.
+    #[serde(default)]
+    pub local_storage: Vec<StorageKey>,
+}
+
+/// A localStorage key by exact name or by JavaScript regular expression.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageKey {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub pattern: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -318,6 +368,32 @@ fn is_safe_url(text: &str) -> bool {
             || (lower.starts_with('/') && !lower.starts_with("//")))
 }
 
+/// `example.com`, `.example.com` or `shop.example.co.uk`: lowercase labels of letters, digits and
+/// `-`, at least two of them. Whether it covers the current host is checked in the browser.
+fn is_cookie_domain(text: &str) -> bool {
+    let host = text.strip_prefix('.').unwrap_or(text);
+    let labels: Vec<&str> = host.split('.').collect();
+    host.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+/// `DE`, `US-CA`: two capital letters, optionally `-` and 1-3 capital letters or digits.
+fn is_region(text: &str) -> bool {
+    let (country, sub) = match text.split_once('-') {
+        Some((c, s)) => (c, Some(s)),
+        None => (text, None),
+    };
+    country.len() == 2
+        && country.bytes().all(|b| b.is_ascii_uppercase())
+        && sub.is_none_or(|s| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
+}
+
 fn is_color(text: &str) -> bool {
     let hex = text.strip_prefix('#').unwrap_or("");
     matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit())
@@ -434,6 +510,17 @@ impl Config {
                         error(format!("{at}.purpose"), "must say what the cookie is for");
                     }
                 }
+                for (k, key) in service.local_storage.iter().enumerate() {
+                    let at = format!("{at}.local_storage[{k}]");
+                    match (&key.name, &key.pattern) {
+                        (Some(_), Some(_)) | (None, None) => error(at.clone(), "give exactly one of `name` or `pattern`"),
+                        (Some(name), None) if name.is_empty() || name == "crumb" || name.starts_with("crumb_") => {
+                            error(format!("{at}.name"), "must be a non-empty key that is not Crumb's own")
+                        }
+                        (None, Some(pattern)) if pattern.is_empty() => error(format!("{at}.pattern"), "must not be empty"),
+                        _ => {}
+                    }
+                }
             }
         }
         if !self.categories.iter().any(|c| !c.required) && !self.categories.is_empty() {
@@ -454,6 +541,20 @@ impl Config {
                     error(format!("texts.{language}.{key}"), "is not a text key");
                 }
             }
+        }
+        if let Some(domain) = &self.cookie_domain {
+            if !is_cookie_domain(domain) {
+                error("cookie_domain".into(), "must be a domain name like `example.com` (no scheme, port or path)");
+            }
+        }
+        let gcm = &self.google_consent_mode;
+        for (i, region) in gcm.region.iter().enumerate() {
+            if !is_region(region) {
+                error(format!("google_consent_mode.region[{i}]"), "must be an ISO 3166 code like `DE` or `US-CA`");
+            }
+        }
+        if gcm.wait_for_update > 10_000 {
+            error("google_consent_mode.wait_for_update".into(), "must be at most 10000 milliseconds");
         }
         if let Some(accent) = &self.theme.accent {
             if !is_color(accent) {

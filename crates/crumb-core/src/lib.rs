@@ -16,7 +16,7 @@ pub mod record;
 pub mod texts;
 pub mod time;
 
-pub use config::{parse_config, Category, Config, ConfigError, ConfigErrors, CookieSpec, Party, Service};
+pub use config::{parse_config, Category, Config, ConfigError, ConfigErrors, CookieSpec, GoogleConsentMode, Party, Service, StorageKey};
 pub use consent::{decide, effects_on_load, is_consent_id, Action, Choice, Consent, Decision, DecisionContext, StoredError};
 pub use consent_mode::{consent_mode_signals, Signal};
 pub use diff::Diff;

@@ -251,3 +251,45 @@ fn durations_parse_in_their_written_forms() {
     assert_eq!(CookieDuration::parse("2years"), None);
     assert_eq!(CookieDuration::Span(2, DurationUnit::Year).to_string(), "2 years");
 }
+
+#[test]
+fn cookie_domain_must_be_a_bare_domain() {
+    refused_at("cookie_domain", |v| v["cookie_domain"] = json!("https://example.com"));
+    refused_at("cookie_domain", |v| v["cookie_domain"] = json!("example.com:8080"));
+    refused_at("cookie_domain", |v| v["cookie_domain"] = json!("localhost"));
+    refused_at("cookie_domain", |v| v["cookie_domain"] = json!("Example.com"));
+    for good in ["example.com", ".example.com", "shop.example.co.uk"] {
+        let mut value = demo_config_json();
+        value["cookie_domain"] = json!(good);
+        assert_eq!(parse(value).map(|c| c.cookie_domain), Ok(Some(good.to_owned())));
+    }
+}
+
+#[test]
+fn google_consent_mode_options() {
+    let config = demo_config();
+    assert_eq!(config.google_consent_mode.wait_for_update, 500);
+    assert!(config.google_consent_mode.region.is_empty());
+    refused_at("google_consent_mode.region[1]", |v| v["google_consent_mode"] = json!({"region": ["DE", "de"]}));
+    refused_at("google_consent_mode.region[0]", |v| v["google_consent_mode"] = json!({"region": ["USA-CA"]}));
+    refused_at("google_consent_mode.wait_for_update", |v| v["google_consent_mode"] = json!({"wait_for_update": 60000}));
+    refused_at("google_consent_mode.ads_data_redaction", |v| v["google_consent_mode"] = json!({"ads_data_redaction": "yes"}));
+    let mut value = demo_config_json();
+    value["google_consent_mode"] = json!({"region": ["DE", "US-CA"], "ads_data_redaction": true, "url_passthrough": true});
+    let gcm = parse(value).expect("valid options").google_consent_mode;
+    assert_eq!(gcm.region, ["DE", "US-CA"]);
+    assert!(gcm.ads_data_redaction && gcm.url_passthrough);
+}
+
+#[test]
+fn local_storage_keys_name_exactly_one_of_name_or_pattern() {
+    refused_at("categories[2].services[0].local_storage[0]", |v| {
+        v["categories"][2]["services"][0]["local_storage"] = json!([{}])
+    });
+    refused_at("categories[2].services[0].local_storage[0].name", |v| {
+        v["categories"][2]["services"][0]["local_storage"] = json!([{"name": "crumb"}])
+    });
+    refused_at("categories[2].services[0].local_storage[0].purpose", |v| {
+        v["categories"][2]["services"][0]["local_storage"] = json!([{"name": "x", "purpose": "y"}])
+    });
+}
