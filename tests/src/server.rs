@@ -51,6 +51,15 @@ struct Controls {
     refused_posts: Arc<AtomicUsize>,
     requests: Arc<Mutex<Vec<String>>>,
     variants: Arc<Mutex<HashMap<String, String>>>,
+    files: Arc<Mutex<HashMap<String, TestFile>>>,
+}
+
+/// A test-only file served at `/p/{path}`: any body, content type and extra headers.
+#[derive(Clone, Debug)]
+pub struct TestFile {
+    pub content_type: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
 }
 
 /// A running server; stops when dropped.
@@ -78,7 +87,10 @@ impl TestServer {
         controls.endpoint_up.store(true, Ordering::SeqCst);
 
         let api = api_router(state.clone()).layer(middleware::from_fn_with_state(controls.clone(), endpoint_switch));
-        let pages = Router::new().route("/t/{name}", get(variant_page)).with_state(controls.clone());
+        let pages = Router::new()
+            .route("/t/{name}", get(variant_page))
+            .route("/p/{*path}", get(test_file))
+            .with_state(controls.clone());
         let app = pages
             .merge(api)
             .fallback_service(static_router(&site_dir))
@@ -158,6 +170,28 @@ impl TestServer {
         format!("/t/{name}")
     }
 
+    /// Serves `body` at `/p/{path}` with this content type and extra headers (a `Content-Security-Policy`
+    /// say). Returns the URL path.
+    pub fn file(&self, path: &str, content_type: &str, headers: &[(&str, &str)], body: &str) -> String {
+        let file = TestFile {
+            content_type: content_type.to_owned(),
+            headers: headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            body: body.to_owned(),
+        };
+        self.controls.files.lock().unwrap().insert(path.trim_start_matches('/').to_owned(), file);
+        format!("/p/{}", path.trim_start_matches('/'))
+    }
+
+    /// Serves an HTML page at `/p/{path}`; returns the URL path.
+    pub fn page(&self, path: &str, html: &str) -> String {
+        self.file(path, "text/html; charset=utf-8", &[], html)
+    }
+
+    /// Serves a JavaScript file at `/p/{path}`; returns the URL path.
+    pub fn script(&self, path: &str, js: &str) -> String {
+        self.file(path, "text/javascript; charset=utf-8", &[], js)
+    }
+
     /// The stored history of a consent id, oldest first.
     pub async fn records_for(&self, consent_id: &str) -> Vec<ConsentRecord> {
         let state = self.state.clone();
@@ -206,6 +240,27 @@ async fn variant_page(State(controls): State<Controls>, UrlPath(name): UrlPath<S
             .into_response(),
         None => (StatusCode::NOT_FOUND, format!("no page variant `{name}` registered")).into_response(),
     }
+}
+
+async fn test_file(State(controls): State<Controls>, UrlPath(path): UrlPath<String>) -> Response {
+    let file = controls.files.lock().unwrap().get(&path).cloned();
+    let Some(file) = file else {
+        return (StatusCode::NOT_FOUND, format!("no test file `{path}` registered")).into_response();
+    };
+    let mut response = file.body.into_response();
+    let headers = response.headers_mut();
+    let pairs = std::iter::once(("content-type".to_owned(), file.content_type))
+        .chain(std::iter::once(("cache-control".to_owned(), "no-store".to_owned())))
+        .chain(file.headers);
+    for (name, value) in pairs {
+        match (header::HeaderName::try_from(name.as_str()), header::HeaderValue::try_from(value.as_str())) {
+            (Ok(name), Ok(value)) => {
+                headers.insert(name, value);
+            }
+            _ => panic!("test file `{path}`: bad header `{name}: {value}`"),
+        }
+    }
+    response
 }
 
 /// Byte range of the inline config's content (`<script type="application/json" id="crumb-config">`).
