@@ -56,9 +56,9 @@ fn base_object(options: &LoaderOptions) -> js_sys::Object {
     api
 }
 
-fn publish(api: &js_sys::Object) {
+fn publish(api: &js_sys::Object, options: &LoaderOptions) {
     if let Some(window) = window() {
-        let _ = js_sys::Reflect::set(&window, &"Crumb".into(), api);
+        let _ = js_sys::Reflect::set(&window, &JsValue::from_str(&options.global), api);
     }
 }
 
@@ -118,7 +118,7 @@ pub fn install(widget: Widget, options: &LoaderOptions) {
         widget.reset();
         JsValue::UNDEFINED
     });
-    publish(&api);
+    publish(&api, options);
     replay(&api, &options.queue);
 }
 
@@ -135,7 +135,7 @@ pub fn install_unconfigured(options: &LoaderOptions) {
     method1(&api, "acceptedCategory", |_| JsValue::FALSE);
     method1(&api, "acceptedService", |_| JsValue::FALSE);
     method0(&api, "getConsent", || JsValue::NULL);
-    publish(&api);
+    publish(&api, options);
 }
 
 /// Runs the calls made before the widget was ready, in order.

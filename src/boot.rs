@@ -28,6 +28,8 @@ pub struct LoaderOptions {
     pub queue: js_sys::Array,
     pub gtag: Option<js_sys::Function>,
     pub on: Option<js_sys::Function>,
+    /// The global the API is published on: `Crumb`, or `CrumbConsent` when the page owns `Crumb`.
+    pub global: String,
 }
 
 fn string_field(options: &JsValue, name: &str) -> Option<String> {
@@ -44,6 +46,7 @@ impl LoaderOptions {
             queue: field("queue").and_then(|q| q.dyn_into().ok()).unwrap_or_default(),
             gtag: field("gtag").and_then(|g| g.dyn_into().ok()),
             on: field("on").and_then(|g| g.dyn_into().ok()),
+            global: string_field(options, "global").filter(|g| g == "CrumbConsent").unwrap_or_else(|| "Crumb".to_owned()),
         }
     }
 }

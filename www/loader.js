@@ -1,25 +1,60 @@
-/*! Crumb loader: the one script tag a site adds. It sets Google Consent Mode to "denied" before
- * any other script can run, queues Crumb.* calls made before the widget is ready, and loads the
- * widget (wasm) from the folder it was itself served from. All decisions are made in Rust. */
+/*! Crumb loader: the one script tag a site adds (async, defer or neither). It sets Google Consent
+ * Mode to "denied" before any other script can run, queues Crumb.* calls made before the widget
+ * is ready, and loads the widget (wasm) from the folder it was itself served from. All decisions
+ * are made in Rust; this file only has to run first and fail safe. */
 (function () {
   "use strict";
   var w = window, d = document;
   var me = d.currentScript;
+  function fail(message, error) { if (w.console) console.error("Crumb: " + message, error || ""); }
   if (w.__crumbLoaded) {
     console.warn("Crumb: loader.js is included more than once; only the first copy runs.");
     return;
   }
   w.__crumbLoaded = true;
 
+  // A page that broke what the widget's glue relies on gets a clear error, not a broken page.
+  // Working replacements (polyfills) pass; only wrong or throwing ones stop the widget.
+  function arraysWork() {
+    try {
+      var x = [3, 1, 2], out = [];
+      x.forEach(function (v) { out.push(v); });
+      return x.push(4) === 4 && x.slice(1, 3).join() === "1,2" && x.indexOf(2) === 2 &&
+        x.map(function (v) { return v * 2; }).join() === "6,2,4,8" &&
+        x.filter(function (v) { return v > 2; }).join() === "3,4" && out.join() === "3,1,2" &&
+        Array.isArray(x.splice(0, 1)) && x.length === 3;
+    } catch (e) { return false; }
+  }
+  var broken = !arraysWork();
+  if (broken) {
+    fail("the page has broken Array.prototype (push, slice, map, …), so the widget cannot run safely. " +
+      "Nothing optional will run and Consent Mode stays denied. Fix the override to show the banner.");
+  }
+
+  // The site's Consent Mode options, when the config is inline and already parsed (put the config
+  // before this tag). A config given by URL gets the plain defaults: denied everywhere.
+  var gcm = {};
+  try {
+    var inline = d.getElementById("crumb-config");
+    gcm = (inline && JSON.parse(inline.textContent).google_consent_mode) || {};
+  } catch (e) { /* the widget reports a broken config by path once it runs */ }
+
   // Consent Mode v2 defaults: everything denied until the shopper decides.
   var dataLayer = (w.dataLayer = w.dataLayer || []);
-  function gtag() { dataLayer.push(arguments); }
-  gtag("consent", "default", {
+  function gtag() {
+    // gtag.js and GTM replace dataLayer.push with their own; call whatever is there.
+    try { dataLayer.push(arguments); } catch (e) { dataLayer[dataLayer.length] = arguments; }
+  }
+  if (gcm.ads_data_redaction === true) gtag("set", "ads_data_redaction", true);
+  if (gcm.url_passthrough === true) gtag("set", "url_passthrough", true);
+  var defaults = {
     ad_storage: "denied", ad_user_data: "denied", ad_personalization: "denied",
     analytics_storage: "denied", functionality_storage: "denied",
     personalization_storage: "denied", security_storage: "denied",
-    wait_for_update: 500
-  });
+    wait_for_update: typeof gcm.wait_for_update === "number" ? gcm.wait_for_update : 500
+  };
+  if (gcm.region && gcm.region.length) defaults.region = gcm.region;
+  gtag("consent", "default", defaults);
 
   // Events: Crumb.on("consent", fn) listens to "crumb:consent" and returns an unsubscribe function.
   function on(name, fn) {
@@ -32,13 +67,24 @@
   var queue = [];
   var stub = { ready: false, on: on, acceptedCategory: function () { return false; },
     acceptedService: function () { return false; }, getConsent: function () { return null; } };
-  ["show", "hide", "showPreferences", "acceptCategory", "setLanguage", "reset"].forEach(function (name) {
-    stub[name] = function () { queue.push([name, Array.prototype.slice.call(arguments)]); };
-  });
-  if (w.Crumb !== undefined) {
-    console.error("Crumb: window.Crumb is already defined by the page; Crumb replaces it.");
+  var actions = ["show", "hide", "showPreferences", "acceptCategory", "setLanguage", "reset"];
+  function queued(name) {
+    return function () {
+      var args = [];
+      for (var i = 0; i < arguments.length; i++) args[i] = arguments[i];
+      queue[queue.length] = [name, args];
+    };
   }
-  w.Crumb = stub;
+  for (var a = 0; a < actions.length; a++) stub[actions[a]] = queued(actions[a]);
+  // A page that already owns window.Crumb keeps it; the API then lives at window.CrumbConsent.
+  var global = "Crumb";
+  if (w.Crumb !== undefined) {
+    global = "CrumbConsent";
+    fail("window.Crumb is already defined by the page, so it is left alone; " +
+      "the consent API is at window.CrumbConsent instead.");
+  }
+  w[global] = stub;
+  if (broken) return;
 
   var src = me && me.src ? me.src : (d.querySelector("script[src*='loader.js']") || {}).src || "/crumb/loader.js";
   var base = new URL(".", src).href;
@@ -48,10 +94,11 @@
   import(base + "crumb.js")
     .then(function (widget) {
       return widget.default({ module_or_path: wasm }).then(function () {
-        widget.start({ base: base, endpoint: data.endpoint, config: data.config, queue: queue, gtag: gtag, on: on });
+        widget.start({ base: base, endpoint: data.endpoint, config: data.config, queue: queue, gtag: gtag,
+          on: on, global: global });
       });
     })
     .catch(function (error) {
-      console.error("Crumb: the widget could not load; everything optional stays off.", error);
+      fail("the widget could not load; everything optional stays off.", error);
     });
 })();

@@ -30,8 +30,12 @@ pub fn Banner() -> impl IntoView {
     };
     let gpc = widget.gpc.then(|| view! { <p class="crumb-gpc" data-crumb-part="gpc">{text(widget, TextKey::BannerGpc)}</p> });
     let customize = move |_| super::preferences::open(widget);
+    let node = NodeRef::<leptos::html::Section>::new();
+    super::raise(node);
     view! {
         <section
+            node_ref=node
+            popover="manual"
             class="crumb-banner"
             data-crumb-part="banner"
             role="dialog"

@@ -11,8 +11,31 @@ mod tests;
 
 use crumb_core::TextKey;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::widget::{use_widget, View, Widget};
+
+/// Puts a `popover="manual"` element of the widget into the browser's top layer, above every
+/// z-index and outside any transformed or clipped ancestor the host page has. Browsers without
+/// popovers ignore the attribute and show the element where it is.
+pub fn raise<E>(node: NodeRef<E>)
+where
+    E: leptos::html::ElementType,
+    E::Output: JsCast + Clone + 'static,
+    NodeRef<E>: Get<Value = Option<E::Output>>,
+{
+    Effect::new(move |_| {
+        let Some(element) = node.get() else { return };
+        let element: &web_sys::Element = element.unchecked_ref();
+        if element.matches(":popover-open").unwrap_or(true) {
+            return;
+        }
+        let show = js_sys::Reflect::get(element, &wasm_bindgen::JsValue::from_str("showPopover"));
+        if let Ok(show) = show.and_then(|f| f.dyn_into::<js_sys::Function>()) {
+            let _ = show.call0(element);
+        }
+    });
+}
 
 /// A reactive text: follows `Crumb.setLanguage`.
 pub fn text(widget: Widget, key: TextKey) -> impl Fn() -> String + Copy + Send + Sync + 'static {
@@ -33,8 +56,18 @@ pub fn App() -> impl IntoView {
         crumb_core::config::Position::Top => "top",
         crumb_core::config::Position::Center => "center",
     };
+    // The site's accent, set through the CSSOM (a `style` attribute would break a strict CSP).
+    let root = NodeRef::<leptos::html::Div>::new();
+    let accent = config.theme.accent.clone();
+    Effect::new(move |_| {
+        if let (Some(element), Some(accent)) = (root.get(), accent.as_deref()) {
+            let style = web_sys::HtmlElement::style(&element);
+            let _ = style.set_property("--crumb-accent", accent);
+            let _ = style.set_property("--crumb-focus", accent);
+        }
+    });
     view! {
-        <div class="crumb" data-scheme=scheme data-position=position lang=move || widget.texts.with(|t| t.language.clone())>
+        <div class="crumb" node_ref=root data-scheme=scheme data-position=position lang=move || widget.texts.with(|t| t.language.clone())>
             {move || (widget.view.get() == View::Banner).then(|| view! { <banner::Banner/> })}
             {move || (widget.view.get() == View::Preferences).then(|| view! { <preferences::Preferences/> })}
             {move || (widget.view.get() == View::Closed).then(|| view! { <reopen::Reopen/> })}

@@ -46,8 +46,10 @@ pub fn Preferences() -> impl IntoView {
     };
     let categories = widget.config().categories.clone();
     let save = move |_| leave(widget, Some(widget.draft_choice()));
+    let overlay = NodeRef::<html::Div>::new();
+    super::raise(overlay);
     view! {
-        <div class="crumb-overlay">
+        <div class="crumb-overlay" node_ref=overlay popover="manual">
             <div
                 class="crumb-dialog"
                 node_ref=dialog
