@@ -119,7 +119,6 @@ pub fn install(widget: Widget, options: &LoaderOptions) {
         JsValue::UNDEFINED
     });
     publish(&api, options);
-    replay(&api, &options.queue);
 }
 
 /// The API when the config is broken: every question answers "denied", every action warns.
@@ -138,15 +137,19 @@ pub fn install_unconfigured(options: &LoaderOptions) {
     publish(&api, options);
 }
 
-/// Runs the calls made before the widget was ready, in order.
-fn replay(api: &js_sys::Object, queue: &js_sys::Array) {
+/// Runs the calls made before the widget was ready, in order, on the published API (once the
+/// widget is fully started and `crumb:ready` has been sent).
+pub fn replay(options: &LoaderOptions) {
+    let Some(window) = window() else { return };
+    let Ok(api) = js_sys::Reflect::get(&window, &JsValue::from_str(&options.global)) else { return };
+    let queue = &options.queue;
     for call in queue.iter() {
         let call = js_sys::Array::from(&call);
         let Some(name) = call.get(0).as_string() else { continue };
         let args = js_sys::Array::from(&call.get(1));
-        match js_sys::Reflect::get(api, &JsValue::from_str(&name)).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
+        match js_sys::Reflect::get(&api, &JsValue::from_str(&name)).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
             Some(function) => {
-                let _ = function.apply(api, &args);
+                let _ = function.apply(&api, &args);
             }
             None => warn(&format!("Crumb.{name} is not a function")),
         }

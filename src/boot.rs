@@ -19,6 +19,7 @@ use crate::widget::{View, Widget};
 const BUILTIN_ENGLISH: &str = include_str!("../www/i18n/en.json");
 
 /// What loader.js hands over.
+#[derive(Clone)]
 pub struct LoaderOptions {
     /// The folder loader.js was served from, ending in `/`.
     pub base: String,
@@ -181,6 +182,7 @@ async fn boot(options: LoaderOptions) {
             report(&error);
             crate::api::install_unconfigured(&options);
             platform::dispatch("ready", &JsValue::from_str("unconfigured"));
+            crate::api::replay(&options);
             return;
         }
     };
@@ -215,6 +217,7 @@ async fn boot(options: LoaderOptions) {
     let config = Arc::new(config);
     let (in_force, stale) = if prompt.shows_banner() { (None, stored) } else { (stored, None) };
     let view_now = if prompt.shows_banner() { View::Banner } else { View::Closed };
+    let api_options = options.clone();
     let handle = leptos::mount::mount_to(mount_point, move || {
         let widget = Widget {
             config: StoredValue::new(config),
@@ -224,10 +227,10 @@ async fn boot(options: LoaderOptions) {
             stale: StoredValue::new(stale),
             draft: RwSignal::new(BTreeMap::new()),
             gpc,
-            base: StoredValue::new(options.base.clone()),
+            base: StoredValue::new(api_options.base.clone()),
         };
         provide_context(widget);
-        crate::api::install(widget, &options);
+        crate::api::install(widget, &api_options);
         view! { <App/> }
     });
     handle.forget();
@@ -239,6 +242,7 @@ async fn boot(options: LoaderOptions) {
     }
     listen_for_preference_links(widget);
     platform::dispatch("ready", &JsValue::TRUE);
+    crate::api::replay(&options);
 }
 
 /// `<div id="crumb-root">` first in `<body>` (first in tab order), with an open shadow root
