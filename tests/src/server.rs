@@ -44,6 +44,9 @@ pub fn built_site() -> PathBuf {
     dir
 }
 
+/// Where the test server also serves the widget's folder (`dist/crumb`).
+pub const CDN_PATH: &str = "/cdn/assets/crumb-v7";
+
 /// What the test-only middleware shares.
 #[derive(Clone, Default)]
 struct Controls {
@@ -91,8 +94,12 @@ impl TestServer {
             .route("/t/{name}", get(variant_page))
             .route("/p/{*path}", get(test_file))
             .with_state(controls.clone());
+        // The widget's folder again under a CDN-like versioned path: loader.js must fetch the wasm,
+        // glue, styles and texts next to itself, wherever that is.
+        let cdn = Router::new().nest_service(CDN_PATH, static_router(&site_dir.join("crumb")));
         let app = pages
             .merge(api)
+            .merge(cdn)
             .fallback_service(static_router(&site_dir))
             .layer(middleware::from_fn_with_state(controls.clone(), log_request));
 
