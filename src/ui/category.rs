@@ -1,7 +1,7 @@
 //! One category in the preference center: its switch (locked on when required), description,
 //! and its services with their cookie tables (name, provider, purpose, duration, party). A
 //! service's description and a cookie's purpose follow the current language (else the config's
-//! fallback) when the site gives them per language.
+//! fallback) when the site gives them per language; so does a service's name.
 
 use crumb_core::config::{CookieSpec, LocalizedText, Party, Service};
 use crumb_core::{Category, TextKey};
@@ -107,7 +107,7 @@ fn ServiceBlock(service: Service) -> impl IntoView {
     });
     view! {
         <div class="crumb-service" data-service=service.id>
-            <h4 class="crumb-service-name">{service.name}</h4>
+            <h4 class="crumb-service-name">{localized(widget, service.name)}</h4>
             {by}
             {description}
             {table}

@@ -111,7 +111,8 @@ pub struct Category {
 #[serde(deny_unknown_fields)]
 pub struct Service {
     pub id: String,
-    pub name: String,
+    /// The service's name, in one language or per language.
+    pub name: LocalizedText,
     #[serde(default)]
     pub provider: Option<String>,
     /// What the service does, in one language or per language.
@@ -151,7 +152,7 @@ pub struct CookieSpec {
     pub party: Party,
 }
 
-/// A site's own text (a cookie's purpose, a service's description): one string for every
+/// A site's own text (a service's name and description, a cookie's purpose): one string for every
 /// language, or one per language, `{"nl": "…", "en": "…"}`, which must include the config's
 /// `fallback` language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -594,8 +595,8 @@ impl Config {
                 } else if !service_ids.insert(service.id.as_str()) {
                     error(format!("{at}.id"), "is used by another service");
                 }
-                if service.name.trim().is_empty() {
-                    error(format!("{at}.name"), "must not be empty");
+                for (path, message) in service.name.problems(&format!("{at}.name"), &offered, &self.fallback) {
+                    error(path, &message);
                 }
                 if let Some(description) = &service.description {
                     for (path, message) in description.problems(&format!("{at}.description"), &offered, &self.fallback) {
