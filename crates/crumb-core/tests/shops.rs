@@ -67,6 +67,9 @@ fn every_shop_config_parses_and_validates() {
         assert_eq!(config.fallback, shop.language, "{}: falls back to the policy's language", shop.slug);
         let comment = config.comment.as_deref().unwrap_or_default();
         assert!(comment.len() > 200, "{}: the comment must say where the policy was vague and what was chosen", shop.slug);
+        for service in config.categories.iter().flat_map(|c| &c.services) {
+            assert!(service.provider.is_some(), "{}: service {} names no provider", shop.slug, service.id);
+        }
         let required: Vec<_> = config.categories.iter().filter(|c| c.required).map(|c| c.id.as_str()).collect();
         assert_eq!(required, ["necessary"], "{}: one required category", shop.slug);
     }
