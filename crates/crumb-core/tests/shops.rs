@@ -233,6 +233,10 @@ fn pages_are_plain_site_owner_pages_under_a_strict_csp() {
         assert_eq!(css, [format!("/demo/{}/shop.css", shop.slug)], "{}: its own stylesheet", shop.slug);
         assert!(html.contains(&format!("<html lang=\"{}", shop.language)), "{}: <html lang> is the policy's language", shop.slug);
         assert!(html.contains("data-crumb=\"preferences\""), "{}: a cookie settings link", shop.slug);
+        let policy = config.policy_url.as_deref().unwrap_or_default();
+        let policy_file = shop_policies::demo_dir().join(policy.trim_start_matches("/demo/"));
+        assert!(policy.starts_with("/demo/") && policy_file.is_file(), "{}: the policy link {policy} is served", shop.slug);
+        assert!(html.contains(&format!("href=\"{policy}\"")), "{}: the page links its policy", shop.slug);
     }
 }
 
