@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the release widget and serves the demo shop with a local consent log:
 #   http://127.0.0.1:8080/          the demo shop (banner on first visit)
+#   http://127.0.0.1:8080/demo/<shop>/   five real shops' policies as demo shops (listed at start)
 #   POST /api/consent               consent records, stored in ./crumb-data/consent.sqlite3
 #   GET  /api/consent/{id}          the history of one consent id
 # Port and database by flag or env: scripts/demo.sh --port 9000 --database /tmp/c.sqlite3
@@ -9,4 +10,24 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh build
 trunk build --release
+
+# The address the server will listen on, for the list of URLs (same flags and env as the server).
+host="${CRUMB_BIND:-127.0.0.1}"
+port="${CRUMB_PORT:-8080}"
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+  case "${args[i]}" in
+    --port) port="${args[i + 1]:-$port}" ;;
+    --port=*) port="${args[i]#--port=}" ;;
+    --bind) host="${args[i + 1]:-$host}" ;;
+    --bind=*) host="${args[i]#--bind=}" ;;
+  esac
+done
+echo "Crumb demo:  http://$host:$port/"
+echo "Real shops (one origin: a choice made in one shop can carry to another; use a private window per shop or Crumb.reset()):"
+for page in dist/demo/*/index.html; do
+  shop="${page#dist/demo/}"
+  echo "  http://$host:$port/demo/${shop%/index.html}/"
+done
+
 exec cargo run -p crumb-server -- --site-dir dist "$@"

@@ -1,12 +1,14 @@
 //! One category in the preference center: its switch (locked on when required), description,
-//! and its services with their cookie tables (name, provider, purpose, duration, party).
+//! and its services with their cookie tables (name, provider, purpose, duration, party). A
+//! service's description and a cookie's purpose follow the current language (else the config's
+//! fallback) when the site gives them per language; so does a service's name.
 
-use crumb_core::config::{CookieSpec, Party, Service};
+use crumb_core::config::{CookieSpec, LocalizedText, Party, Service};
 use crumb_core::{Category, TextKey};
 use leptos::prelude::*;
 
 use super::text;
-use crate::widget::use_widget;
+use crate::widget::{use_widget, Widget};
 
 #[component]
 pub fn CategoryRow(category: Category) -> impl IntoView {
@@ -77,17 +79,16 @@ fn ServiceBlock(service: Service) -> impl IntoView {
         let line = move || widget.texts.with(|t| t.fill(TextKey::ServiceProvider, "{provider}", &p));
         view! { <p class="crumb-service-provider">{line}</p> }
     });
-    let description = service.description.clone().map(|d| view! { <p class="crumb-service-text">{d}</p> });
-    let rows = service
-        .cookies
-        .into_iter()
-        .map(|cookie| view! { <CookieRow cookie=cookie service_provider=provider.clone()/> })
-        .collect_view();
-    view! {
-        <div class="crumb-service" data-service=service.id>
-            <h4 class="crumb-service-name">{service.name}</h4>
-            {by}
-            {description}
+    let description = service.description.clone().map(|d| view! { <p class="crumb-service-text">{localized(widget, d)}</p> });
+    // A service that sets no cookie on the site (a payment page on the provider's own domain)
+    // shows its name and description only, not an empty table.
+    let table = (!service.cookies.is_empty()).then(|| {
+        let rows = service
+            .cookies
+            .into_iter()
+            .map(|cookie| view! { <CookieRow cookie=cookie service_provider=provider.clone()/> })
+            .collect_view();
+        view! {
             <div class="crumb-table-wrap">
                 <table class="crumb-cookies">
                     <thead>
@@ -102,9 +103,23 @@ fn ServiceBlock(service: Service) -> impl IntoView {
                     <tbody>{rows}</tbody>
                 </table>
             </div>
+        }
+    });
+    view! {
+        <div class="crumb-service" data-service=service.id>
+            <h4 class="crumb-service-name">{localized(widget, service.name)}</h4>
+            {by}
+            {description}
+            {table}
         </div>
     }
     .into_any()
+}
+
+/// A site's own text in the widget's current language, else the config's fallback language.
+fn localized(widget: Widget, text: LocalizedText) -> impl Fn() -> String + Send + Sync + 'static {
+    let fallback = widget.config().fallback.clone();
+    move || widget.texts.with(|t| text.get(&t.language, &fallback).to_owned())
 }
 
 #[component]
@@ -122,7 +137,7 @@ fn CookieRow(cookie: CookieSpec, service_provider: Option<String>) -> impl IntoV
         <tr data-cookie=row_label>
             <td><code>{label}</code></td>
             <td>{provider}</td>
-            <td>{cookie.purpose}</td>
+            <td>{localized(widget, cookie.purpose)}</td>
             <td>{move || widget.texts.with(|t| t.duration(duration))}</td>
             <td>{text(widget, party)}</td>
         </tr>

@@ -111,11 +111,13 @@ pub struct Category {
 #[serde(deny_unknown_fields)]
 pub struct Service {
     pub id: String,
-    pub name: String,
+    /// The service's name, in one language or per language.
+    pub name: LocalizedText,
     #[serde(default)]
     pub provider: Option<String>,
+    /// What the service does, in one language or per language.
     #[serde(default)]
-    pub description: Option<String>,
+    pub description: Option<LocalizedText>,
     #[serde(default)]
     pub cookies: Vec<CookieSpec>,
     /// localStorage keys the service writes, erased with its cookies when consent is withdrawn.
@@ -144,9 +146,109 @@ pub struct CookieSpec {
     pub pattern: Option<String>,
     #[serde(default)]
     pub provider: Option<String>,
-    pub purpose: String,
+    /// What the cookie is for, in one language or per language.
+    pub purpose: LocalizedText,
     pub duration: CookieDuration,
     pub party: Party,
+}
+
+/// A site's own text (a service's name and description, a cookie's purpose): one string for every
+/// language, or one per language, `{"nl": "…", "en": "…"}`, which must include the config's
+/// `fallback` language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum LocalizedText {
+    /// The same text whatever the language.
+    Same(String),
+    /// A text per language code.
+    PerLanguage(BTreeMap<String, String>),
+}
+
+impl LocalizedText {
+    /// The text in `language`, else in `fallback`, else the first one given (a validated config
+    /// always has the fallback).
+    pub fn get<'a>(&'a self, language: &str, fallback: &str) -> &'a str {
+        match self {
+            LocalizedText::Same(text) => text,
+            LocalizedText::PerLanguage(texts) => texts
+                .get(language)
+                .or_else(|| texts.get(fallback))
+                .or_else(|| texts.values().next())
+                .map_or("", String::as_str),
+        }
+    }
+
+    /// The languages this text is written in (`None`: one text for all).
+    pub fn languages(&self) -> Option<Vec<&str>> {
+        match self {
+            LocalizedText::Same(_) => None,
+            LocalizedText::PerLanguage(texts) => Some(texts.keys().map(String::as_str).collect()),
+        }
+    }
+
+    /// Problems with this text at `at`: empty, a language the site does not offer, no text in the
+    /// fallback language.
+    fn problems(&self, at: &str, offered: &[String], fallback: &str) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        match self {
+            LocalizedText::Same(text) => {
+                if text.trim().is_empty() {
+                    problems.push((at.to_owned(), "must not be empty".to_owned()));
+                }
+            }
+            LocalizedText::PerLanguage(texts) => {
+                for (language, text) in texts {
+                    if !offered.contains(language) {
+                        problems.push((format!("{at}.{language}"), "is not one of `languages`".to_owned()));
+                    } else if text.trim().is_empty() {
+                        problems.push((format!("{at}.{language}"), "must not be empty".to_owned()));
+                    }
+                }
+                if !texts.contains_key(fallback) {
+                    problems.push((at.to_owned(), format!("needs a text in the fallback language `{fallback}`")));
+                }
+            }
+        }
+        problems
+    }
+}
+
+impl From<&str> for LocalizedText {
+    fn from(text: &str) -> Self {
+        LocalizedText::Same(text.to_owned())
+    }
+}
+
+impl<'de> Deserialize<'de> for LocalizedText {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+
+        impl<'de> serde::de::Visitor<'de> for TextVisitor {
+            type Value = LocalizedText;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(r#"a text, or an object of texts per language like {"en": "…", "nl": "…"}"#)
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<LocalizedText, E> {
+                Ok(LocalizedText::Same(text.to_owned()))
+            }
+
+            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<LocalizedText, E> {
+                Ok(LocalizedText::Same(text))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LocalizedText, A::Error> {
+                let mut texts = BTreeMap::new();
+                while let Some((language, text)) = map.next_entry::<String, String>()? {
+                    texts.insert(language, text);
+                }
+                Ok(LocalizedText::PerLanguage(texts))
+            }
+        }
+
+        deserializer.deserialize_any(TextVisitor)
+    }
 }
 
 impl CookieSpec {
@@ -493,8 +595,13 @@ impl Config {
                 } else if !service_ids.insert(service.id.as_str()) {
                     error(format!("{at}.id"), "is used by another service");
                 }
-                if service.name.trim().is_empty() {
-                    error(format!("{at}.name"), "must not be empty");
+                for (path, message) in service.name.problems(&format!("{at}.name"), &offered, &self.fallback) {
+                    error(path, &message);
+                }
+                if let Some(description) = &service.description {
+                    for (path, message) in description.problems(&format!("{at}.description"), &offered, &self.fallback) {
+                        error(path, &message);
+                    }
                 }
                 for (k, cookie) in service.cookies.iter().enumerate() {
                     let at = format!("{at}.cookies[{k}]");
@@ -506,8 +613,13 @@ impl Config {
                         (None, Some(pattern)) if pattern.is_empty() => error(format!("{at}.pattern"), "must not be empty"),
                         _ => {}
                     }
-                    if cookie.purpose.trim().is_empty() {
-                        error(format!("{at}.purpose"), "must say what the cookie is for");
+                    let purpose_at = format!("{at}.purpose");
+                    if matches!(&cookie.purpose, LocalizedText::Same(text) if text.trim().is_empty()) {
+                        error(purpose_at, "must say what the cookie is for");
+                    } else {
+                        for (path, message) in cookie.purpose.problems(&purpose_at, &offered, &self.fallback) {
+                            error(path, &message);
+                        }
                     }
                 }
                 for (k, key) in service.local_storage.iter().enumerate() {
