@@ -1,7 +1,8 @@
-//! Erasing the cookies of a revoked category: by exact name or by pattern, on this host and its
-//! parent domains, on `/` and the current path's prefixes, so cookies set like GA's really go.
+//! Erasing what a revoked service stored: cookies by exact name or by pattern, on this host and its
+//! parent domains, on `/` and the current path's prefixes (so cookies set like GA's, on
+//! `.example.com`, really go), and localStorage keys by name or pattern.
 
-use crumb_core::CookieSpec;
+use crumb_core::{CookieSpec, StorageKey};
 use wasm_bindgen::JsCast;
 
 use super::{cookie_pairs, html_document, window};
@@ -12,13 +13,19 @@ pub fn compile(pattern: &str) -> Option<js_sys::RegExp> {
     js_sys::Reflect::construct(&regexp_ctor, &js_sys::Array::of1(&pattern.into())).ok()?.dyn_into().ok()
 }
 
-/// Whether a cookie name matches a spec (a bad pattern matches nothing; the config check reports it).
-pub fn matches(spec: &CookieSpec, name: &str) -> bool {
-    match (&spec.name, &spec.pattern) {
+/// Whether a name matches an exact name or a pattern (a bad pattern matches nothing; the config
+/// check reports it).
+fn name_matches(exact: Option<&str>, pattern: Option<&str>, name: &str) -> bool {
+    match (exact, pattern) {
         (Some(exact), _) => exact == name,
         (None, Some(pattern)) => compile(pattern).is_some_and(|re| re.test(name)),
         (None, None) => false,
     }
+}
+
+/// Whether a cookie name matches a spec.
+pub fn matches(spec: &CookieSpec, name: &str) -> bool {
+    name_matches(spec.name.as_deref(), spec.pattern.as_deref(), name)
 }
 
 fn domains(host: &str) -> Vec<String> {
@@ -35,6 +42,8 @@ fn domains(host: &str) -> Vec<String> {
     list
 }
 
+/// `/`, then each prefix of the current path with and without its trailing slash (a cookie set
+/// without `path` gets the page's folder).
 fn paths(pathname: &str) -> Vec<String> {
     let mut list = vec!["/".to_owned()];
     let mut prefix = String::new();
@@ -42,6 +51,7 @@ fn paths(pathname: &str) -> Vec<String> {
         prefix.push('/');
         prefix.push_str(segment);
         list.push(prefix.clone());
+        list.push(format!("{prefix}/"));
     }
     list
 }
@@ -60,6 +70,21 @@ pub fn erase_cookies(specs: &[CookieSpec]) -> Vec<String> {
                 let _ = doc.set_cookie(&format!("{name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; max-age=0; path={path}{domain}"));
             }
         }
+    }
+    names
+}
+
+/// Removes every localStorage key matching one of the specs. Returns the keys removed.
+pub fn erase_storage(keys: &[StorageKey]) -> Vec<String> {
+    let Some(storage) = window().and_then(|w| w.local_storage().ok().flatten()) else { return Vec::new() };
+    let count = storage.length().unwrap_or(0);
+    let names: Vec<String> = (0..count)
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key != "crumb" && !key.starts_with("crumb_"))
+        .filter(|key| keys.iter().any(|k| name_matches(k.name.as_deref(), k.pattern.as_deref(), key)))
+        .collect();
+    for name in &names {
+        let _ = storage.remove_item(name);
     }
     names
 }

@@ -120,7 +120,8 @@ pub enum Choice {
     Custom { categories: BTreeMap<String, bool>, services: BTreeMap<String, bool> },
     /// "Load content" on a blocked embed: grants that one service on its own (its category stays
     /// as it was), or the category when the embed names no service. Everything else is unchanged.
-    /// An explicit click on one embed is the shopper's own opt-in, so GPC does not undo it.
+    /// A service the config does not list grants the category. An explicit click on one embed is
+    /// the shopper's own opt-in for that service, so GPC does not undo it.
     Embed { category: String, service: Option<String> },
 }
 
@@ -170,6 +171,15 @@ pub struct Decision {
 /// `previous` is the consent in force (already [`Consent::checked`]), if any.
 pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx: &DecisionContext<'_>) -> Decision {
     let gpc_denies = ctx.gpc && config.honor_gpc;
+    // "Load content" for a service the config does not list can only mean its category.
+    let unlisted;
+    let choice = match choice {
+        Choice::Embed { category, service: Some(id) } if config.category_of_service(id).is_none() => {
+            unlisted = Choice::Embed { category: category.clone(), service: None };
+            &unlisted
+        }
+        _ => choice,
+    };
     let mut categories = BTreeMap::new();
     let mut services = BTreeMap::new();
     for category in &config.categories {

@@ -465,3 +465,12 @@ fn gpc_is_recorded_whether_or_not_the_site_honours_it() {
     assert!(record_of(&d).gpc, "the record still says what the browser sent");
     assert!(!record_of(&decide(&config, None, &Choice::AcceptAll, &ctx(NOW))).gpc);
 }
+
+#[test]
+fn load_content_for_a_service_the_config_does_not_list_grants_its_category() {
+    let config = demo_config();
+    let d = decide(&config, None, &embed("analytics", Some("unlisted-video")), &ctx(NOW));
+    assert!(d.consent.granted("analytics"));
+    assert!(d.consent.allows("analytics", Some("unlisted-video")));
+    assert!(!d.consent.services.contains_key("unlisted-video"), "only listed services are stored");
+}

@@ -1,0 +1,132 @@
+//! The placeholder a blocked `<iframe|img data-src data-category>` shows until consent: a
+//! `<crumb-embed>` element right before it, with its own open shadow root (the host page's CSS
+//! does not reach in; styles come from `crumb.css` by `<link>`, so strict CSP holds), a translated
+//! text and a "Load content" button that grants the embed's service (or its category).
+
+use crumb_core::{Choice, TextKey};
+use leptos::prelude::*;
+use wasm_bindgen::{closure::Closure, JsCast};
+
+use crate::platform::document;
+use crate::widget::Widget;
+
+const TAG: &str = "crumb-embed";
+
+/// Puts a placeholder before a blocked embed. False when it could not (no widget yet, a detached
+/// element): the embed then simply stays empty.
+pub fn show(gated: &web_sys::Element) -> bool {
+    let Some(widget) = crate::api::widget() else { return false };
+    if placeholder_of(gated).is_some() {
+        return true;
+    }
+    let Some(doc) = document() else { return false };
+    if gated.parent_node().is_none() {
+        return false;
+    }
+    let Some((host, mount)) = create_host(&doc, gated, &widget.base.get_value()) else { return false };
+    if gated.before_with_node_1(&host).is_err() {
+        return false;
+    }
+    let category = gated.get_attribute("data-category").unwrap_or_default().trim().to_owned();
+    let service = gated.get_attribute("data-service").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let source = gated.get_attribute("data-src").unwrap_or_default();
+    let title = gated.get_attribute("title");
+    leptos::mount::mount_to(mount, move || view! { <Placeholder widget category service source title/> }).forget();
+    true
+}
+
+/// Removes the placeholder of an embed that may now load.
+pub fn remove(gated: &web_sys::Element) {
+    if let Some(placeholder) = placeholder_of(gated) {
+        placeholder.remove();
+    }
+}
+
+fn placeholder_of(gated: &web_sys::Element) -> Option<web_sys::Element> {
+    gated.previous_element_sibling().filter(|e| e.local_name() == TAG)
+}
+
+/// `<crumb-embed>` sized like the embed (its `width`/`height` attributes, through the CSSOM,
+/// which CSP allows), with a shadow root holding the stylesheet and a mount point that shows once
+/// the stylesheet has loaded.
+fn create_host(doc: &web_sys::Document, gated: &web_sys::Element, base: &str) -> Option<(web_sys::HtmlElement, web_sys::HtmlElement)> {
+    let host: web_sys::HtmlElement = doc.create_element(TAG).ok()?.dyn_into().ok()?;
+    for (attribute, property) in [("width", "width"), ("height", "min-height")] {
+        if let Some(size) = gated.get_attribute(attribute).and_then(|v| css_size(&v)) {
+            let _ = host.style().set_property(property, &size);
+        }
+    }
+    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
+    let link: web_sys::HtmlLinkElement = doc.create_element("link").ok()?.dyn_into().ok()?;
+    link.set_rel("stylesheet");
+    link.set_href(&format!("{base}crumb.css"));
+    let mount: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
+    mount.set_class_name("crumb-embed-frame");
+    mount.set_hidden(true);
+    let reveal = {
+        let mount = mount.clone();
+        Closure::once_into_js(move || mount.set_hidden(false))
+    };
+    let reveal: js_sys::Function = reveal.unchecked_into();
+    link.set_onload(Some(&reveal));
+    link.set_onerror(Some(&reveal));
+    root.append_child(&link).ok()?;
+    root.append_child(&mount).ok()?;
+    Some((host, mount))
+}
+
+/// An HTML `width`/`height` attribute as CSS: `560` → `560px`, `100%` kept; anything else dropped.
+fn css_size(value: &str) -> Option<String> {
+    let value = value.trim();
+    let (number, unit) = match value.strip_suffix('%') {
+        Some(n) => (n, "%"),
+        None => (value.strip_suffix("px").unwrap_or(value), "px"),
+    };
+    let n: f64 = number.parse().ok()?;
+    (n.is_finite() && n > 0.0 && n <= 10_000.0).then(|| format!("{n}{unit}"))
+}
+
+/// `https://video.example.com/embed/1` → `video.example.com`: names the source when neither the
+/// config nor the embed's `title` does.
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("//")?.1;
+    let host = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?;
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
+#[component]
+fn Placeholder(widget: Widget, category: String, service: Option<String>, source: String, title: Option<String>) -> impl IntoView {
+    let config = widget.config();
+    let service_name = service
+        .as_deref()
+        .and_then(|id| config.categories.iter().flat_map(|c| c.services.iter()).find(|s| s.id == id))
+        .map(|s| s.name.clone())
+        .or_else(|| title.filter(|t| !t.trim().is_empty()))
+        .or_else(|| service.clone())
+        .or_else(|| host_of(&source))
+        .unwrap_or_else(|| category.clone());
+    let scheme = match config.theme.scheme {
+        crumb_core::config::Scheme::Auto => "auto",
+        crumb_core::config::Scheme::Light => "light",
+        crumb_core::config::Scheme::Dark => "dark",
+    };
+    let message = {
+        let category = category.clone();
+        move || {
+            widget.texts.with(|t| {
+                t.get(TextKey::EmbedText).replace("{service}", &service_name).replace("{category}", t.category_title(&category))
+            })
+        }
+    };
+    let load = move |_| widget.choose(Choice::Embed { category: category.clone(), service: service.clone() });
+    let id = format!("crumb-embed-{}", crate::platform::random_id());
+    let (label, described) = (id.clone(), id.clone());
+    view! {
+        <div class="crumb crumb-embed" data-scheme=scheme role="group" aria-labelledby=label lang=move || widget.texts.with(|t| t.language.clone())>
+            <p class="crumb-embed-text" id=id>{message}</p>
+            <button type="button" class="crumb-btn crumb-embed-load" data-action="load-content" aria-describedby=described on:click=load>
+                {super::text(widget, TextKey::EmbedLoad)}
+            </button>
+        </div>
+    }
+}
