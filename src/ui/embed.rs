@@ -87,7 +87,7 @@ fn css_size(value: &str) -> Option<String> {
 }
 
 /// `https://video.example.com/embed/1` → `video.example.com`: names the source when neither the
-/// config nor the embed's `title` does.
+/// config nor the embed's `title` does (and the category's title when the source is on this site).
 fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("//")?.1;
     let host = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?;
@@ -103,8 +103,7 @@ fn Placeholder(widget: Widget, category: String, service: Option<String>, source
         .map(|s| s.name.clone())
         .or_else(|| title.filter(|t| !t.trim().is_empty()))
         .or_else(|| service.clone())
-        .or_else(|| host_of(&source))
-        .unwrap_or_else(|| category.clone());
+        .or_else(|| host_of(&source));
     let scheme = match config.theme.scheme {
         crumb_core::config::Scheme::Auto => "auto",
         crumb_core::config::Scheme::Light => "light",
@@ -114,7 +113,9 @@ fn Placeholder(widget: Widget, category: String, service: Option<String>, source
         let category = category.clone();
         move || {
             widget.texts.with(|t| {
-                t.get(TextKey::EmbedText).replace("{service}", &service_name).replace("{category}", t.category_title(&category))
+                let title = t.category_title(&category);
+                let service = service_name.as_deref().unwrap_or(title);
+                t.get(TextKey::EmbedText).replace("{service}", service).replace("{category}", title)
             })
         }
     };
