@@ -238,11 +238,12 @@ async fn boot(options: LoaderOptions) {
 
     let Some(widget) = crate::api::widget() else { return };
     transport::init(endpoint);
-    if let Some(consent) = widget.consent.get_untracked() {
-        widget.apply_stored(&consent);
+    let in_force = widget.consent.get_untracked();
+    if let Some(consent) = &in_force {
+        widget.apply_stored(consent);
     }
     // Placeholders for blocked embeds, and gated content the page adds from now on.
-    scripts::watch();
+    scripts::watch(in_force.as_ref());
     listen_for_preference_links(widget);
     platform::dispatch("ready", &JsValue::TRUE);
 }

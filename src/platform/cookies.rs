@@ -88,3 +88,82 @@ pub fn erase_storage(keys: &[StorageKey]) -> Vec<String> {
     }
     names
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn parent_domains_stop_below_the_top_level_and_skip_ip_addresses() {
+        assert_eq!(
+            domains("shop.example.com"),
+            ["", "; domain=shop.example.com", "; domain=.shop.example.com", "; domain=example.com", "; domain=.example.com"]
+        );
+        assert_eq!(domains("127.0.0.1"), [""]);
+        assert_eq!(domains("localhost"), [""]);
+    }
+
+    #[wasm_bindgen_test]
+    fn paths_cover_root_and_each_prefix_with_and_without_slash() {
+        assert_eq!(paths("/p/shop/page.html"), ["/", "/p", "/p/", "/p/shop", "/p/shop/", "/p/shop/page.html", "/p/shop/page.html/"]);
+        assert_eq!(paths("/"), ["/"]);
+    }
+
+    #[wasm_bindgen_test]
+    fn storage_keys_by_name_and_pattern_never_crumbs_own() {
+        let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+        for key in ["ga_client", "_ga_session", "_ga_other", "keep_me", "crumb_outbox"] {
+            storage.set_item(key, "1").unwrap();
+        }
+        let keys = [
+            StorageKey { name: Some("ga_client".into()), pattern: None },
+            StorageKey { name: None, pattern: Some("^(_ga_|crumb)".into()) },
+            StorageKey { name: None, pattern: Some("([".into()) },
+        ];
+        let mut erased = erase_storage(&keys);
+        erased.sort();
+        assert_eq!(erased, ["_ga_other", "_ga_session", "ga_client"]);
+        assert_eq!(storage.get_item("keep_me").unwrap().as_deref(), Some("1"));
+        assert_eq!(storage.get_item("crumb_outbox").unwrap().as_deref(), Some("1"), "Crumb's own keys are never erased");
+        storage.remove_item("keep_me").unwrap();
+        storage.remove_item("crumb_outbox").unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    fn cookies_by_pattern_on_the_page_path() {
+        let doc = html_document().unwrap();
+        doc.set_cookie("_ga_TEST=1; path=/").unwrap();
+        doc.set_cookie("other_cookie=1; path=/").unwrap();
+        let spec = CookieSpec {
+            name: None,
+            pattern: Some("^_ga(_.*)?$".into()),
+            provider: None,
+            purpose: "test".into(),
+            duration: crumb_core::config::CookieDuration::Session,
+            party: crumb_core::Party::First,
+        };
+        assert_eq!(erase_cookies(&[spec]), ["_ga_TEST"]);
+        let left: Vec<String> = cookie_pairs().into_iter().map(|(n, _)| n).collect();
+        assert!(!left.contains(&"_ga_TEST".to_owned()) && left.contains(&"other_cookie".to_owned()), "{left:?}");
+        doc.set_cookie("other_cookie=; max-age=0; path=/").unwrap();
+    }
+
+    #[wasm_bindgen_test]
+    fn bad_patterns_in_cookies_and_local_storage_are_named_by_path() {
+        let config = r#"{"site": "t", "revision": 1, "categories": [
+            {"id": "necessary", "required": true},
+            {"id": "analytics", "services": [{"id": "ga", "name": "GA",
+                "cookies": [{"name": "_ok", "purpose": "p", "duration": "session", "party": "first"},
+                            {"pattern": "([", "purpose": "p", "duration": "session", "party": "first"}],
+                "local_storage": [{"pattern": "^fine$"}, {"pattern": "*bad"}]}]}]}"#;
+        let Err(crate::error::CrumbError::Config(errors)) = crate::boot::read_config(config) else {
+            panic!("bad patterns were accepted")
+        };
+        assert!(errors.names("categories[1].services[0].cookies[1].pattern"), "{errors}");
+        assert!(errors.names("categories[1].services[0].local_storage[1].pattern"), "{errors}");
+        assert_eq!(errors.0.len(), 2, "{errors}");
+    }
+}

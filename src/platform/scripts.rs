@@ -59,10 +59,10 @@ pub fn run_allowed(consent: Option<&Consent>) {
     scan();
 }
 
-/// Handles gated content present now and, from here on, content the page adds later; shows
-/// placeholders for embeds the consent (or its absence) blocks.
-pub fn watch() {
-    scan();
+/// Runs the page under the consent in force at start-up (`None`: no decision yet), and from here
+/// on handles gated content the page adds later; shows placeholders for blocked embeds.
+pub fn watch(consent: Option<&Consent>) {
+    run_allowed(consent);
     if WATCHING.with(|w| w.replace(true)) {
         return;
     }

@@ -176,3 +176,22 @@ pub fn clear_consent() {
         }]);
     }
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::domain_covers;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn cookie_domain_covers_itself_and_its_subdomains_only() {
+        assert!(domain_covers("example.com", "example.com"));
+        assert!(domain_covers("example.com", "shop.example.com"));
+        assert!(domain_covers(".example.com", "www.shop.example.com"));
+        assert!(!domain_covers("example.com", "badexample.com"));
+        assert!(!domain_covers("example.com", "example.com.evil.org"));
+        assert!(!domain_covers("shop.example.com", "www.example.com"));
+        assert!(!domain_covers("", "example.com"));
+    }
+}

@@ -131,3 +131,29 @@ fn Placeholder(widget: Widget, category: String, service: Option<String>, source
         </div>
     }
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn sizes_from_attributes() {
+        assert_eq!(css_size("560").as_deref(), Some("560px"));
+        assert_eq!(css_size(" 315px ").as_deref(), Some("315px"));
+        assert_eq!(css_size("100%").as_deref(), Some("100%"));
+        for bad in ["", "auto", "-5", "0", "1e9", "NaN", "10em"] {
+            assert_eq!(css_size(bad), None, "{bad}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn source_host_names_the_embed() {
+        assert_eq!(host_of("https://www.youtube-nocookie.com/embed/x?a=1").as_deref(), Some("www.youtube-nocookie.com"));
+        assert_eq!(host_of("//player.example.com").as_deref(), Some("player.example.com"));
+        assert_eq!(host_of("https://user@cdn.example.com/v").as_deref(), Some("cdn.example.com"));
+        assert_eq!(host_of("/demo/video.html"), None);
+    }
+}
