@@ -130,11 +130,25 @@ pub fn read_consent(config: &Config, now: i64) -> Result<Option<Consent>, Stored
         None => None,
     };
     match (local, from_cookie) {
-        (Some(local), Some(shared)) if shared.updated_at > local.updated_at => Ok(Some(keep_locally(shared))),
+        (Some(local), Some(shared)) if shared.updated_at > local.updated_at => {
+            erase_revoked(config, &local, &shared);
+            Ok(Some(keep_locally(shared)))
+        }
         (Some(local), _) => Ok(Some(local)),
         (None, Some(shared)) => Ok(Some(keep_locally(shared))),
         (None, None) => Ok(None),
     }
+}
+
+/// A consent changed on another subdomain revoked something this one had granted: what those
+/// services stored here goes too (the decision and its record were made over there).
+fn erase_revoked(config: &Config, local: &Consent, shared: &Consent) {
+    let diff = crumb_core::Diff::between(Some(local), shared);
+    let revoked = || config.categories.iter().flat_map(|c| c.services.iter()).filter(|s| diff.services_revoked.contains(&s.id));
+    let specs: Vec<_> = revoked().flat_map(|s| s.cookies.iter().cloned()).collect();
+    let keys: Vec<_> = revoked().flat_map(|s| s.local_storage.iter().cloned()).collect();
+    crate::platform::cookies::erase_cookies(&specs);
+    crate::platform::cookies::erase_storage(&keys);
 }
 
 /// Stores locally a consent read from the cookie mirror.

@@ -173,6 +173,48 @@ async fn consent_given_on_one_subdomain_holds_on_another() {
     shop.assert_no_crash().await;
 }
 
+// Withdrawn on one subdomain, withdrawn on the other: www.crumb.test applies the newer shared
+// consent on its next page and erases what the revoked service stored on www itself (a host-only
+// cookie and localStorage keys, which shop.crumb.test cannot reach).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawal_on_one_subdomain_erases_the_service_data_on_another() {
+    let shop = Shopper::with_browser(resolving_crumb_test()).await;
+    let page = privacy_page(&shop, "withdraw", "crumb.test");
+    open_on(&shop, "shop.crumb.test", &page).await;
+    shop.click(BANNER_ACCEPT).await;
+    let consent = shop.wait_stored_consent(0).await;
+
+    open_on(&shop, "www.crumb.test", &page).await;
+    wait_for!(shop, "GA to run on www and set its host-only cookie", {
+        let cookies = cookie_domains(&shop).await;
+        (ga_ran(&shop).await && cookies.get("_ga_HOST").map(String::as_str) == Some("www.crumb.test")).then_some(())
+    });
+    assert_eq!(shop.local_storage("ga_client").await.as_deref(), Some("1234567"));
+
+    open_on(&shop, "shop.crumb.test", &page).await;
+    shop.click(REOPEN).await;
+    shop.wait_visible(PREFS).await;
+    shop.click(&switch("analytics")).await;
+    shop.click(PREFS_SAVE).await;
+    let withdrawn = shop.wait_stored_consent(consent.updated_at).await;
+    assert!(!withdrawn.granted("analytics"));
+
+    open_on(&shop, "www.crumb.test", &page).await;
+    let stored = wait_for!(shop, "www to take the withdrawal", shop.stored_consent().await.filter(|c| c.updated_at == withdrawn.updated_at));
+    assert!(!stored.granted("analytics"));
+    let cookies = cookie_domains(&shop).await;
+    assert!(!cookies.keys().any(|n| n.starts_with("_ga")), "GA cookies live on at www.crumb.test: {cookies:?}");
+    assert!(cookies.contains_key("shop_session"), "{cookies:?}");
+    assert_eq!(shop.local_storage("ga_client").await, None, "www's `ga_client` survived the withdrawal");
+    assert_eq!(shop.local_storage("_ga_session").await, None);
+    assert_eq!(shop.local_storage("shop_cart").await.as_deref(), Some("2"));
+    shop.settle().await;
+    assert!(!ga_ran(&shop).await, "GA ran on www after the withdrawal");
+    assert!(!shop.is_visible(BANNER).await);
+    assert_eq!(shop.server.records_for(&consent.id).await.len(), 2, "www posted a record of a decision made on shop");
+    shop.assert_no_crash().await;
+}
+
 // A cookie_domain that does not cover the host: a console warning naming both, and the consent
 // cookie stays on this host (so www.crumb.test asks).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
