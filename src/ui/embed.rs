@@ -119,7 +119,21 @@ fn Placeholder(widget: Widget, category: String, service: Option<String>, source
             })
         }
     };
-    let load = move |_| widget.choose(Choice::Embed { category: category.clone(), service: service.clone() });
+    let load = move |event: web_sys::MouseEvent| {
+        // The embed this placeholder stands for: the next sibling of the shadow root's host.
+        let gated = event
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+            .and_then(|button| button.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok())
+            .and_then(|root| root.host().next_element_sibling());
+        widget.choose(Choice::Embed { category: category.clone(), service: service.clone() });
+        // Keyboard and screen-reader users land on the content they asked for, not on <body>.
+        if let Some(frame) = gated.filter(|g| g.local_name() == "iframe" && g.has_attribute("src")) {
+            if let Ok(frame) = frame.dyn_into::<web_sys::HtmlElement>() {
+                let _ = frame.focus();
+            }
+        }
+    };
     let id = format!("crumb-embed-{}", crate::platform::random_id());
     let (label, described) = (id.clone(), id.clone());
     view! {

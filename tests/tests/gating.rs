@@ -226,6 +226,8 @@ async fn refusal_runs_negated_scripts_and_load_content_grants_one_service() {
     });
     wait_order(&shop, &["refused", "video"]).await;
     wait_for!(shop, "the video placeholder to go", placeholder(&shop, "video").await.is_null().then_some(()));
+    let focused: Option<String> = shop.js("return document.activeElement ? document.activeElement.id : null;", vec![]).await;
+    assert_eq!(focused.as_deref(), Some("video"), "focus did not move to the loaded iframe");
 
     let after = shop.wait_stored_consent(consent.updated_at).await;
     assert_eq!(after.id, consent.id);
