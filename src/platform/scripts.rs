@@ -15,7 +15,8 @@ use super::document;
 
 /// On a gated element: `queued` / `ran` (scripts), `blocked` / `loaded` (iframes and images).
 const STATE: &str = "data-crumb-state";
-/// Set on an iframe or image Crumb hid behind its placeholder (so only those are shown again).
+/// Set on an iframe or image Crumb hid behind its placeholder (so only those are shown again);
+/// its value is the element's own inline `display` from before.
 const HID: &str = "data-crumb-hid";
 const SCRIPTS: &str = "script[type=\"text/plain\"][data-category]:not([data-crumb-state])";
 const MEDIA: &str = "iframe[data-src][data-category], img[data-src][data-category]";
@@ -137,9 +138,14 @@ fn block(element: &web_sys::Element) {
     if element.get_attribute("data-placeholder").as_deref() == Some("false") {
         return;
     }
-    if crate::ui::embed::show(element) && !element.has_attribute("hidden") {
-        let _ = element.set_attribute("hidden", "");
-        let _ = element.set_attribute(HID, "");
+    if crate::ui::embed::show(element) && !element.has_attribute(HID) {
+        // Hidden through the CSSOM with `!important` (CSP allows it), so a page rule such as
+        // `iframe { display: block }` cannot show the empty frame next to its placeholder; the
+        // element's own inline `display`, if any, is kept in HID to be restored.
+        let Some(style) = element.dyn_ref::<web_sys::HtmlElement>().map(|e| e.style()) else { return };
+        let before = style.get_property_value("display").unwrap_or_default();
+        let _ = element.set_attribute(HID, &before);
+        let _ = style.set_property_with_priority("display", "none", "important");
     }
 }
 
@@ -150,8 +156,10 @@ fn load(element: &web_sys::Element) {
     }
     let _ = element.set_attribute(STATE, "loaded");
     crate::ui::embed::remove(element);
-    if element.has_attribute(HID) {
-        let _ = element.remove_attribute("hidden");
+    if let Some(before) = element.get_attribute(HID) {
+        if let Some(style) = element.dyn_ref::<web_sys::HtmlElement>().map(|e| e.style()) {
+            let _ = if before.is_empty() { style.remove_property("display").map(|_| ()) } else { style.set_property("display", &before) };
+        }
         let _ = element.remove_attribute(HID);
     }
     if let Some(srcset) = element.get_attribute("data-srcset") {

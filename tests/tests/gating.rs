@@ -47,7 +47,7 @@ fn gating_page(shop: &Shopper) -> String {
         &format!(
             r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Gating</title>
-<style>button, p {{ display: none !important; }}</style>
+<style>button, p {{ display: none !important; }} iframe, img {{ display: block; }}</style>
 <script>window.__order = [];</script>
 <script type="application/json" id="crumb-config">{CONFIG}</script>
 <script src="/crumb/loader.js" data-endpoint="/api/consent"></script>
@@ -102,7 +102,7 @@ async fn placeholder(shop: &Shopper, id: &str) -> Value {
          return { text: p ? p.textContent : null, button: b ? b.textContent.trim() : null, \
                   described: b && p ? b.getAttribute('aria-describedby') === p.id : false, \
                   visible: shown(p) && shown(b), width: r.width, height: r.height, \
-                  embed_hidden: el.hidden };",
+                  embed_hidden: getComputedStyle(el).display === 'none' };",
         vec![json!(id)],
     )
     .await
@@ -150,7 +150,8 @@ async fn gated_scripts_run_in_document_order_once_and_late_ones_too() {
     shop.wait_visible(BANNER).await;
 
     // Before consent: nothing ran or was fetched; the embeds wait behind translated placeholders
-    // that the host page's `button, p { display: none !important }` cannot hide.
+    // that the host page's `button, p { display: none !important }` cannot hide; the page's
+    // `iframe, img { display: block }` does not show the empty embeds next to them.
     add_gated_script(&shop, "analytics", "late-before").await;
     let video = wait_placeholder(&shop, "video").await;
     assert_eq!(video["text"], json!(embed_text("en", "Video Player Inc.", "Marketing")), "{video}");
@@ -185,7 +186,9 @@ async fn gated_scripts_run_in_document_order_once_and_late_ones_too() {
             && placeholder(&shop, "pixel").await.is_null();
         done.then_some(())
     });
-    let hidden: bool = shop.js("return document.getElementById('video').hidden || document.getElementById('pixel').hidden;", vec![]).await;
+    let hidden: bool = shop
+        .js("return ['video', 'pixel'].some(function (id) { return getComputedStyle(document.getElementById(id)).display === 'none'; });", vec![])
+        .await;
     assert!(!hidden, "an embed stayed hidden after it loaded");
     wait_for!(shop, "the iframe to be fetched", shop.server.was_requested("/p/gating/frame.html").then_some(()));
 
