@@ -274,3 +274,55 @@ async fn demo_shop_video_placeholder_is_translated_and_loads_on_accept() {
     wait_for!(shop, "the demo video placeholder to go", placeholder(&shop, &id).await.is_null().then_some(()));
     shop.assert_no_crash().await;
 }
+
+// Under a strict CSP with a nonce: a gated inline script carrying the nonce runs (the nonce is
+// copied to the running copy), one without it is refused by the browser, the external one from
+// 'self' runs, and neither the placeholders nor the gating cause a CSP violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gated_scripts_keep_their_nonce_under_a_strict_csp() {
+    let shop = Shopper::new().await;
+    shop.server.script("csp/external.js", "window.__order.push('external');");
+    shop.server.page("csp/frame.html", "<!doctype html><title>frame</title><p>embedded</p>");
+    let csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-r4nd0m'; style-src 'self'";
+    let page = shop.server.file(
+        "csp/page.html",
+        "text/html; charset=utf-8",
+        &[("Content-Security-Policy", csp)],
+        &format!(
+            r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>CSP</title>
+<script nonce="r4nd0m">window.__order = []; window.__violations = [];
+document.addEventListener('securitypolicyviolation', function (e) {{
+  window.__violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || ''));
+}});</script>
+<script type="application/json" id="crumb-config">{CONFIG}</script>
+<script src="/crumb/loader.js" data-endpoint="/api/consent"></script>
+</head><body>
+<script type="text/plain" data-category="analytics" nonce="r4nd0m">window.__order.push('with-nonce');</script>
+<script type="text/plain" data-category="analytics" src="/p/csp/external.js"></script>
+<script type="text/plain" data-category="analytics">window.__order.push('without-nonce');</script>
+<iframe id="video" data-src="/p/csp/frame.html" data-category="marketing" data-service="video" width="300" height="200"></iframe>
+</body></html>"#
+        ),
+    );
+    shop.open_widget(&page).await;
+    wait_placeholder(&shop, "video").await;
+    let violations: Vec<String> = shop.js("return window.__violations;", vec![]).await;
+    assert!(violations.is_empty(), "CSP violations before consent: {violations:?}");
+
+    shop.click(BANNER_ACCEPT).await;
+    wait_order(&shop, &["with-nonce", "external"]).await;
+    wait_for!(shop, "the iframe to load", {
+        (attribute(&shop, "video", "src").await.as_deref() == Some("/p/csp/frame.html")).then_some(())
+    });
+    wait_for!(shop, "the browser to refuse the gated script without the nonce", {
+        let violations: Vec<String> = shop.js("return window.__violations;", vec![]).await;
+        (!violations.is_empty()).then_some(violations)
+    });
+    shop.settle().await;
+    assert_eq!(order(&shop).await, ["with-nonce", "external"], "a script without the nonce ran under CSP");
+    let violations: Vec<String> = shop.js("return window.__violations;", vec![]).await;
+    assert_eq!(violations.len(), 1, "only the script without a nonce may be refused: {violations:?}");
+    assert!(violations[0].starts_with("script-src"), "{violations:?}");
+    shop.assert_no_crash().await;
+}
