@@ -104,11 +104,9 @@ pub fn read_config(text: &str) -> Result<Config, CrumbError> {
     // Cookie patterns are JavaScript regular expressions: only the browser can check them.
     for (c, category) in config.categories.iter().enumerate() {
         for (s, service) in category.services.iter().enumerate() {
-            let patterns = service.cookies.iter().map(|k| ("cookies", &k.pattern));
-            let patterns = patterns.chain(service.local_storage.iter().map(|k| ("local_storage", &k.pattern)));
-            let mut index = std::collections::HashMap::new();
-            for (list, pattern) in patterns {
-                let k = index.entry(list).or_insert(0usize);
+            let cookie_patterns = service.cookies.iter().enumerate().map(|(k, p)| ("cookies", k, &p.pattern));
+            let key_patterns = service.local_storage.iter().enumerate().map(|(k, p)| ("local_storage", k, &p.pattern));
+            for (list, k, pattern) in cookie_patterns.chain(key_patterns) {
                 if let Some(pattern) = pattern {
                     if cookies::compile(pattern).is_none() {
                         errors.push(ConfigError {
@@ -117,7 +115,6 @@ pub fn read_config(text: &str) -> Result<Config, CrumbError> {
                         });
                     }
                 }
-                *k += 1;
             }
         }
     }

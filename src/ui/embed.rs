@@ -30,9 +30,12 @@ pub fn show(gated: &web_sys::Element) -> bool {
     let category = gated.get_attribute("data-category").unwrap_or_default().trim().to_owned();
     let service = gated.get_attribute("data-service").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
     let source = gated.get_attribute("data-src").unwrap_or_default();
-    let title = gated.get_attribute("title");
-    leptos::mount::mount_to(mount, move || view! { <Placeholder widget category service source title/> }).forget();
-    true
+    let name = service_name(widget, service.as_deref(), gated.get_attribute("title"), &source);
+    let shown = render(widget, &mount, category, service, name).is_some();
+    if !shown {
+        host.remove();
+    }
+    shown
 }
 
 /// Removes the placeholder of an embed that may now load.
@@ -76,14 +79,16 @@ fn create_host(doc: &web_sys::Document, gated: &web_sys::Element, base: &str) ->
 }
 
 /// An HTML `width`/`height` attribute as CSS: `560` → `560px`, `100%` kept; anything else dropped.
+/// Whole numbers only (what HTML allows), which also keeps float parsing and formatting out of
+/// the wasm.
 fn css_size(value: &str) -> Option<String> {
     let value = value.trim();
     let (number, unit) = match value.strip_suffix('%') {
         Some(n) => (n, "%"),
         None => (value.strip_suffix("px").unwrap_or(value), "px"),
     };
-    let n: f64 = number.parse().ok()?;
-    (n.is_finite() && n > 0.0 && n <= 10_000.0).then(|| format!("{n}{unit}"))
+    let n: u32 = number.parse().ok()?;
+    (1..=10_000).contains(&n).then(|| format!("{n}{unit}"))
 }
 
 /// `https://video.example.com/embed/1` → `video.example.com`: names the source when neither the
@@ -94,32 +99,47 @@ fn host_of(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_owned())
 }
 
-#[component]
-fn Placeholder(widget: Widget, category: String, service: Option<String>, source: String, title: Option<String>) -> impl IntoView {
+/// What `{service}` says: the service's name from the config, else the embed's `title`, else
+/// the host of its source; `None`: the category's title (the source is on this site).
+fn service_name(widget: Widget, service: Option<&str>, title: Option<String>, source: &str) -> Option<String> {
     let config = widget.config();
-    let service_name = service
-        .as_deref()
+    service
         .and_then(|id| config.categories.iter().flat_map(|c| c.services.iter()).find(|s| s.id == id))
         .map(|s| s.name.clone())
         .or_else(|| title.filter(|t| !t.trim().is_empty()))
-        .or_else(|| service.clone())
-        .or_else(|| host_of(&source));
-    let scheme = match config.theme.scheme {
+        .or_else(|| service.map(str::to_owned))
+        .or_else(|| host_of(source))
+}
+
+/// Builds the placeholder's content with plain DOM calls (cheaper in bytes than a second Leptos
+/// view); an effect keeps its texts in the widget's language.
+fn render(widget: Widget, mount: &web_sys::HtmlElement, category: String, service: Option<String>, name: Option<String>) -> Option<()> {
+    let doc = document()?;
+    let scheme = match widget.config().theme.scheme {
         crumb_core::config::Scheme::Auto => "auto",
         crumb_core::config::Scheme::Light => "light",
         crumb_core::config::Scheme::Dark => "dark",
     };
-    let message = {
-        let category = category.clone();
-        move || {
-            widget.texts.with(|t| {
-                let title = t.category_title(&category);
-                let service = service_name.as_deref().unwrap_or(title);
-                t.get(TextKey::EmbedText).replace("{service}", service).replace("{category}", title)
-            })
-        }
-    };
-    let load = move |event: web_sys::MouseEvent| {
+    let id = format!("crumb-embed-{}", crate::platform::random_id());
+    let group = doc.create_element("div").ok()?;
+    group.set_class_name("crumb crumb-embed");
+    let _ = group.set_attribute("data-scheme", scheme);
+    let _ = group.set_attribute("role", "group");
+    let _ = group.set_attribute("aria-labelledby", &id);
+    let text = doc.create_element("p").ok()?;
+    text.set_class_name("crumb-embed-text");
+    text.set_id(&id);
+    let button = doc.create_element("button").ok()?;
+    button.set_class_name("crumb-btn crumb-embed-load");
+    let _ = button.set_attribute("type", "button");
+    let _ = button.set_attribute("data-action", "load-content");
+    let _ = button.set_attribute("aria-describedby", &id);
+    group.append_child(&text).ok()?;
+    group.append_child(&button).ok()?;
+    mount.append_child(&group).ok()?;
+
+    let category_id = category.clone();
+    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
         // The embed this placeholder stands for: the next sibling of the shadow root's host.
         let gated = event
             .current_target()
@@ -133,17 +153,25 @@ fn Placeholder(widget: Widget, category: String, service: Option<String>, source
                 let _ = frame.focus();
             }
         }
+    });
+    button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref()).ok()?;
+    on_click.forget();
+
+    let texts = move || {
+        widget.texts.with(|t| {
+            let title = t.category_title(&category_id);
+            let service = name.as_deref().unwrap_or(title);
+            let message = t.get(TextKey::EmbedText).replace("{service}", service).replace("{category}", title);
+            (message, t.get(TextKey::EmbedLoad).to_owned(), t.language.clone())
+        })
     };
-    let id = format!("crumb-embed-{}", crate::platform::random_id());
-    let (label, described) = (id.clone(), id.clone());
-    view! {
-        <div class="crumb crumb-embed" data-scheme=scheme role="group" aria-labelledby=label lang=move || widget.texts.with(|t| t.language.clone())>
-            <p class="crumb-embed-text" id=id>{message}</p>
-            <button type="button" class="crumb-btn crumb-embed-load" data-action="load-content" aria-describedby=described on:click=load>
-                {super::text(widget, TextKey::EmbedLoad)}
-            </button>
-        </div>
-    }
+    Effect::new(move |_| {
+        let (message, load, language) = texts();
+        text.set_text_content(Some(&message));
+        button.set_text_content(Some(&load));
+        let _ = group.set_attribute("lang", &language);
+    });
+    Some(())
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
@@ -158,7 +186,7 @@ mod tests {
         assert_eq!(css_size("560").as_deref(), Some("560px"));
         assert_eq!(css_size(" 315px ").as_deref(), Some("315px"));
         assert_eq!(css_size("100%").as_deref(), Some("100%"));
-        for bad in ["", "auto", "-5", "0", "1e9", "NaN", "10em"] {
+        for bad in ["", "auto", "-5", "0", "1e9", "NaN", "10em", "12.5", "20000"] {
             assert_eq!(css_size(bad), None, "{bad}");
         }
     }

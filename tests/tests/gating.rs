@@ -257,8 +257,8 @@ async fn refusal_runs_negated_scripts_and_load_content_grants_one_service() {
     shop.assert_no_crash().await;
 }
 
-// The demo shop's video embed, for a Dutch shopper: a Dutch placeholder with the iframe's title;
-// Accept all loads the stand-in player.
+// The demo shop's video embed, for a Dutch shopper: a Dutch placeholder with the iframe's title,
+// following Crumb.setLanguage; Accept all loads the stand-in player.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_shop_video_placeholder_is_translated_and_loads_on_accept() {
     let shop = Shopper::with_browser(BrowserOptions::languages(&["nl"])).await;
@@ -269,6 +269,15 @@ async fn demo_shop_video_placeholder_is_translated_and_loads_on_accept() {
     assert_eq!(shown["text"], json!(embed_text("nl", "Demo Video", &nl["category.marketing.title"])), "{shown}");
     assert_eq!(shown["button"], json!(nl["embed.load"]));
     assert!(!shop.server.was_requested("/demo/video.html"));
+
+    // Crumb.setLanguage switches the placeholder along with the banner.
+    let _: Value = shop.js("Crumb.setLanguage('zh'); return null;", vec![]).await;
+    let zh = texts("zh");
+    let expected = embed_text("zh", "Demo Video", &zh["category.marketing.title"]);
+    wait_for!(shop, "the placeholder to switch to Chinese", {
+        let shown = placeholder(&shop, &id).await;
+        (shown["text"] == json!(expected) && shown["button"] == json!(zh["embed.load"])).then_some(())
+    });
     shop.click(BANNER_ACCEPT).await;
     wait_for!(shop, "the demo video to load", shop.server.was_requested("/demo/video.html").then_some(()));
     wait_for!(shop, "the demo video placeholder to go", placeholder(&shop, &id).await.is_null().then_some(()));
