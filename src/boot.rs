@@ -11,7 +11,7 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::error::{js_text, report, warn, CrumbError};
-use crate::platform::{self, consent_mode, cookies, document, storage, transport, window};
+use crate::platform::{self, consent_mode, cookies, document, scripts, storage, transport, window};
 use crate::ui::{focus, App};
 use crate::widget::{View, Widget};
 
@@ -108,11 +108,13 @@ pub fn read_config(text: &str) -> Result<Config, CrumbError> {
     // Cookie patterns are JavaScript regular expressions: only the browser can check them.
     for (c, category) in config.categories.iter().enumerate() {
         for (s, service) in category.services.iter().enumerate() {
-            for (k, cookie) in service.cookies.iter().enumerate() {
-                if let Some(pattern) = &cookie.pattern {
+            let cookie_patterns = service.cookies.iter().enumerate().map(|(k, p)| ("cookies", k, &p.pattern));
+            let key_patterns = service.local_storage.iter().enumerate().map(|(k, p)| ("local_storage", k, &p.pattern));
+            for (list, k, pattern) in cookie_patterns.chain(key_patterns) {
+                if let Some(pattern) = pattern {
                     if cookies::compile(pattern).is_none() {
                         errors.push(ConfigError {
-                            path: format!("categories[{c}].services[{s}].cookies[{k}].pattern"),
+                            path: format!("categories[{c}].services[{s}].{list}[{k}].pattern"),
                             message: "is not a valid JavaScript regular expression".to_owned(),
                         });
                     }
@@ -161,7 +163,8 @@ fn browser_languages() -> Vec<String> {
     }
 }
 
-fn gpc_signal() -> bool {
+/// `navigator.globalPrivacyControl === true`.
+pub fn gpc_signal() -> bool {
     window()
         .and_then(|w| js_sys::Reflect::get(&w.navigator(), &JsValue::from_str("globalPrivacyControl")).ok())
         .is_some_and(|v| v.as_bool() == Some(true))
@@ -198,6 +201,7 @@ async fn boot(options: LoaderOptions) {
     };
 
     let now = platform::now();
+    storage::configure(&config);
     let stored = match storage::read_consent(&config, now) {
         Ok(stored) => stored,
         Err(error) => {
@@ -237,9 +241,12 @@ async fn boot(options: LoaderOptions) {
 
     let Some(widget) = crate::api::widget() else { return };
     transport::init(endpoint);
-    if let Some(consent) = widget.consent.get_untracked() {
-        widget.apply_stored(&consent);
+    let in_force = widget.consent.get_untracked();
+    if let Some(consent) = &in_force {
+        widget.apply_stored(consent);
     }
+    // Placeholders for blocked embeds, and gated content the page adds from now on.
+    scripts::watch(in_force.as_ref());
     listen_for_preference_links(widget);
     platform::dispatch("ready", &JsValue::TRUE);
     crate::api::replay(&options);

@@ -94,7 +94,9 @@ impl Widget {
         let language = self.texts.with_untracked(|t| t.language.clone());
         let url_path = platform::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".to_owned());
         let now = platform::now();
-        let context = DecisionContext { now, new_id: &new_id, language: &language, gpc: self.gpc, url_path: &url_path };
+        // The record logs the signal the browser sent; crumb-core applies it only if the site honours it.
+        let gpc = crate::boot::gpc_signal();
+        let context = DecisionContext { now, new_id: &new_id, language: &language, gpc, url_path: &url_path };
         let Decision { consent, action, diff, effects } = decide(&config, previous.as_ref(), &choice, &context);
         storage::write_consent(&consent, now);
         self.consent.set(Some(consent.clone()));
@@ -118,6 +120,9 @@ impl Widget {
                 Effect::ClearCookies(specs) => {
                     cookies::erase_cookies(&specs);
                 }
+                Effect::ClearStorage(keys) => {
+                    cookies::erase_storage(&keys);
+                }
                 Effect::UpdateConsentMode(signals) => consent_mode::update(&signals),
                 Effect::SendRecord(record) => transport::send(record),
             }
@@ -127,15 +132,14 @@ impl Widget {
     /// Forgets the consent: cookies of every non-required category go, the banner returns.
     pub fn reset(&self) {
         let config = self.config();
-        let specs: Vec<_> = config
-            .categories
-            .iter()
-            .filter(|c| !c.required)
-            .flat_map(|c| c.services.iter().flat_map(|s| s.cookies.iter().cloned()))
-            .collect();
+        let services = || config.categories.iter().filter(|c| !c.required).flat_map(|c| c.services.iter());
+        let specs: Vec<_> = services().flat_map(|s| s.cookies.iter().cloned()).collect();
         cookies::erase_cookies(&specs);
+        let keys: Vec<_> = services().flat_map(|s| s.local_storage.iter().cloned()).collect();
+        cookies::erase_storage(&keys);
         storage::clear_consent();
         self.consent.set(None);
+        scripts::run_allowed(None);
         consent_mode::update(&crumb_core::consent_mode_signals(&config, None));
         self.view.set(View::Banner);
     }

@@ -1,6 +1,11 @@
-//! Gated content: `<script type="text/plain" data-category>` revived in document order (an
-//! external script finishes before the next starts, attributes and `nonce` copied), and
-//! `<iframe data-src data-category>` given its `src`, once the consent allows them.
+//! Gated content: `<script type="text/plain" data-category>` revived in document order through
+//! one queue for the whole page (an external script finishes before the next starts, attributes
+//! and `nonce` copied, each at most once), and `<iframe|img data-src data-category>` given their
+//! `src` once the consent allows them, with a placeholder until then. A MutationObserver hands
+//! over gated elements the page adds later.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
 use crumb_core::Consent;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
@@ -8,7 +13,24 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::document;
 
+/// On a gated element: `queued` / `ran` (scripts), `blocked` / `loaded` (iframes and images).
 const STATE: &str = "data-crumb-state";
+/// Set on an iframe or image Crumb hid behind its placeholder (so only those are shown again);
+/// its value is the element's own inline `display` from before.
+const HID: &str = "data-crumb-hid";
+const SCRIPTS: &str = "script[type=\"text/plain\"][data-category]:not([data-crumb-state])";
+const MEDIA: &str = "iframe[data-src][data-category], img[data-src][data-category]";
+/// Anything the observer must look at.
+const GATED: &str = "script[type=\"text/plain\"][data-category], iframe[data-src][data-category], img[data-src][data-category]";
+
+thread_local! {
+    /// The consent the page runs under now (`None`: no decision yet, nothing optional runs).
+    static CURRENT: RefCell<Option<Consent>> = const { RefCell::new(None) };
+    /// Scripts waiting to run, in the order they were found; one pump drains it.
+    static QUEUE: RefCell<VecDeque<web_sys::HtmlScriptElement>> = const { RefCell::new(VecDeque::new()) };
+    static PUMPING: Cell<bool> = const { Cell::new(false) };
+    static WATCHING: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Whether a `data-category` expression (`analytics`, `!analytics`) with an optional
 /// `data-service` is allowed by a consent. Nothing is allowed without a decision.
@@ -17,7 +39,7 @@ pub fn allowed(consent: Option<&Consent>, category: &str, service: Option<&str>)
     let category = category.trim();
     match category.strip_prefix('!') {
         Some(refused) => !consent.granted(refused.trim()),
-        None => consent.granted(category) && service.is_none_or(|s| consent.service_granted(s)),
+        None => consent.allows(category, service.map(str::trim).filter(|s| !s.is_empty())),
     }
 }
 
@@ -27,39 +49,124 @@ fn element_allowed(element: &web_sys::Element, consent: Option<&Consent>) -> boo
     allowed(consent, &category, service.as_deref())
 }
 
-/// Starts everything the consent now allows that has not run on this page yet.
+fn elements(selector: &str) -> Vec<web_sys::Element> {
+    let Some(list) = document().and_then(|d| d.query_selector_all(selector).ok()) else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
+}
+
+/// Runs the page under a new consent: starts everything it allows that has not run yet.
 pub fn run_allowed(consent: Option<&Consent>) {
-    let Some(doc) = document() else { return };
-    if let Ok(frames) = doc.query_selector_all("iframe[data-src][data-category]") {
-        for i in 0..frames.length() {
-            let Some(frame) = frames.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()) else { continue };
-            if element_allowed(&frame, consent) {
-                if let Some(src) = frame.get_attribute("data-src") {
-                    let _ = frame.set_attribute("src", &src);
-                    let _ = frame.remove_attribute("data-src");
-                }
-            }
-        }
+    CURRENT.with(|c| *c.borrow_mut() = consent.cloned());
+    scan();
+}
+
+/// Runs the page under the consent in force at start-up (`None`: no decision yet), and from here
+/// on handles gated content the page adds later; shows placeholders for blocked embeds.
+pub fn watch(consent: Option<&Consent>) {
+    run_allowed(consent);
+    if WATCHING.with(|w| w.replace(true)) {
+        return;
     }
-    let Ok(list) = doc.query_selector_all(&format!("script[type=\"text/plain\"][data-category]:not([{STATE}])")) else { return };
-    let mut queue = Vec::new();
-    for i in 0..list.length() {
-        let Some(script) = list.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlScriptElement>().ok()) else { continue };
-        if element_allowed(&script, consent) {
-            let _ = script.set_attribute(STATE, "queued");
-            queue.push(script);
+    let Some(root) = document().and_then(|d| d.document_element()) else { return };
+    let on_change = Closure::<dyn Fn(js_sys::Array)>::new(|records: js_sys::Array| {
+        let gated_added = records.iter().any(|record| {
+            let Ok(record) = record.dyn_into::<web_sys::MutationRecord>() else { return false };
+            let added = record.added_nodes();
+            (0..added.length()).any(|i| {
+                added.item(i).and_then(|n| n.dyn_into::<web_sys::Element>().ok()).is_some_and(|e| {
+                    e.matches(GATED).unwrap_or(false) || e.query_selector(GATED).ok().flatten().is_some()
+                })
+            })
+        });
+        if gated_added {
+            scan();
         }
-    }
-    if !queue.is_empty() {
-        wasm_bindgen_futures::spawn_local(run_in_order(queue));
+    });
+    if let Ok(observer) = web_sys::MutationObserver::new(on_change.as_ref().unchecked_ref()) {
+        let init = web_sys::MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        if observer.observe_with_options(&root, &init).is_ok() {
+            on_change.forget();
+        }
     }
 }
 
-async fn run_in_order(queue: Vec<web_sys::HtmlScriptElement>) {
-    for gated in queue {
+fn scan() {
+    let consent = CURRENT.with(|c| c.borrow().clone());
+    for element in elements(MEDIA) {
+        if element_allowed(&element, consent.as_ref()) {
+            load(&element);
+        } else if element.get_attribute(STATE).is_none() && !negated(&element) {
+            block(&element);
+        }
+    }
+    let mut fresh = Vec::new();
+    for element in elements(SCRIPTS) {
+        let Ok(script) = element.dyn_into::<web_sys::HtmlScriptElement>() else { continue };
+        if element_allowed(&script, consent.as_ref()) {
+            let _ = script.set_attribute(STATE, "queued");
+            fresh.push(script);
+        }
+    }
+    if fresh.is_empty() {
+        return;
+    }
+    QUEUE.with(|q| q.borrow_mut().extend(fresh));
+    if !PUMPING.with(|p| p.replace(true)) {
+        wasm_bindgen_futures::spawn_local(pump());
+    }
+}
+
+fn negated(element: &web_sys::Element) -> bool {
+    element.get_attribute("data-category").is_some_and(|c| c.trim().starts_with('!'))
+}
+
+/// Runs queued scripts one after another until the queue is empty, whoever queued them.
+async fn pump() {
+    while let Some(gated) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
         if let Some(loaded) = revive(&gated) {
             let _ = JsFuture::from(loaded).await;
         }
+    }
+    PUMPING.with(|p| p.set(false));
+}
+
+/// An embed the consent blocks: hidden behind a placeholder (unless `data-placeholder="false"`).
+fn block(element: &web_sys::Element) {
+    let _ = element.set_attribute(STATE, "blocked");
+    if element.get_attribute("data-placeholder").as_deref() == Some("false") {
+        return;
+    }
+    if crate::ui::embed::show(element) && !element.has_attribute(HID) {
+        // Hidden through the CSSOM with `!important` (CSP allows it), so a page rule such as
+        // `iframe { display: block }` cannot show the empty frame next to its placeholder; the
+        // element's own inline `display`, if any, is kept in HID to be restored.
+        let Some(style) = element.dyn_ref::<web_sys::HtmlElement>().map(|e| e.style()) else { return };
+        let before = style.get_property_value("display").unwrap_or_default();
+        let _ = element.set_attribute(HID, &before);
+        let _ = style.set_property_with_priority("display", "none", "important");
+    }
+}
+
+/// Gives an allowed iframe or image its `src` (and `srcset`), and drops its placeholder.
+fn load(element: &web_sys::Element) {
+    if element.get_attribute(STATE).as_deref() == Some("loaded") {
+        return;
+    }
+    let _ = element.set_attribute(STATE, "loaded");
+    crate::ui::embed::remove(element);
+    if let Some(before) = element.get_attribute(HID) {
+        if let Some(style) = element.dyn_ref::<web_sys::HtmlElement>().map(|e| e.style()) {
+            let _ = if before.is_empty() { style.remove_property("display").map(|_| ()) } else { style.set_property("display", &before) };
+        }
+        let _ = element.remove_attribute(HID);
+    }
+    if let Some(srcset) = element.get_attribute("data-srcset") {
+        let _ = element.set_attribute("srcset", &srcset);
+    }
+    if let Some(src) = element.get_attribute("data-src") {
+        let _ = element.set_attribute("src", &src);
     }
 }
 
@@ -85,6 +192,7 @@ fn revive(gated: &web_sys::HtmlScriptElement) -> Option<js_sys::Promise> {
     if let Some(nonce) = nonce.filter(|n| !n.is_empty()) {
         let _ = js_sys::Reflect::set(&live, &JsValue::from_str("nonce"), &JsValue::from_str(&nonce));
     }
+    let _ = gated.set_attribute(STATE, "ran");
     let external = gated.has_attribute("src");
     let loaded = if external {
         live.set_async(false);
@@ -100,7 +208,8 @@ fn revive(gated: &web_sys::HtmlScriptElement) -> Option<js_sys::Promise> {
         live.set_text(&gated.text().ok()?).ok()?;
         None
     };
-    let _ = gated.set_attribute(STATE, "ran");
-    let _ = gated.after_with_node_1(&live);
+    // A gated script the page removed meanwhile has nowhere to go: it does not run.
+    gated.parent_node()?;
+    gated.after_with_node_1(&live).ok()?;
     loaded
 }

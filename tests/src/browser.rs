@@ -22,11 +22,22 @@ pub struct BrowserOptions {
     pub languages: Vec<String>,
     /// Window size in CSS pixels.
     pub window: (u32, u32),
+    /// Chromium's `--host-resolver-rules`, e.g. `MAP *.crumb.test 127.0.0.1`, so pages can be
+    /// opened on real-looking (sub)domains that carry domain cookies (127.0.0.1 cannot).
+    pub host_resolver_rules: Option<String>,
+    /// Sends Global Privacy Control: `navigator.globalPrivacyControl === true` on every page,
+    /// defined before any page script runs.
+    pub gpc: bool,
 }
 
 impl Default for BrowserOptions {
     fn default() -> BrowserOptions {
-        BrowserOptions { languages: vec!["en-US".into(), "en".into()], window: (1280, 900) }
+        BrowserOptions {
+            languages: vec!["en-US".into(), "en".into()],
+            window: (1280, 900),
+            host_resolver_rules: None,
+            gpc: false,
+        }
     }
 }
 
@@ -150,6 +161,10 @@ impl Browser {
             format!("--lang={first_language}"),
             format!("--accept-lang={accept_languages}"),
         ];
+        let mut args = args;
+        if let Some(rules) = &options.host_resolver_rules {
+            args.push(format!("--host-resolver-rules={rules}"));
+        }
         let capabilities = json!({
             "browserName": "chrome",
             "pageLoadStrategy": "normal",
@@ -172,7 +187,20 @@ impl Browser {
             .await
             .map_err(|e| format!("session id: {e}"))?
             .ok_or("chromedriver gave no session id")?;
-        Ok(Browser { client, session_id, console: Mutex::new(Vec::new()), driver, _profile: profile })
+        let browser = Browser { client, session_id, console: Mutex::new(Vec::new()), driver, _profile: profile };
+        if options.gpc {
+            browser
+                .add_init_script("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });")
+                .await?;
+        }
+        Ok(browser)
+    }
+
+    /// Runs `source` in every page (and frame) from the next navigation on, before any of the
+    /// page's own scripts (CDP `Page.addScriptToEvaluateOnNewDocument` through chromedriver).
+    pub async fn add_init_script(&self, source: &str) -> Result<(), String> {
+        let command = Cdp { cmd: "Page.addScriptToEvaluateOnNewDocument", params: json!({ "source": source }) };
+        self.client.issue_cmd(command).await.map(|_| ()).map_err(|e| format!("CDP addScriptToEvaluateOnNewDocument: {e}"))
     }
 
     /// Every console entry since the session started (chromedriver hands each out once; they are
@@ -228,5 +256,22 @@ impl WebDriverCompatibleCommand for BrowserLog {
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(json!({ "type": "browser" }).to_string()))
+    }
+}
+
+/// chromedriver's CDP passthrough: `POST /session/{id}/goog/cdp/execute` with `{cmd, params}`.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
     }
 }

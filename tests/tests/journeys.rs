@@ -327,7 +327,7 @@ async fn journey_04_customize_analytics_only() {
     assert_eq!(consent.categories, only_analytics());
     assert_eq!(
         consent.services,
-        choices(&[("shop", true), ("shop-preferences", false), ("demo-analytics", true), ("demo-ads", false)])
+        choices(&[("shop", true), ("shop-preferences", false), ("demo-analytics", true), ("demo-ads", false), ("demo-video", false)])
     );
     shop.wait_hidden(PREFS).await;
     shop.wait_hidden(BANNER).await;

@@ -60,6 +60,22 @@ impl Consent {
         self.services.get(service).copied().unwrap_or(false)
     }
 
+    /// Whether gated content marked `data-category=category data-service=service` may run: the
+    /// service's own answer when the consent has one (a service granted on its own through an
+    /// embed's "Load content" while its category stays off, or refused inside a granted
+    /// category), else the category's.
+    pub fn allows(&self, category: &str, service: Option<&str>) -> bool {
+        match service.and_then(|s| self.services.get(s)) {
+            Some(answer) => *answer,
+            None => self.granted(category),
+        }
+    }
+
+    /// A service granted while its category is off: "Load content" on an embed.
+    fn granted_on_its_own(&self, category: &str, service: &str) -> bool {
+        self.service_granted(service) && !self.granted(category)
+    }
+
     /// Checks a value read back from storage against the config and the clock. Categories and
     /// services the config no longer has are dropped; required ones are forced on; anything that
     /// cannot be trusted is an error, and the shopper is asked again.
@@ -102,6 +118,11 @@ pub enum Choice {
     /// Save choices: the categories switched on (required ones are on whatever is passed), and
     /// per-service answers that differ from their category.
     Custom { categories: BTreeMap<String, bool>, services: BTreeMap<String, bool> },
+    /// "Load content" on a blocked embed: grants that one service on its own (its category stays
+    /// as it was), or the category when the embed names no service. Everything else is unchanged.
+    /// A service the config does not list grants the category. An explicit click on one embed is
+    /// the shopper's own opt-in for that service, so GPC does not undo it.
+    Embed { category: String, service: Option<String> },
 }
 
 /// How a decision is logged.
@@ -150,6 +171,15 @@ pub struct Decision {
 /// `previous` is the consent in force (already [`Consent::checked`]), if any.
 pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx: &DecisionContext<'_>) -> Decision {
     let gpc_denies = ctx.gpc && config.honor_gpc;
+    // "Load content" for a service the config does not list can only mean its category.
+    let unlisted;
+    let choice = match choice {
+        Choice::Embed { category, service: Some(id) } if config.category_of_service(id).is_none() => {
+            unlisted = Choice::Embed { category: category.clone(), service: None };
+            &unlisted
+        }
+        _ => choice,
+    };
     let mut categories = BTreeMap::new();
     let mut services = BTreeMap::new();
     for category in &config.categories {
@@ -157,15 +187,27 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
             Choice::AcceptAll => true,
             Choice::RejectAll => false,
             Choice::Custom { categories, .. } => categories.get(&category.id).copied().unwrap_or(false),
+            Choice::Embed { category: id, service: None } if *id == category.id => true,
+            Choice::Embed { .. } => previous.is_some_and(|p| p.granted(&category.id)),
         };
         let granted = category.required || (wanted && !(gpc_denies && category.is_sale_or_share()));
         categories.insert(category.id.clone(), granted);
         for service in &category.services {
             let service_wanted = match choice {
                 Choice::Custom { services, .. } => services.get(&service.id).copied().unwrap_or(granted),
+                // Per-service refusals inside a granted category stay as they were.
+                Choice::Embed { .. } => granted && previous.is_none_or(|p| p.services.get(&service.id).copied().unwrap_or(true)),
                 _ => granted,
             };
-            services.insert(service.id.clone(), category.required || (granted && service_wanted));
+            // A service granted on its own holds until the shopper refuses everything or switches
+            // it off; "Load content" grants one.
+            let on_its_own = match choice {
+                Choice::RejectAll => false,
+                Choice::Embed { service: Some(id), .. } if *id == service.id => true,
+                Choice::Custom { services, .. } if services.get(&service.id) == Some(&false) => false,
+                _ => previous.is_some_and(|p| p.granted_on_its_own(&category.id, &service.id)),
+            };
+            services.insert(service.id.clone(), category.required || (granted && service_wanted) || on_its_own);
         }
     }
 
@@ -191,7 +233,7 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
         match choice {
             Choice::AcceptAll => Action::AcceptAll,
             Choice::RejectAll => Action::RejectAll,
-            Choice::Custom { .. } => Action::Custom,
+            Choice::Custom { .. } | Choice::Embed { .. } => Action::Custom,
         }
     };
     let record = ConsentRecord {
@@ -211,16 +253,20 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
 
     let mut effects = vec![Effect::RunScripts];
     // Revoking a category revokes each of its services, so the revoked services name every
-    // cookie to erase.
-    let revoked_cookies: Vec<_> = config
+    // cookie and storage key to erase.
+    let revoked: Vec<_> = config
         .categories
         .iter()
         .flat_map(|c| c.services.iter())
         .filter(|s| diff.services_revoked.contains(&s.id))
-        .flat_map(|s| s.cookies.iter().cloned())
         .collect();
+    let revoked_cookies: Vec<_> = revoked.iter().flat_map(|s| s.cookies.iter().cloned()).collect();
     if !revoked_cookies.is_empty() {
         effects.push(Effect::ClearCookies(revoked_cookies));
+    }
+    let revoked_keys: Vec<_> = revoked.iter().flat_map(|s| s.local_storage.iter().cloned()).collect();
+    if !revoked_keys.is_empty() {
+        effects.push(Effect::ClearStorage(revoked_keys));
     }
     effects.push(Effect::UpdateConsentMode(consent_mode_signals(config, Some(&consent))));
     effects.push(Effect::SendRecord(record));

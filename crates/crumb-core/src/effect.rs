@@ -1,6 +1,6 @@
 //! What the widget must carry out after a decision or on a returning visit.
 
-use crate::config::CookieSpec;
+use crate::config::{CookieSpec, StorageKey};
 use crate::consent_mode::Signal;
 use crate::record::ConsentRecord;
 
@@ -10,6 +10,8 @@ pub enum Effect {
     RunScripts,
     /// Erase these cookies: their category was revoked.
     ClearCookies(Vec<CookieSpec>),
+    /// Erase these localStorage keys: their service was revoked.
+    ClearStorage(Vec<StorageKey>),
     /// Tell Google Consent Mode (and the dataLayer) the new state of all seven signals.
     UpdateConsentMode(Vec<(Signal, bool)>),
     /// Post this record to the endpoint (through the outbox).

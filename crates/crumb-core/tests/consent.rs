@@ -309,3 +309,168 @@ fn record_validation_refuses_bad_records() {
     before_given.given_at = "2026-12-01T00:00:00.000Z".into();
     assert_eq!(before_given.validate(NOW).unwrap_err().field, "given_at");
 }
+
+fn record_of(d: &crumb_core::Decision) -> crumb_core::ConsentRecord {
+    d.effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SendRecord(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("every decision is recorded")
+}
+
+fn embed(category: &str, service: Option<&str>) -> Choice {
+    Choice::Embed { category: category.to_owned(), service: service.map(str::to_owned) }
+}
+
+#[test]
+fn load_content_grants_the_one_service_while_its_category_stays_off() {
+    let config = demo_config();
+    let first = decide(&config, None, &Choice::RejectAll, &ctx(NOW)).consent;
+    let d = decide(&config, Some(&first), &embed("marketing", Some("demo-ads")), &ctx(NOW + 1));
+    assert_eq!(d.action, Action::Custom);
+    assert!(!d.consent.granted("marketing"), "the category stays off");
+    assert!(d.consent.service_granted("demo-ads"));
+    assert!(d.consent.allows("marketing", Some("demo-ads")), "content naming the service loads");
+    assert!(!d.consent.allows("marketing", None), "content naming only the category stays blocked");
+    assert!(!d.consent.allows("analytics", Some("demo-analytics")));
+    assert_eq!(d.diff.services_granted, ["demo-ads"]);
+    assert!(d.diff.granted.is_empty());
+    let record = record_of(&d);
+    assert_eq!(record.action, Action::Custom);
+    assert_eq!(record.services.get("demo-ads"), Some(&true));
+    assert_eq!(record.categories.get("marketing"), Some(&false));
+    assert!(record.validate(NOW + 1).is_ok());
+    // Consent Mode follows categories only: one embed does not grant ad storage.
+    let update = d.effects.iter().find_map(|e| match e {
+        Effect::UpdateConsentMode(s) => Some(s.clone()),
+        _ => None,
+    });
+    assert!(update.expect("consent mode update").contains(&(Signal::AdStorage, false)));
+}
+
+#[test]
+fn load_content_on_a_first_visit_is_a_decision_with_everything_else_off() {
+    let config = demo_config();
+    let d = decide(&config, None, &embed("marketing", Some("demo-ads")), &ctx(NOW));
+    assert_eq!(granted(&d.consent), ["necessary"]);
+    assert!(d.consent.service_granted("demo-ads"));
+    assert!(!d.consent.service_granted("demo-analytics"));
+    assert_eq!(d.consent.id, ID);
+}
+
+#[test]
+fn load_content_without_a_service_grants_the_category() {
+    let config = demo_config();
+    let first = decide(&config, None, &custom(&["analytics"]), &ctx(NOW)).consent;
+    let d = decide(&config, Some(&first), &embed("marketing", None), &ctx(NOW + 1));
+    assert_eq!(granted(&d.consent), ["analytics", "marketing", "necessary"]);
+    assert!(d.consent.allows("marketing", None));
+}
+
+#[test]
+fn load_content_keeps_earlier_per_service_refusals() {
+    let config = demo_config();
+    let choice = Choice::Custom {
+        categories: [("analytics".to_owned(), true)].into(),
+        services: [("demo-analytics".to_owned(), false)].into(),
+    };
+    let first = decide(&config, None, &choice, &ctx(NOW)).consent;
+    let d = decide(&config, Some(&first), &embed("marketing", Some("demo-ads")), &ctx(NOW + 1));
+    assert!(d.consent.granted("analytics"));
+    assert!(!d.consent.service_granted("demo-analytics"), "a refused service stays refused");
+    assert!(!d.consent.allows("analytics", Some("demo-analytics")));
+}
+
+#[test]
+fn a_service_granted_on_its_own_survives_saving_choices_and_goes_on_reject_all() {
+    let config = demo_config();
+    let first = decide(&config, None, &embed("marketing", Some("demo-ads")), &ctx(NOW)).consent;
+    let saved = decide(&config, Some(&first), &custom(&["analytics"]), &ctx(NOW + 1));
+    assert!(saved.consent.service_granted("demo-ads"), "saving other switches does not undo Load content");
+    assert_eq!(saved.action, Action::Custom);
+    let rejected = decide(&config, Some(&saved.consent), &Choice::RejectAll, &ctx(NOW + 2));
+    assert!(!rejected.consent.service_granted("demo-ads"));
+    assert_eq!(rejected.action, Action::Withdraw);
+    assert_eq!(rejected.diff.services_revoked, ["demo-ads", "demo-analytics"]);
+    let erased: Vec<String> = rejected
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ClearCookies(specs) => Some(specs.iter().map(|s| s.label().to_owned()).collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(erased, ["^_demo_ga(_.*)?$", "_demo_ads"]);
+}
+
+#[test]
+fn an_explicit_service_refusal_in_save_choices_ends_its_own_grant() {
+    let config = demo_config();
+    let first = decide(&config, None, &embed("marketing", Some("demo-ads")), &ctx(NOW)).consent;
+    let choice = Choice::Custom { categories: BTreeMap::new(), services: [("demo-ads".to_owned(), false)].into() };
+    let d = decide(&config, Some(&first), &choice, &ctx(NOW + 1));
+    assert!(!d.consent.service_granted("demo-ads"));
+    assert_eq!(d.action, Action::Withdraw);
+}
+
+#[test]
+fn allows_reads_the_service_answer_first_then_the_category() {
+    let config = demo_config();
+    let all = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
+    assert!(all.allows("analytics", None));
+    assert!(all.allows("analytics", Some("demo-analytics")));
+    assert!(all.allows("analytics", Some("not-in-the-config")), "an unknown service follows its category");
+    let none = decide(&config, None, &Choice::RejectAll, &ctx(NOW)).consent;
+    assert!(!none.allows("analytics", Some("not-in-the-config")));
+    assert!(!none.allows("no-such-category", None));
+}
+
+#[test]
+fn revoking_a_service_erases_its_local_storage_keys() {
+    let mut value = common::demo_config_json();
+    value["categories"][2]["services"][0]["local_storage"] = json!([{"name": "demo_ga_state"}, {"pattern": "^_demo_ga_"}]);
+    let config = common::parse(value).unwrap();
+    let first = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
+    let d = decide(&config, Some(&first), &custom(&["marketing"]), &ctx(NOW + 1));
+    let keys: Vec<_> = d
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ClearStorage(keys) => Some(keys.clone()),
+            _ => None,
+        })
+        .flatten()
+        .map(|k| k.name.or(k.pattern).unwrap_or_default())
+        .collect();
+    assert_eq!(keys, ["demo_ga_state", "^_demo_ga_"]);
+    let again = decide(&config, Some(&d.consent), &custom(&["marketing"]), &ctx(NOW + 2));
+    assert!(!again.effects.iter().any(|e| matches!(e, Effect::ClearStorage(_))), "nothing revoked, nothing erased");
+}
+
+#[test]
+fn gpc_is_recorded_whether_or_not_the_site_honours_it() {
+    let mut config = demo_config();
+    config.categories[2].sale_or_share = Some(true);
+    let gpc = DecisionContext { gpc: true, ..ctx(NOW) };
+    let d = decide(&config, None, &Choice::AcceptAll, &gpc);
+    assert_eq!(granted(&d.consent), ["necessary", "preferences"], "analytics marked sale_or_share is denied too");
+    assert!(!d.consent.service_granted("demo-ads"));
+    assert!(record_of(&d).gpc);
+    config.honor_gpc = false;
+    let d = decide(&config, None, &Choice::AcceptAll, &gpc);
+    assert!(d.consent.granted("marketing") && d.consent.granted("analytics"));
+    assert!(record_of(&d).gpc, "the record still says what the browser sent");
+    assert!(!record_of(&decide(&config, None, &Choice::AcceptAll, &ctx(NOW))).gpc);
+}
+
+#[test]
+fn load_content_for_a_service_the_config_does_not_list_grants_its_category() {
+    let config = demo_config();
+    let d = decide(&config, None, &embed("analytics", Some("unlisted-video")), &ctx(NOW));
+    assert!(d.consent.granted("analytics"));
+    assert!(d.consent.allows("analytics", Some("unlisted-video")));
+    assert!(!d.consent.services.contains_key("unlisted-video"), "only listed services are stored");
+}

@@ -1,0 +1,201 @@
+//! The placeholder a blocked `<iframe|img data-src data-category>` shows until consent: a
+//! `<crumb-embed>` element right before it, with its own open shadow root (the host page's CSS
+//! does not reach in; styles come from `crumb.css` by `<link>`, so strict CSP holds), a translated
+//! text and a "Load content" button that grants the embed's service (or its category).
+
+use crumb_core::{Choice, TextKey};
+use leptos::prelude::*;
+use wasm_bindgen::{closure::Closure, JsCast};
+
+use crate::platform::document;
+use crate::widget::Widget;
+
+const TAG: &str = "crumb-embed";
+
+/// Puts a placeholder before a blocked embed. False when it could not (no widget yet, a detached
+/// element): the embed then simply stays empty.
+pub fn show(gated: &web_sys::Element) -> bool {
+    let Some(widget) = crate::api::widget() else { return false };
+    if placeholder_of(gated).is_some() {
+        return true;
+    }
+    let Some(doc) = document() else { return false };
+    if gated.parent_node().is_none() {
+        return false;
+    }
+    let Some((host, mount)) = create_host(&doc, gated, &widget.base.get_value()) else { return false };
+    if gated.before_with_node_1(&host).is_err() {
+        return false;
+    }
+    let category = gated.get_attribute("data-category").unwrap_or_default().trim().to_owned();
+    let service = gated.get_attribute("data-service").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    let source = gated.get_attribute("data-src").unwrap_or_default();
+    let name = service_name(widget, service.as_deref(), gated.get_attribute("title"), &source);
+    let shown = render(widget, &mount, category, service, name).is_some();
+    if !shown {
+        host.remove();
+    }
+    shown
+}
+
+/// Removes the placeholder of an embed that may now load.
+pub fn remove(gated: &web_sys::Element) {
+    if let Some(placeholder) = placeholder_of(gated) {
+        placeholder.remove();
+    }
+}
+
+fn placeholder_of(gated: &web_sys::Element) -> Option<web_sys::Element> {
+    gated.previous_element_sibling().filter(|e| e.local_name() == TAG)
+}
+
+/// `<crumb-embed>` sized like the embed (its `width`/`height` attributes, through the CSSOM,
+/// which CSP allows), with a shadow root holding the stylesheet and a mount point that shows once
+/// the stylesheet has loaded.
+fn create_host(doc: &web_sys::Document, gated: &web_sys::Element, base: &str) -> Option<(web_sys::HtmlElement, web_sys::HtmlElement)> {
+    let host: web_sys::HtmlElement = doc.create_element(TAG).ok()?.dyn_into().ok()?;
+    for (attribute, property) in [("width", "width"), ("height", "min-height")] {
+        if let Some(size) = gated.get_attribute(attribute).and_then(|v| css_size(&v)) {
+            let _ = host.style().set_property(property, &size);
+        }
+    }
+    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
+    let link: web_sys::HtmlLinkElement = doc.create_element("link").ok()?.dyn_into().ok()?;
+    link.set_rel("stylesheet");
+    link.set_href(&format!("{base}crumb.css"));
+    let mount: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
+    mount.set_class_name("crumb-embed-frame");
+    mount.set_hidden(true);
+    let reveal = {
+        let mount = mount.clone();
+        Closure::once_into_js(move || mount.set_hidden(false))
+    };
+    let reveal: js_sys::Function = reveal.unchecked_into();
+    link.set_onload(Some(&reveal));
+    link.set_onerror(Some(&reveal));
+    root.append_child(&link).ok()?;
+    root.append_child(&mount).ok()?;
+    Some((host, mount))
+}
+
+/// An HTML `width`/`height` attribute as CSS: `560` → `560px`, `100%` kept; anything else dropped.
+/// Whole numbers only (what HTML allows), which also keeps float parsing and formatting out of
+/// the wasm.
+fn css_size(value: &str) -> Option<String> {
+    let value = value.trim();
+    let (number, unit) = match value.strip_suffix('%') {
+        Some(n) => (n, "%"),
+        None => (value.strip_suffix("px").unwrap_or(value), "px"),
+    };
+    let n: u32 = number.parse().ok()?;
+    (1..=10_000).contains(&n).then(|| format!("{n}{unit}"))
+}
+
+/// `https://video.example.com/embed/1` → `video.example.com`: names the source when neither the
+/// config nor the embed's `title` does (and the category's title when the source is on this site).
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("//")?.1;
+    let host = rest.split(['/', '?', '#']).next()?.rsplit('@').next()?;
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
+/// What `{service}` says: the service's name from the config, else the embed's `title`, else
+/// the host of its source; `None`: the category's title (the source is on this site).
+fn service_name(widget: Widget, service: Option<&str>, title: Option<String>, source: &str) -> Option<String> {
+    let config = widget.config();
+    service
+        .and_then(|id| config.categories.iter().flat_map(|c| c.services.iter()).find(|s| s.id == id))
+        .map(|s| s.name.clone())
+        .or_else(|| title.filter(|t| !t.trim().is_empty()))
+        .or_else(|| service.map(str::to_owned))
+        .or_else(|| host_of(source))
+}
+
+/// Builds the placeholder's content with plain DOM calls (cheaper in bytes than a second Leptos
+/// view); an effect keeps its texts in the widget's language.
+fn render(widget: Widget, mount: &web_sys::HtmlElement, category: String, service: Option<String>, name: Option<String>) -> Option<()> {
+    let doc = document()?;
+    let scheme = match widget.config().theme.scheme {
+        crumb_core::config::Scheme::Auto => "auto",
+        crumb_core::config::Scheme::Light => "light",
+        crumb_core::config::Scheme::Dark => "dark",
+    };
+    let id = format!("crumb-embed-{}", crate::platform::random_id());
+    let group = doc.create_element("div").ok()?;
+    group.set_class_name("crumb crumb-embed");
+    let _ = group.set_attribute("data-scheme", scheme);
+    let _ = group.set_attribute("role", "group");
+    let _ = group.set_attribute("aria-labelledby", &id);
+    let text = doc.create_element("p").ok()?;
+    text.set_class_name("crumb-embed-text");
+    text.set_id(&id);
+    let button = doc.create_element("button").ok()?;
+    button.set_class_name("crumb-btn crumb-embed-load");
+    let _ = button.set_attribute("type", "button");
+    let _ = button.set_attribute("data-action", "load-content");
+    let _ = button.set_attribute("aria-describedby", &id);
+    group.append_child(&text).ok()?;
+    group.append_child(&button).ok()?;
+    mount.append_child(&group).ok()?;
+
+    let category_id = category.clone();
+    let on_click = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+        // The embed this placeholder stands for: the next sibling of the shadow root's host.
+        let gated = event
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+            .and_then(|button| button.get_root_node().dyn_into::<web_sys::ShadowRoot>().ok())
+            .and_then(|root| root.host().next_element_sibling());
+        widget.choose(Choice::Embed { category: category.clone(), service: service.clone() });
+        // Keyboard and screen-reader users land on the content they asked for, not on <body>.
+        if let Some(frame) = gated.filter(|g| g.local_name() == "iframe" && g.has_attribute("src")) {
+            if let Ok(frame) = frame.dyn_into::<web_sys::HtmlElement>() {
+                let _ = frame.focus();
+            }
+        }
+    });
+    button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref()).ok()?;
+    on_click.forget();
+
+    let texts = move || {
+        widget.texts.with(|t| {
+            let title = t.category_title(&category_id);
+            let service = name.as_deref().unwrap_or(title);
+            let message = t.get(TextKey::EmbedText).replace("{service}", service).replace("{category}", title);
+            (message, t.get(TextKey::EmbedLoad).to_owned(), t.language.clone())
+        })
+    };
+    Effect::new(move |_| {
+        let (message, load, language) = texts();
+        text.set_text_content(Some(&message));
+        button.set_text_content(Some(&load));
+        let _ = group.set_attribute("lang", &language);
+    });
+    Some(())
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn sizes_from_attributes() {
+        assert_eq!(css_size("560").as_deref(), Some("560px"));
+        assert_eq!(css_size(" 315px ").as_deref(), Some("315px"));
+        assert_eq!(css_size("100%").as_deref(), Some("100%"));
+        for bad in ["", "auto", "-5", "0", "1e9", "NaN", "10em", "12.5", "20000"] {
+            assert_eq!(css_size(bad), None, "{bad}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn source_host_names_the_embed() {
+        assert_eq!(host_of("https://www.youtube-nocookie.com/embed/x?a=1").as_deref(), Some("www.youtube-nocookie.com"));
+        assert_eq!(host_of("//player.example.com").as_deref(), Some("player.example.com"));
+        assert_eq!(host_of("https://user@cdn.example.com/v").as_deref(), Some("cdn.example.com"));
+        assert_eq!(host_of("/demo/video.html"), None);
+    }
+}

@@ -1,0 +1,337 @@
+//! Gating journeys (issue 3): gated scripts run in document order through one queue, at most once
+//! per page, `!category` on refusal, content added later handled by the MutationObserver; blocked
+//! iframes and images show a translated placeholder whose "Load content" grants that one service.
+//!
+//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e --test gating`.
+
+use crumb_core::consent::Action;
+use crumb_e2e::{texts, wait_for, BrowserOptions, Shopper};
+use fantoccini::elements::{Element, ElementRef};
+use fantoccini::key::Key;
+use serde_json::{json, Value};
+
+const BANNER: &str = r#"[data-crumb-part="banner"]"#;
+const BANNER_ACCEPT: &str = r#"[data-crumb-part="banner"] button[data-action="accept-all"]"#;
+const BANNER_REJECT: &str = r#"[data-crumb-part="banner"] button[data-action="reject-all"]"#;
+
+const CONFIG: &str = r#"{
+  "site": "gating-test", "revision": 1, "language": "auto",
+  "categories": [
+    { "id": "necessary", "required": true },
+    { "id": "analytics", "services": [
+      { "id": "stats", "name": "Stats Co.", "cookies": [
+        { "name": "_stats", "purpose": "Counts visits.", "duration": "1 year", "party": "third" } ] } ] },
+    { "id": "marketing", "services": [
+      { "id": "video", "name": "Video Player Inc.", "cookies": [
+        { "name": "_video", "purpose": "Remembers what you watched.", "duration": "1 year", "party": "third" } ] },
+      { "id": "ads", "name": "Ads Ltd." } ] }
+  ]
+}"#;
+
+/// A host page with inline and external gated scripts interleaved, a `!analytics` one, a blocked
+/// iframe and image, and CSS that would hide any light-DOM placeholder.
+fn gating_page(shop: &Shopper) -> String {
+    shop.server.script(
+        "gating/external.js",
+        "window.__order.push('external:' + document.currentScript.getAttribute('data-extra'));",
+    );
+    shop.server.page("gating/frame.html", "<!doctype html><title>frame</title><p id=frame>embedded</p>");
+    shop.server.file(
+        "gating/pixel.svg",
+        "image/svg+xml",
+        &[],
+        "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'><rect width='10' height='10'/></svg>",
+    );
+    shop.server.page(
+        "gating/page.html",
+        &format!(
+            r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Gating</title>
+<style>button, p {{ display: none !important; }} iframe, img {{ display: block; }}</style>
+<script>window.__order = [];</script>
+<script type="application/json" id="crumb-config">{CONFIG}</script>
+<script src="/crumb/loader.js" data-endpoint="/api/consent"></script>
+</head><body>
+<h1>Gated content</h1>
+<script type="text/plain" data-category="analytics">window.__order.push('inline-1');</script>
+<script type="text/plain" data-category="analytics" data-service="stats" src="/p/gating/external.js" data-extra="kept"></script>
+<script type="text/plain" data-category="analytics">window.__order.push('inline-2');</script>
+<script type="text/plain" data-category="!analytics">window.__order.push('refused');</script>
+<script type="text/plain" data-category="marketing">window.__order.push('marketing');</script>
+<script type="text/plain" data-category="marketing" data-service="video">window.__order.push('video');</script>
+<iframe id="video" data-src="/p/gating/frame.html" data-category="marketing" data-service="video" width="400" height="220" title="A video"></iframe>
+<img id="pixel" data-src="/p/gating/pixel.svg" data-category="analytics" width="120" height="160" alt="">
+</body></html>"#
+        ),
+    )
+}
+
+async fn order(shop: &Shopper) -> Vec<String> {
+    shop.js("return window.__order || [];", vec![]).await
+}
+
+async fn wait_order(shop: &Shopper, expected: &[&str]) {
+    wait_for!(shop, format!("window.__order to be {expected:?}"), {
+        let now = order(shop).await;
+        (now == expected).then_some(())
+    });
+}
+
+/// Adds a gated inline script at the end of `<body>` from page JS.
+async fn add_gated_script(shop: &Shopper, category: &str, marker: &str) {
+    let _: Value = shop
+        .js(
+            "var s = document.createElement('script'); s.type = 'text/plain'; \
+             s.setAttribute('data-category', arguments[0]); \
+             s.textContent = 'window.__order.push(' + JSON.stringify(arguments[1]) + ');'; \
+             document.body.appendChild(s); return null;",
+            vec![json!(category), json!(marker)],
+        )
+        .await;
+}
+
+/// What the placeholder before the element `#id` shows: `{text, button, described, visible, width, height}`.
+async fn placeholder(shop: &Shopper, id: &str) -> Value {
+    shop.js(
+        "var el = document.getElementById(arguments[0]); var host = el && el.previousElementSibling; \
+         if (!host || host.localName !== 'crumb-embed') return null; \
+         var root = host.shadowRoot; var p = root.querySelector('.crumb-embed-text'); \
+         var b = root.querySelector('button[data-action=\"load-content\"]'); \
+         var r = host.getBoundingClientRect(); \
+         var shown = function (e) { return !!e && e.getClientRects().length > 0 && getComputedStyle(e).display !== 'none'; }; \
+         return { text: p ? p.textContent : null, button: b ? b.textContent.trim() : null, \
+                  described: b && p ? b.getAttribute('aria-describedby') === p.id : false, \
+                  visible: shown(p) && shown(b), width: r.width, height: r.height, \
+                  embed_hidden: getComputedStyle(el).display === 'none' };",
+        vec![json!(id)],
+    )
+    .await
+}
+
+async fn wait_placeholder(shop: &Shopper, id: &str) -> Value {
+    wait_for!(shop, format!("a visible placeholder before #{id}"), {
+        let p = placeholder(shop, id).await;
+        (p["visible"] == json!(true)).then_some(p)
+    })
+}
+
+/// The "Load content" button of the placeholder before `#id`, as a WebDriver element.
+async fn load_button(shop: &Shopper, id: &str) -> Element {
+    let value: Value = shop
+        .js(
+            "var host = document.getElementById(arguments[0]).previousElementSibling; \
+             return host.shadowRoot.querySelector('button[data-action=\"load-content\"]');",
+            vec![json!(id)],
+        )
+        .await;
+    let object = value.as_object().expect("the Load content button");
+    let reference = object.get("element-6066-11e4-a52e-4f735466cecf").and_then(Value::as_str).expect("an element reference");
+    Element::from_element_id(shop.client().clone(), ElementRef::from(reference.to_owned()))
+}
+
+async fn attribute(shop: &Shopper, id: &str, name: &str) -> Option<String> {
+    shop.js("var el = document.getElementById(arguments[0]); return el ? el.getAttribute(arguments[1]) : null;", vec![json!(id), json!(name)])
+        .await
+}
+
+fn embed_text(language: &str, service: &str, category: &str) -> String {
+    texts(language)["embed.text"].replace("{service}", service).replace("{category}", category)
+}
+
+// Accept all: inline and external gated scripts run in document order (the external one finishes
+// before the next starts, its attributes copied), once each, together with one the page added
+// before consent; one added after consent runs at once; `!analytics` never runs; the blocked
+// iframe and image load and their placeholders go. A returning page runs each once again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gated_scripts_run_in_document_order_once_and_late_ones_too() {
+    let shop = Shopper::new().await;
+    let page = gating_page(&shop);
+    shop.open_widget(&page).await;
+    shop.wait_visible(BANNER).await;
+
+    // Before consent: nothing ran or was fetched; the embeds wait behind translated placeholders
+    // that the host page's `button, p { display: none !important }` cannot hide; the page's
+    // `iframe, img { display: block }` does not show the empty embeds next to them.
+    add_gated_script(&shop, "analytics", "late-before").await;
+    let video = wait_placeholder(&shop, "video").await;
+    assert_eq!(video["text"], json!(embed_text("en", "Video Player Inc.", "Marketing")), "{video}");
+    assert_eq!(video["button"], json!(texts("en")["embed.load"]));
+    assert_eq!(video["described"], json!(true), "the button is not described by the text: {video}");
+    assert_eq!((video["width"].as_f64(), video["height"].as_f64()), (Some(400.0), Some(220.0)), "sized from width/height: {video}");
+    assert_eq!(video["embed_hidden"], json!(true));
+    let pixel = wait_placeholder(&shop, "pixel").await;
+    // The image names no service and has no title, and its source is on this site: the category names it.
+    assert_eq!(pixel["text"], json!(embed_text("en", "Analytics", "Analytics")), "{pixel}");
+    shop.settle().await;
+    assert_eq!(order(&shop).await, Vec::<String>::new(), "a gated script ran before consent");
+    assert!(!shop.server.was_requested("/p/gating/external.js"), "the external gated script was fetched before consent");
+    assert!(!shop.server.was_requested("/p/gating/frame.html") && !shop.server.was_requested("/p/gating/pixel.svg"));
+    assert_eq!(attribute(&shop, "video", "src").await, None);
+
+    shop.click(BANNER_ACCEPT).await;
+    let expected = ["inline-1", "external:kept", "inline-2", "marketing", "video", "late-before"];
+    wait_order(&shop, &expected).await;
+
+    // Added after consent: runs at once, in the same queue.
+    add_gated_script(&shop, "analytics", "late-after").await;
+    add_gated_script(&shop, "!analytics", "late-refused").await;
+    let mut expected_after = expected.to_vec();
+    expected_after.push("late-after");
+    wait_order(&shop, &expected_after).await;
+
+    wait_for!(shop, "the iframe and image to load and their placeholders to go", {
+        let done = attribute(&shop, "video", "src").await.as_deref() == Some("/p/gating/frame.html")
+            && attribute(&shop, "pixel", "src").await.as_deref() == Some("/p/gating/pixel.svg")
+            && placeholder(&shop, "video").await.is_null()
+            && placeholder(&shop, "pixel").await.is_null();
+        done.then_some(())
+    });
+    let hidden: bool = shop
+        .js("return ['video', 'pixel'].some(function (id) { return getComputedStyle(document.getElementById(id)).display === 'none'; });", vec![])
+        .await;
+    assert!(!hidden, "an embed stayed hidden after it loaded");
+    wait_for!(shop, "the iframe to be fetched", shop.server.was_requested("/p/gating/frame.html").then_some(()));
+
+    shop.settle().await;
+    assert_eq!(order(&shop).await, expected_after, "a gated script ran twice, or a refused one ran");
+    let fetched = shop.server.requests().iter().filter(|r| r.starts_with("GET /p/gating/external.js")).count();
+    assert_eq!(fetched, 1, "the external gated script was fetched {fetched} times");
+
+    // The next page view: each runs once again, in order, without asking.
+    shop.reload_widget().await;
+    wait_order(&shop, &expected[..5]).await;
+    shop.settle().await;
+    assert_eq!(order(&shop).await, expected[..5].to_vec(), "a returning page ran a gated script twice");
+    assert!(!shop.is_visible(BANNER).await);
+    shop.assert_no_crash().await;
+}
+
+// Reject all: only `!analytics` runs; the embeds keep their placeholders. "Load content" (by
+// keyboard) grants that one service while its category stays off: the iframe loads, the script
+// naming that service runs, the category's other content stays blocked; it is recorded as `custom`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusal_runs_negated_scripts_and_load_content_grants_one_service() {
+    let shop = Shopper::new().await;
+    let page = gating_page(&shop);
+    shop.open_widget(&page).await;
+    shop.click(BANNER_REJECT).await;
+    wait_order(&shop, &["refused"]).await;
+    let consent = shop.wait_stored_consent(0).await;
+    wait_placeholder(&shop, "video").await;
+
+    // Keyboard: focus the button and press Enter.
+    let button = load_button(&shop, "video").await;
+    let _: Value = shop.js("arguments[0].focus(); return null;", vec![json!(button)]).await;
+    shop.press(Key::Enter).await;
+
+    wait_for!(shop, "the iframe to load after Load content", {
+        (attribute(&shop, "video", "src").await.as_deref() == Some("/p/gating/frame.html")).then_some(())
+    });
+    wait_order(&shop, &["refused", "video"]).await;
+    wait_for!(shop, "the video placeholder to go", placeholder(&shop, "video").await.is_null().then_some(()));
+    let focused: Option<String> = shop.js("return document.activeElement ? document.activeElement.id : null;", vec![]).await;
+    assert_eq!(focused.as_deref(), Some("video"), "focus did not move to the loaded iframe");
+
+    let after = shop.wait_stored_consent(consent.updated_at).await;
+    assert_eq!(after.id, consent.id);
+    assert!(!after.granted("marketing"), "Load content switched the whole category on: {after:?}");
+    assert_eq!(after.services.get("video"), Some(&true));
+    assert_eq!(after.services.get("ads"), Some(&false));
+    let records = shop.wait_records(&consent.id, 2).await;
+    assert_eq!(records[1].action, Action::Custom);
+    assert_eq!(records[1].services.get("video"), Some(&true));
+    assert_eq!(records[1].categories.get("marketing"), Some(&false));
+
+    // The image (analytics, no service) still waits; the marketing-wide script never ran.
+    shop.settle().await;
+    assert_eq!(order(&shop).await, ["refused", "video"]);
+    assert!(!placeholder(&shop, "pixel").await.is_null(), "the analytics image lost its placeholder");
+    assert_eq!(attribute(&shop, "pixel", "src").await, None);
+
+    // A returning page keeps the service: the iframe loads without a placeholder.
+    shop.reload_widget().await;
+    wait_order(&shop, &["refused", "video"]).await;
+    wait_for!(shop, "the iframe to load on the returning page", {
+        (attribute(&shop, "video", "src").await.is_some() && placeholder(&shop, "video").await.is_null()).then_some(())
+    });
+    shop.assert_no_crash().await;
+}
+
+// The demo shop's video embed, for a Dutch shopper: a Dutch placeholder with the iframe's title,
+// following Crumb.setLanguage; Accept all loads the stand-in player.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_shop_video_placeholder_is_translated_and_loads_on_accept() {
+    let shop = Shopper::with_browser(BrowserOptions::languages(&["nl"])).await;
+    shop.open_widget("/").await;
+    let id: String = shop.js("var f = document.querySelector('iframe[data-src=\"/demo/video.html\"]'); f.id = 'demo-video'; return f.id;", vec![]).await;
+    let shown = wait_placeholder(&shop, &id).await;
+    let nl = texts("nl");
+    assert_eq!(shown["text"], json!(embed_text("nl", "Demo Video", &nl["category.marketing.title"])), "{shown}");
+    assert_eq!(shown["button"], json!(nl["embed.load"]));
+    assert!(!shop.server.was_requested("/demo/video.html"));
+
+    // Crumb.setLanguage switches the placeholder along with the banner.
+    let _: Value = shop.js("Crumb.setLanguage('zh'); return null;", vec![]).await;
+    let zh = texts("zh");
+    let expected = embed_text("zh", "Demo Video", &zh["category.marketing.title"]);
+    wait_for!(shop, "the placeholder to switch to Chinese", {
+        let shown = placeholder(&shop, &id).await;
+        (shown["text"] == json!(expected) && shown["button"] == json!(zh["embed.load"])).then_some(())
+    });
+    shop.click(BANNER_ACCEPT).await;
+    wait_for!(shop, "the demo video to load", shop.server.was_requested("/demo/video.html").then_some(()));
+    wait_for!(shop, "the demo video placeholder to go", placeholder(&shop, &id).await.is_null().then_some(()));
+    shop.assert_no_crash().await;
+}
+
+// Under a strict CSP with a nonce: a gated inline script carrying the nonce runs (the nonce is
+// copied to the running copy), one without it is refused by the browser, the external one from
+// 'self' runs, and neither the placeholders nor the gating cause a CSP violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gated_scripts_keep_their_nonce_under_a_strict_csp() {
+    let shop = Shopper::new().await;
+    shop.server.script("csp/external.js", "window.__order.push('external');");
+    shop.server.page("csp/frame.html", "<!doctype html><title>frame</title><p>embedded</p>");
+    let csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-r4nd0m'; style-src 'self'";
+    let page = shop.server.file(
+        "csp/page.html",
+        "text/html; charset=utf-8",
+        &[("Content-Security-Policy", csp)],
+        &format!(
+            r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>CSP</title>
+<script nonce="r4nd0m">window.__order = []; window.__violations = [];
+document.addEventListener('securitypolicyviolation', function (e) {{
+  window.__violations.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || ''));
+}});</script>
+<script type="application/json" id="crumb-config">{CONFIG}</script>
+<script src="/crumb/loader.js" data-endpoint="/api/consent"></script>
+</head><body>
+<script type="text/plain" data-category="analytics" nonce="r4nd0m">window.__order.push('with-nonce');</script>
+<script type="text/plain" data-category="analytics" src="/p/csp/external.js"></script>
+<script type="text/plain" data-category="analytics">window.__order.push('without-nonce');</script>
+<iframe id="video" data-src="/p/csp/frame.html" data-category="marketing" data-service="video" width="300" height="200"></iframe>
+</body></html>"#
+        ),
+    );
+    shop.open_widget(&page).await;
+    wait_placeholder(&shop, "video").await;
+    let violations: Vec<String> = shop.js("return window.__violations;", vec![]).await;
+    assert!(violations.is_empty(), "CSP violations before consent: {violations:?}");
+
+    shop.click(BANNER_ACCEPT).await;
+    wait_order(&shop, &["with-nonce", "external"]).await;
+    wait_for!(shop, "the iframe to load", {
+        (attribute(&shop, "video", "src").await.as_deref() == Some("/p/csp/frame.html")).then_some(())
+    });
+    wait_for!(shop, "the browser to refuse the gated script without the nonce", {
+        let violations: Vec<String> = shop.js("return window.__violations;", vec![]).await;
+        (!violations.is_empty()).then_some(violations)
+    });
+    shop.settle().await;
+    assert_eq!(order(&shop).await, ["with-nonce", "external"], "a script without the nonce ran under CSP");
+    let violations: Vec<String> = shop.js("return window.__violations;", vec![]).await;
+    assert_eq!(violations.len(), 1, "only the script without a nonce may be refused: {violations:?}");
+    assert!(violations[0].starts_with("script-src"), "{violations:?}");
+    shop.assert_no_crash().await;
+}
