@@ -184,7 +184,7 @@ pub fn clear_consent() {
             name: Some(COOKIE.to_owned()),
             pattern: None,
             provider: None,
-            purpose: String::new(),
+            purpose: crumb_core::config::LocalizedText::Same(String::new()),
             duration: crumb_core::config::CookieDuration::Session,
             party: crumb_core::Party::First,
         }]);

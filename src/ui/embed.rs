@@ -3,6 +3,7 @@
 //! does not reach in; styles come from `crumb.css` by `<link>`, so strict CSP holds), a translated
 //! text and a "Load content" button that grants the embed's service (or its category).
 
+use crumb_core::config::LocalizedText;
 use crumb_core::{Choice, TextKey};
 use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast};
@@ -101,19 +102,23 @@ fn host_of(url: &str) -> Option<String> {
 
 /// What `{service}` says: the service's name from the config, else the embed's `title`, else
 /// the host of its source; `None`: the category's title (the source is on this site).
-fn service_name(widget: Widget, service: Option<&str>, title: Option<String>, source: &str) -> Option<String> {
+fn service_name(widget: Widget, service: Option<&str>, title: Option<String>, source: &str) -> Option<LocalizedText> {
     let config = widget.config();
-    service
+    let configured = service
         .and_then(|id| config.categories.iter().flat_map(|c| c.services.iter()).find(|s| s.id == id))
-        .map(|s| s.name.clone())
-        .or_else(|| title.filter(|t| !t.trim().is_empty()))
-        .or_else(|| service.map(str::to_owned))
-        .or_else(|| host_of(source))
+        .map(|s| s.name.clone());
+    configured.or_else(|| {
+        title
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| service.map(str::to_owned))
+            .or_else(|| host_of(source))
+            .map(LocalizedText::Same)
+    })
 }
 
 /// Builds the placeholder's content with plain DOM calls (cheaper in bytes than a second Leptos
 /// view); an effect keeps its texts in the widget's language.
-fn render(widget: Widget, mount: &web_sys::HtmlElement, category: String, service: Option<String>, name: Option<String>) -> Option<()> {
+fn render(widget: Widget, mount: &web_sys::HtmlElement, category: String, service: Option<String>, name: Option<LocalizedText>) -> Option<()> {
     let doc = document()?;
     let scheme = match widget.config().theme.scheme {
         crumb_core::config::Scheme::Auto => "auto",
@@ -157,10 +162,11 @@ fn render(widget: Widget, mount: &web_sys::HtmlElement, category: String, servic
     button.add_event_listener_with_callback("click", on_click.as_ref().unchecked_ref()).ok()?;
     on_click.forget();
 
+    let fallback = widget.config().fallback.clone();
     let texts = move || {
         widget.texts.with(|t| {
             let title = t.category_title(&category_id);
-            let service = name.as_deref().unwrap_or(title);
+            let service = name.as_ref().map_or(title, |n| n.get(&t.language, &fallback));
             let message = t.get(TextKey::EmbedText).replace("{service}", service).replace("{category}", title);
             (message, t.get(TextKey::EmbedLoad).to_owned(), t.language.clone())
         })
