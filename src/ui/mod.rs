@@ -3,6 +3,7 @@
 pub mod banner;
 pub mod category;
 pub mod focus;
+pub mod language;
 pub mod preferences;
 pub mod reopen;
 
@@ -34,7 +35,13 @@ pub fn App() -> impl IntoView {
         crumb_core::config::Position::Center => "center",
     };
     view! {
-        <div class="crumb" data-scheme=scheme data-position=position lang=move || widget.texts.with(|t| t.language.clone())>
+        <div
+            class="crumb"
+            data-scheme=scheme
+            data-position=position
+            lang=move || widget.texts.with(|t| t.language.clone())
+            dir=move || if widget.texts.with(|t| crumb_core::texts::is_rtl(&t.language)) { "rtl" } else { "ltr" }
+        >
             {move || (widget.view.get() == View::Banner).then(|| view! { <banner::Banner/> })}
             {move || (widget.view.get() == View::Preferences).then(|| view! { <preferences::Preferences/> })}
             {move || (widget.view.get() == View::Closed).then(|| view! { <reopen::Reopen/> })}
