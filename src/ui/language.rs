@@ -2,6 +2,7 @@
 //! languages, each in its own name. Choosing one fetches only that language's file.
 
 use crumb_core::{native_name, TextKey};
+use leptos::html;
 use leptos::prelude::*;
 
 use super::text;
@@ -14,8 +15,17 @@ pub fn LanguageSwitcher() -> impl IntoView {
     if offered.len() < 2 {
         return ().into_any();
     }
-    let on_change = move |event: web_sys::Event| {
-        let code = event_target_value(&event);
+    let select = NodeRef::<html::Select>::new();
+    // Follows `Crumb.setLanguage` while the preference center is open (runs after mount, when
+    // the options exist).
+    Effect::new(move |_| {
+        let language = widget.texts.with(|t| t.language.clone());
+        if let Some(select) = select.get() {
+            select.set_value(&language);
+        }
+    });
+    let on_change = move |_| {
+        let Some(code) = select.get_untracked().map(|s| s.value()) else { return };
         wasm_bindgen_futures::spawn_local(async move {
             crate::api::set_language(widget, &code).await;
         });
@@ -24,17 +34,13 @@ pub fn LanguageSwitcher() -> impl IntoView {
         .into_iter()
         .map(|code| {
             let name = native_name(&code).to_owned();
-            let selected = {
-                let code = code.clone();
-                move || widget.texts.with(|t| t.language == code)
-            };
-            view! { <option value=code.clone() lang=code prop:selected=selected>{name}</option> }
+            view! { <option value=code.clone() lang=code>{name}</option> }
         })
         .collect_view();
     view! {
         <div class="crumb-language">
             <label class="crumb-language-label" for="crumb-language-select">{text(widget, TextKey::LanguageLabel)}</label>
-            <select id="crumb-language-select" class="crumb-select" data-crumb-part="language" on:change=on_change>
+            <select id="crumb-language-select" class="crumb-select" data-crumb-part="language" node_ref=select on:change=on_change>
                 {options}
             </select>
         </div>
