@@ -229,7 +229,7 @@ pub fn plural_form(language: &str, n: u32) -> PluralForm {
         // French, Spanish, Italian and Portuguese say "1 000 000 de jours".
         "fr" | "es" | "it" | "pt" | "ca" => match n {
             1 => One,
-            _ if n % 1_000_000 == 0 => Many,
+            _ if n.is_multiple_of(1_000_000) => Many,
             _ => Other,
         },
         _ => {
