@@ -119,6 +119,9 @@ async fn boot_with(config: &str) {
     start_with(config);
     let doc = document().expect("document");
     wait_until("the widget is ready", || api_bool("ready")).await;
+    // The mount stays hidden until the stylesheet link settles (here: fails, the runner does not
+    // serve it); before that nothing has a layout box and focus cannot move into a dialog.
+    wait_until("the widget is revealed", || find("div.crumb").is_some_and(|c| c.closest("[hidden]").ok().flatten().is_none())).await;
     // The runner does not serve crumb.css from the widget's folder: give the shadow root the
     // real stylesheet so sizes and layout can be checked.
     if let Some(root) = shadow() {
