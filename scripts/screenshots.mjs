@@ -18,11 +18,16 @@ async function shoot(locale, name, action) {
   await page.screenshot({ path: `docs/screenshots/${name}.png` });
   await context.close();
 }
+// The demo page declares no <html lang>, so the browser's locale picks the banner's language.
 await shoot("en-GB", "banner-en");
 await shoot("nl-BE", "banner-nl");
 await shoot("zh-CN", "banner-zh");
-await shoot("en-GB", "preferences-en", async (page) => {
+await shoot("ar-EG", "banner-ar"); // right to left: mirrored layout
+await shoot("ja-JP", "banner-ja");
+async function openPreferences(page) {
   await page.locator("[data-action=customize]").click();
   await page.locator("[data-crumb-part=preferences] details.crumb-services").nth(2).locator("summary").click();
-});
+}
+await shoot("en-GB", "preferences-en", openPreferences);
+await shoot("he-IL", "preferences-he", openPreferences);
 await browser.close();

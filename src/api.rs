@@ -95,30 +95,52 @@ pub fn install(widget: Widget, options: &LoaderOptions) {
     method0(&api, "getConsent", move || widget.consent.with_untracked(|c| c.as_ref().map_or(JsValue::NULL, platform::to_js)));
     method1(&api, "setLanguage", move |code| {
         let code = code.as_string().unwrap_or_default();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let config = widget.config();
-            if !config.offered_languages().contains(&code) {
-                warn(&format!("setLanguage: `{code}` is not one of the site's languages"));
-                return Ok(JsValue::FALSE);
-            }
-            match crate::boot::load_texts(&widget.base.get_value(), &code, &config).await {
-                Ok(texts) => {
-                    widget.texts.set(texts);
-                    Ok(JsValue::TRUE)
-                }
-                Err(why) => {
-                    warn(&format!("setLanguage: {why}"));
-                    Ok(JsValue::FALSE)
-                }
-            }
-        })
-        .into()
+        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from_bool(set_language(widget, &code).await)) }).into()
     });
     method0(&api, "reset", move || {
         widget.reset();
         JsValue::UNDEFINED
     });
     publish(&api, options);
+}
+
+thread_local! {
+    /// Counts language switches, so a slow file that arrives after a later switch is dropped.
+    static LANGUAGE_SWITCHES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Switches the widget to one of the site's languages (`pt-br`, `nl-BE` match as negotiation
+/// does): fetches only that language's file, then every text re-renders. An unknown code is a
+/// console error and changes nothing. Used by `Crumb.setLanguage` and the language switcher.
+pub async fn set_language(widget: Widget, requested: &str) -> bool {
+    let config = widget.config();
+    let offered = config.offered_languages();
+    let Some(code) = crumb_core::match_language(requested, &offered) else {
+        web_sys::console::error_1(&JsValue::from_str(&format!(
+            "Crumb: setLanguage: `{requested}` is not one of the site's languages ({})",
+            offered.join(", ")
+        )));
+        return false;
+    };
+    let switch = LANGUAGE_SWITCHES.with(|n| {
+        n.set(n.get().wrapping_add(1));
+        n.get()
+    });
+    if widget.texts.with_untracked(|t| t.language == code) {
+        return true;
+    }
+    match crate::boot::load_texts(&widget.base.get_value(), &code, &config).await {
+        Ok(texts) if LANGUAGE_SWITCHES.with(|n| n.get()) == switch => {
+            widget.texts.set(texts);
+            true
+        }
+        // A later switch was asked for while this file loaded: that one wins.
+        Ok(_) => false,
+        Err(why) => {
+            web_sys::console::error_1(&JsValue::from_str(&format!("Crumb: setLanguage: could not load `{code}`: {why}")));
+            false
+        }
+    }
 }
 
 /// The API when the config is broken: every question answers "denied", every action warns.

@@ -163,6 +163,13 @@ fn browser_languages() -> Vec<String> {
     }
 }
 
+/// The page's own language, `<html lang="…">`, if it declares one.
+fn page_language() -> Option<String> {
+    let lang = document()?.document_element()?.get_attribute("lang")?;
+    let lang = lang.trim();
+    (!lang.is_empty()).then(|| lang.to_owned())
+}
+
 /// `navigator.globalPrivacyControl === true`.
 pub fn gpc_signal() -> bool {
     window()
@@ -170,7 +177,8 @@ pub fn gpc_signal() -> bool {
         .is_some_and(|v| v.as_bool() == Some(true))
 }
 
-/// The texts of a language: its file under `<base>i18n/`, with the site's overrides.
+/// The texts of a language: its file under `<base>i18n/` (only the chosen language is ever
+/// fetched), with the site's overrides.
 pub async fn load_texts(base: &str, language: &str, config: &Config) -> Result<Texts, String> {
     let text = fetch_text(&format!("{base}i18n/{language}.json")).await?;
     let builtin: BTreeMap<String, String> = platform::from_json(&text)?;
@@ -190,7 +198,9 @@ async fn boot(options: LoaderOptions) {
         }
     };
 
-    let language = negotiate_language(&config.language, None, &browser_languages(), &config.offered_languages(), &config.fallback);
+    let html_lang = page_language();
+    let language =
+        negotiate_language(&config.language, html_lang.as_deref(), &browser_languages(), &config.offered_languages(), &config.fallback);
     let texts = match load_texts(&options.base, &language, &config).await {
         Ok(texts) => texts,
         Err(why) => {

@@ -4,6 +4,7 @@ pub mod banner;
 pub mod category;
 pub mod embed;
 pub mod focus;
+pub mod language;
 pub mod preferences;
 pub mod reopen;
 
@@ -68,7 +69,14 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <div class="crumb" node_ref=root data-scheme=scheme data-position=position lang=move || widget.texts.with(|t| t.language.clone())>
+        <div
+            class="crumb"
+            node_ref=root
+            data-scheme=scheme
+            data-position=position
+            lang=move || widget.texts.with(|t| t.language.clone())
+            dir=move || if widget.texts.with(|t| crumb_core::texts::is_rtl(&t.language)) { "rtl" } else { "ltr" }
+        >
             {move || (widget.view.get() == View::Banner).then(|| view! { <banner::Banner/> })}
             {move || (widget.view.get() == View::Preferences).then(|| view! { <preferences::Preferences/> })}
             {move || (widget.view.get() == View::Closed).then(|| view! { <reopen::Reopen/> })}

@@ -7,6 +7,7 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::category::CategoryRow;
+use super::language::LanguageSwitcher;
 use super::{focus, text};
 use crate::widget::{use_widget, Widget};
 
@@ -70,6 +71,7 @@ pub fn Preferences() -> impl IntoView {
                 </div>
                 <div class="crumb-dialog-body">
                     <p id="crumb-prefs-text" class="crumb-text">{text(widget, TextKey::PrefsText)}</p>
+                    <LanguageSwitcher/>
                     {categories.into_iter().map(|category| view! { <CategoryRow category=category/> }).collect_view()}
                 </div>
                 <div class="crumb-actions crumb-dialog-footer">

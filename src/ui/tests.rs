@@ -119,6 +119,9 @@ async fn boot_with(config: &str) {
     start_with(config);
     let doc = document().expect("document");
     wait_until("the widget is ready", || api_bool("ready")).await;
+    // The mount stays hidden until the stylesheet link settles (here: fails, the runner does not
+    // serve it); before that nothing has a layout box and focus cannot move into a dialog.
+    wait_until("the widget is revealed", || find("div.crumb").is_some_and(|c| c.closest("[hidden]").ok().flatten().is_none())).await;
     // The runner does not serve crumb.css from the widget's folder: give the shadow root the
     // real stylesheet so sizes and layout can be checked.
     if let Some(root) = shadow() {
@@ -385,4 +388,119 @@ async fn a_broken_config_leaves_everything_denied_and_no_banner() {
     sleep(50).await;
     assert!(doc.get_element_by_id("crumb-root").is_none());
     assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(false));
+}
+
+const I18N: &[(&str, &str)] = &[
+    ("en", include_str!("../../www/i18n/en.json")),
+    ("de", include_str!("../../www/i18n/de.json")),
+    ("ar", include_str!("../../www/i18n/ar.json")),
+];
+
+/// Answers the widget's `…/i18n/<code>.json` requests from the repository's files (the test
+/// runner does not serve the widget's folder) and passes every other request to the real fetch,
+/// which comes back when the guard drops.
+struct I18nFetch {
+    original: JsValue,
+    _stub: wasm_bindgen::closure::Closure<dyn Fn(JsValue, JsValue) -> JsValue>,
+}
+
+impl I18nFetch {
+    fn install() -> I18nFetch {
+        let window = window().expect("window");
+        let original = js_sys::Reflect::get(&window, &"fetch".into()).expect("fetch");
+        let real: js_sys::Function = original.clone().unchecked_into();
+        let stub = wasm_bindgen::closure::Closure::<dyn Fn(JsValue, JsValue) -> JsValue>::new(move |input: JsValue, init: JsValue| {
+            let url = input.as_string().unwrap_or_default();
+            let file = I18N.iter().find(|(code, _)| url.ends_with(&format!("/i18n/{code}.json")));
+            match file {
+                Some((_, text)) => {
+                    let response = web_sys::Response::new_with_opt_str(Some(text)).expect("a response");
+                    js_sys::Promise::resolve(&response).into()
+                }
+                None if url.contains("/i18n/") => js_sys::Promise::reject(&JsValue::from_str("no such file in the test")).into(),
+                None => real.call2(&JsValue::UNDEFINED, &input, &init).unwrap_or(JsValue::UNDEFINED),
+            }
+        });
+        let _ = js_sys::Reflect::set(&window, &"fetch".into(), stub.as_ref());
+        I18nFetch { original, _stub: stub }
+    }
+}
+
+impl Drop for I18nFetch {
+    fn drop(&mut self) {
+        if let Some(window) = window() {
+            let _ = js_sys::Reflect::set(&window, &"fetch".into(), &self.original);
+        }
+    }
+}
+
+fn root_lang_dir() -> (String, String) {
+    (attr("div.crumb", "lang").unwrap_or_default(), attr("div.crumb", "dir").unwrap_or_default())
+}
+
+fn select_value() -> String {
+    find("select[data-crumb-part=language]")
+        .and_then(|s| js_sys::Reflect::get(&s, &"value".into()).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn language_switcher_switches_texts_and_direction() {
+    let _fetch = I18nFetch::install();
+    let config = demo_config().replacen('{', "{ \"languages\": [\"en\", \"de\", \"ar\"],", 1);
+    boot_with(&config).await;
+    wait_for("[data-crumb-part=banner]").await;
+    assert_eq!(root_lang_dir(), ("en".to_owned(), "ltr".to_owned()));
+
+    click("[data-action=customize]");
+    let select = wait_for("select[data-crumb-part=language]").await;
+    let label = find("label[for=crumb-language-select]").and_then(|l| l.text_content()).unwrap_or_default();
+    assert_eq!(label, "Language");
+    assert_eq!(select.id(), "crumb-language-select");
+    let options: Vec<(String, String)> = find_all("select[data-crumb-part=language] option")
+        .iter()
+        .map(|o| (o.get_attribute("value").unwrap_or_default(), o.text_content().unwrap_or_default()))
+        .collect();
+    let expected = [("en", "English"), ("de", "Deutsch"), ("ar", "العربية")].map(|(c, n)| (c.to_owned(), n.to_owned()));
+    assert_eq!(options, expected);
+    wait_until("the switcher shows English", || select_value() == "en").await;
+
+    // The shopper picks Arabic: texts and direction follow, focus stays on the switcher.
+    if let Ok(html) = select.clone().dyn_into::<HtmlElement>() {
+        let _ = html.focus();
+    }
+    let _ = js_sys::Reflect::set(&select, &"value".into(), &"ar".into());
+    let _ = select.dispatch_event(&web_sys::Event::new("change").expect("event"));
+    wait_until("the widget turns right to left", || root_lang_dir() == ("ar".to_owned(), "rtl".to_owned())).await;
+    assert_eq!(find("#crumb-prefs-title").and_then(|t| t.text_content()).as_deref(), Some("تفضيلات ملفات تعريف الارتباط"));
+    let close = find("[data-action=close]").expect("close button");
+    let direction = window().and_then(|w| w.get_computed_style(&close).ok().flatten()).and_then(|s| s.get_property_value("direction").ok());
+    assert_eq!(direction.as_deref(), Some("rtl"));
+    let focused = shadow().and_then(|s| s.active_element()).map(|e| e.id());
+    assert_eq!(focused.as_deref(), Some("crumb-language-select"), "focus stays on the switcher");
+
+    // Crumb.setLanguage while the preference center is open: the switcher follows.
+    let switched = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(api_call("setLanguage", "de"))).await;
+    assert_eq!(switched.ok().and_then(|v| v.as_bool()), Some(true));
+    wait_until("the switcher shows German", || select_value() == "de").await;
+    assert_eq!(root_lang_dir(), ("de".to_owned(), "ltr".to_owned()));
+
+    // A language the site does not offer: false, nothing changes.
+    let refused = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(api_call("setLanguage", "fr"))).await;
+    assert_eq!(refused.ok().and_then(|v| v.as_bool()), Some(false));
+    assert_eq!(root_lang_dir().0, "de");
+    assert_eq!(find("[data-action=save]").and_then(|b| b.text_content()).as_deref(), Some("Auswahl speichern"));
+}
+
+#[wasm_bindgen_test]
+async fn a_one_language_site_has_no_switcher() {
+    let _fetch = I18nFetch::install();
+    let config = demo_config().replacen('{', "{ \"languages\": [\"en\"],", 1);
+    boot_with(&config).await;
+    wait_for("[data-crumb-part=banner]").await;
+    click("[data-action=customize]");
+    wait_for("[data-crumb-part=preferences]").await;
+    assert!(find("select[data-crumb-part=language]").is_none());
+    assert_eq!(root_lang_dir(), ("en".to_owned(), "ltr".to_owned()));
 }

@@ -21,7 +21,7 @@ pub use consent::{decide, effects_on_load, is_consent_id, Action, Choice, Consen
 pub use consent_mode::{consent_mode_signals, Signal};
 pub use diff::Diff;
 pub use effect::Effect;
-pub use language::negotiate_language;
+pub use language::{match_language, native_name, negotiate_language};
 pub use prompt::{prompt_for, Prompt};
 pub use record::{ConsentRecord, RecordError};
 pub use texts::{TextKey, Texts};

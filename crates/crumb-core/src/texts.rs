@@ -3,10 +3,21 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::{Config, CookieDuration, DurationUnit};
+use crate::config::{Config, CookieDuration};
 
-/// Languages with a built-in text file under `www/i18n/`.
-pub const BUILTIN_LANGUAGES: &[&str] = &["en", "nl", "zh"];
+/// Languages with a built-in text file under `www/i18n/`: the 24 official EU languages, then
+/// Norwegian (Bokmål, also for `no` and `nn`), Icelandic, Turkish, Russian, Ukrainian, Arabic,
+/// Hebrew, Japanese, Korean, Chinese (`zh` Simplified, `zh-Hant` Traditional) and Brazilian
+/// Portuguese. Codes are stored in consents and records, so they never change once shipped.
+pub const BUILTIN_LANGUAGES: &[&str] = &[
+    "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro",
+    "sk", "sl", "sv", "nb", "is", "tr", "ru", "uk", "ar", "he", "ja", "ko", "zh", "zh-Hant", "pt-BR",
+];
+
+/// Languages written right to left: the widget gets `dir="rtl"`.
+pub fn is_rtl(language: &str) -> bool {
+    matches!(language.split('-').next().unwrap_or(""), "ar" | "he" | "fa" | "ur")
+}
 
 /// Category ids whose title and description the built-in texts carry.
 pub const BUILTIN_CATEGORIES: &[&str] = &["necessary", "preferences", "analytics", "marketing"];
@@ -38,6 +49,7 @@ text_keys! {
     Close => "action.close",
     PrefsTitle => "prefs.title",
     PrefsText => "prefs.text",
+    LanguageLabel => "prefs.language",
     AlwaysOn => "prefs.always_on",
     Services => "prefs.services",
     ServiceProvider => "prefs.service_provider",
@@ -80,9 +92,14 @@ pub fn placeholders_of(key: &str) -> &'static [&'static str] {
     }
 }
 
-/// Whether `key` is a text key of the widget or of a built-in category.
+/// Whether `key` is a text key of the widget or of a built-in category (including the extra
+/// plural forms `duration.<unit>.zero|two|few|many` some languages need).
 pub fn is_text_key(key: &str) -> bool {
     TextKey::ALL.iter().any(|k| k.as_str() == key)
+        || key
+            .strip_prefix("duration.")
+            .and_then(|rest| rest.split_once('.'))
+            .is_some_and(|(unit, form)| DURATION_UNITS.contains(&unit) && PluralForm::ALL.iter().any(|p| p.as_str() == form))
         || key
             .strip_prefix("category.")
             .and_then(|rest| rest.rsplit_once('.'))
@@ -96,6 +113,159 @@ pub fn required_keys() -> Vec<String> {
         keys.push(format!("category.{id}.title"));
         keys.push(format!("category.{id}.description"));
     }
+    keys
+}
+
+/// Duration units, as they appear in text keys (`duration.<unit>.<form>`).
+pub const DURATION_UNITS: &[&str] = &["second", "minute", "hour", "day", "week", "month", "year"];
+
+/// CLDR plural categories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PluralForm {
+    Zero,
+    One,
+    Two,
+    Few,
+    Many,
+    Other,
+}
+
+impl PluralForm {
+    pub const ALL: &'static [PluralForm] =
+        &[PluralForm::Zero, PluralForm::One, PluralForm::Two, PluralForm::Few, PluralForm::Many, PluralForm::Other];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PluralForm::Zero => "zero",
+            PluralForm::One => "one",
+            PluralForm::Two => "two",
+            PluralForm::Few => "few",
+            PluralForm::Many => "many",
+            PluralForm::Other => "other",
+        }
+    }
+}
+
+/// The CLDR plural category of a whole number `n` in `language` (cardinal rules, CLDR 44, for
+/// integers: the fraction-only categories never apply because durations are whole numbers).
+pub fn plural_form(language: &str, n: u32) -> PluralForm {
+    use PluralForm::*;
+    let (n10, n100) = (n % 10, n % 100);
+    let slavic = |many: PluralForm| match () {
+        _ if n10 == 1 && n100 != 11 => One,
+        _ if (2..=4).contains(&n10) && !(12..=14).contains(&n100) => Few,
+        _ => many,
+    };
+    match language.split('-').next().unwrap_or("") {
+        "ja" | "ko" | "zh" => Other,
+        "ru" | "uk" => slavic(Many),
+        "hr" | "bs" | "sr" => slavic(Other),
+        "pl" => match () {
+            _ if n == 1 => One,
+            _ if (2..=4).contains(&n10) && !(12..=14).contains(&n100) => Few,
+            _ => Many,
+        },
+        "cs" | "sk" => match n {
+            1 => One,
+            2..=4 => Few,
+            _ => Other,
+        },
+        "sl" => match n100 {
+            1 => One,
+            2 => Two,
+            3 | 4 => Few,
+            _ => Other,
+        },
+        "lt" => match () {
+            _ if (11..=19).contains(&n100) => Other,
+            _ if n10 == 1 => One,
+            _ if n10 >= 2 => Few,
+            _ => Other,
+        },
+        "lv" => match () {
+            _ if n10 == 0 || (11..=19).contains(&n100) => Zero,
+            _ if n10 == 1 => One,
+            _ => Other,
+        },
+        "ro" => match () {
+            _ if n == 1 => One,
+            _ if n == 0 || (2..=19).contains(&n100) => Few,
+            _ => Other,
+        },
+        "is" => {
+            if n10 == 1 && n100 != 11 {
+                One
+            } else {
+                Other
+            }
+        }
+        "ga" => match n {
+            1 => One,
+            2 => Two,
+            3..=6 => Few,
+            7..=10 => Many,
+            _ => Other,
+        },
+        "mt" => match () {
+            _ if n == 1 => One,
+            _ if n == 2 => Two,
+            _ if n == 0 || (3..=10).contains(&n100) => Few,
+            _ if (11..=19).contains(&n100) => Many,
+            _ => Other,
+        },
+        "ar" => match () {
+            _ if n == 0 => Zero,
+            _ if n == 1 => One,
+            _ if n == 2 => Two,
+            _ if (3..=10).contains(&n100) => Few,
+            _ if (11..=99).contains(&n100) => Many,
+            _ => Other,
+        },
+        "he" => match n {
+            1 => One,
+            2 => Two,
+            _ => Other,
+        },
+        // French, Spanish, Italian and Portuguese say "1 000 000 de jours".
+        "fr" | "es" | "it" | "pt" | "ca" => match n {
+            1 => One,
+            _ if n.is_multiple_of(1_000_000) => Many,
+            _ => Other,
+        },
+        _ => {
+            if n == 1 {
+                One
+            } else {
+                Other
+            }
+        }
+    }
+}
+
+/// The plural forms a language's file carries for each duration unit: `one` and `other` (the
+/// reference keys) plus every other form its rule gives for whole numbers.
+pub fn plural_forms_of(language: &str) -> Vec<PluralForm> {
+    let mut forms = vec![PluralForm::One, PluralForm::Other];
+    // Every rule above repeats with period 100, except the million rule: 1..=200 plus 10^6 covers them.
+    for n in (1..=200).chain([1_000_000]) {
+        let form = plural_form(language, n);
+        if !forms.contains(&form) {
+            forms.push(form);
+        }
+    }
+    forms.sort();
+    forms
+}
+
+/// Every key the built-in file of `language` has: the reference keys plus its extra plural forms.
+pub fn required_keys_of(language: &str) -> Vec<String> {
+    let mut keys = required_keys();
+    for form in plural_forms_of(language) {
+        if !matches!(form, PluralForm::One | PluralForm::Other) {
+            keys.extend(DURATION_UNITS.iter().map(|unit| format!("duration.{unit}.{}", form.as_str())));
+        }
+    }
+    keys.sort();
     keys
 }
 
@@ -139,30 +309,18 @@ impl Texts {
         self.get(key).replace(name, value)
     }
 
-    /// A cookie's lifetime in words: `2 years`, `1 day`, `session`.
+    /// A cookie's lifetime in words, in the language's plural form: `2 years`, `1 day`, `5 лет`.
     pub fn duration(&self, duration: CookieDuration) -> String {
         let (n, unit) = match duration {
             CookieDuration::Session => return self.get(TextKey::Session).to_owned(),
             CookieDuration::Span(n, unit) => (n, unit),
         };
-        let one = n == 1;
-        let key = match unit {
-            DurationUnit::Second if one => TextKey::SecondOne,
-            DurationUnit::Second => TextKey::SecondOther,
-            DurationUnit::Minute if one => TextKey::MinuteOne,
-            DurationUnit::Minute => TextKey::MinuteOther,
-            DurationUnit::Hour if one => TextKey::HourOne,
-            DurationUnit::Hour => TextKey::HourOther,
-            DurationUnit::Day if one => TextKey::DayOne,
-            DurationUnit::Day => TextKey::DayOther,
-            DurationUnit::Week if one => TextKey::WeekOne,
-            DurationUnit::Week => TextKey::WeekOther,
-            DurationUnit::Month if one => TextKey::MonthOne,
-            DurationUnit::Month => TextKey::MonthOther,
-            DurationUnit::Year if one => TextKey::YearOne,
-            DurationUnit::Year => TextKey::YearOther,
-        };
-        self.fill(key, "{n}", &n.to_string())
+        let form = plural_form(&self.language, n);
+        let key = format!("duration.{}.{}", unit.as_str(), form.as_str());
+        let other = format!("duration.{}.other", unit.as_str());
+        // A site override file may lack a form: `other` is the closest, then the key itself.
+        let text = self.lookup(&key).or_else(|| self.lookup(&other)).unwrap_or(&key);
+        text.replace("{n}", &n.to_string())
     }
 }
 
@@ -177,6 +335,7 @@ pub fn split_placeholder<'a>(text: &'a str, placeholder: &str) -> (&'a str, Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::DurationUnit;
     use std::path::PathBuf;
 
     fn i18n_dir() -> PathBuf {
@@ -189,6 +348,17 @@ mod tests {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
+    fn files() -> Vec<String> {
+        std::fs::read_dir(i18n_dir())
+            .expect("www/i18n exists")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".json").map(str::to_owned))
+            .collect()
+    }
+
+    fn texts_of(language: &str) -> Texts {
+        Texts { language: language.into(), entries: load(language) }
+    }
+
     #[test]
     fn english_reference_has_exactly_the_required_keys() {
         let en = load("en");
@@ -198,43 +368,165 @@ mod tests {
     }
 
     #[test]
-    fn every_language_matches_the_reference_keys_and_placeholders() {
-        let en = load("en");
-        let files: Vec<String> = std::fs::read_dir(i18n_dir())
-            .expect("www/i18n exists")
-            .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".json").map(str::to_owned))
-            .collect();
+    fn at_least_35_languages_ship_and_every_file_is_listed() {
+        assert!(BUILTIN_LANGUAGES.len() >= 35, "only {} languages", BUILTIN_LANGUAGES.len());
+        let files = files();
         for language in BUILTIN_LANGUAGES {
             assert!(files.iter().any(|f| f == language), "www/i18n/{language}.json is missing");
         }
-        for language in &files {
-            let texts = load(language);
-            let missing: Vec<_> = en.keys().filter(|k| !texts.contains_key(*k)).collect();
-            let extra: Vec<_> = texts.keys().filter(|k| !en.contains_key(*k)).collect();
+        for file in &files {
+            assert!(BUILTIN_LANGUAGES.contains(&file.as_str()), "www/i18n/{file}.json is not in BUILTIN_LANGUAGES");
+        }
+        let mut unique = BUILTIN_LANGUAGES.to_vec();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), BUILTIN_LANGUAGES.len(), "a language is listed twice");
+        for eu in ["bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv"] {
+            assert!(BUILTIN_LANGUAGES.contains(&eu), "official EU language {eu} is missing");
+        }
+    }
+
+    #[test]
+    fn every_language_matches_the_reference_keys_and_placeholders() {
+        for language in files() {
+            let texts = load(&language);
+            let required = required_keys_of(&language);
+            let missing: Vec<_> = required.iter().filter(|k| !texts.contains_key(*k)).collect();
+            let extra: Vec<_> = texts.keys().filter(|k| !required.contains(k)).collect();
             assert!(missing.is_empty(), "{language} misses {missing:?}");
             assert!(extra.is_empty(), "{language} has unknown keys {extra:?}");
             for (key, value) in &texts {
                 assert!(!value.trim().is_empty(), "{language}.{key} is empty");
+                assert_eq!(value.trim(), value, "{language}.{key} has stray whitespace");
+                // `one` and `two` may spell the number out (`יומיים`, `يومان`), as CLDR does.
+                let number_optional = key.ends_with(".one") || key.ends_with(".two");
                 for placeholder in placeholders_of(key) {
-                    assert_eq!(value.matches(placeholder).count(), 1, "{language}.{key} must keep {placeholder} once");
+                    let count = value.matches(placeholder).count();
+                    if number_optional {
+                        assert!(count <= 1, "{language}.{key} has {placeholder} more than once");
+                    } else {
+                        assert_eq!(count, 1, "{language}.{key} must keep {placeholder} once");
+                    }
                 }
-                let braces = value.matches('{').count();
-                assert_eq!(braces, placeholders_of(key).len(), "{language}.{key} has a stray placeholder");
+                let braces = value.matches('{').count() + value.matches('}').count();
+                let expected: usize = placeholders_of(key).iter().map(|p| value.matches(p).count() * 2).sum();
+                assert_eq!(braces, expected, "{language}.{key} has a stray or broken placeholder: {value}");
             }
         }
     }
 
     #[test]
-    fn durations_read_in_words() {
-        let mut builtin = BTreeMap::new();
-        builtin.insert("duration.day.one".to_owned(), "{n} day".to_owned());
-        builtin.insert("duration.day.other".to_owned(), "{n} days".to_owned());
-        builtin.insert("duration.session".to_owned(), "session".to_owned());
-        let texts = Texts { language: "en".into(), entries: builtin };
-        assert_eq!(texts.duration(CookieDuration::Span(1, DurationUnit::Day)), "1 day");
-        assert_eq!(texts.duration(CookieDuration::Span(30, DurationUnit::Day)), "30 days");
-        assert_eq!(texts.duration(CookieDuration::Session), "session");
-        assert_eq!(texts.duration(CookieDuration::Span(2, DurationUnit::Year)), "duration.year.other");
+    fn refusal_and_consent_buttons_differ_in_every_language() {
+        for language in BUILTIN_LANGUAGES {
+            let t = load(language);
+            let (accept, reject, customize) = (&t["action.accept_all"], &t["action.reject_all"], &t["action.customize"]);
+            assert_ne!(accept, reject, "{language}");
+            assert_ne!(reject, customize, "{language}");
+            assert_ne!(accept, customize, "{language}");
+        }
+    }
+
+    #[test]
+    fn plural_rules_follow_cldr() {
+        use PluralForm::*;
+        // (language, [(n, form)]) from the CLDR plural rules for whole numbers.
+        let table: &[(&str, &[(u32, PluralForm)])] = &[
+            ("en", &[(1, One), (2, Other), (21, Other), (101, Other)]),
+            ("de", &[(1, One), (0, Other), (13, Other)]),
+            ("fr", &[(1, One), (2, Other), (1_000_000, Many), (2_000_000, Many), (1_000_001, Other)]),
+            ("pt-BR", &[(1, One), (2, Other), (1_000_000, Many)]),
+            ("zh-Hant", &[(1, Other), (2, Other)]),
+            ("ja", &[(1, Other), (100, Other)]),
+            ("ru", &[(1, One), (2, Few), (4, Few), (5, Many), (11, Many), (12, Many), (21, One), (22, Few), (25, Many), (111, Many), (112, Many), (121, One)]),
+            ("uk", &[(1, One), (3, Few), (14, Many), (31, One), (44, Few)]),
+            ("pl", &[(1, One), (2, Few), (5, Many), (12, Many), (21, Many), (22, Few), (101, Many), (104, Few)]),
+            ("cs", &[(1, One), (2, Few), (4, Few), (5, Other), (22, Other)]),
+            ("sk", &[(1, One), (3, Few), (21, Other)]),
+            ("hr", &[(1, One), (2, Few), (5, Other), (11, Other), (21, One), (23, Few), (113, Other)]),
+            ("sl", &[(1, One), (2, Two), (3, Few), (4, Few), (5, Other), (101, One), (102, Two), (103, Few), (111, Other)]),
+            ("lt", &[(1, One), (2, Few), (9, Few), (10, Other), (11, Other), (19, Other), (21, One), (22, Few), (30, Other), (111, Other)]),
+            ("lv", &[(1, One), (2, Other), (10, Zero), (11, Zero), (19, Zero), (20, Zero), (21, One), (22, Other), (111, Zero)]),
+            ("ro", &[(1, One), (2, Few), (19, Few), (20, Other), (100, Other), (101, Other), (102, Few), (119, Few), (120, Other)]),
+            ("is", &[(1, One), (11, Other), (21, One), (2, Other), (111, Other)]),
+            ("ga", &[(1, One), (2, Two), (3, Few), (6, Few), (7, Many), (10, Many), (11, Other)]),
+            ("mt", &[(1, One), (2, Two), (3, Few), (10, Few), (11, Many), (19, Many), (20, Other), (102, Other), (103, Few), (111, Many)]),
+            ("ar", &[(0, Zero), (1, One), (2, Two), (3, Few), (10, Few), (11, Many), (99, Many), (100, Other), (102, Other), (103, Few), (111, Many)]),
+            ("he", &[(1, One), (2, Two), (3, Other), (10, Other), (20, Other)]),
+        ];
+        for (language, cases) in table {
+            for (n, form) in *cases {
+                assert_eq!(plural_form(language, *n), *form, "{language} n={n}");
+            }
+        }
+    }
+
+    #[test]
+    fn durations_read_in_words_in_each_language() {
+        use CookieDuration::{Session, Span};
+        use DurationUnit::*;
+        let cases: &[(&str, CookieDuration, &str)] = &[
+            ("en", Span(1, Day), "1 day"),
+            ("en", Span(30, Day), "30 days"),
+            ("en", Session, "Until you close the browser"),
+            ("de", Span(13, Month), "13 Monate"),
+            ("ru", Span(1, Year), "1 год"),
+            ("ru", Span(2, Year), "2 года"),
+            ("ru", Span(5, Year), "5 лет"),
+            ("ru", Span(21, Day), "21 день"),
+            ("uk", Span(11, Month), "11 місяців"),
+            ("pl", Span(2, Year), "2 lata"),
+            ("pl", Span(5, Year), "5 lat"),
+            ("pl", Span(22, Minute), "22 minuty"),
+            ("cs", Span(3, Day), "3 dny"),
+            ("cs", Span(30, Day), "30 dní"),
+            ("sl", Span(2, Year), "2 leti"),
+            ("sl", Span(102, Day), "102 dneva"),
+            ("hr", Span(21, Day), "21 dan"),
+            ("lt", Span(13, Month), "13 mėnesių"),
+            ("lv", Span(30, Day), "30 dienu"),
+            ("lv", Span(21, Day), "21 diena"),
+            ("ro", Span(2, Year), "2 ani"),
+            ("ro", Span(30, Day), "30 de zile"),
+            ("is", Span(21, Day), "21 dagur"),
+            ("ar", Span(1, Day), "يوم واحد"),
+            ("ar", Span(2, Day), "يومان"),
+            ("ar", Span(3, Day), "3 أيام"),
+            ("ar", Span(30, Day), "30 يومًا"),
+            ("ar", Span(100, Day), "100 يوم"),
+            ("he", Span(2, Year), "שנתיים"),
+            ("he", Span(13, Month), "13 חודשים"),
+            ("fr", Span(1_000_000, Second), "1000000 de secondes"),
+            ("ja", Span(1, Year), "1年"),
+            ("zh", Span(2, Year), "2 年"),
+            ("zh-Hant", Span(30, Day), "30 天"),
+        ];
+        for (language, duration, expected) in cases {
+            assert_eq!(texts_of(language).duration(*duration), *expected, "{language} {duration}");
+        }
+    }
+
+    #[test]
+    fn a_missing_form_falls_back_to_other_then_to_the_key() {
+        let mut entries = BTreeMap::new();
+        entries.insert("duration.year.other".to_owned(), "{n} лет".to_owned());
+        let texts = Texts { language: "ru".into(), entries };
+        assert_eq!(texts.duration(CookieDuration::Span(2, DurationUnit::Year)), "2 лет");
+        assert_eq!(texts.duration(CookieDuration::Span(2, DurationUnit::Day)), "duration.day.few");
+    }
+
+    #[test]
+    fn extra_plural_keys_are_text_keys_for_site_overrides() {
+        assert!(is_text_key("duration.day.few"));
+        assert!(is_text_key("duration.year.many"));
+        assert!(is_text_key("prefs.language"));
+        assert!(!is_text_key("duration.decade.few"));
+        assert!(!is_text_key("duration.day.several"));
+    }
+
+    #[test]
+    fn right_to_left_languages() {
+        assert!(is_rtl("ar") && is_rtl("he") && is_rtl("ar-EG"));
+        assert!(!is_rtl("en") && !is_rtl("zh-Hant") && !is_rtl("ru"));
     }
 
     #[test]

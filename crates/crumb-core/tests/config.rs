@@ -13,7 +13,7 @@ fn demo_config_is_valid_with_defaults_filled_in() {
     assert_eq!(config.site, "crumb-demo");
     assert_eq!(config.expiry_days, DEFAULT_EXPIRY_DAYS);
     assert_eq!(config.language, "auto");
-    assert_eq!(config.offered_languages(), vec!["en", "nl", "zh"]);
+    assert_eq!(config.offered_languages(), crumb_core::texts::BUILTIN_LANGUAGES);
     assert!(config.honor_gpc);
     let ids: Vec<_> = config.categories.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["necessary", "preferences", "analytics", "marketing"]);
@@ -224,7 +224,11 @@ fn custom_category_without_a_title() {
 #[test]
 fn unknown_text_key_and_unknown_text_language() {
     refused_at("texts.en.banner.titel", |v| v["texts"] = json!({"en": {"banner.titel": "Hi"}}));
-    refused_at("texts.fr", |v| v["texts"] = json!({"fr": {"banner.title": "Salut"}}));
+    refused_at("texts.sw", |v| v["texts"] = json!({"sw": {"banner.title": "Karibu"}}));
+    refused_at("texts.fr", |v| {
+        v["languages"] = json!(["en", "nl"]);
+        v["texts"] = json!({"fr": {"banner.title": "Salut"}});
+    });
 }
 
 #[test]

@@ -1,37 +1,137 @@
-//! Language negotiation: the config's choice, else the browser's languages in order, else the
-//! fallback.
+//! Language negotiation: the config's choice; else the page's `<html lang>`, then the browser's
+//! languages in order; else the fallback. Region and script variants match sensibly.
 
-use crumb_core::negotiate_language;
+use crumb_core::texts::BUILTIN_LANGUAGES;
+use crumb_core::{match_language, native_name, negotiate_language};
 
-fn offered() -> Vec<String> {
-    ["en", "nl", "zh"].iter().map(|s| s.to_string()).collect()
+fn all() -> Vec<String> {
+    BUILTIN_LANGUAGES.iter().map(|s| s.to_string()).collect()
 }
 
-fn pick(setting: &str, browser: &[&str]) -> String {
-    let browser: Vec<String> = browser.iter().map(|s| s.to_string()).collect();
-    negotiate_language(setting, None, &browser, &offered(), "en")
+fn list(codes: &[&str]) -> Vec<String> {
+    codes.iter().map(|s| s.to_string()).collect()
 }
+
+/// (setting, html lang, browser languages, offered (None = all built-in), fallback, expected)
+type Case<'a> = (&'a str, Option<&'a str>, &'a [&'a str], Option<&'a [&'a str]>, &'a str, &'a str);
 
 #[test]
 fn negotiation_table() {
-    let cases: &[(&str, &[&str], &str)] = &[
-        ("auto", &["nl-BE", "en"], "nl"),
-        ("auto", &["fr-FR", "zh-CN", "en"], "zh"),
-        ("auto", &["zh-Hans-CN"], "zh"),
-        ("auto", &["ZH_tw"], "zh"),
-        ("auto", &["fr", "de"], "en"),
-        ("auto", &[], "en"),
-        ("auto", &["", " "], "en"),
-        ("nl", &["zh"], "nl"),
-        ("fr", &["zh"], "zh"),
+    let cases: &[Case] = &[
+        // Browser languages in order, region variants to the base language.
+        ("auto", None, &["nl-BE", "en"], None, "en", "nl"),
+        ("auto", None, &["fr-CA", "en"], None, "en", "fr"),
+        ("auto", None, &["de-AT"], None, "en", "de"),
+        ("auto", None, &["fr-FR", "zh-CN", "en"], Some(&["en", "nl", "zh"]), "en", "zh"),
+        ("auto", None, &["sw", "am", "de"], None, "en", "de"),
+        ("auto", None, &["sw", "am"], None, "en", "en"),
+        ("auto", None, &["sw"], None, "nl", "nl"),
+        ("auto", None, &[], None, "en", "en"),
+        ("auto", None, &["", " ", "*", "123"], None, "en", "en"),
+        // Chinese: script first, then region.
+        ("auto", None, &["zh-CN"], None, "en", "zh"),
+        ("auto", None, &["zh-SG"], None, "en", "zh"),
+        ("auto", None, &["zh"], None, "en", "zh"),
+        ("auto", None, &["zh-Hans-CN"], None, "en", "zh"),
+        ("auto", None, &["zh-TW"], None, "en", "zh-Hant"),
+        ("auto", None, &["zh-HK"], None, "en", "zh-Hant"),
+        ("auto", None, &["zh-MO"], None, "en", "zh-Hant"),
+        ("auto", None, &["zh-Hant"], None, "en", "zh-Hant"),
+        ("auto", None, &["zh-Hant-HK"], None, "en", "zh-Hant"),
+        ("auto", None, &["ZH_tw"], None, "en", "zh-Hant"),
+        ("auto", None, &["zh-Hans-HK"], None, "en", "zh"),
+        ("auto", None, &["zh-hant"], None, "en", "zh-Hant"),
+        // A Traditional reader is better served by Simplified than by the fallback, and vice versa.
+        ("auto", None, &["zh-TW"], Some(&["en", "zh"]), "en", "zh"),
+        ("auto", None, &["zh-CN"], Some(&["en", "zh-Hant"]), "en", "zh-Hant"),
+        // Portuguese: Brazil vs Portugal.
+        ("auto", None, &["pt-BR"], None, "en", "pt-BR"),
+        ("auto", None, &["pt-br"], None, "en", "pt-BR"),
+        ("auto", None, &["pt-PT"], None, "en", "pt"),
+        ("auto", None, &["pt"], None, "en", "pt"),
+        ("auto", None, &["pt-AO"], None, "en", "pt"),
+        ("auto", None, &["pt-BR"], Some(&["en", "pt"]), "en", "pt"),
+        ("auto", None, &["pt-PT"], Some(&["en", "pt-BR"]), "en", "pt-BR"),
+        // Norwegian: Bokmål for no, nb and nn.
+        ("auto", None, &["nb-NO"], None, "en", "nb"),
+        ("auto", None, &["nn-NO"], None, "en", "nb"),
+        ("auto", None, &["no"], None, "en", "nb"),
+        ("auto", None, &["nn"], None, "en", "nb"),
+        // Hebrew's legacy code, Arabic regions.
+        ("auto", None, &["iw"], None, "en", "he"),
+        ("auto", None, &["he-IL"], None, "en", "he"),
+        ("auto", None, &["ar-EG"], None, "en", "ar"),
+        // A language the site does not offer is skipped, even if built in.
+        ("auto", None, &["de", "nl"], Some(&["en", "nl"]), "en", "nl"),
+        // The page's <html lang> comes first, then the browser.
+        ("auto", Some("nl"), &["en"], None, "en", "nl"),
+        ("auto", Some("de-CH"), &["fr"], None, "en", "de"),
+        ("auto", Some("zh-TW"), &["en"], None, "en", "zh-Hant"),
+        ("auto", Some("x-klingon"), &["fr", "en"], None, "en", "fr"),
+        ("auto", Some(""), &["ja"], None, "en", "ja"),
+        ("auto", Some("de"), &["nl"], Some(&["en", "nl"]), "en", "nl"),
+        // A fixed config language wins over the page and the browser.
+        ("nl", Some("de"), &["zh"], None, "en", "nl"),
+        ("zh-Hant", None, &["zh-CN"], None, "en", "zh-Hant"),
+        // A setting that is not offered (the config check refuses it) falls through to auto.
+        ("fr", None, &["zh"], Some(&["en", "zh"]), "en", "zh"),
     ];
-    for (setting, browser, expected) in cases {
-        assert_eq!(pick(setting, browser), *expected, "{setting} {browser:?}");
+    for (setting, html, browser, offered, fallback, expected) in cases {
+        let offered = offered.map(list).unwrap_or_else(all);
+        let got = negotiate_language(setting, *html, &list(browser), &offered, fallback);
+        assert_eq!(got, *expected, "setting {setting}, html {html:?}, browser {browser:?}, offered {offered:?}");
     }
 }
 
 #[test]
-fn page_language_comes_before_the_browser() {
-    let browser = vec!["en".to_string()];
-    assert_eq!(negotiate_language("auto", Some("nl"), &browser, &offered(), "en"), "nl");
+fn every_built_in_language_matches_itself_in_any_case() {
+    for code in BUILTIN_LANGUAGES {
+        assert_eq!(match_language(code, &all()).as_deref(), Some(*code));
+        assert_eq!(match_language(&code.to_uppercase(), &all()).as_deref(), Some(*code));
+    }
+}
+
+#[test]
+fn every_built_in_language_has_its_own_name() {
+    for code in BUILTIN_LANGUAGES {
+        let name = native_name(code);
+        assert_ne!(name, *code, "{code} has no native name");
+        assert!(!name.trim().is_empty());
+    }
+    assert_eq!(native_name("de"), "Deutsch");
+    assert_eq!(native_name("ar"), "العربية");
+    assert_eq!(native_name("zh-Hant"), "繁體中文");
+}
+
+mod common;
+
+fn builtin(language: &str) -> std::collections::BTreeMap<String, String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../www/i18n/{language}.json"));
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn site_texts_override_a_new_language_key_by_key() {
+    use crumb_core::config::{CookieDuration, DurationUnit};
+    use crumb_core::{TextKey, Texts};
+    let mut value = common::demo_config_json();
+    value["texts"] = serde_json::json!({
+        "ar": {"banner.title": "خصوصيتك تهمّنا"},
+        "ru": {"duration.year.few": "{n} года (ru)"}
+    });
+    let config = common::parse(value).expect("valid overrides");
+
+    let ar = Texts::new("ar", builtin("ar"), &config);
+    assert_eq!(ar.get(TextKey::BannerTitle), "خصوصيتك تهمّنا");
+    assert_eq!(ar.get(TextKey::RejectAll), builtin("ar")["action.reject_all"]);
+    assert_eq!(ar.get(TextKey::RejectAll), "رفض الكل");
+
+    let ru = Texts::new("ru", builtin("ru"), &config);
+    assert_eq!(ru.duration(CookieDuration::Span(2, DurationUnit::Year)), "2 года (ru)");
+    assert_eq!(ru.duration(CookieDuration::Span(5, DurationUnit::Year)), "5 лет");
+    assert_eq!(ru.get(TextKey::BannerTitle), builtin("ru")["banner.title"]);
+
+    // Overrides of one language never leak into another.
+    let de = Texts::new("de", builtin("de"), &config);
+    assert_eq!(de.get(TextKey::BannerTitle), "Wir respektieren Ihre Privatsphäre");
 }
