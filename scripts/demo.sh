@@ -2,11 +2,27 @@
 # Builds the release widget and serves the demo shop with a local consent log:
 #   http://127.0.0.1:8080/          the demo shop (banner on first visit)
 #   POST /api/consent               consent records, stored in ./crumb-data/consent.sqlite3
-#   GET  /api/consent/{id}          the history of one consent id
+#   GET  /api/consent/{id}          the history of one consent id (admin token)
+#   http://127.0.0.1:8080/admin     consent rates and a chart (admin token; seeded with demo data)
+# The admin token is CRUMB_ADMIN_TOKEN, or a random one printed at start.
 # Port and database by flag or env: scripts/demo.sh --port 9000 --database /tmp/c.sqlite3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh build
 trunk build --release
-exec cargo run -p crumb-server -- --site-dir dist "$@"
+if [ -z "${CRUMB_ADMIN_TOKEN:-}" ]; then
+  CRUMB_ADMIN_TOKEN="demo-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+fi
+export CRUMB_ADMIN_TOKEN
+port="${CRUMB_PORT:-8080}"
+args=("$@")
+for i in "${!args[@]}"; do
+  case "${args[$i]}" in
+    --port) port="${args[$((i + 1))]:-$port}" ;;
+    --port=*) port="${args[$i]#--port=}" ;;
+  esac
+done
+echo "==> admin page: http://127.0.0.1:$port/admin (user name: anything, password: $CRUMB_ADMIN_TOKEN)"
+echo "    or: curl -H 'Authorization: Bearer $CRUMB_ADMIN_TOKEN' 'http://127.0.0.1:$port/api/export?site=crumb-demo&format=csv'"
+exec cargo run -p crumb-server -- --site-dir dist --demo-data "$@"

@@ -31,6 +31,8 @@ Options (each also read from the environment variable shown; the flag wins):
   --header-timeout <SECS>    close connections whose request headers take longer
                              [CRUMB_HEADER_TIMEOUT] (default 10)
   --body-timeout <SECS>      408 for record bodies that take longer [CRUMB_BODY_TIMEOUT] (default 10)
+  --demo-data                at start, add ~1,500 synthetic records for site crumb-demo over the
+                             29 days before today unless it has records (so /admin shows a chart)
   --site-dir <DIR>           built site served at / [CRUMB_SITE_DIR] (default ./dist)
   --precompress              write .br/.gz next to the site's text and wasm files at start (default)
   --no-precompress           serve the site as it is
@@ -53,6 +55,7 @@ pub struct Options {
     pub config: ServerConfig,
     pub precompress: bool,
     pub settings: Settings,
+    pub demo_data: bool,
 }
 
 /// Parses `args` (without the program name); `env` looks up `CRUMB_*` variables.
@@ -66,6 +69,7 @@ where
     let mut database = env("CRUMB_DATABASE").map_or_else(|| PathBuf::from(DEFAULT_DATABASE), PathBuf::from);
     let mut site_dir = env("CRUMB_SITE_DIR").map_or_else(|| PathBuf::from(DEFAULT_SITE_DIR), PathBuf::from);
     let mut precompress = true;
+    let mut demo_data = false;
     let mut settings = Settings::default();
     if let Some(token) = env("CRUMB_ADMIN_TOKEN") {
         settings.admin_token = Some(token);
@@ -114,6 +118,7 @@ where
             }
             "--header-timeout" => settings.header_timeout = parse_seconds(&value("--header-timeout")?, "--header-timeout")?,
             "--body-timeout" => settings.body_timeout = parse_seconds(&value("--body-timeout")?, "--body-timeout")?,
+            "--demo-data" => demo_data = true,
             "--precompress" => precompress = true,
             "--no-precompress" => precompress = false,
             "-h" | "--help" => return Ok(Command::Help),
@@ -127,7 +132,7 @@ where
     if settings.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
         return Err(ServerError::Usage("--admin-token must be at least 16 characters".to_owned()));
     }
-    Ok(Command::Serve(Options { bind, port, config: ServerConfig { database, site_dir }, precompress, settings }))
+    Ok(Command::Serve(Options { bind, port, config: ServerConfig { database, site_dir }, precompress, settings, demo_data }))
 }
 
 fn parse_number(text: &str, name: &str) -> Result<u32, ServerError> {

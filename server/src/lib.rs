@@ -10,6 +10,7 @@ mod admin;
 mod api;
 mod auth;
 pub mod cli;
+pub mod demo;
 mod error;
 mod limit;
 mod serve;

@@ -45,6 +45,16 @@ async fn serve(options: Options) -> Result<(), ServerError> {
     let state = tokio::task::spawn_blocking(move || AppState::open_with(&config, settings))
         .await
         .map_err(|e| ServerError::Task(e.to_string()))??;
+    if options.demo_data {
+        let store = state.store().clone();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        match tokio::task::spawn_blocking(move || crumb_server::demo::seed(store.as_ref(), now)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(inserted)) => eprintln!("crumb-server: --demo-data added {inserted} synthetic records for crumb-demo"),
+            Ok(Err(err)) => eprintln!("crumb-server: --demo-data failed: {err}"),
+            Err(err) => eprintln!("crumb-server: --demo-data failed: {err}"),
+        }
+    }
     if state.settings().admin_token.is_none() {
         eprintln!("crumb-server: no --admin-token: history, export and /admin are disabled");
     }
