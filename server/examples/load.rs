@@ -89,7 +89,7 @@ async fn connection(worker: usize, options: std::sync::Arc<Options>, deadline: I
             let body = format!(
                 r#"{{"schema":1,"consent_id":"{id}","site":"{site}","revision":1,"action":"custom","categories":{{"necessary":true,"analytics":{a},"marketing":false}},"services":{{}},"language":"en","gpc":false,"given_at":"{at}","updated_at":"{at}","url_path":"/bench"}}"#,
                 site = options.site,
-                a = n % 2 == 0,
+                a = n.is_multiple_of(2),
             );
             let request = hyper::Request::post("/api/consent")
                 .header("host", &authority)

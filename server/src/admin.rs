@@ -11,7 +11,7 @@ use crumb_core::time::{to_rfc3339, DAY_MS};
 use crumb_core::Action;
 use sha2::{Digest, Sha256};
 
-use crate::api::{authorize, error, is_site, range_query, today_ms, ExportParams};
+use crate::api::{error, is_site, range_query, refuse_without_token, today_ms, ExportParams};
 use crate::store::{RangeQuery, StoredRecord};
 use crate::{auth, AppState};
 
@@ -53,7 +53,9 @@ impl Stats {
     fn add(&mut self, stored: &StoredRecord) {
         let record = &stored.record;
         self.split.add(record.action);
-        let day = record.updated_at.get(0..10).unwrap_or("?").to_owned();
+        // The UTC day, whatever offset the record's timestamp was written with.
+        let updated = record.updated_ms().map_or_else(|| record.updated_at.clone(), to_rfc3339);
+        let day = updated.get(0..10).unwrap_or("?").to_owned();
         self.days.entry(day).or_default().add(record.action);
         for (category, granted) in &record.categories {
             let entry = self.categories.entry(category.clone()).or_default();
@@ -212,7 +214,7 @@ fn day_of(ms: i64) -> String {
 }
 
 pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<ExportParams>) -> Response {
-    if let Err(response) = authorize(&state, &headers) {
+    if let Some(response) = refuse_without_token(&state, &headers) {
         return response;
     }
     let now = today_ms();

@@ -44,15 +44,14 @@ fn internal(what: &str, err: &crate::ServerError) -> Response {
     error(StatusCode::INTERNAL_SERVER_ERROR, "storage is unavailable")
 }
 
-/// 401 unless the request carries the admin token.
-pub(crate) fn authorize(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
-    auth::check(state.token.as_ref().as_ref(), headers).map_err(|refusal| {
-        let mut response = error(StatusCode::UNAUTHORIZED, refusal.message());
-        response
-            .headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"crumb admin\", charset=\"UTF-8\""));
-        response
-    })
+/// A 401 answer unless the request carries the admin token.
+pub(crate) fn refuse_without_token(state: &AppState, headers: &HeaderMap) -> Option<Response> {
+    let refusal = auth::check(state.token.as_ref().as_ref(), headers).err()?;
+    let mut response = error(StatusCode::UNAUTHORIZED, refusal.message());
+    response
+        .headers_mut()
+        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"crumb admin\", charset=\"UTF-8\""));
+    Some(response)
 }
 
 /// JSON, or `text/plain` as `navigator.sendBeacon` sends a string; parameters such as
@@ -91,7 +90,7 @@ pub fn check_record(body: &[u8], now_ms: i64) -> Result<ConsentRecord, String> {
 /// Where a request comes from, as far as CORS is concerned.
 enum Origin {
     /// No `Origin` header (not a browser's cross-origin request), or the server's own origin.
-    SameOrigin,
+    Own,
     /// Another origin, allowed for the record's site: answers carry `Access-Control-Allow-Origin`.
     Allowed(HeaderValue),
     Refused(String),
@@ -103,12 +102,12 @@ fn origin_of(headers: &HeaderMap) -> Option<&str> {
 
 /// Checks `Origin` against the host and the allow-list; `site` None asks "allowed for any site".
 fn check_origin(state: &AppState, headers: &HeaderMap, site: Option<&str>) -> Origin {
-    let Some(origin) = origin_of(headers) else { return Origin::SameOrigin };
+    let Some(origin) = origin_of(headers) else { return Origin::Own };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let own = !host.is_empty()
         && origin.split_once("://").is_some_and(|(scheme, rest)| (scheme == "http" || scheme == "https") && rest == host);
     if own {
-        return Origin::SameOrigin;
+        return Origin::Own;
     }
     let listed = state
         .settings
@@ -208,7 +207,7 @@ async fn post_consent(State(state): State<AppState>, request: Request) -> Respon
 }
 
 async fn consent_history(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if let Err(response) = authorize(&state, &headers) {
+    if let Some(response) = refuse_without_token(&state, &headers) {
         return response;
     }
     if !is_consent_id(&id) {
@@ -315,7 +314,7 @@ fn csv_line(out: &mut String, stored: &StoredRecord) {
 /// Streams a site's records: a blocking task reads rows and hands ~16 KB chunks through a small
 /// channel, so memory stays flat whatever the range.
 async fn export(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<ExportParams>) -> Response {
-    if let Err(response) = authorize(&state, &headers) {
+    if let Some(response) = refuse_without_token(&state, &headers) {
         return response;
     }
     let Some(site) = params.site.filter(|s| is_site(s)) else {

@@ -118,7 +118,7 @@ pub struct Server {
 
 enum StoreLocation {
     Sqlite,
-    Postgres(PostgresDatabase),
+    Postgres(Box<PostgresDatabase>),
 }
 
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
@@ -147,10 +147,10 @@ pub async fn server_with(backend: Backend, settings: Settings) -> Server {
     std::fs::create_dir_all(&site_dir).expect("site dir");
     let location = match backend {
         Backend::Sqlite => StoreLocation::Sqlite,
-        Backend::Postgres => StoreLocation::Postgres(blocking(PostgresDatabase::create).await),
+        Backend::Postgres => StoreLocation::Postgres(Box::new(blocking(PostgresDatabase::create).await)),
     };
     let database = match &location {
-        StoreLocation::Postgres(database) => Some(database),
+        StoreLocation::Postgres(database) => Some(database.as_ref()),
         StoreLocation::Sqlite => None,
     };
     let store = open_store(backend, dir.path(), database).await;
@@ -167,7 +167,7 @@ impl Server {
     /// The store reopened from scratch (a restarted server).
     pub async fn reopen_store(&self) -> Arc<dyn Store> {
         let database = match &self.store_location {
-            StoreLocation::Postgres(database) => Some(database),
+            StoreLocation::Postgres(database) => Some(database.as_ref()),
             StoreLocation::Sqlite => None,
         };
         open_store(self.backend, self.dir.path(), database).await
