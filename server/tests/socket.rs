@@ -161,4 +161,19 @@ both_backends! {
         too_long["url_path"] = json!(format!("/{}", "a".repeat(20_000)));
         assert!(exchange(address, post_request(&too_long.to_string())).await.starts_with("HTTP/1.1 413"));
     }
+
+    async fn shutdown_stops_accepting_and_returns(backend) {
+        let s = server_with(backend, settings()).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(serve(listener, s.app.clone(), HEADER_TIMEOUT, async {
+            let _ = stopped.await;
+        }));
+        assert!(honest_post(address, 0).await.starts_with("HTTP/1.1 201"));
+        stop.send(()).expect("signal");
+        served.await.expect("serve task").expect("serve returns Ok");
+        assert!(TcpStream::connect(address).await.is_err(), "no longer listening");
+        assert_eq!(s.count().await, 1);
+    }
 }
