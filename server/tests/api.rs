@@ -11,6 +11,7 @@ use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use crumb_server::{app, precompress, AllowedOrigin, AppState, IpMode, Settings};
 use serde_json::{json, Value};
+use sha2::Digest;
 
 use common::*;
 
@@ -279,6 +280,11 @@ both_backends! {
         assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"), "no script, nothing external");
         assert!(!html.contains(" style=\"") && !html.contains(" onclick"), "no inline style attributes nor handlers");
         assert!(html.contains("<svg") && html.contains("<rect"), "a chart");
+        // The one <style> block is exactly what the CSP's hash allows, so browsers apply it.
+        let style = html.split("<style>").nth(1).and_then(|rest| rest.split("</style>").next()).expect("a style block");
+        let digest = sha2::Sha256::digest(style.as_bytes());
+        assert!(csp.contains(&format!("'sha256-{}'", base64_bytes(&digest))), "{csp}");
+        assert_eq!(html.matches("<style").count(), 1);
         assert!(html.contains("4 decisions on crumb-demo"), "{html}");
         assert!(html.contains("accept all</td><td>2</td><td>50.0 %"), "{html}");
         assert!(html.contains("reject all</td><td>1</td><td>25.0 %"), "{html}");
@@ -436,8 +442,11 @@ async fn health_is_ok() {
 }
 
 fn base64(text: &str) -> String {
+    base64_bytes(text.as_bytes())
+}
+
+fn base64_bytes(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let bytes = text.as_bytes();
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];

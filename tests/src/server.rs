@@ -1,6 +1,7 @@
 //! The crumb-server under test, in process on `127.0.0.1:0` with a fresh SQLite file, serving the
 //! built bundle, plus what only tests need in front of it: page variants with an edited config
-//! (`GET /t/{name}`), an "endpoint down" switch for `POST /api/consent`, and a log of requests.
+//! (`GET /t/{name}`), an "endpoint down" switch for `POST /api/consent` (all posts, or only the
+//! widget's `fetch` posts so that only `sendBeacon` gets through), and a log of requests.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
