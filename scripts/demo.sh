@@ -3,13 +3,19 @@
 #   http://127.0.0.1:8080/          the demo shop (banner on first visit)
 #   http://127.0.0.1:8080/demo/<shop>/   five real shops' policies as demo shops (listed at start)
 #   POST /api/consent               consent records, stored in ./crumb-data/consent.sqlite3
-#   GET  /api/consent/{id}          the history of one consent id
+#   GET  /api/consent/{id}          the history of one consent id (admin token)
+#   http://127.0.0.1:8080/admin     consent rates and a chart (admin token; seeded with demo data)
+# The admin token is CRUMB_ADMIN_TOKEN, or a random one printed at start.
 # Port and database by flag or env: scripts/demo.sh --port 9000 --database /tmp/c.sqlite3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 scripts/setup.sh build
 trunk build --release
+if [ -z "${CRUMB_ADMIN_TOKEN:-}" ]; then
+  CRUMB_ADMIN_TOKEN="demo-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+fi
+export CRUMB_ADMIN_TOKEN
 
 # The address the server will listen on, for the list of URLs (same flags and env as the server).
 host="${CRUMB_BIND:-127.0.0.1}"
@@ -24,10 +30,15 @@ for ((i = 0; i < ${#args[@]}; i++)); do
   esac
 done
 echo "Crumb demo:  http://$host:$port/"
+echo "Strict CSP:  http://$host:$port/demo/strict-csp/"
 echo "Real shops (one origin: a choice made in one shop can carry to another; use a private window per shop or Crumb.reset()):"
 for page in dist/demo/*/index.html; do
   shop="${page#dist/demo/}"
-  echo "  http://$host:$port/demo/${shop%/index.html}/"
+  shop="${shop%/index.html}"
+  [ "$shop" = strict-csp ] && continue
+  echo "  http://$host:$port/demo/$shop/"
 done
+echo "Admin page:  http://$host:$port/admin (user name: anything, password: $CRUMB_ADMIN_TOKEN)"
+echo "  or: curl -H 'Authorization: Bearer $CRUMB_ADMIN_TOKEN' 'http://$host:$port/api/export?site=crumb-demo&format=csv'"
 
-exec cargo run -p crumb-server -- --site-dir dist "$@"
+exec cargo run -p crumb-server -- --site-dir dist --demo-data "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Crumb needs, skipping what is already there:
 # the wasm32 target, Trunk 0.21.14, wasm-bindgen-cli 0.2.130, wasm-opt (binaryen 132 from npm),
-# and for tests Debian's Chromium + ChromeDriver. Usage: scripts/setup.sh [build|test]
+# and for tests Debian's Chromium + ChromeDriver and PostgreSQL (the server suite's second database). Usage: scripts/setup.sh [build|test]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need="${1:-test}"
@@ -37,5 +37,9 @@ if [ "$need" = test ]; then
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     say "installing Chromium and ChromeDriver (Debian packages)"
     apt_install chromium chromium-driver
+  fi
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    say "installing PostgreSQL (Debian package) for the server tests"
+    apt_install postgresql
   fi
 fi

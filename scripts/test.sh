@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Crumb, installing what is missing first:
-#   1. crumb-core and crumb-server on the host (cargo test)
+#   1. crumb-core and crumb-server on the host (cargo test); the server suite runs against SQLite
+#      and against a throwaway PostgreSQL started by scripts/postgres.sh
 #   2. the widget's component tests in headless Chromium (wasm-bindgen-test)
 #   3. the release bundle, then the shoppers' journeys end to end in headless Chromium
 set -euo pipefail
@@ -13,8 +14,8 @@ trap 'rm -f "$log"' EXIT
 # Every suite's output also goes to a log, summed up at the end.
 exec > >(tee "$log") 2>&1
 
-echo "==> host tests: crumb-core, crumb-server"
-cargo test -p crumb-core -p crumb-server --all-targets
+echo "==> host tests: crumb-core, crumb-server (SQLite and PostgreSQL)"
+scripts/postgres.sh cargo test -p crumb-core -p crumb-server --all-targets
 
 echo "==> component tests in headless Chromium (wasm-bindgen-test)"
 cargo test --target wasm32-unknown-unknown -p crumb --lib

@@ -2,22 +2,42 @@
 
 use std::path::PathBuf;
 
-use crate::{ServerConfig, ServerError, DEFAULT_DATABASE, DEFAULT_SITE_DIR};
+use std::time::Duration;
+
+use crate::{AllowedOrigin, IpMode, ServerConfig, ServerError, Settings, DEFAULT_DATABASE, DEFAULT_SITE_DIR};
 
 pub const USAGE: &str = "\
-crumb-server: receives Crumb consent records and serves the demo site
+crumb-server: keeps Crumb consent records (proof of consent) and serves the demo site
 
 Usage: crumb-server [OPTIONS]
 
 Options (each also read from the environment variable shown; the flag wins):
-  --bind <ADDR>        address to listen on [CRUMB_BIND] (default 127.0.0.1)
-  --port <PORT>        port to listen on [CRUMB_PORT] (default 8080)
-  --database <PATH>    SQLite file [CRUMB_DATABASE] (default ./crumb-data/consent.sqlite3)
-  --site-dir <DIR>     built site served at / [CRUMB_SITE_DIR] (default ./dist)
-  --precompress        write .br/.gz next to the site's text and wasm files at start (default)
-  --no-precompress     serve the site as it is
-  -h, --help           print this help
-  -V, --version        print the version
+  --bind <ADDR>              address to listen on [CRUMB_BIND] (default 127.0.0.1)
+  --port <PORT>              port to listen on [CRUMB_PORT] (default 8080)
+  --database <PATH|URL>      SQLite file, or postgres://user:pass@host:port/db [CRUMB_DATABASE]
+                             (default ./crumb-data/consent.sqlite3)
+  --admin-token <TOKEN>      secret for history, export and /admin; without it reads are off
+                             [CRUMB_ADMIN_TOKEN] (prefer the variable: flags show in `ps`)
+  --allow-origin <SITE=ORIGIN>
+                             let pages on ORIGIN (https://shop.example) post records for SITE;
+                             repeatable [CRUMB_ALLOW_ORIGINS, space separated] (default: none,
+                             only the server's own origin)
+  --rate-limit <N>           records per minute per client address, 0 = off [CRUMB_RATE_LIMIT]
+                             (default 120)
+  --store-ip <none|truncated>
+                             keep no IP, or IPv4 /24 and IPv6 /48 [CRUMB_STORE_IP] (default none)
+  --retention-months <N>     delete records updated more than N months ago, hourly
+                             [CRUMB_RETENTION_MONTHS] (default: keep)
+  --header-timeout <SECS>    close connections whose request headers take longer
+                             [CRUMB_HEADER_TIMEOUT] (default 10)
+  --body-timeout <SECS>      408 for record bodies that take longer [CRUMB_BODY_TIMEOUT] (default 10)
+  --demo-data                at start, add ~1,500 synthetic records for site crumb-demo over the
+                             29 days before today unless it has records (so /admin shows a chart)
+  --site-dir <DIR>           built site served at / [CRUMB_SITE_DIR] (default ./dist)
+  --precompress              write .br/.gz next to the site's text and wasm files at start (default)
+  --no-precompress           serve the site as it is
+  -h, --help                 print this help
+  -V, --version              print the version
 ";
 
 /// A parsed command line.
@@ -34,6 +54,8 @@ pub struct Options {
     pub port: u16,
     pub config: ServerConfig,
     pub precompress: bool,
+    pub settings: Settings,
+    pub demo_data: bool,
 }
 
 /// Parses `args` (without the program name); `env` looks up `CRUMB_*` variables.
@@ -47,6 +69,31 @@ where
     let mut database = env("CRUMB_DATABASE").map_or_else(|| PathBuf::from(DEFAULT_DATABASE), PathBuf::from);
     let mut site_dir = env("CRUMB_SITE_DIR").map_or_else(|| PathBuf::from(DEFAULT_SITE_DIR), PathBuf::from);
     let mut precompress = true;
+    let mut demo_data = false;
+    let mut settings = Settings::default();
+    if let Some(token) = env("CRUMB_ADMIN_TOKEN") {
+        settings.admin_token = Some(token);
+    }
+    if let Some(list) = env("CRUMB_ALLOW_ORIGINS") {
+        for item in list.split([' ', ',', '\n']).filter(|s| !s.is_empty()) {
+            settings.allowed_origins.push(parse_allowed(item, "CRUMB_ALLOW_ORIGINS")?);
+        }
+    }
+    if let Some(n) = env("CRUMB_RATE_LIMIT") {
+        settings.rate_limit_per_minute = parse_number(&n, "CRUMB_RATE_LIMIT")?;
+    }
+    if let Some(mode) = env("CRUMB_STORE_IP") {
+        settings.store_ip = parse_ip_mode(&mode, "CRUMB_STORE_IP")?;
+    }
+    if let Some(n) = env("CRUMB_RETENTION_MONTHS") {
+        settings.retention_months = Some(parse_months(&n, "CRUMB_RETENTION_MONTHS")?);
+    }
+    if let Some(n) = env("CRUMB_HEADER_TIMEOUT") {
+        settings.header_timeout = parse_seconds(&n, "CRUMB_HEADER_TIMEOUT")?;
+    }
+    if let Some(n) = env("CRUMB_BODY_TIMEOUT") {
+        settings.body_timeout = parse_seconds(&n, "CRUMB_BODY_TIMEOUT")?;
+    }
 
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -62,6 +109,16 @@ where
             "--port" => port = parse_port(&value("--port")?, "--port")?,
             "--database" => database = PathBuf::from(value("--database")?),
             "--site-dir" => site_dir = PathBuf::from(value("--site-dir")?),
+            "--admin-token" => settings.admin_token = Some(value("--admin-token")?),
+            "--allow-origin" => settings.allowed_origins.push(parse_allowed(&value("--allow-origin")?, "--allow-origin")?),
+            "--rate-limit" => settings.rate_limit_per_minute = parse_number(&value("--rate-limit")?, "--rate-limit")?,
+            "--store-ip" => settings.store_ip = parse_ip_mode(&value("--store-ip")?, "--store-ip")?,
+            "--retention-months" => {
+                settings.retention_months = Some(parse_months(&value("--retention-months")?, "--retention-months")?);
+            }
+            "--header-timeout" => settings.header_timeout = parse_seconds(&value("--header-timeout")?, "--header-timeout")?,
+            "--body-timeout" => settings.body_timeout = parse_seconds(&value("--body-timeout")?, "--body-timeout")?,
+            "--demo-data" => demo_data = true,
             "--precompress" => precompress = true,
             "--no-precompress" => precompress = false,
             "-h" | "--help" => return Ok(Command::Help),
@@ -72,7 +129,47 @@ where
     if bind.is_empty() {
         return Err(ServerError::Usage("--bind needs an address".to_owned()));
     }
-    Ok(Command::Serve(Options { bind, port, config: ServerConfig { database, site_dir }, precompress }))
+    if settings.admin_token.as_deref().is_some_and(|t| t.len() < 16) {
+        return Err(ServerError::Usage("--admin-token must be at least 16 characters".to_owned()));
+    }
+    Ok(Command::Serve(Options { bind, port, config: ServerConfig { database, site_dir }, precompress, settings, demo_data }))
+}
+
+fn parse_number(text: &str, name: &str) -> Result<u32, ServerError> {
+    text.trim().parse().map_err(|_| ServerError::Usage(format!("{name} must be a whole number, not `{text}`")))
+}
+
+fn parse_months(text: &str, name: &str) -> Result<u32, ServerError> {
+    match parse_number(text, name)? {
+        months @ 1..=1200 => Ok(months),
+        _ => Err(ServerError::Usage(format!("{name} must be 1 to 1200 months, not `{text}`"))),
+    }
+}
+
+fn parse_seconds(text: &str, name: &str) -> Result<Duration, ServerError> {
+    match parse_number(text, name)? {
+        seconds @ 1..=3600 => Ok(Duration::from_secs(u64::from(seconds))),
+        _ => Err(ServerError::Usage(format!("{name} must be 1 to 3600 seconds, not `{text}`"))),
+    }
+}
+
+fn parse_ip_mode(text: &str, name: &str) -> Result<IpMode, ServerError> {
+    match text.trim() {
+        "none" => Ok(IpMode::None),
+        "truncated" => Ok(IpMode::Truncated),
+        _ => Err(ServerError::Usage(format!("{name} must be `none` or `truncated`, not `{text}`"))),
+    }
+}
+
+/// `SITE=ORIGIN` where ORIGIN is `http(s)://host[:port]` without path.
+fn parse_allowed(text: &str, name: &str) -> Result<AllowedOrigin, ServerError> {
+    let bad = || ServerError::Usage(format!("{name} must be SITE=ORIGIN (crumb-demo=https://shop.example), not `{text}`"));
+    let (site, origin) = text.trim().split_once('=').ok_or_else(bad)?;
+    let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).ok_or_else(bad)?;
+    if !crate::api::is_site(site) || rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        return Err(bad());
+    }
+    Ok(AllowedOrigin { site: site.to_owned(), origin: origin.to_owned() })
 }
 
 fn parse_port(text: &str, name: &str) -> Result<u16, ServerError> {
@@ -126,5 +223,36 @@ mod tests {
         assert!(matches!(parse(args(&["--verbose"]), |_| None), Err(ServerError::Usage(_))));
         assert!(matches!(parse(args(&[]), |n| (n == "CRUMB_PORT").then(|| "99999".to_owned())), Err(ServerError::Usage(_))));
         assert_eq!(parse(args(&["--help"]), |_| None).unwrap(), Command::Help);
+        assert!(matches!(parse(args(&["--store-ip", "full"]), |_| None), Err(ServerError::Usage(_))));
+        assert!(matches!(parse(args(&["--allow-origin", "shop"]), |_| None), Err(ServerError::Usage(_))));
+        assert!(matches!(parse(args(&["--allow-origin", "shop=https://a.example/path"]), |_| None), Err(ServerError::Usage(_))));
+        assert!(matches!(parse(args(&["--admin-token", "short"]), |_| None), Err(ServerError::Usage(_))));
+        assert!(matches!(parse(args(&["--retention-months", "0"]), |_| None), Err(ServerError::Usage(_))));
+    }
+
+    #[test]
+    fn service_settings_from_flags_and_environment() {
+        let env = |name: &str| match name {
+            "CRUMB_ADMIN_TOKEN" => Some("token-from-the-environment".to_owned()),
+            "CRUMB_ALLOW_ORIGINS" => Some("shop=https://shop.example blog=http://localhost:3000".to_owned()),
+            "CRUMB_STORE_IP" => Some("truncated".to_owned()),
+            _ => None,
+        };
+        let options = serve(
+            parse(args(&["--rate-limit", "0", "--retention-months=24", "--body-timeout", "3", "--header-timeout", "4"]), env)
+                .unwrap(),
+        );
+        let settings = options.settings;
+        assert_eq!(settings.admin_token.as_deref(), Some("token-from-the-environment"));
+        assert_eq!(settings.allowed_origins.len(), 2);
+        assert_eq!(settings.allowed_origins[1], AllowedOrigin { site: "blog".into(), origin: "http://localhost:3000".into() });
+        assert_eq!(settings.store_ip, IpMode::Truncated);
+        assert_eq!(settings.rate_limit_per_minute, 0);
+        assert_eq!(settings.retention_months, Some(24));
+        assert_eq!(settings.body_timeout, Duration::from_secs(3));
+        assert_eq!(settings.header_timeout, Duration::from_secs(4));
+        let defaults = serve(parse(args(&[]), |_| None).unwrap()).settings;
+        assert_eq!(defaults, Settings::default());
+        assert_eq!(defaults.store_ip, IpMode::None, "no IP is kept unless asked");
     }
 }

@@ -7,6 +7,10 @@ use std::path::PathBuf;
 pub enum ServerError {
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
+    #[error("postgres: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("postgres connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("record JSON: {0}")]

@@ -1,24 +1,36 @@
-//! crumb-server: receives consent records (embedded SQLite) and serves the built demo site.
+//! crumb-server: a consent-log service. Receives consent records (embedded SQLite, or PostgreSQL),
+//! answers proof-of-consent reads (history, export, `/admin`) to the holder of the admin token,
+//! and serves the built demo site.
 //!
 //! [`app`] is the whole service; [`api_router`] and [`static_router`] are its two halves, so tests
-//! can wrap one of them. [`AppState`] owns the [`Store`].
+//! can wrap one of them. [`serve`] runs a router with the slow-client timeouts. [`AppState`]
+//! owns the [`Store`] and the [`Settings`].
 
+mod admin;
 mod api;
+mod auth;
 pub mod cli;
+pub mod demo;
 mod error;
+mod limit;
+mod serve;
 mod site;
 pub mod store;
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
+use crumb_core::time::{parse_rfc3339, to_rfc3339};
 use crumb_core::ConsentRecord;
 
-pub use api::{api_router, MAX_BODY_BYTES};
+pub use api::{api_router, check_record, MAX_BODY_BYTES};
 pub use error::ServerError;
+pub use serve::serve;
 pub use site::{precompress, static_router, PrecompressReport, COMPRESSIBLE};
-pub use store::{SqliteStore, Store};
+pub use store::{open_store, PostgresStore, RangeQuery, SqliteStore, Store, StoredRecord};
 
 /// Default database file, relative to the working directory.
 pub const DEFAULT_DATABASE: &str = "crumb-data/consent.sqlite3";
@@ -28,7 +40,7 @@ pub const DEFAULT_SITE_DIR: &str = "dist";
 /// Where the server keeps records and finds the site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
-    /// SQLite file; it and its folder are created when missing.
+    /// SQLite file (it and its folder are created when missing), or a `postgres://` URL.
     pub database: PathBuf,
     /// The built site, served at `/`.
     pub site_dir: PathBuf,
@@ -40,42 +52,149 @@ impl Default for ServerConfig {
     }
 }
 
-/// What every request handler shares: the record store and the site folder. Cheap to clone.
+/// What the server keeps of the sender's address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IpMode {
+    /// Nothing (the default).
+    #[default]
+    None,
+    /// IPv4 truncated to /24 (`203.0.113.0`), IPv6 to /48 (`2001:db8:1::`).
+    Truncated,
+}
+
+impl IpMode {
+    /// What is stored for `ip` under this mode.
+    pub fn apply(self, ip: Option<IpAddr>) -> Option<String> {
+        match (self, ip) {
+            (IpMode::None, _) | (_, None) => None,
+            (IpMode::Truncated, Some(IpAddr::V4(v4))) => {
+                let [a, b, c, _] = v4.octets();
+                Some(std::net::Ipv4Addr::new(a, b, c, 0).to_string())
+            }
+            (IpMode::Truncated, Some(IpAddr::V6(v6))) => {
+                let s = v6.segments();
+                Some(std::net::Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0).to_string())
+            }
+        }
+    }
+}
+
+/// A cross-origin page allowed to post records for one site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedOrigin {
+    /// The record's `site`.
+    pub site: String,
+    /// `scheme://host[:port]`, exactly as browsers send it in `Origin`.
+    pub origin: String,
+}
+
+/// How the service behaves; every field has a flag (see [`cli::USAGE`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The secret that reads (history, export, `/admin`) need; reads are refused without one.
+    pub admin_token: Option<String>,
+    /// Cross-origin pages allowed to post records, per site. Same-origin posts always pass.
+    pub allowed_origins: Vec<AllowedOrigin>,
+    /// Requests to `POST /api/consent` per minute and client address (burst of the same size);
+    /// 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
+    /// What is stored of the client's address.
+    pub store_ip: IpMode,
+    /// Records whose `updated_at` is older than this many months are deleted (hourly).
+    pub retention_months: Option<u32>,
+    /// A client must send a request's headers within this time, else the connection is closed.
+    pub header_timeout: Duration,
+    /// A client must send a record's whole body within this time, else 408 and closed.
+    pub body_timeout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            admin_token: None,
+            allowed_origins: Vec::new(),
+            rate_limit_per_minute: 120,
+            store_ip: IpMode::None,
+            retention_months: None,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// What every request handler shares: the record store, the settings and the site folder.
+/// Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<dyn Store>,
     site_dir: Arc<Path>,
+    settings: Arc<Settings>,
+    limiter: Arc<limit::RateLimiter>,
+    token: Arc<Option<auth::TokenDigest>>,
 }
 
 impl AppState {
-    /// Opens the SQLite store named by `config`.
+    /// Opens the store named by `config` with default settings.
     pub fn open(config: &ServerConfig) -> Result<AppState, ServerError> {
-        let store = SqliteStore::open(&config.database)?;
-        Ok(AppState::with_store(Arc::new(store), &config.site_dir))
+        AppState::open_with(config, Settings::default())
     }
 
-    /// State over any store (another database, a test double).
+    /// Opens the store named by `config` (SQLite file or `postgres://` URL).
+    pub fn open_with(config: &ServerConfig, settings: Settings) -> Result<AppState, ServerError> {
+        Ok(AppState::with_settings(open_store(&config.database)?, &config.site_dir, settings))
+    }
+
+    /// State over any store, default settings.
     pub fn with_store(store: Arc<dyn Store>, site_dir: &Path) -> AppState {
-        AppState { store, site_dir: Arc::from(site_dir) }
+        AppState::with_settings(store, site_dir, Settings::default())
+    }
+
+    /// State over any store and settings.
+    pub fn with_settings(store: Arc<dyn Store>, site_dir: &Path, settings: Settings) -> AppState {
+        let token = settings.admin_token.as_deref().filter(|t| !t.is_empty()).map(auth::TokenDigest::new);
+        AppState {
+            store,
+            site_dir: Arc::from(site_dir),
+            limiter: Arc::new(limit::RateLimiter::new(settings.rate_limit_per_minute)),
+            settings: Arc::new(settings),
+            token: Arc::new(token),
+        }
     }
 
     pub fn site_dir(&self) -> &Path {
         &self.site_dir
     }
 
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
     /// Stores a validated record; false when it was there already. Blocks.
     pub fn store_record(&self, record: &ConsentRecord, received_at: &str) -> Result<bool, ServerError> {
-        self.store.insert(record, received_at)
+        self.store.insert(record, received_at, None)
     }
 
     /// The records of one consent id, oldest `updated_at` first. Blocks.
     pub fn records_for(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, ServerError> {
-        self.store.history(consent_id)
+        Ok(self.store.history(consent_id)?.into_iter().map(|stored| stored.record).collect())
     }
 
     /// How many records are stored. Blocks.
     pub fn count_records(&self) -> Result<u64, ServerError> {
         self.store.count()
+    }
+
+    /// Deletes the records older than the retention setting, counted back from `now_ms`; returns
+    /// how many went (0 without a retention setting). Blocks.
+    pub fn apply_retention(&self, now_ms: i64) -> Result<u64, ServerError> {
+        match self.settings.retention_months {
+            Some(months) => self.store.delete_before(&retention_cutoff(now_ms, months)),
+            None => Ok(0),
+        }
     }
 
     /// Runs blocking store work off the async workers.
@@ -89,8 +208,53 @@ impl AppState {
     }
 }
 
-/// The whole service: `/api/*` and, for every other path, the site.
+/// `now_ms` minus `months` calendar months (the day clamped to the shorter month), as
+/// normalised RFC 3339: records updated before it are past retention.
+pub fn retention_cutoff(now_ms: i64, months: u32) -> String {
+    let now = to_rfc3339(now_ms);
+    let field = |range: std::ops::Range<usize>| now.get(range).and_then(|s| s.parse::<i64>().ok()).unwrap_or(1);
+    let (year, month, day) = (field(0..4), field(5..7), field(8..10));
+    let total = year * 12 + (month - 1) - i64::from(months);
+    let (year, month) = (total.div_euclid(12), total.rem_euclid(12) + 1);
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    let text = format!("{year:04}-{month:02}-{:02}{}", day.min(days_in_month), now.get(10..).unwrap_or("T00:00:00.000Z"));
+    // Re-normalise (and fall back to the epoch for years outside RFC 3339).
+    to_rfc3339(parse_rfc3339(&text).unwrap_or(0))
+}
+
+/// The whole service: `/api/*`, `/admin` and, for every other path, the site.
 pub fn app(state: AppState) -> Router {
     let site = static_router(state.site_dir());
     api_router(state).merge(site)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_counts_calendar_months_back() {
+        let now = parse_rfc3339("2026-03-31T12:00:00.000Z").unwrap();
+        assert_eq!(retention_cutoff(now, 1), "2026-02-28T12:00:00.000Z");
+        assert_eq!(retention_cutoff(now, 13), "2025-02-28T12:00:00.000Z");
+        assert_eq!(retention_cutoff(now, 0), "2026-03-31T12:00:00.000Z");
+        let leap = parse_rfc3339("2028-05-31T00:00:00.000Z").unwrap();
+        assert_eq!(retention_cutoff(leap, 3), "2028-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn ip_truncation() {
+        let v4: IpAddr = "203.0.113.77".parse().unwrap();
+        let v6: IpAddr = "2001:db8:abcd:12:1:2:3:4".parse().unwrap();
+        assert_eq!(IpMode::Truncated.apply(Some(v4)).as_deref(), Some("203.0.113.0"));
+        assert_eq!(IpMode::Truncated.apply(Some(v6)).as_deref(), Some("2001:db8:abcd::"));
+        assert_eq!(IpMode::None.apply(Some(v4)), None);
+        assert_eq!(IpMode::Truncated.apply(None), None);
+    }
 }

@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use crumb_server::cli::{self, Command, Options};
-use crumb_server::{app, precompress, AppState, ServerError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crumb_server::{app, precompress, serve as serve_app, AppState, ServerError};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -37,16 +39,48 @@ async fn serve(options: Options) -> Result<(), ServerError> {
         let report = precompress(site_dir)?;
         eprintln!("crumb-server: precompressed {} files ({} .br/.gz written)", report.files, report.written);
     }
-    let state = AppState::open(&options.config)?;
+    let header_timeout = options.settings.header_timeout;
+    // Opening PostgreSQL blocks (its client runs its own runtime): not on an async worker.
+    let (config, settings) = (options.config.clone(), options.settings);
+    let state = tokio::task::spawn_blocking(move || AppState::open_with(&config, settings))
+        .await
+        .map_err(|e| ServerError::Task(e.to_string()))??;
+    if options.demo_data {
+        let store = state.store().clone();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        match tokio::task::spawn_blocking(move || crumb_server::demo::seed(store.as_ref(), now)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(inserted)) => eprintln!("crumb-server: --demo-data added {inserted} synthetic records for crumb-demo"),
+            Ok(Err(err)) => eprintln!("crumb-server: --demo-data failed: {err}"),
+            Err(err) => eprintln!("crumb-server: --demo-data failed: {err}"),
+        }
+    }
+    if state.settings().admin_token.is_none() {
+        eprintln!("crumb-server: no --admin-token: history, export and /admin are disabled");
+    }
+    if state.settings().retention_months.is_some() {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                hourly.tick().await;
+                let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+                let worker = state.clone();
+                match tokio::task::spawn_blocking(move || worker.apply_retention(now)).await {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(deleted)) => eprintln!("crumb-server: retention deleted {deleted} records"),
+                    Ok(Err(err)) => eprintln!("crumb-server: retention failed: {err}"),
+                    Err(err) => eprintln!("crumb-server: retention task failed: {err}"),
+                }
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind((options.bind.as_str(), options.port))
         .await
         .map_err(|e| ServerError::Serve(format!("cannot listen on {}:{}: {e}", options.bind, options.port)))?;
     let address = listener.local_addr().map_err(|e| ServerError::Serve(e.to_string()))?;
     println!("crumb-server listening on http://{address}");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| ServerError::Serve(e.to_string()))?;
+    serve_app(listener, app(state), header_timeout, shutdown_signal()).await?;
     eprintln!("crumb-server: stopped");
     Ok(())
 }

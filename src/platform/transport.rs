@@ -1,7 +1,15 @@
-//! Delivering consent records: every record goes into a persisted outbox first, then is POSTed
-//! (`keepalive`); failures stay in the outbox and are retried with backoff while the page is
-//! open and again on the next page load; on `pagehide` what is left goes by `sendBeacon`. The
-//! server stores by consent id + update time, so a record sent twice is kept once.
+//! Delivering consent records exactly once: every record goes into a persisted outbox
+//! (localStorage) first, then is POSTed (`keepalive`). It leaves the outbox only when the server
+//! answered 2xx (or refused it for good with a 4xx, logged in full). Network errors, 5xx, 408 and
+//! 429 keep it there: retried with backoff while the page is open, at once when the browser
+//! comes back `online` or the page is shown again from the back/forward cache, and on the next
+//! page load. On `pagehide` (tab closed, navigation) what is left goes by `sendBeacon`. The
+//! server keeps one copy per consent id + update time, so the copies that retries, beacons and
+//! other tabs may send are stored once.
+//!
+//! The outbox is bounded ([`OUTBOX_CAP`]): the oldest record (the first proof) and the newest
+//! (the decision in force) are always kept; when full, the oldest after the first goes, and a
+//! console warning names it.
 
 use std::cell::{Cell, RefCell};
 
@@ -14,8 +22,8 @@ use super::{from_json, to_json, window};
 use crate::error::warn;
 
 const OUTBOX_KEY: &str = "crumb_outbox";
-/// Records kept at most; beyond it the oldest is dropped, with a warning naming it.
-const OUTBOX_CAP: usize = 100;
+/// Records kept at most; beyond it one is dropped, with a warning naming it (see [`push_bounded`]).
+pub const OUTBOX_CAP: usize = 100;
 const FIRST_RETRY_MS: i32 = 2_000;
 const LAST_RETRY_MS: i32 = 60_000;
 
@@ -65,21 +73,43 @@ pub fn init(endpoint: Option<String>) {
         let on_pagehide = Closure::<dyn Fn()>::new(beacon_outbox);
         let _ = window.add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
         on_pagehide.forget();
+        // Back online, or back from the back/forward cache: try now rather than at the next backoff.
+        for event in ["online", "pageshow"] {
+            let retry_now = Closure::<dyn Fn()>::new(|| {
+                RETRY_MS.with(|r| r.set(FIRST_RETRY_MS));
+                flush();
+            });
+            let _ = window.add_event_listener_with_callback(event, retry_now.as_ref().unchecked_ref());
+            retry_now.forget();
+        }
     }
     flush();
+}
+
+/// Adds `record` to `list` unless it is there already (same consent id and update time). Beyond
+/// [`OUTBOX_CAP`], drops the oldest record but one: the first record and the new one always
+/// stay. Returns what was dropped.
+pub fn push_bounded(list: &mut Vec<ConsentRecord>, record: ConsentRecord) -> Vec<ConsentRecord> {
+    if !list.iter().any(|r| same(r, &record)) {
+        list.push(record);
+    }
+    let mut dropped = Vec::new();
+    while list.len() > OUTBOX_CAP.max(2) {
+        dropped.push(list.remove(1));
+    }
+    dropped
 }
 
 /// Queues a record and tries to deliver it now.
 pub fn send(record: ConsentRecord) {
     let mut list = load();
-    if !list.iter().any(|r| same(r, &record)) {
-        list.push(record);
-    }
-    while list.len() > OUTBOX_CAP {
-        let dropped = list.remove(0);
+    for dropped in push_bounded(&mut list, record) {
         warn(&format!(
-            "the outbox is full; dropped the oldest record {} of {}",
-            dropped.consent_id, dropped.updated_at
+            "the consent-record outbox is full ({OUTBOX_CAP} undelivered records); dropped the record of consent id {} \
+             updated at {} (action {}); the first and the newest records are kept",
+            dropped.consent_id,
+            dropped.updated_at,
+            dropped.action.as_str()
         ));
     }
     save(&list);
@@ -180,5 +210,40 @@ fn beacon_outbox() {
         if let Some(body) = to_json(&record) {
             let _ = window.navigator().send_beacon_with_opt_str(&endpoint, Some(&body));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn record(n: usize) -> ConsentRecord {
+        let text = format!(
+            r#"{{"schema":1,"consent_id":"0f8fad5b-d9cb-469f-a165-70867728950e","site":"s","revision":1,"action":"custom",
+                "categories":{{"necessary":true}},"language":"en","gpc":false,"given_at":"2026-01-01T00:00:00.000Z",
+                "updated_at":"2026-01-01T00:{:02}:{:02}.000Z","url_path":"/"}}"#,
+            n / 60,
+            n % 60
+        );
+        from_json(&text).unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn the_outbox_keeps_the_first_and_the_newest_and_names_what_it_drops() {
+        let mut list = Vec::new();
+        for n in 0..OUTBOX_CAP {
+            assert!(push_bounded(&mut list, record(n)).is_empty());
+        }
+        assert!(push_bounded(&mut list, record(5)).is_empty(), "a copy is not queued twice");
+        assert_eq!(list.len(), OUTBOX_CAP);
+        let dropped = push_bounded(&mut list, record(OUTBOX_CAP));
+        assert_eq!(dropped, vec![record(1)]);
+        assert_eq!(list.len(), OUTBOX_CAP);
+        assert_eq!(list[0], record(0), "the first record stays");
+        assert_eq!(list[OUTBOX_CAP - 1], record(OUTBOX_CAP), "the newest record stays");
+        assert_eq!(push_bounded(&mut list, record(OUTBOX_CAP + 1)), vec![record(2)]);
     }
 }

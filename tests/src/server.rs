@@ -1,6 +1,7 @@
 //! The crumb-server under test, in process on `127.0.0.1:0` with a fresh SQLite file, serving the
 //! built bundle, plus what only tests need in front of it: page variants with an edited config
-//! (`GET /t/{name}`), an "endpoint down" switch for `POST /api/consent`, and a log of requests.
+//! (`GET /t/{name}`), an "endpoint down" switch for `POST /api/consent` (all posts, or only the
+//! widget's `fetch` posts so that only `sendBeacon` gets through), and a log of requests.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,8 @@ pub const CDN_PATH: &str = "/cdn/assets/crumb-v7";
 #[derive(Clone, Default)]
 struct Controls {
     endpoint_up: Arc<AtomicBool>,
+    /// While set, only `sendBeacon` posts (`text/plain`) get through; `fetch` posts get 503.
+    beacons_only: Arc<AtomicBool>,
     refused_posts: Arc<AtomicUsize>,
     requests: Arc<Mutex<Vec<String>>>,
     variants: Arc<Mutex<HashMap<String, String>>>,
@@ -130,6 +133,12 @@ impl TestServer {
     /// While down, `POST /api/consent` answers 503 without reaching the server.
     pub fn set_endpoint_up(&self, up: bool) {
         self.controls.endpoint_up.store(up, Ordering::SeqCst);
+    }
+
+    /// While set, `POST /api/consent` with `Content-Type: application/json` (the widget's `fetch`)
+    /// answers 503, and only `text/plain` posts (its `sendBeacon`) reach the server.
+    pub fn set_beacons_only(&self, beacons_only: bool) {
+        self.controls.beacons_only.store(beacons_only, Ordering::SeqCst);
     }
 
     /// How many `POST /api/consent` were answered 503 by the switch.
@@ -227,7 +236,13 @@ impl Drop for TestServer {
 
 async fn endpoint_switch(State(controls): State<Controls>, request: Request, next: Next) -> Response {
     let is_record_post = request.method() == Method::POST && request.uri().path() == "/api/consent";
-    if is_record_post && !controls.endpoint_up.load(Ordering::SeqCst) {
+    let is_fetch = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    let beacons_only = controls.beacons_only.load(Ordering::SeqCst);
+    if is_record_post && (!controls.endpoint_up.load(Ordering::SeqCst) || (beacons_only && is_fetch)) {
         controls.refused_posts.fetch_add(1, Ordering::SeqCst);
         return (StatusCode::SERVICE_UNAVAILABLE, "endpoint switched off by the test").into_response();
     }

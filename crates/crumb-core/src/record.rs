@@ -70,8 +70,8 @@ impl ConsentRecord {
         if self.language.is_empty() || self.language.len() > 16 || !self.language.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return fail("language", "must be a language code");
         }
-        if self.url_path.len() > MAX_PATH || !self.url_path.starts_with('/') {
-            return fail("url_path", "must be a path of at most 512 characters");
+        if self.url_path.len() > MAX_PATH || !self.url_path.starts_with('/') || self.url_path.chars().any(char::is_control) {
+            return fail("url_path", "must be a path of at most 512 characters, without control characters");
         }
         let given = parse_rfc3339(&self.given_at);
         let updated = parse_rfc3339(&self.updated_at);
@@ -90,5 +90,43 @@ impl ConsentRecord {
     /// `updated_at` in epoch milliseconds (after [`validate`](Self::validate) it is present).
     pub fn updated_ms(&self) -> Option<i64> {
         parse_rfc3339(&self.updated_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> ConsentRecord {
+        serde_json::from_str(
+            r#"{"schema":1,"consent_id":"0f8fad5b-d9cb-469f-a165-70867728950e","site":"crumb-demo","revision":1,
+                "action":"custom","categories":{"necessary":true},"language":"en","gpc":false,
+                "given_at":"2026-11-22T05:06:43.123Z","updated_at":"2026-11-22T05:06:43.123Z","url_path":"/"}"#,
+        )
+        .unwrap()
+    }
+
+    const NOW: i64 = 1_795_400_000_000;
+
+    #[test]
+    fn a_valid_record_passes() {
+        assert_eq!(record().validate(NOW), Ok(()));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases: [(&str, fn(&mut ConsentRecord)); 6] = [
+            ("url_path", |r| r.url_path = "/a\nSet-Cookie: x".into()),
+            ("url_path", |r| r.url_path = "relative".into()),
+            ("site", |r| r.site = String::new()),
+            ("language", |r| r.language = "en_GB!".into()),
+            ("categories", |r| r.categories.clear()),
+            ("updated_at", |r| r.updated_at = "2099-01-01T00:00:00Z".into()),
+        ];
+        for (field, edit) in cases {
+            let mut r = record();
+            edit(&mut r);
+            assert_eq!(r.validate(NOW).map_err(|e| e.field), Err(field));
+        }
     }
 }

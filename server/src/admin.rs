@@ -1,0 +1,261 @@
+//! `/admin`: consent rates for marketers, server-rendered HTML with an inline SVG chart. No
+//! script at all, no external resource; a strict Content-Security-Policy says so to the browser.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use crumb_core::time::{to_rfc3339, DAY_MS};
+use crumb_core::Action;
+use sha2::{Digest, Sha256};
+
+use crate::api::{error, is_site, range_query, refuse_without_token, today_ms, ExportParams};
+use crate::store::{RangeQuery, StoredRecord};
+use crate::{auth, AppState};
+
+/// Decisions per kind: accept all, reject all, custom, withdraw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Split {
+    pub accept_all: u64,
+    pub reject_all: u64,
+    pub custom: u64,
+    pub withdraw: u64,
+}
+
+impl Split {
+    fn add(&mut self, action: Action) {
+        match action {
+            Action::AcceptAll => self.accept_all += 1,
+            Action::RejectAll => self.reject_all += 1,
+            Action::Custom => self.custom += 1,
+            Action::Withdraw => self.withdraw += 1,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.accept_all + self.reject_all + self.custom + self.withdraw
+    }
+}
+
+/// What `/admin` shows for one site and range.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub split: Split,
+    /// `YYYY-MM-DD` → decisions that day.
+    pub days: BTreeMap<String, Split>,
+    /// Category → (granted, decisions naming it).
+    pub categories: BTreeMap<String, (u64, u64)>,
+}
+
+impl Stats {
+    fn add(&mut self, stored: &StoredRecord) {
+        let record = &stored.record;
+        self.split.add(record.action);
+        // The UTC day, whatever offset the record's timestamp was written with.
+        let updated = record.updated_ms().map_or_else(|| record.updated_at.clone(), to_rfc3339);
+        let day = updated.get(0..10).unwrap_or("?").to_owned();
+        self.days.entry(day).or_default().add(record.action);
+        for (category, granted) in &record.categories {
+            let entry = self.categories.entry(category.clone()).or_default();
+            entry.0 += u64::from(*granted);
+            entry.1 += 1;
+        }
+    }
+}
+
+/// Counts the records of `query` (streamed from the store, one at a time). Blocks.
+pub fn stats(state: &AppState, query: &RangeQuery) -> Result<Stats, crate::ServerError> {
+    let mut stats = Stats::default();
+    state.store().export(query, &mut |stored| {
+        stats.add(&stored);
+        true
+    })?;
+    Ok(stats)
+}
+
+const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d1d1f}\
+table{border-collapse:collapse;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:right}\
+th:first-child,td:first-child{text-align:left}form{display:flex;gap:1rem;align-items:end;flex-wrap:wrap}\
+label{display:flex;flex-direction:column;font-size:.85rem}.muted{color:#666}svg{max-width:100%;height:auto}";
+
+const COLORS: [(&str, &str); 4] =
+    [("accept all", "#2e7d32"), ("reject all", "#c62828"), ("custom", "#f9a825"), ("withdraw", "#6a1b9a")];
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "–".to_owned()
+    } else {
+        format!("{:.1} %", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+/// A stacked bar per day (accept all / reject all / custom / withdraw).
+pub fn chart(stats: &Stats) -> String {
+    let (width, height, left, bottom, top) = (760.0_f64, 260.0_f64, 40.0_f64, 30.0_f64, 10.0_f64);
+    let max = stats.days.values().map(Split::total).max().unwrap_or(0).max(1);
+    let count = stats.days.len().max(1) as f64;
+    let slot = (width - left) / count;
+    let bar = (slot * 0.8).max(1.0);
+    let scale = (height - bottom - top) / max as f64;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" \
+         role=\"img\" aria-label=\"Decisions per day\">"
+    );
+    let base = height - bottom;
+    let _ = write!(svg, "<line x1=\"{left}\" y1=\"{base}\" x2=\"{width}\" y2=\"{base}\" stroke=\"#999\"/>");
+    let _ = write!(svg, "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{max}</text>", left - 4.0, top + 10.0);
+    let _ = write!(svg, "<text x=\"{}\" y=\"{base}\" font-size=\"11\" text-anchor=\"end\">0</text>", left - 4.0);
+    for (i, (day, split)) in stats.days.iter().enumerate() {
+        let x = left + i as f64 * slot + (slot - bar) / 2.0;
+        let mut y = base;
+        for ((label, color), value) in COLORS.iter().zip([split.accept_all, split.reject_all, split.custom, split.withdraw]) {
+            if value == 0 {
+                continue;
+            }
+            let h = value as f64 * scale;
+            y -= h;
+            let _ = write!(
+                svg,
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{h:.1}\" fill=\"{color}\"><title>{} {label}: {value}</title></rect>",
+                escape(day)
+            );
+        }
+        let show_label = stats.days.len() <= 16 || i % (stats.days.len() / 8).max(1) == 0;
+        if show_label {
+            let _ = write!(
+                svg,
+                "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+                x + bar / 2.0,
+                height - 12.0,
+                escape(day.get(5..).unwrap_or(day))
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+fn render(sites: &[String], site: Option<&str>, from: &str, to: &str, stats: &Stats) -> String {
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <meta name=\"robots\" content=\"noindex\"><title>Crumb consent log</title><style>{STYLE}</style></head><body>\
+         <h1>Consent log</h1><form method=\"get\" action=\"/admin\"><label>Site<select name=\"site\">"
+    );
+    for name in sites {
+        let selected = if Some(name.as_str()) == site { " selected" } else { "" };
+        let _ = write!(html, "<option value=\"{0}\"{selected}>{0}</option>", escape(name));
+    }
+    let _ = write!(
+        html,
+        "</select></label><label>From<input type=\"date\" name=\"from\" value=\"{}\"></label>\
+         <label>To<input type=\"date\" name=\"to\" value=\"{}\"></label><button type=\"submit\">Show</button></form>",
+        escape(from),
+        escape(to)
+    );
+    let Some(site) = site else {
+        html.push_str("<p>No records yet.</p></body></html>");
+        return html;
+    };
+    let total = stats.split.total();
+    let _ = write!(html, "<h2>{} decisions on {} from {} to {}</h2>", total, escape(site), escape(from), escape(to));
+    html.push_str("<table><tr><th>Decision</th><th>Count</th><th>Share</th></tr>");
+    let split = &stats.split;
+    for ((label, color), value) in COLORS.iter().zip([split.accept_all, split.reject_all, split.custom, split.withdraw]) {
+        let _ = write!(
+            html,
+            "<tr><td><svg width=\"10\" height=\"10\" aria-hidden=\"true\"><rect width=\"10\" height=\"10\" fill=\"{color}\"/></svg> {label}</td><td>{value}</td><td>{}</td></tr>",
+            percent(value, total)
+        );
+    }
+    html.push_str("</table><h2>Decisions per day</h2>");
+    html.push_str(&chart(stats));
+    html.push_str("<h2>Consent rate per category</h2><table><tr><th>Category</th><th>Granted</th><th>Decisions</th><th>Rate</th></tr>");
+    for (category, (granted, seen)) in &stats.categories {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{granted}</td><td>{seen}</td><td>{}</td></tr>",
+            escape(category),
+            percent(*granted, *seen)
+        );
+    }
+    let _ = write!(
+        html,
+        "</table><p class=\"muted\">Every record counts: a visitor who changes their mind is counted once per decision. \
+         Export: <a href=\"/api/export?site={0}&amp;from={1}&amp;to={2}&amp;format=csv\">CSV</a>, \
+         <a href=\"/api/export?site={0}&amp;from={1}&amp;to={2}&amp;format=jsonl\">JSON Lines</a>.</p></body></html>",
+        escape(site),
+        escape(from),
+        escape(to)
+    );
+    html
+}
+
+/// The page's Content-Security-Policy: nothing may load or run but the one inline style block.
+pub fn content_security_policy() -> String {
+    let hash = auth::base64_encode(&Sha256::digest(STYLE.as_bytes()));
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
+fn day_of(ms: i64) -> String {
+    let text = to_rfc3339(ms);
+    text.get(..10).unwrap_or(&text).to_owned()
+}
+
+pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<ExportParams>) -> Response {
+    if let Some(response) = refuse_without_token(&state, &headers) {
+        return response;
+    }
+    let now = today_ms();
+    let today = now - now.rem_euclid(DAY_MS);
+    let from = params.from.clone().unwrap_or_else(|| day_of(today - 29 * DAY_MS));
+    let to = params.to.clone().unwrap_or_else(|| day_of(today));
+    if let Some(site) = params.site.as_deref().filter(|s| !is_site(s)) {
+        return error(StatusCode::BAD_REQUEST, format!("`site` is not a site id: `{site}`"));
+    }
+    let wanted = params.site.clone();
+    let result = state
+        .blocking(move |state| {
+            let sites = state.store().sites()?;
+            let site = wanted.or_else(|| sites.first().cloned());
+            let stats = match &site {
+                Some(site) => match range_query(site.clone(), Some(&from), Some(&to), now) {
+                    Ok(query) => stats(state, &query)?,
+                    Err(message) => return Ok(Err(message)),
+                },
+                None => Stats::default(),
+            };
+            Ok(Ok(render(&sites, site.as_deref(), &from, &to, &stats)))
+        })
+        .await;
+    let html = match result {
+        Ok(Ok(html)) => html,
+        Ok(Err(message)) => return error(StatusCode::BAD_REQUEST, message),
+        Err(err) => {
+            eprintln!("crumb-server: the admin page failed: {err}");
+            return error(StatusCode::INTERNAL_SERVER_ERROR, "storage is unavailable");
+        }
+    };
+    let mut response = html.into_response();
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy()) {
+        out.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    out.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    out.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
