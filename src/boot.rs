@@ -270,21 +270,7 @@ fn create_host(base: &str) -> Option<web_sys::HtmlElement> {
     let host = doc.create_element("div").ok()?;
     host.set_id("crumb-root");
     let _ = host.set_attribute("data-crumb-root", "");
-    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
-    let link: web_sys::HtmlLinkElement = doc.create_element("link").ok()?.dyn_into().ok()?;
-    link.set_rel("stylesheet");
-    link.set_href(&format!("{base}crumb.css"));
-    let mount: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
-    mount.set_hidden(true);
-    let reveal = {
-        let mount = mount.clone();
-        Closure::once_into_js(move || mount.set_hidden(false))
-    };
-    let reveal: js_sys::Function = reveal.unchecked_into();
-    link.set_onload(Some(&reveal));
-    link.set_onerror(Some(&reveal));
-    root.append_child(&link).ok()?;
-    root.append_child(&mount).ok()?;
+    let (root, mount) = platform::styled_shadow(&host, base)?;
     body.prepend_with_node_1(&host).ok()?;
     focus::set_root(root);
     Some(mount)

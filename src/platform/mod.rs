@@ -75,6 +75,28 @@ pub fn dispatch(name: &str, detail: &JsValue) {
 }
 
 /// The page as an HTML document (for `document.cookie`).
+/// Gives `host` an open shadow root that links `{base}crumb.css` and holds one mount point, kept
+/// hidden until the stylesheet has loaded (or failed), so nothing shows unstyled.
+pub fn styled_shadow(host: &web_sys::Element, base: &str) -> Option<(web_sys::ShadowRoot, web_sys::HtmlElement)> {
+    let doc = document()?;
+    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
+    let link: web_sys::HtmlLinkElement = doc.create_element("link").ok()?.dyn_into().ok()?;
+    link.set_rel("stylesheet");
+    link.set_href(&format!("{base}crumb.css"));
+    let mount: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
+    mount.set_hidden(true);
+    let reveal = {
+        let mount = mount.clone();
+        wasm_bindgen::closure::Closure::once_into_js(move || mount.set_hidden(false))
+    };
+    let reveal: js_sys::Function = reveal.unchecked_into();
+    link.set_onload(Some(&reveal));
+    link.set_onerror(Some(&reveal));
+    root.append_child(&link).ok()?;
+    root.append_child(&mount).ok()?;
+    Some((root, mount))
+}
+
 pub fn html_document() -> Option<web_sys::HtmlDocument> {
     document()?.dyn_into().ok()
 }

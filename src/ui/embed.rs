@@ -67,22 +67,8 @@ fn create_host(doc: &web_sys::Document, gated: &web_sys::Element, base: &str) ->
             let _ = host.style().set_property(property, &size);
         }
     }
-    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
-    let link: web_sys::HtmlLinkElement = doc.create_element("link").ok()?.dyn_into().ok()?;
-    link.set_rel("stylesheet");
-    link.set_href(&format!("{base}crumb.css"));
-    let mount: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
+    let (_, mount) = crate::platform::styled_shadow(&host, base)?;
     mount.set_class_name("crumb-embed-frame");
-    mount.set_hidden(true);
-    let reveal = {
-        let mount = mount.clone();
-        Closure::once_into_js(move || mount.set_hidden(false))
-    };
-    let reveal: js_sys::Function = reveal.unchecked_into();
-    link.set_onload(Some(&reveal));
-    link.set_onerror(Some(&reveal));
-    root.append_child(&link).ok()?;
-    root.append_child(&mount).ok()?;
     Some((host, mount))
 }
 
