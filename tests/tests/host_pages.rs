@@ -301,11 +301,31 @@ async fn hostile_css_cannot_hide_shrink_or_cover_the_widget() {
     );
     let page = host_page(
         &format!(r#"<link rel="stylesheet" href="/p/hostile.css">{}"#, config_tag(&shop.server.demo_config())),
-        &format!(r#"<script src="{LOADER}" data-endpoint="/api/consent" async></script>{GATED_ANALYTICS}"#),
+        &format!(
+            r#"<iframe id="video" data-src="/demo/video.html" data-category="marketing" data-service="demo-video" width="560" height="315" title="Video"></iframe>
+<script src="{LOADER}" data-endpoint="/api/consent" async></script>{GATED_ANALYTICS}"#
+        ),
     );
     let path = shop.server.page("hostile.html", &page);
     shop.open_widget(&path).await;
     shop.wait_visible(BANNER).await;
+
+    // The embed placeholder sits in the page's own flow (so the page's full-screen layer may cover
+    // it, as it covers the page), but the page's rules cannot collapse, hide or restyle it.
+    let placeholder: Value = wait_for!(shop, "the embed placeholder, styled", {
+        let seen: Value = shop
+            .js(
+                "var host = document.querySelector('#video').previousElementSibling;                  if (!host || host.localName !== 'crumb-embed' || !host.shadowRoot) return null;                  var button = host.shadowRoot.querySelector('button'); if (!button) return null;                  var r = host.getBoundingClientRect(), s = getComputedStyle(button), b = button.getBoundingClientRect();                  return { width: r.width, height: r.height, display: s.display, visibility: s.visibility, font: s.fontSize,                           button_height: b.height, iframe_hidden: getComputedStyle(document.querySelector('#video')).display === 'none' };",
+                vec![],
+            )
+            .await;
+        (seen["font"] == "15px").then_some(seen)
+    });
+    assert_eq!((placeholder["width"].as_f64(), placeholder["iframe_hidden"].as_bool()), (Some(560.0), Some(true)), "{placeholder}");
+    assert!(placeholder["height"].as_f64().unwrap_or(0.0) >= 315.0, "{placeholder}");
+    assert_ne!(placeholder["display"], "none", "{placeholder}");
+    assert_eq!(placeholder["visibility"], "visible", "{placeholder}");
+    assert!((40.0..90.0).contains(&placeholder["button_height"].as_f64().unwrap_or(0.0)), "{placeholder}");
 
     let probe = |selector: &str| {
         format!(
