@@ -169,6 +169,8 @@ fn render(widget: Widget, mount: &web_sys::HtmlElement, category: String, servic
         text.set_text_content(Some(&message));
         button.set_text_content(Some(&load));
         let _ = group.set_attribute("lang", &language);
+        // Arabic and Hebrew read right to left here too, as in the banner.
+        let _ = group.set_attribute("dir", if crumb_core::texts::is_rtl(&language) { "rtl" } else { "ltr" });
     });
     Some(())
 }

@@ -278,6 +278,17 @@ async fn demo_shop_video_placeholder_is_translated_and_loads_on_accept() {
         let shown = placeholder(&shop, &id).await;
         (shown["text"] == json!(expected) && shown["button"] == json!(zh["embed.load"])).then_some(())
     });
+    // In Arabic the placeholder reads right to left, like the banner.
+    let _: Value = shop.js("Crumb.setLanguage('ar'); return null;", vec![]).await;
+    let ar = texts("ar");
+    let expected = embed_text("ar", "Demo Video", &ar["category.marketing.title"]);
+    wait_for!(shop, "the placeholder in Arabic, right to left", {
+        let shown = placeholder(&shop, &id).await;
+        let dir: Option<String> = shop
+            .js("return document.getElementById(arguments[0]).previousElementSibling.shadowRoot.querySelector('.crumb-embed').getAttribute('dir');", vec![json!(id)])
+            .await;
+        (shown["text"] == json!(expected) && dir.as_deref() == Some("rtl")).then_some(())
+    });
     shop.click(BANNER_ACCEPT).await;
     wait_for!(shop, "the demo video to load", shop.server.was_requested("/demo/video.html").then_some(()));
     wait_for!(shop, "the demo video placeholder to go", placeholder(&shop, &id).await.is_null().then_some(()));
