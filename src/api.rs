@@ -116,10 +116,7 @@ pub async fn set_language(widget: Widget, requested: &str) -> bool {
     let config = widget.config();
     let offered = config.offered_languages();
     let Some(code) = crumb_core::match_language(requested, &offered) else {
-        web_sys::console::error_1(&JsValue::from_str(&format!(
-            "Crumb: setLanguage: `{requested}` is not one of the site's languages ({})",
-            offered.join(", ")
-        )));
+        crate::error::error(&format!("setLanguage: `{requested}` is not one of the site's languages ({})", offered.join(", ")));
         return false;
     };
     let switch = LANGUAGE_SWITCHES.with(|n| {
@@ -137,7 +134,7 @@ pub async fn set_language(widget: Widget, requested: &str) -> bool {
         // A later switch was asked for while this file loaded: that one wins.
         Ok(_) => false,
         Err(why) => {
-            web_sys::console::error_1(&JsValue::from_str(&format!("Crumb: setLanguage: could not load `{code}`: {why}")));
+            crate::error::error(&format!("setLanguage: could not load `{code}`: {why}"));
             false
         }
     }

@@ -58,12 +58,16 @@ impl From<JsValue> for CrumbError {
 }
 
 /// Reports an error: config errors and failures as `console.error`, degraded modes as `console.warn`.
-pub fn report(error: &CrumbError) {
-    let text = JsValue::from_str(&format!("Crumb: {error}"));
-    match error {
-        CrumbError::Config(_) | CrumbError::ConfigMissing(_) | CrumbError::Browser(_) => web_sys::console::error_1(&text),
-        CrumbError::Stored(_) | CrumbError::StorageBlocked => web_sys::console::warn_1(&text),
+pub fn report(problem: &CrumbError) {
+    match problem {
+        CrumbError::Config(_) | CrumbError::ConfigMissing(_) | CrumbError::Browser(_) => error(&problem.to_string()),
+        CrumbError::Stored(_) | CrumbError::StorageBlocked => warn(&problem.to_string()),
     }
+}
+
+/// `console.error("Crumb: …")`: something failed that the site owner should fix.
+pub fn error(message: &str) {
+    web_sys::console::error_1(&JsValue::from_str(&format!("Crumb: {message}")));
 }
 
 pub fn warn(message: &str) {

@@ -150,9 +150,7 @@ async fn deliver_all() -> bool {
             Outcome::Refused(status) => {
                 // The server will never take it: keep it visible, then stop retrying it.
                 let text = to_json(&record).unwrap_or_default();
-                web_sys::console::error_1(&JsValue::from_str(&format!(
-                    "Crumb: the endpoint refused a consent record with HTTP {status}: {text}"
-                )));
+                crate::error::error(&format!("the endpoint refused a consent record with HTTP {status}: {text}"));
                 remove(&record);
             }
             Outcome::Retry => return true,
