@@ -132,10 +132,8 @@ impl Widget {
     /// Forgets the consent: cookies of every non-required category go, the banner returns.
     pub fn reset(&self) {
         let config = self.config();
-        let services = || config.categories.iter().filter(|c| !c.required).flat_map(|c| c.services.iter());
-        let specs: Vec<_> = services().flat_map(|s| s.cookies.iter().cloned()).collect();
+        let (specs, keys) = config.stored_by(|category, _| !category.required);
         cookies::erase_cookies(&specs);
-        let keys: Vec<_> = services().flat_map(|s| s.local_storage.iter().cloned()).collect();
         cookies::erase_storage(&keys);
         storage::clear_consent();
         self.consent.set(None);

@@ -144,9 +144,7 @@ pub fn read_consent(config: &Config, now: i64) -> Result<Option<Consent>, Stored
 /// services stored here goes too (the decision and its record were made over there).
 fn erase_revoked(config: &Config, local: &Consent, shared: &Consent) {
     let diff = crumb_core::Diff::between(Some(local), shared);
-    let revoked = || config.categories.iter().flat_map(|c| c.services.iter()).filter(|s| diff.services_revoked.contains(&s.id));
-    let specs: Vec<_> = revoked().flat_map(|s| s.cookies.iter().cloned()).collect();
-    let keys: Vec<_> = revoked().flat_map(|s| s.local_storage.iter().cloned()).collect();
+    let (specs, keys) = config.stored_by(|_, s| diff.services_revoked.contains(&s.id));
     crate::platform::cookies::erase_cookies(&specs);
     crate::platform::cookies::erase_storage(&keys);
 }

@@ -519,6 +519,15 @@ impl Config {
         self.categories.iter().find(|c| c.services.iter().any(|s| s.id == service_id))
     }
 
+    /// What the services `include` picks stored in the browser: their cookie specs and
+    /// localStorage keys, for erasing them.
+    pub fn stored_by(&self, include: impl Fn(&Category, &Service) -> bool) -> (Vec<CookieSpec>, Vec<StorageKey>) {
+        let services = || self.categories.iter().flat_map(|c| c.services.iter().map(move |s| (c, s))).filter(|(c, s)| include(c, s));
+        let cookies = services().flat_map(|(_, s)| s.cookies.iter().cloned()).collect();
+        let keys = services().flat_map(|(_, s)| s.local_storage.iter().cloned()).collect();
+        (cookies, keys)
+    }
+
     pub fn validate(&self) -> Result<(), ConfigErrors> {
         let mut errors = Vec::new();
         let mut error = |path: String, message: &str| errors.push(ConfigError { path, message: message.to_owned() });

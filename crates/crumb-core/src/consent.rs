@@ -254,17 +254,10 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
     let mut effects = vec![Effect::RunScripts];
     // Revoking a category revokes each of its services, so the revoked services name every
     // cookie and storage key to erase.
-    let revoked: Vec<_> = config
-        .categories
-        .iter()
-        .flat_map(|c| c.services.iter())
-        .filter(|s| diff.services_revoked.contains(&s.id))
-        .collect();
-    let revoked_cookies: Vec<_> = revoked.iter().flat_map(|s| s.cookies.iter().cloned()).collect();
+    let (revoked_cookies, revoked_keys) = config.stored_by(|_, s| diff.services_revoked.contains(&s.id));
     if !revoked_cookies.is_empty() {
         effects.push(Effect::ClearCookies(revoked_cookies));
     }
-    let revoked_keys: Vec<_> = revoked.iter().flat_map(|s| s.local_storage.iter().cloned()).collect();
     if !revoked_keys.is_empty() {
         effects.push(Effect::ClearStorage(revoked_keys));
     }
