@@ -58,12 +58,20 @@ fn paths(pathname: &str) -> Vec<String> {
 
 /// Expires every present cookie matching one of the specs. Returns the names erased.
 pub fn erase_cookies(specs: &[CookieSpec]) -> Vec<String> {
+    erase_cookies_where(|name| specs.iter().any(|s| matches(s, name)))
+}
+
+/// Expires every present cookie of this name, whatever its domain and path.
+pub fn erase_cookie(name: &str) {
+    erase_cookies_where(|present| present == name);
+}
+
+fn erase_cookies_where(erase: impl Fn(&str) -> bool) -> Vec<String> {
     let Some(doc) = html_document() else { return Vec::new() };
     let location = window().map(|w| w.location());
     let host = location.as_ref().and_then(|l| l.hostname().ok()).unwrap_or_default();
     let pathname = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_default();
-    let names: Vec<String> =
-        cookie_pairs().into_iter().map(|(name, _)| name).filter(|n| specs.iter().any(|s| matches(s, n))).collect();
+    let names: Vec<String> = cookie_pairs().into_iter().map(|(name, _)| name).filter(|n| erase(n)).collect();
     for name in &names {
         for domain in domains(&host) {
             for path in paths(&pathname) {
@@ -76,7 +84,7 @@ pub fn erase_cookies(specs: &[CookieSpec]) -> Vec<String> {
 
 /// Removes every localStorage key matching one of the specs. Returns the keys removed.
 pub fn erase_storage(keys: &[StorageKey]) -> Vec<String> {
-    let Some(storage) = window().and_then(|w| w.local_storage().ok().flatten()) else { return Vec::new() };
+    let Some(storage) = super::storage::local_storage() else { return Vec::new() };
     let count = storage.length().unwrap_or(0);
     let names: Vec<String> = (0..count)
         .filter_map(|i| storage.key(i).ok().flatten())

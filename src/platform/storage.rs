@@ -48,7 +48,7 @@ fn cookie_domain() -> Option<String> {
     COOKIE_DOMAIN.with(|d| d.borrow().clone())
 }
 
-fn local_storage() -> Option<web_sys::Storage> {
+pub fn local_storage() -> Option<web_sys::Storage> {
     window()?.local_storage().ok().flatten()
 }
 
@@ -178,14 +178,7 @@ pub fn clear_consent() {
     // Also a host-only copy when the mirror is on a domain (write_cookie drops it) and a domain
     // copy when this page has no cookie_domain: erase every `crumb_consent` this page can see.
     if read_cookie(COOKIE).is_some_and(|v| !v.is_empty()) {
-        crate::platform::cookies::erase_cookies(&[crumb_core::CookieSpec {
-            name: Some(COOKIE.to_owned()),
-            pattern: None,
-            provider: None,
-            purpose: crumb_core::config::LocalizedText::Same(String::new()),
-            duration: crumb_core::config::CookieDuration::Session,
-            party: crumb_core::Party::First,
-        }]);
+        crate::platform::cookies::erase_cookie(COOKIE);
     }
 }
 
