@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use common::{demo_config, DAY, NOW};
 use crumb_core::consent::{effects_on_load, STORED_VERSION};
-use crumb_core::{decide, prompt_for, Action, Choice, Consent, DecisionContext, Effect, Prompt, Signal, StoredError};
+use crumb_core::{decide, prompt_for, Action, Choice, Consent, Decision, DecisionContext, Effect, Prompt, Signal, StoredError};
 use serde_json::json;
 
 const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
@@ -89,15 +89,7 @@ fn switching_a_category_off_is_a_withdrawal_that_erases_its_cookies() {
     assert_eq!(d.consent.id, first.id, "the consent id continues");
     assert_eq!(d.consent.given_at, NOW);
     assert_eq!(d.consent.updated_at, later);
-    let erased: Vec<_> = d
-        .effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::ClearCookies(specs) => Some(specs.iter().map(|s| s.label().to_owned()).collect::<Vec<_>>()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let erased = erased_cookies(&d);
     assert_eq!(erased, ["^_demo_ga(_.*)?$"]);
 }
 
@@ -394,15 +386,7 @@ fn a_service_granted_on_its_own_survives_saving_choices_and_goes_on_reject_all()
     assert!(!rejected.consent.service_granted("demo-ads"));
     assert_eq!(rejected.action, Action::Withdraw);
     assert_eq!(rejected.diff.services_revoked, ["demo-ads", "demo-analytics"]);
-    let erased: Vec<String> = rejected
-        .effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::ClearCookies(specs) => Some(specs.iter().map(|s| s.label().to_owned()).collect::<Vec<_>>()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    let erased = erased_cookies(&rejected);
     assert_eq!(erased, ["^_demo_ga(_.*)?$", "_demo_ads"]);
 }
 
@@ -473,4 +457,17 @@ fn load_content_for_a_service_the_config_does_not_list_grants_its_category() {
     assert!(d.consent.granted("analytics"));
     assert!(d.consent.allows("analytics", Some("unlisted-video")));
     assert!(!d.consent.services.contains_key("unlisted-video"), "only listed services are stored");
+}
+
+/// The names (or patterns) of the cookies a decision erases, in order.
+fn erased_cookies(decision: &Decision) -> Vec<String> {
+    decision
+        .effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ClearCookies(specs) => Some(specs.iter().map(|s| s.label().to_owned())),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }
