@@ -113,9 +113,12 @@ mod tests {
         assert_eq!(record().validate(NOW), Ok(()));
     }
 
+    /// A field's name and a change that breaks it.
+    type BadField = (&'static str, fn(&mut ConsentRecord));
+
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(&str, fn(&mut ConsentRecord)); 6] = [
+        let cases: [BadField; 6] = [
             ("url_path", |r| r.url_path = "/a\nSet-Cookie: x".into()),
             ("url_path", |r| r.url_path = "relative".into()),
             ("site", |r| r.site = String::new()),
