@@ -11,7 +11,7 @@ use crumb_core::time::{to_rfc3339, DAY_MS};
 use crumb_core::Action;
 use sha2::{Digest, Sha256};
 
-use crate::api::{error, is_site, range_query, refuse_without_token, today_ms, ExportParams};
+use crate::api::{error, range_query, refuse_without_token, today_ms, ExportParams};
 use crate::store::{RangeQuery, StoredRecord};
 use crate::{auth, AppState};
 
@@ -221,7 +221,7 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Quer
     let today = now - now.rem_euclid(DAY_MS);
     let from = params.from.clone().unwrap_or_else(|| day_of(today - 29 * DAY_MS));
     let to = params.to.clone().unwrap_or_else(|| day_of(today));
-    if let Some(site) = params.site.as_deref().filter(|s| !is_site(s)) {
+    if let Some(site) = params.site.as_deref().filter(|s| !crumb_core::is_site_id(s)) {
         return error(StatusCode::BAD_REQUEST, format!("`site` is not a site id: `{site}`"));
     }
     let wanted = params.site.clone();

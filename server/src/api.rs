@@ -258,10 +258,6 @@ pub(crate) fn range_query(site: String, from: Option<&str>, to: Option<&str>, no
     Ok(RangeQuery { site, from: to_rfc3339(from_ms), to: to_rfc3339(to_ms + DAY_MS) })
 }
 
-pub(crate) fn is_site(site: &str) -> bool {
-    !site.is_empty() && site.len() <= 100 && site.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
     Csv,
@@ -317,7 +313,7 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, Query(params)
     if let Some(response) = refuse_without_token(&state, &headers) {
         return response;
     }
-    let Some(site) = params.site.filter(|s| is_site(s)) else {
+    let Some(site) = params.site.filter(|s| crumb_core::is_site_id(s)) else {
         return error(StatusCode::BAD_REQUEST, "`site` is required (the records' site id)");
     };
     let format = match params.format.as_deref() {

@@ -166,7 +166,7 @@ fn parse_allowed(text: &str, name: &str) -> Result<AllowedOrigin, ServerError> {
     let bad = || ServerError::Usage(format!("{name} must be SITE=ORIGIN (crumb-demo=https://shop.example), not `{text}`"));
     let (site, origin) = text.trim().split_once('=').ok_or_else(bad)?;
     let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).ok_or_else(bad)?;
-    if !crate::api::is_site(site) || rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+    if !crumb_core::is_site_id(site) || rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
         return Err(bad());
     }
     Ok(AllowedOrigin { site: site.to_owned(), origin: origin.to_owned() })

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::consent_mode::consent_mode_signals;
 use crate::diff::Diff;
 use crate::effect::Effect;
+use crate::ids::is_consent_id;
 use crate::record::{ConsentRecord, RECORD_SCHEMA};
 use crate::time::{to_rfc3339, DAY_MS, EARLIEST_MS};
 
@@ -44,11 +45,6 @@ pub enum StoredError {
     BadDates,
     #[error("stored consent is dated in the future")]
     FutureDates,
-}
-
-/// A consent id: 8-64 characters of letters, digits and `-` (a UUID from the widget).
-pub fn is_consent_id(id: &str) -> bool {
-    (8..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 impl Consent {
@@ -98,8 +94,10 @@ impl Consent {
         if self.updated_at > now + DAY_MS {
             return Err(StoredError::FutureDates);
         }
-        self.categories.retain(|id, _| config.category(id).is_some());
-        self.services.retain(|id, _| config.category_of_service(id).is_some());
+        self.categories
+            .retain(|id, _| config.category(id).is_some());
+        self.services
+            .retain(|id, _| config.category_of_service(id).is_some());
         for category in config.categories.iter().filter(|c| c.required) {
             self.categories.insert(category.id.clone(), true);
             for service in &category.services {
@@ -117,12 +115,18 @@ pub enum Choice {
     RejectAll,
     /// Save choices: the categories switched on (required ones are on whatever is passed), and
     /// per-service answers that differ from their category.
-    Custom { categories: BTreeMap<String, bool>, services: BTreeMap<String, bool> },
+    Custom {
+        categories: BTreeMap<String, bool>,
+        services: BTreeMap<String, bool>,
+    },
     /// "Load content" on a blocked embed: grants that one service on its own (its category stays
     /// as it was), or the category when the embed names no service. Everything else is unchanged.
     /// A service the config does not list grants the category. An explicit click on one embed is
     /// the shopper's own opt-in for that service, so GPC does not undo it.
-    Embed { category: String, service: Option<String> },
+    Embed {
+        category: String,
+        service: Option<String>,
+    },
 }
 
 /// How a decision is logged.
@@ -169,13 +173,24 @@ pub struct Decision {
 
 /// Turns a choice into the new consent, its record and the effects to carry out.
 /// `previous` is the consent in force (already [`Consent::checked`]), if any.
-pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx: &DecisionContext<'_>) -> Decision {
+pub fn decide(
+    config: &Config,
+    previous: Option<&Consent>,
+    choice: &Choice,
+    ctx: &DecisionContext<'_>,
+) -> Decision {
     let gpc_denies = ctx.gpc && config.honor_gpc;
     // "Load content" for a service the config does not list can only mean its category.
     let unlisted;
     let choice = match choice {
-        Choice::Embed { category, service: Some(id) } if config.category_of_service(id).is_none() => {
-            unlisted = Choice::Embed { category: category.clone(), service: None };
+        Choice::Embed {
+            category,
+            service: Some(id),
+        } if config.category_of_service(id).is_none() => {
+            unlisted = Choice::Embed {
+                category: category.clone(),
+                service: None,
+            };
             &unlisted
         }
         _ => choice,
@@ -186,28 +201,46 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
         let wanted = match choice {
             Choice::AcceptAll => true,
             Choice::RejectAll => false,
-            Choice::Custom { categories, .. } => categories.get(&category.id).copied().unwrap_or(false),
-            Choice::Embed { category: id, service: None } if *id == category.id => true,
+            Choice::Custom { categories, .. } => {
+                categories.get(&category.id).copied().unwrap_or(false)
+            }
+            Choice::Embed {
+                category: id,
+                service: None,
+            } if *id == category.id => true,
             Choice::Embed { .. } => previous.is_some_and(|p| p.granted(&category.id)),
         };
         let granted = category.required || (wanted && !(gpc_denies && category.is_sale_or_share()));
         categories.insert(category.id.clone(), granted);
         for service in &category.services {
             let service_wanted = match choice {
-                Choice::Custom { services, .. } => services.get(&service.id).copied().unwrap_or(granted),
+                Choice::Custom { services, .. } => {
+                    services.get(&service.id).copied().unwrap_or(granted)
+                }
                 // Per-service refusals inside a granted category stay as they were.
-                Choice::Embed { .. } => granted && previous.is_none_or(|p| p.services.get(&service.id).copied().unwrap_or(true)),
+                Choice::Embed { .. } => {
+                    granted
+                        && previous
+                            .is_none_or(|p| p.services.get(&service.id).copied().unwrap_or(true))
+                }
                 _ => granted,
             };
             // A service granted on its own holds until the shopper refuses everything or switches
             // it off; "Load content" grants one.
             let on_its_own = match choice {
                 Choice::RejectAll => false,
-                Choice::Embed { service: Some(id), .. } if *id == service.id => true,
-                Choice::Custom { services, .. } if services.get(&service.id) == Some(&false) => false,
+                Choice::Embed {
+                    service: Some(id), ..
+                } if *id == service.id => true,
+                Choice::Custom { services, .. } if services.get(&service.id) == Some(&false) => {
+                    false
+                }
                 _ => previous.is_some_and(|p| p.granted_on_its_own(&category.id, &service.id)),
             };
-            services.insert(service.id.clone(), category.required || (granted && service_wanted) || on_its_own);
+            services.insert(
+                service.id.clone(),
+                category.required || (granted && service_wanted) || on_its_own,
+            );
         }
     }
 
@@ -254,20 +287,32 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
     let mut effects = vec![Effect::RunScripts];
     // Revoking a category revokes each of its services, so the revoked services name every
     // cookie and storage key to erase.
-    let (revoked_cookies, revoked_keys) = config.stored_by(|_, s| diff.services_revoked.contains(&s.id));
+    let (revoked_cookies, revoked_keys) =
+        config.stored_by(|_, s| diff.services_revoked.contains(&s.id));
     if !revoked_cookies.is_empty() {
         effects.push(Effect::ClearCookies(revoked_cookies));
     }
     if !revoked_keys.is_empty() {
         effects.push(Effect::ClearStorage(revoked_keys));
     }
-    effects.push(Effect::UpdateConsentMode(consent_mode_signals(config, Some(&consent))));
+    effects.push(Effect::UpdateConsentMode(consent_mode_signals(
+        config,
+        Some(&consent),
+    )));
     effects.push(Effect::SendRecord(record));
-    Decision { consent, action, diff, effects }
+    Decision {
+        consent,
+        action,
+        diff,
+        effects,
+    }
 }
 
 /// The effects for a page load with a consent in force and no prompt: run what it allows and
 /// restate Consent Mode (it starts `denied` on every page).
 pub fn effects_on_load(config: &Config, consent: &Consent) -> Vec<Effect> {
-    vec![Effect::RunScripts, Effect::UpdateConsentMode(consent_mode_signals(config, Some(consent)))]
+    vec![
+        Effect::RunScripts,
+        Effect::UpdateConsentMode(consent_mode_signals(config, Some(consent))),
+    ]
 }

@@ -46,7 +46,11 @@ impl Signal {
             "necessary" => &[Signal::SecurityStorage],
             "preferences" => &[Signal::FunctionalityStorage, Signal::PersonalizationStorage],
             "analytics" => &[Signal::AnalyticsStorage],
-            "marketing" => &[Signal::AdStorage, Signal::AdUserData, Signal::AdPersonalization],
+            "marketing" => &[
+                Signal::AdStorage,
+                Signal::AdUserData,
+                Signal::AdPersonalization,
+            ],
             _ => &[],
         }
     }

@@ -16,7 +16,9 @@ impl Diff {
     /// From `before` (none on a first decision: everything was denied) to `after`.
     pub fn between(before: Option<&Consent>, after: &Consent) -> Diff {
         let was = |map: fn(&Consent) -> &std::collections::BTreeMap<String, bool>, id: &str| {
-            before.and_then(|b| map(b).get(id).copied()).unwrap_or(false)
+            before
+                .and_then(|b| map(b).get(id).copied())
+                .unwrap_or(false)
         };
         let mut diff = Diff::default();
         for (id, now) in &after.categories {
@@ -37,6 +39,9 @@ impl Diff {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.granted.is_empty() && self.revoked.is_empty() && self.services_granted.is_empty() && self.services_revoked.is_empty()
+        self.granted.is_empty()
+            && self.revoked.is_empty()
+            && self.services_granted.is_empty()
+            && self.services_revoked.is_empty()
     }
 }

@@ -10,17 +10,24 @@ pub mod consent;
 pub mod consent_mode;
 pub mod diff;
 pub mod effect;
+pub mod ids;
 pub mod language;
 pub mod prompt;
 pub mod record;
 pub mod texts;
 pub mod time;
 
-pub use config::{parse_config, Category, Config, ConfigError, ConfigErrors, CookieSpec, GoogleConsentMode, Party, Service, StorageKey};
-pub use consent::{decide, effects_on_load, is_consent_id, Action, Choice, Consent, Decision, DecisionContext, StoredError};
+pub use config::{
+    parse_config, Category, Config, ConfigError, ConfigErrors, CookieSpec, GoogleConsentMode,
+    Party, Service, StorageKey,
+};
+pub use consent::{
+    decide, effects_on_load, Action, Choice, Consent, Decision, DecisionContext, StoredError,
+};
 pub use consent_mode::{consent_mode_signals, Signal};
 pub use diff::Diff;
 pub use effect::Effect;
+pub use ids::{is_consent_id, is_id, is_site_id};
 pub use language::{match_language, native_name, negotiate_language};
 pub use prompt::{prompt_for, Prompt};
 pub use record::{ConsentRecord, RecordError};

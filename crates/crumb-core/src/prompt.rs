@@ -23,11 +23,16 @@ impl Prompt {
 
 /// The prompt for a stored consent that has already passed [`Consent::checked`].
 pub fn prompt_for(config: &Config, stored: Option<&Consent>, now: i64) -> Prompt {
-    let Some(consent) = stored else { return Prompt::First };
+    let Some(consent) = stored else {
+        return Prompt::First;
+    };
     if now >= consent.expires_at {
         return Prompt::Expired;
     }
-    let undecided = config.categories.iter().any(|c| !c.required && !consent.categories.contains_key(&c.id));
+    let undecided = config
+        .categories
+        .iter()
+        .any(|c| !c.required && !consent.categories.contains_key(&c.id));
     if consent.revision != config.revision || undecided {
         return Prompt::Revision;
     }

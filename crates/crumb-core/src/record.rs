@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::consent::{is_consent_id, Action};
+use crate::consent::Action;
+use crate::ids::{is_consent_id, is_id, is_site_id};
 use crate::time::{parse_rfc3339, DAY_MS, EARLIEST_MS};
 
 pub const RECORD_SCHEMA: u32 = 1;
@@ -45,10 +46,6 @@ fn fail(field: &'static str, problem: &'static str) -> Result<(), RecordError> {
     Err(RecordError { field, problem })
 }
 
-fn is_key(key: &str) -> bool {
-    (1..=40).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-}
-
 impl ConsentRecord {
     /// Checks a record received from the network; `now` bounds its dates.
     pub fn validate(&self, now: i64) -> Result<(), RecordError> {
@@ -58,25 +55,43 @@ impl ConsentRecord {
         if !is_consent_id(&self.consent_id) {
             return fail("consent_id", "must be 8-64 letters, digits or `-`");
         }
-        if self.site.is_empty() || self.site.len() > 100 || !self.site.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+        if !is_site_id(&self.site) {
             return fail("site", "must be 1-100 letters, digits, `.`, `_` or `-`");
         }
-        if self.categories.is_empty() || self.categories.len() > MAX_ENTRIES || !self.categories.keys().all(|k| is_key(k)) {
+        if self.categories.is_empty()
+            || self.categories.len() > MAX_ENTRIES
+            || !self.categories.keys().all(|k| is_id(k))
+        {
             return fail("categories", "must name 1-200 categories by id");
         }
-        if self.services.len() > MAX_ENTRIES || !self.services.keys().all(|k| is_key(k)) {
+        if self.services.len() > MAX_ENTRIES || !self.services.keys().all(|k| is_id(k)) {
             return fail("services", "must name at most 200 services by id");
         }
-        if self.language.is_empty() || self.language.len() > 16 || !self.language.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if self.language.is_empty()
+            || self.language.len() > 16
+            || !self
+                .language
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return fail("language", "must be a language code");
         }
-        if self.url_path.len() > MAX_PATH || !self.url_path.starts_with('/') || self.url_path.chars().any(char::is_control) {
-            return fail("url_path", "must be a path of at most 512 characters, without control characters");
+        if self.url_path.len() > MAX_PATH
+            || !self.url_path.starts_with('/')
+            || self.url_path.chars().any(char::is_control)
+        {
+            return fail(
+                "url_path",
+                "must be a path of at most 512 characters, without control characters",
+            );
         }
         let given = parse_rfc3339(&self.given_at);
         let updated = parse_rfc3339(&self.updated_at);
         let (Some(given), Some(updated)) = (given, updated) else {
-            return fail("updated_at", "must be RFC 3339 UTC (`2026-11-22T05:06:43.123Z`)");
+            return fail(
+                "updated_at",
+                "must be RFC 3339 UTC (`2026-11-22T05:06:43.123Z`)",
+            );
         };
         if given < EARLIEST_MS || updated < given {
             return fail("given_at", "must not be before 2020 nor after `updated_at`");
@@ -118,13 +133,18 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [BadField; 6] = [
+        let cases: [BadField; 7] = [
             ("url_path", |r| r.url_path = "/a\nSet-Cookie: x".into()),
             ("url_path", |r| r.url_path = "relative".into()),
             ("site", |r| r.site = String::new()),
             ("language", |r| r.language = "en_GB!".into()),
             ("categories", |r| r.categories.clear()),
-            ("updated_at", |r| r.updated_at = "2099-01-01T00:00:00Z".into()),
+            ("categories", |r| {
+                _ = r.categories.insert("4analytics".into(), true)
+            }),
+            ("updated_at", |r| {
+                r.updated_at = "2099-01-01T00:00:00Z".into()
+            }),
         ];
         for (field, edit) in cases {
             let mut r = record();
