@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crumb_core::json_bounds::cap_message;
 use crumb_core::{ConfigErrors, StoredError};
 use wasm_bindgen::JsValue;
 
@@ -45,10 +46,7 @@ impl From<StoredError> for CrumbError {
 
 /// Text of a thrown JS value, for messages.
 pub fn js_text(value: &JsValue) -> String {
-    value
-        .as_string()
-        .or_else(|| js_sys::Error::from(value.clone()).message().as_string())
-        .unwrap_or_else(|| "unknown error".to_owned())
+    value.as_string().or_else(|| js_sys::Error::from(value.clone()).message().as_string()).unwrap_or_else(|| "unknown error".to_owned())
 }
 
 impl From<JsValue> for CrumbError {
@@ -67,9 +65,14 @@ pub fn report(problem: &CrumbError) {
 
 /// `console.error("Crumb: …")`: something failed that the site owner should fix.
 pub fn error(message: &str) {
-    web_sys::console::error_1(&JsValue::from_str(&format!("Crumb: {message}")));
+    web_sys::console::error_1(&JsValue::from_str(&format!("Crumb: {}", cap_message(message, MAX_MESSAGE))));
 }
 
+/// `console.warn("Crumb: …")`: the widget runs, in a degraded way the site owner should know of.
 pub fn warn(message: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(&format!("Crumb: {message}")));
+    web_sys::console::warn_1(&JsValue::from_str(&format!("Crumb: {}", cap_message(message, MAX_MESSAGE))));
 }
+
+/// The longest console message: every config error of a big config fits; an echoed 5 MB value
+/// does not.
+const MAX_MESSAGE: usize = 4_000;

@@ -1,29 +1,38 @@
-//! The widget's state, shared with every component as one context type, and the one place that
-//! carries out what crumb-core decides (store, run, erase, signal, send, announce).
+//! The widget: its state, shared with every component as one context type, and the one place
+//! that carries out what crumb-core decides ([`Widget::carry_out`]): store, run, erase, signal,
+//! send, announce. It is the only caller of the platform's effects.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crumb_core::{consent::effects_on_load, decide, Choice, Config, Consent, Decision, DecisionContext, Diff, Effect, Texts};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
-use crate::platform::{self, consent_mode, cookies, scripts, storage, transport};
+use crate::error::error;
+use crate::platform::{self, cookies, Platform};
 
 /// What the widget shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
+    /// The first layer.
     Banner,
+    /// The preference center.
     Preferences,
     /// Nothing but the reopen button (when a decision exists).
     Closed,
 }
 
-/// The widget's state. Copy: every field is a handle into Leptos' arena.
+/// The widget's state. Copy: every field is a handle into Leptos' arena, owned by the `Owner`
+/// the composition root made.
 #[derive(Clone, Copy)]
 pub struct Widget {
+    /// The site's config.
     pub config: StoredValue<Arc<Config>>,
+    /// The texts in the shopper's language.
     pub texts: RwSignal<Texts>,
+    /// What is shown.
     pub view: RwSignal<View>,
     /// The consent in force; `None` until the shopper decides.
     pub consent: RwSignal<Option<Consent>>,
@@ -34,13 +43,62 @@ pub struct Widget {
     pub draft: RwSignal<BTreeMap<String, bool>>,
     /// `navigator.globalPrivacyControl === true` and the site honours it.
     pub gpc: bool,
-    /// The base URL the widget's files are served from (for i18n files).
-    pub base: StoredValue<String>,
+    /// The shadow root the components live in.
+    pub shadow: StoredValue<web_sys::ShadowRoot, LocalStorage>,
+    /// Where focus was before a dialog opened, to give it back.
+    pub return_focus: StoredValue<Option<web_sys::HtmlElement>, LocalStorage>,
+    platform: StoredValue<Rc<Platform>, LocalStorage>,
+    /// Counts language switches, so a slow file that arrives after a later switch is dropped.
+    language_switches: StoredValue<u32>,
+}
+
+/// What the widget starts from.
+pub struct Start {
+    /// The checked config.
+    pub config: Config,
+    /// The texts in the negotiated language.
+    pub texts: Texts,
+    /// The stored consent, if any.
+    pub stored: Option<Consent>,
+    /// Whether the banner must be shown (no consent, a new revision, an expired one).
+    pub ask: bool,
+    /// The shadow root the components are mounted in.
+    pub shadow: web_sys::ShadowRoot,
 }
 
 impl Widget {
+    /// Makes the widget's state (under the current Leptos `Owner`).
+    pub fn new(start: Start, platform: Rc<Platform>) -> Widget {
+        let Start { config, texts, stored, ask, shadow } = start;
+        let gpc = platform.navigator.gpc() && config.honor_gpc;
+        let (in_force, stale) = if ask { (None, stored) } else { (stored, None) };
+        Widget {
+            config: StoredValue::new(Arc::new(config)),
+            texts: RwSignal::new(texts),
+            view: RwSignal::new(if ask { View::Banner } else { View::Closed }),
+            consent: RwSignal::new(in_force),
+            stale: StoredValue::new(stale),
+            draft: RwSignal::new(BTreeMap::new()),
+            gpc,
+            shadow: StoredValue::new_local(shadow),
+            return_focus: StoredValue::new_local(None),
+            platform: StoredValue::new_local(platform),
+            language_switches: StoredValue::new(0),
+        }
+    }
+
+    /// The site's config.
     pub fn config(&self) -> Arc<Config> {
         self.config.get_value()
+    }
+
+    fn platform(&self) -> Rc<Platform> {
+        self.platform.get_value()
+    }
+
+    /// The folder the widget's files come from.
+    pub fn base(&self) -> String {
+        self.platform().base.clone()
     }
 
     /// The switches as the preference center opens: the consent in force, else all off (no
@@ -48,18 +106,17 @@ impl Widget {
     pub fn reset_draft(&self) {
         let config = self.config();
         let consent = self.consent.get_untracked();
-        let draft = config
-            .categories
-            .iter()
-            .map(|c| (c.id.clone(), c.required || consent.as_ref().is_some_and(|s| s.granted(&c.id))))
-            .collect();
+        let draft =
+            config.categories.iter().map(|c| (c.id.clone(), c.required || consent.as_ref().is_some_and(|s| s.granted(&c.id)))).collect();
         self.draft.set(draft);
     }
 
+    /// Shows the first layer.
     pub fn show_banner(&self) {
         self.view.set(View::Banner);
     }
 
+    /// Shows the preference center with fresh switches.
     pub fn show_preferences(&self) {
         self.reset_draft();
         self.view.set(View::Preferences);
@@ -71,6 +128,18 @@ impl Widget {
         self.view.set(next);
     }
 
+    /// Hides everything but the reopen button; nothing is granted.
+    pub fn hide(&self) {
+        self.view.set(View::Closed);
+    }
+
+    /// Draws the current view again (after the page removed and the widget put back its host,
+    /// which closed its popovers).
+    pub fn redraw(&self) {
+        self.view.update(|_| {});
+    }
+
+    /// Flips a category's switch in the preference center (never a required one).
     pub fn toggle(&self, category: &str) {
         let config = self.config();
         if config.category(category).is_some_and(|c| !c.required) {
@@ -89,71 +158,128 @@ impl Widget {
     /// Records a choice and carries out its effects.
     pub fn choose(&self, choice: Choice) {
         let config = self.config();
+        let platform = self.platform();
         let previous = self.consent.get_untracked().or_else(|| self.stale.get_value());
         let new_id = platform::random_id();
         let language = self.texts.with_untracked(|t| t.language.clone());
-        let url_path = platform::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".to_owned());
-        let now = platform::now();
+        let url_path = platform.navigator.path();
         // The record logs the signal the browser sent; crumb-core applies it only if the site honours it.
-        let gpc = crate::boot::gpc_signal();
-        let context = DecisionContext { now, new_id: &new_id, language: &language, gpc, url_path: &url_path };
-        let Decision { consent, action, diff, effects } = decide(&config, previous.as_ref(), &choice, &context);
-        storage::write_consent(&consent, now);
+        let context = DecisionContext {
+            now: platform::now(),
+            new_id: &new_id,
+            language: &language,
+            gpc: platform.navigator.gpc(),
+            url_path: &url_path,
+        };
+        let Decision { consent, action, diff, mut effects } = decide(&config, previous.as_ref(), &choice, &context);
+        if !effects.iter().any(|e| matches!(e, Effect::StoreConsent(_))) {
+            effects.insert(0, Effect::StoreConsent(consent.clone()));
+        }
         self.consent.set(Some(consent.clone()));
         self.stale.set_value(None);
         self.view.set(View::Closed);
-        self.carry_out(&consent, effects);
-        announce(&consent, Some(action.as_str()), &diff);
+        self.carry_out(Some(&consent), effects);
+        self.announce(&consent, Some(action.as_str()), &diff);
     }
 
-    /// Applies a consent found in storage on page load.
+    /// Applies the consent in force on page load: runs what it allows, restates Consent Mode.
     pub fn apply_stored(&self, consent: &Consent) {
         let config = self.config();
-        self.carry_out(consent, effects_on_load(&config, consent));
-        announce(consent, None, &Diff::default());
+        self.carry_out(Some(consent), effects_on_load(&config, consent));
+        self.announce(consent, None, &Diff::default());
     }
 
-    fn carry_out(&self, consent: &Consent, effects: Vec<Effect>) {
+    /// Carries out effects: the only place the platform's effects are called from.
+    pub fn carry_out(&self, consent: Option<&Consent>, effects: Vec<Effect>) {
+        let platform = self.platform();
+        let (host, path) = (platform.navigator.host(), platform.navigator.path());
         for effect in effects {
             match effect {
-                Effect::RunScripts => scripts::run_allowed(Some(consent)),
+                Effect::StoreConsent(stored) => platform.consent_store.write(&stored, platform::now()),
+                Effect::ForgetConsent => platform.consent_store.clear(),
+                Effect::RunScripts => platform.gate.run_allowed(consent),
                 Effect::ClearCookies(specs) => {
-                    cookies::erase_cookies(&specs);
+                    cookies::erase_cookies(platform.cookies.as_ref(), &host, &path, &specs);
                 }
                 Effect::ClearStorage(keys) => {
-                    cookies::erase_storage(&keys);
+                    platform::storage::erase_storage(platform.storage.as_ref(), &keys);
                 }
-                Effect::UpdateConsentMode(signals) => consent_mode::update(&signals),
-                Effect::SendRecord(record) => transport::send(record),
+                Effect::UpdateConsentMode(signals) => platform.tags.update(&signals),
+                Effect::SendRecord(record) => platform.outbox.send(record),
             }
         }
     }
 
-    /// Forgets the consent: cookies of every non-required category go, the banner returns.
+    /// Forgets the consent: what every optional service stored goes, nothing optional runs,
+    /// Consent Mode is denied, and the banner returns.
     pub fn reset(&self) {
         let config = self.config();
         let (specs, keys) = config.stored_by(|category, _| !category.required);
-        cookies::erase_cookies(&specs);
-        cookies::erase_storage(&keys);
-        storage::clear_consent();
+        let effects = vec![
+            Effect::ClearCookies(specs),
+            Effect::ClearStorage(keys),
+            Effect::ForgetConsent,
+            Effect::RunScripts,
+            Effect::UpdateConsentMode(crumb_core::consent_mode_signals(&config, None)),
+        ];
         self.consent.set(None);
-        scripts::run_allowed(None);
-        consent_mode::update(&crumb_core::consent_mode_signals(&config, None));
+        self.carry_out(None, effects);
         self.view.set(View::Banner);
     }
-}
 
-/// `crumb:consent` always, `crumb:change` when something changed, and the dataLayer event.
-fn announce(consent: &Consent, action: Option<&str>, diff: &Diff) {
-    let detail = platform::to_js(consent);
-    platform::dispatch("consent", &detail);
-    if !diff.is_empty() {
-        platform::dispatch("change", &platform::to_js(diff));
+    /// Switches to one of the site's languages (`pt-br`, `nl-BE` match as negotiation does):
+    /// fetches only that language's file, then every text re-renders. An unknown code is a
+    /// console error and changes nothing.
+    pub async fn set_language(&self, requested: &str) -> bool {
+        let config = self.config();
+        let offered = config.offered_languages();
+        let Some(code) = crumb_core::match_language(requested, &offered) else {
+            error(&format!(
+                "setLanguage: `{}` is not one of the site's languages ({})",
+                crumb_core::json_bounds::cap_message(requested, 40),
+                offered.join(", ")
+            ));
+            return false;
+        };
+        self.language_switches.update_value(|n| *n = n.wrapping_add(1));
+        let switch = self.language_switches.get_value();
+        if self.texts.with_untracked(|t| t.language == code) {
+            return true;
+        }
+        match platform::config_input::load_texts(&self.base(), &code, &config).await {
+            Ok(texts) if self.language_switches.get_value() == switch => {
+                self.texts.set(texts);
+                true
+            }
+            // A later switch was asked for while this file loaded: that one wins.
+            Ok(_) => false,
+            Err(why) => {
+                error(&format!("setLanguage: could not load `{code}`: {why}"));
+                false
+            }
+        }
     }
-    let categories = js_sys::Reflect::get(&detail, &JsValue::from_str("categories")).unwrap_or(JsValue::NULL);
-    consent_mode::push_event(&categories, action);
+
+    /// `crumb:consent` always, `crumb:change` when something changed, and the dataLayer event.
+    fn announce(&self, consent: &Consent, action: Option<&str>, diff: &Diff) {
+        let detail = platform::to_js(consent);
+        platform::dispatch("consent", &detail);
+        if !diff.is_empty() {
+            platform::dispatch("change", &platform::to_js(diff));
+        }
+        let categories = js_sys::Reflect::get(&detail, &JsValue::from_str("categories")).unwrap_or(JsValue::NULL);
+        self.platform().tags.push_event(&categories, action);
+    }
+
+    /// Takes the widget down (tests boot several on one page): stops watching the page.
+    pub fn stop(&self) {
+        let platform = self.platform();
+        platform.gate.stop();
+        platform.host.remove();
+    }
 }
 
+/// The widget, from any component.
 pub fn use_widget() -> Option<Widget> {
     use_context::<Widget>()
 }

@@ -1,19 +1,53 @@
-//! Browser glue: everything that touches storage, the DOM, the network and Consent Mode.
+//! The platform layer: every browser effect, behind one small trait per effect, each with a
+//! browser implementation and a fake for tests. Nothing here decides (crumb-core does) and
+//! nothing here imports the widget, the components or the API.
+//!
+//! | effect | trait | browser | fake |
+//! |---|---|---|---|
+//! | key-value storage | [`storage::KeyValueStore`] | [`storage::BrowserStorage`] | [`storage::MemoryStore`] |
+//! | cookies | [`cookies::CookieJar`] | [`cookies::DocumentCookies`] | [`cookies::FakeCookieJar`] |
+//! | record delivery | [`transport::Transport`] | [`transport::FetchTransport`] | (tests' own) |
+//! | Consent Mode / dataLayer | [`consent_mode::TagSink`] | [`consent_mode::GtagSink`] | (tests' own) |
+//! | navigator reads | [`navigator::NavigatorReads`] | [`navigator::BrowserNavigator`] | [`navigator::FixedNavigator`] |
+//! | gating (DOM) | [`gating::Placeholders`] is injected | [`gating::Gate`] | - |
+//!
+//! [`Platform`] bundles one of each for the widget, which is the only caller of the effects.
 
+pub mod config_input;
 pub mod consent_mode;
 pub mod cookies;
-pub mod scripts;
+pub mod dom;
+pub mod gating;
+pub mod host;
+pub mod loader;
+pub mod navigator;
 pub mod storage;
 pub mod transport;
 
-use wasm_bindgen::{JsCast, JsValue};
+use std::rc::Rc;
 
-pub fn window() -> Option<web_sys::Window> {
-    web_sys::window()
-}
+pub use dom::{document, window};
 
-pub fn document() -> Option<web_sys::Document> {
-    window()?.document()
+/// One implementation of each effect, built by `boot` and held by the widget.
+pub struct Platform {
+    /// Where the consent in force is kept (localStorage + cookie mirror + memory).
+    pub consent_store: storage::ConsentStore,
+    /// The consent records on their way to the endpoint.
+    pub outbox: Rc<transport::Outbox>,
+    /// Gated scripts, iframes and images.
+    pub gate: Rc<gating::Gate>,
+    /// Google Consent Mode and the dataLayer.
+    pub tags: Box<dyn consent_mode::TagSink>,
+    /// The page's cookies (erasure).
+    pub cookies: Rc<dyn cookies::CookieJar>,
+    /// The page's localStorage (erasure of service keys).
+    pub storage: Rc<dyn storage::KeyValueStore>,
+    /// What the browser tells about the shopper and the page.
+    pub navigator: Rc<dyn navigator::NavigatorReads>,
+    /// The widget's host element, kept in the page.
+    pub host: Rc<host::Host>,
+    /// The folder the widget's files are served from, ending in `/`.
+    pub base: String,
 }
 
 /// Epoch milliseconds now.
@@ -24,9 +58,7 @@ pub fn now() -> i64 {
 /// A random UUID v4 from `crypto.getRandomValues` (available outside secure contexts too).
 pub fn random_id() -> String {
     let mut bytes = [0u8; 16];
-    let filled = window()
-        .and_then(|w| w.crypto().ok())
-        .is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    let filled = window().and_then(|w| w.crypto().ok()).is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
     if !filled {
         // No crypto: still unique enough per browser to key a record, never a secret.
         let seed = (js_sys::Math::random() * 4_294_967_296.0) as u64 ^ (now() as u64).rotate_left(17);
@@ -48,66 +80,4 @@ pub fn random_id() -> String {
     id
 }
 
-/// Serializes to a plain JS value (objects, not Maps).
-pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
-}
-
-/// JSON text of a serializable value.
-pub fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
-    js_sys::JSON::stringify(&to_js(value)).ok()?.as_string()
-}
-
-/// Parses JSON text into a Rust value through JS's own parser (keeps serde_json out of the wasm).
-pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    let value = js_sys::JSON::parse(text).map_err(|e| crate::error::js_text(&e))?;
-    serde_wasm_bindgen::from_value(value).map_err(|e| e.to_string())
-}
-
-/// Dispatches `crumb:<name>` on window with a detail.
-pub fn dispatch(name: &str, detail: &JsValue) {
-    let Some(window) = window() else { return };
-    let init = web_sys::CustomEventInit::new();
-    init.set_detail(detail);
-    if let Ok(event) = web_sys::CustomEvent::new_with_event_init_dict(&format!("crumb:{name}"), &init) {
-        let _ = window.dispatch_event(&event);
-    }
-}
-
-/// The page as an HTML document (for `document.cookie`).
-/// Gives `host` an open shadow root that links `{base}crumb.css` and holds one mount point, kept
-/// hidden until the stylesheet has loaded (or failed), so nothing shows unstyled.
-pub fn styled_shadow(host: &web_sys::Element, base: &str) -> Option<(web_sys::ShadowRoot, web_sys::HtmlElement)> {
-    let doc = document()?;
-    let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
-    let link: web_sys::HtmlLinkElement = doc.create_element("link").ok()?.dyn_into().ok()?;
-    link.set_rel("stylesheet");
-    link.set_href(&format!("{base}crumb.css"));
-    let mount: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
-    mount.set_hidden(true);
-    let reveal = {
-        let mount = mount.clone();
-        wasm_bindgen::closure::Closure::once_into_js(move || mount.set_hidden(false))
-    };
-    let reveal: js_sys::Function = reveal.unchecked_into();
-    link.set_onload(Some(&reveal));
-    link.set_onerror(Some(&reveal));
-    root.append_child(&link).ok()?;
-    root.append_child(&mount).ok()?;
-    Some((root, mount))
-}
-
-pub fn html_document() -> Option<web_sys::HtmlDocument> {
-    document()?.dyn_into().ok()
-}
-
-/// The page's cookies as `(name, value)` pairs, as `document.cookie` lists them.
-pub fn cookie_pairs() -> Vec<(String, String)> {
-    let all = html_document().and_then(|d| d.cookie().ok()).unwrap_or_default();
-    all.split("; ")
-        .filter_map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (!name.trim().is_empty()).then(|| (name.trim().to_owned(), value.to_owned()))
-        })
-        .collect()
-}
+pub use dom::{dispatch, from_json, parse_json, to_js, to_json};

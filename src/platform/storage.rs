@@ -1,104 +1,287 @@
-//! Where the consent lives: localStorage key `crumb`, mirrored to the cookie `crumb_consent` for
-//! servers and subdomains (on the config's `cookie_domain` when it covers this host, so a choice
-//! made on `shop.example.com` holds on `www.example.com`). Blocked storage falls back to memory for
-//! the page; nothing panics.
+//! Key-value storage behind [`KeyValueStore`] (localStorage in the browser, memory in tests),
+//! and [`ConsentStore`]: where the consent in force lives. localStorage key `crumb`, mirrored to
+//! the cookie `crumb_consent` for servers and subdomains (on the config's `cookie_domain` when it
+//! covers this host). This page's last write is also held in memory and wins while storage
+//! cannot keep it (blocked, or full), so a decision holds for the page and a console warning
+//! says it could not be persisted. Nothing here panics or throws.
+//!
+//! `gloo-storage` is not used: its `LocalStorage::raw()` throws when storage is blocked, its
+//! typed `get`/`set` bring serde_json into the wasm, and what is left is `web_sys::Storage`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
+use crumb_core::ids::{CONSENT_COOKIE, STORAGE_KEY};
 use crumb_core::{Config, Consent, StoredError};
-use super::{cookie_pairs, from_json, html_document, to_json, window};
+
+use super::cookies::{erase_cookie, name_matches, CookieJar};
+use super::dom::{from_json, to_json, window};
 use crate::error::{report, warn, CrumbError};
+use crumb_core::StorageKey;
 
-const KEY: &str = "crumb";
-const COOKIE: &str = "crumb_consent";
+/// The largest stored value read back (a consent is well under 2 KB; an outbox of 100 records
+/// under 100 KB).
+pub const MAX_STORED_BYTES: usize = 200_000;
 
-thread_local! {
-    /// The last value written, for pages where storage is blocked.
-    static MEMORY: RefCell<Option<String>> = const { RefCell::new(None) };
-    static WARNED: RefCell<bool> = const { RefCell::new(false) };
+/// Why a write did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteError {
+    /// Storage is blocked (settings, sandboxed frame) or absent.
+    Blocked,
+    /// Storage refused the value (quota exceeded).
+    Full,
+}
+
+/// A string key-value store.
+pub trait KeyValueStore {
+    /// The value of a key, `None` when absent or unreadable.
+    fn get(&self, key: &str) -> Option<String>;
+    /// Writes a value.
+    fn set(&self, key: &str, value: &str) -> Result<(), WriteError>;
+    /// Removes a key (nothing happens when it cannot).
+    fn remove(&self, key: &str);
+    /// Every key present.
+    fn keys(&self) -> Vec<String>;
+    /// Whether values can be read and written at all.
+    fn available(&self) -> bool;
+}
+
+/// The page's localStorage, checked once when made: a blocked one (a `SecurityError` on access)
+/// is remembered as absent, so no later call can throw.
+pub struct BrowserStorage(Option<web_sys::Storage>);
+
+impl BrowserStorage {
+    /// Opens localStorage if the page may use it.
+    pub fn open() -> BrowserStorage {
+        let storage = window().and_then(|w| w.local_storage().ok().flatten()).filter(|s| s.length().is_ok());
+        BrowserStorage(storage)
+    }
+}
+
+impl KeyValueStore for BrowserStorage {
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.as_ref()?.get_item(key).ok().flatten()
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), WriteError> {
+        let storage = self.0.as_ref().ok_or(WriteError::Blocked)?;
+        storage.set_item(key, value).map_err(|_| WriteError::Full)
+    }
+
+    fn remove(&self, key: &str) {
+        if let Some(storage) = &self.0 {
+            let _ = storage.remove_item(key);
+        }
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let Some(storage) = &self.0 else {
+            return Vec::new();
+        };
+        (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten()).collect()
+    }
+
+    fn available(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+/// A store in memory: the fake for tests, which can also play blocked or full storage.
+#[derive(Default)]
+pub struct MemoryStore {
+    values: RefCell<BTreeMap<String, String>>,
+    /// Every write fails with [`WriteError::Full`] while set.
+    pub full: Cell<bool>,
+    /// Plays blocked storage: nothing reads or writes.
+    pub blocked: Cell<bool>,
+}
+
+impl KeyValueStore for MemoryStore {
+    fn get(&self, key: &str) -> Option<String> {
+        if self.blocked.get() {
+            return None;
+        }
+        self.values.borrow().get(key).cloned()
+    }
+
+    fn set(&self, key: &str, value: &str) -> Result<(), WriteError> {
+        if self.blocked.get() {
+            return Err(WriteError::Blocked);
+        }
+        if self.full.get() {
+            return Err(WriteError::Full);
+        }
+        self.values.borrow_mut().insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
+
+    fn remove(&self, key: &str) {
+        if !self.blocked.get() {
+            self.values.borrow_mut().remove(key);
+        }
+    }
+
+    fn keys(&self) -> Vec<String> {
+        if self.blocked.get() {
+            return Vec::new();
+        }
+        self.values.borrow().keys().cloned().collect()
+    }
+
+    fn available(&self) -> bool {
+        !self.blocked.get()
+    }
+}
+
+/// What reading the stored consent found.
+pub struct StoredConsent {
+    /// The consent in force, if any.
+    pub consent: Option<Consent>,
+    /// What the consent found in the cookie mirror (newer, from another subdomain) revoked here,
+    /// to carry out.
+    pub effects: Vec<crumb_core::Effect>,
+}
+
+/// The consent's home: localStorage, the cookie mirror, and this page's memory.
+pub struct ConsentStore {
+    store: Rc<dyn KeyValueStore>,
+    jar: Rc<dyn CookieJar>,
+    /// This page's last value; wins while storage could not keep it.
+    memory: RefCell<Option<String>>,
+    /// Whether storage holds what memory holds.
+    persisted: Cell<bool>,
+    warned: Cell<bool>,
     /// The domain the cookie mirror is written on (`example.com`); `None`: this host only.
-    static COOKIE_DOMAIN: RefCell<Option<String>> = const { RefCell::new(None) };
+    cookie_domain: Option<String>,
+    host: String,
+    secure: bool,
 }
 
-fn hostname() -> String {
-    window().and_then(|w| w.location().hostname().ok()).unwrap_or_default().to_ascii_lowercase()
-}
-
-/// Whether a cookie set with `domain=<domain>` reaches `host`: the domain itself or a subdomain.
-pub fn domain_covers(domain: &str, host: &str) -> bool {
-    let domain = domain.trim_start_matches('.');
-    !domain.is_empty() && (host == domain || host.ends_with(&format!(".{domain}")))
-}
-
-/// Takes the config's `cookie_domain` for the cookie mirror when it covers this page's host;
-/// otherwise warns, naming both, and keeps the cookie on this host only.
-pub fn configure(config: &Config) {
-    let Some(domain) = config.cookie_domain.as_deref() else { return };
-    let host = hostname();
-    if domain_covers(domain, &host) {
-        COOKIE_DOMAIN.with(|d| *d.borrow_mut() = Some(domain.trim_start_matches('.').to_owned()));
-    } else {
-        warn(&format!(
-            "cookie_domain `{domain}` does not cover this page's host `{host}`; the consent cookie is set for `{host}` only"
-        ));
-    }
-}
-
-fn cookie_domain() -> Option<String> {
-    COOKIE_DOMAIN.with(|d| d.borrow().clone())
-}
-
-pub fn local_storage() -> Option<web_sys::Storage> {
-    window()?.local_storage().ok().flatten()
-}
-
-/// Whether localStorage can be used on this page (false in sandboxed frames, blocked settings).
-pub fn available() -> bool {
-    local_storage().is_some_and(|s| s.length().is_ok())
-}
-
-/// A localStorage item, `None` when absent or when storage is blocked.
-pub fn get_item(key: &str) -> Option<String> {
-    local_storage()?.get_item(key).ok().flatten()
-}
-
-/// Writes a localStorage item; false when storage is blocked or full.
-pub fn set_item(key: &str, value: &str) -> bool {
-    local_storage().is_some_and(|s| s.set_item(key, value).is_ok())
-}
-
-pub fn remove_item(key: &str) {
-    if let Some(storage) = local_storage() {
-        let _ = storage.remove_item(key);
-    }
-}
-
-fn warn_blocked_once() {
-    let first = WARNED.with(|w| !w.replace(true));
-    if first {
-        report(&CrumbError::StorageBlocked);
-    }
-}
-
-/// The value of one cookie of this page.
-pub fn read_cookie(name: &str) -> Option<String> {
-    cookie_pairs().into_iter().find_map(|(key, value)| (key == name).then_some(value))
-}
-
-fn write_cookie(value: &str, max_age_seconds: i64) {
-    let Some(doc) = html_document() else { return };
-    let secure = window().and_then(|w| w.location().protocol().ok()).is_some_and(|p| p == "https:");
-    let attributes = format!("; path=/; SameSite=Lax{}", if secure { "; Secure" } else { "" });
-    match cookie_domain() {
-        Some(domain) => {
-            let _ = doc.set_cookie(&format!("{COOKIE}={value}; max-age={max_age_seconds}; domain={domain}{attributes}"));
-            // A host-only copy from before (or from a page without cookie_domain) would shadow it.
-            let _ = doc.set_cookie(&format!("{COOKIE}=; max-age=0{attributes}"));
-        }
-        None => {
-            let _ = doc.set_cookie(&format!("{COOKIE}={value}; max-age={max_age_seconds}{attributes}"));
+impl ConsentStore {
+    /// A store for this page. Takes the config's `cookie_domain` for the cookie mirror when it
+    /// covers `host`; otherwise warns, naming both, and keeps the cookie on this host only.
+    pub fn new(store: Rc<dyn KeyValueStore>, jar: Rc<dyn CookieJar>, config: &Config, host: &str, secure: bool) -> ConsentStore {
+        let cookie_domain = config.cookie_domain.as_deref().and_then(|domain| {
+            if crumb_core::scope::domain_covers(domain, host) {
+                Some(domain.trim_start_matches('.').to_owned())
+            } else {
+                warn(&format!(
+                    "cookie_domain `{domain}` does not cover this page's host `{host}`; the consent cookie is set for `{host}` only"
+                ));
+                None
+            }
+        });
+        ConsentStore {
+            store,
+            jar,
+            memory: RefCell::new(None),
+            persisted: Cell::new(true),
+            warned: Cell::new(false),
+            cookie_domain,
+            host: host.to_owned(),
+            secure,
         }
     }
+
+    fn write_cookie(&self, value: &str, max_age_seconds: i64) {
+        let attributes = format!("; path=/; SameSite=Lax{}", if self.secure { "; Secure" } else { "" });
+        match &self.cookie_domain {
+            Some(domain) => {
+                self.jar.write(&format!("{CONSENT_COOKIE}={value}; max-age={max_age_seconds}; domain={domain}{attributes}"));
+                // A host-only copy from before (or from a page without cookie_domain) would shadow it.
+                self.jar.write(&format!("{CONSENT_COOKIE}=; max-age=0{attributes}"));
+            }
+            None => self.jar.write(&format!("{CONSENT_COOKIE}={value}; max-age={max_age_seconds}{attributes}")),
+        }
+    }
+
+    /// The locally stored value's text: this page's memory while storage could not keep it.
+    fn local_text(&self) -> Option<String> {
+        if !self.persisted.get() || !self.store.available() {
+            return self.memory.borrow().clone();
+        }
+        self.store.get(STORAGE_KEY)
+    }
+
+    /// Reads the consent in force: `Ok(None)` on a first visit, `Err` when a stored value cannot
+    /// be trusted (the caller asks again and warns). localStorage comes first; a newer valid value
+    /// in the cookie mirror (given on another subdomain) wins and is stored locally.
+    pub fn read(&self, config: &Config, now: i64) -> Result<StoredConsent, StoredError> {
+        let parse = |text: &str| -> Result<Consent, StoredError> {
+            let consent: Consent = from_json(text, MAX_STORED_BYTES).map_err(StoredError::Malformed)?;
+            consent.checked(config, now)
+        };
+        // Several cookies can carry the name (host-only and domain); the newest valid one counts.
+        let shared = self
+            .jar
+            .pairs()
+            .into_iter()
+            .filter(|(name, value)| name == CONSENT_COOKIE && !value.is_empty())
+            .filter_map(|(_, value)| parse(&decode(&value)?).ok())
+            .max_by_key(|c| c.updated_at);
+        let local = self.local_text().map(|text| parse(&text)).transpose()?;
+        let reconciled = crumb_core::reconcile::reconcile(config, local, shared);
+        if reconciled.store_locally {
+            if let Some(consent) = &reconciled.consent {
+                self.keep_locally(consent);
+            }
+        }
+        Ok(StoredConsent { consent: reconciled.consent, effects: reconciled.effects })
+    }
+
+    /// Stores locally a consent read from the cookie mirror.
+    fn keep_locally(&self, consent: &Consent) {
+        if let Some(text) = to_json(consent) {
+            *self.memory.borrow_mut() = Some(text.clone());
+            self.persisted.set(self.store.set(STORAGE_KEY, &text).is_ok());
+        }
+    }
+
+    /// Stores the consent in localStorage, the cookie mirror and memory. When storage cannot keep
+    /// it, memory does for this page, and the console says so once.
+    pub fn write(&self, consent: &Consent, now: i64) {
+        let Some(text) = to_json(consent) else { return };
+        *self.memory.borrow_mut() = Some(text.clone());
+        let stored = self.store.set(STORAGE_KEY, &text);
+        self.persisted.set(stored.is_ok());
+        self.write_cookie(&encode(&text), ((consent.expires_at - now) / 1000).max(0));
+        if let Err(why) = stored {
+            if !self.warned.replace(true) {
+                match why {
+                    WriteError::Blocked => report(&CrumbError::StorageBlocked),
+                    WriteError::Full => warn("localStorage is full, so the choice could not be persisted; it holds for this page only"),
+                }
+            }
+        }
+    }
+
+    /// Forgets the consent everywhere (`Crumb.reset()`, or a value that could not be trusted).
+    pub fn clear(&self) {
+        *self.memory.borrow_mut() = None;
+        self.persisted.set(true);
+        self.store.remove(STORAGE_KEY);
+        self.write_cookie("", 0);
+        // Also a host-only copy when the mirror is on a domain (write_cookie drops it) and a domain
+        // copy when this page has no cookie_domain: erase every `crumb_consent` this page can see.
+        if self.jar.pairs().iter().any(|(name, value)| name == CONSENT_COOKIE && !value.is_empty()) {
+            erase_cookie(self.jar.as_ref(), &self.host, "/", CONSENT_COOKIE);
+        }
+    }
+}
+
+/// Removes every key matching one of the specs, never Crumb's own. Returns the keys removed.
+pub fn erase_storage(store: &dyn KeyValueStore, keys: &[StorageKey]) -> Vec<String> {
+    let names: Vec<String> = store
+        .keys()
+        .into_iter()
+        .filter(|key| !crumb_core::ids::is_own_name(key))
+        .filter(|key| keys.iter().any(|k| name_matches(k.name.as_deref(), k.pattern.as_deref(), key)))
+        .collect();
+    for name in &names {
+        store.remove(name);
+    }
+    names
 }
 
 fn decode(text: &str) -> Option<String> {
@@ -109,94 +292,69 @@ fn encode(text: &str) -> String {
     String::from(js_sys::encode_uri_component(text))
 }
 
-/// Reads the consent in force: `Ok(None)` on a first visit, `Err` when a stored value cannot be
-/// trusted (the caller asks again and warns). localStorage comes first; a newer valid value in
-/// the cookie mirror (given on another subdomain) wins and is stored locally.
-pub fn read_consent(config: &Config, now: i64) -> Result<Option<Consent>, StoredError> {
-    let parse = |text: &str| -> Result<Consent, StoredError> {
-        let consent: Consent = from_json(text).map_err(StoredError::Malformed)?;
-        consent.checked(config, now)
-    };
-    // Several cookies can carry the name (host-only and domain); the newest valid one counts.
-    let from_cookie = cookie_pairs()
-        .into_iter()
-        .filter(|(name, value)| name == COOKIE && !value.is_empty())
-        .filter_map(|(_, value)| parse(&decode(&value)?).ok())
-        .max_by_key(|c| c.updated_at);
-    let local = match get_item(KEY) {
-        Some(text) => Some(parse(&text)?),
-        // Memory only stands in for blocked storage.
-        None if !available() => MEMORY.with(|m| m.borrow().clone()).map(|text| parse(&text)).transpose()?,
-        None => None,
-    };
-    match (local, from_cookie) {
-        (Some(local), Some(shared)) if shared.updated_at > local.updated_at => {
-            erase_revoked(config, &local, &shared);
-            Ok(Some(keep_locally(shared)))
-        }
-        (Some(local), _) => Ok(Some(local)),
-        (None, Some(shared)) => Ok(Some(keep_locally(shared))),
-        (None, None) => Ok(None),
-    }
-}
-
-/// A consent changed on another subdomain revoked something this one had granted: what those
-/// services stored here goes too (the decision and its record were made over there).
-fn erase_revoked(config: &Config, local: &Consent, shared: &Consent) {
-    let diff = crumb_core::Diff::between(Some(local), shared);
-    let (specs, keys) = config.stored_by(|_, s| diff.services_revoked.contains(&s.id));
-    crate::platform::cookies::erase_cookies(&specs);
-    crate::platform::cookies::erase_storage(&keys);
-}
-
-/// Stores locally a consent read from the cookie mirror.
-fn keep_locally(consent: Consent) -> Consent {
-    if let Some(text) = to_json(&consent) {
-        if !set_item(KEY, &text) {
-            MEMORY.with(|m| *m.borrow_mut() = Some(text));
-        }
-    }
-    consent
-}
-
-/// Stores the consent in localStorage, the cookie mirror and memory.
-pub fn write_consent(consent: &Consent, now: i64) {
-    let Some(text) = to_json(consent) else { return };
-    MEMORY.with(|m| *m.borrow_mut() = Some(text.clone()));
-    let stored = set_item(KEY, &text);
-    write_cookie(&encode(&text), ((consent.expires_at - now) / 1000).max(0));
-    if !stored {
-        warn_blocked_once();
-    }
-}
-
-/// Forgets the consent everywhere (`Crumb.reset()`, or a value that could not be trusted).
-pub fn clear_consent() {
-    MEMORY.with(|m| *m.borrow_mut() = None);
-    remove_item(KEY);
-    write_cookie("", 0);
-    // Also a host-only copy when the mirror is on a domain (write_cookie drops it) and a domain
-    // copy when this page has no cookie_domain: erase every `crumb_consent` this page can see.
-    if read_cookie(COOKIE).is_some_and(|v| !v.is_empty()) {
-        crate::platform::cookies::erase_cookie(COOKIE);
-    }
-}
-
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
-    use super::domain_covers;
+    use super::*;
+    use crate::platform::cookies::FakeCookieJar;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
+    fn config() -> Config {
+        let text = r#"{"site": "t", "revision": 1, "categories": [{"id": "necessary", "required": true}, {"id": "analytics"}]}"#;
+        crate::platform::config_input::read_config(text).unwrap()
+    }
+
+    fn consent(now: i64) -> Consent {
+        let config = config();
+        let context =
+            crumb_core::DecisionContext { now, new_id: "0f8fad5b-d9cb-469f-a165-70867728950e", language: "en", gpc: false, url_path: "/" };
+        crumb_core::decide(&config, None, &crumb_core::Choice::AcceptAll, &context).consent
+    }
+
     #[wasm_bindgen_test]
-    fn cookie_domain_covers_itself_and_its_subdomains_only() {
-        assert!(domain_covers("example.com", "example.com"));
-        assert!(domain_covers("example.com", "shop.example.com"));
-        assert!(domain_covers(".example.com", "www.shop.example.com"));
-        assert!(!domain_covers("example.com", "badexample.com"));
-        assert!(!domain_covers("example.com", "example.com.evil.org"));
-        assert!(!domain_covers("shop.example.com", "www.example.com"));
-        assert!(!domain_covers("", "example.com"));
+    fn storage_keys_by_name_and_pattern_never_crumbs_own() {
+        let store = MemoryStore::default();
+        for key in ["ga_client", "_ga_session", "_ga_other", "keep_me", "crumb_outbox", "crumb"] {
+            let _ = store.set(key, "1");
+        }
+        let keys = [
+            StorageKey { name: Some("ga_client".into()), pattern: None },
+            StorageKey { name: None, pattern: Some("^(_ga_|crumb)".into()) },
+            StorageKey { name: None, pattern: Some("([".into()) },
+        ];
+        let mut erased = erase_storage(&store, &keys);
+        erased.sort();
+        assert_eq!(erased, ["_ga_other", "_ga_session", "ga_client"]);
+        assert_eq!(store.get("keep_me").as_deref(), Some("1"));
+        assert_eq!(store.get("crumb_outbox").as_deref(), Some("1"), "Crumb's own keys are never erased");
+        assert_eq!(store.get("crumb").as_deref(), Some("1"), "Crumb's own keys are never erased");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_full_storage_keeps_the_choice_in_memory_for_the_page() {
+        let now = crate::platform::now();
+        let store = Rc::new(MemoryStore::default());
+        store.full.set(true);
+        let jar = Rc::new(FakeCookieJar::default());
+        let consents = ConsentStore::new(store.clone(), jar, &config(), "localhost", false);
+        consents.write(&consent(now), now);
+        assert_eq!(store.get(STORAGE_KEY), None, "storage could not keep it");
+        let read = consents.read(&config(), now).unwrap();
+        assert_eq!(read.consent.map(|c| c.granted("analytics")), Some(true), "memory holds it for the page");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_written_consent_reads_back_from_storage_and_the_cookie() {
+        let now = crate::platform::now();
+        let store = Rc::new(MemoryStore::default());
+        let jar = Rc::new(FakeCookieJar::default());
+        ConsentStore::new(store.clone(), jar.clone(), &config(), "localhost", false).write(&consent(now), now);
+        let fresh = ConsentStore::new(store.clone(), jar.clone(), &config(), "localhost", false);
+        assert_eq!(fresh.read(&config(), now).unwrap().consent, Some(consent(now)));
+        store.remove(STORAGE_KEY);
+        let from_cookie = ConsentStore::new(store.clone(), jar, &config(), "localhost", false).read(&config(), now).unwrap();
+        assert_eq!(from_cookie.consent, Some(consent(now)), "the cookie mirror alone restores it");
+        assert!(store.get(STORAGE_KEY).is_some(), "and it is stored locally again");
     }
 }

@@ -1,247 +1,307 @@
-//! Delivering consent records exactly once: every record goes into a persisted outbox
-//! (localStorage) first, then is POSTed (`keepalive`). It leaves the outbox only when the server
-//! answered 2xx (or refused it for good with a 4xx, logged in full). Network errors, 5xx, 408 and
-//! 429 keep it there: retried with backoff while the page is open, at once when the browser
-//! comes back `online` or the page is shown again from the back/forward cache, and on the next
-//! page load. On `pagehide` (tab closed, navigation) what is left goes by `sendBeacon`. The
-//! server keeps one copy per consent id + update time, so the copies that retries, beacons and
-//! other tabs may send are stored once.
+//! Delivering consent records exactly once. [`Transport`] is the network (a `fetch` POST with
+//! `keepalive`, and `sendBeacon`); [`Outbox`] is the delivery: every record goes into a persisted
+//! outbox (localStorage) first, then is POSTed. It leaves the outbox only when the server
+//! answered 2xx (or refused it for good with a 4xx, logged in full). Network errors, 5xx, 408,
+//! 425 and 429 keep it there: retried with backoff while the page is open, at once when the
+//! browser comes back `online` or the page is shown again from the back/forward cache, and on the
+//! next page load. On `pagehide` what is left goes by `sendBeacon`. The server keeps one copy per
+//! consent id + update time, so the copies that retries, beacons and other tabs may send are
+//! stored once. The policy (bound, dedupe, which status retries, backoff) is crumb-core's
+//! `outbox` module; this file carries it out.
 //!
-//! The outbox is bounded ([`OUTBOX_CAP`]): the oldest record (the first proof) and the newest
-//! (the decision in force) are always kept; when full, the oldest after the first goes, and a
-//! console warning names it.
+//! When storage cannot keep the outbox (blocked, or full), this page's memory holds it and
+//! delivers from there; the console says once that it could not be persisted.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 
+use crumb_core::ids::OUTBOX_KEY;
+use crumb_core::outbox::{delivery, push_bounded, Backoff, Delivery, OUTBOX_CAP};
 use crumb_core::ConsentRecord;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::storage::{available, get_item, remove_item, set_item};
-use super::{from_json, to_json, window};
-use crate::error::warn;
+use super::dom::{from_json, listen, to_json, window};
+use super::storage::{KeyValueStore, MAX_STORED_BYTES};
+use crate::error::{error, warn};
 
-const OUTBOX_KEY: &str = "crumb_outbox";
-/// Records kept at most; beyond it one is dropped, with a warning naming it (see [`push_bounded`]).
-pub const OUTBOX_CAP: usize = 100;
-const FIRST_RETRY_MS: i32 = 2_000;
-const LAST_RETRY_MS: i32 = 60_000;
+/// A pending HTTP answer: the status, `None` for a network error.
+pub type Answer = Pin<Box<dyn Future<Output = Option<u16>>>>;
 
-thread_local! {
-    static ENDPOINT: RefCell<Option<String>> = const { RefCell::new(None) };
-    /// The outbox when localStorage is blocked.
-    static MEMORY: RefCell<Vec<ConsentRecord>> = const { RefCell::new(Vec::new()) };
-    static IN_FLIGHT: Cell<bool> = const { Cell::new(false) };
-    static RETRY_MS: Cell<i32> = const { Cell::new(FIRST_RETRY_MS) };
+/// The network.
+pub trait Transport {
+    /// POSTs a JSON body; resolves to the HTTP status, `None` when no answer came.
+    fn post(&self, endpoint: &str, body: String) -> Answer;
+    /// Hands a JSON body to `sendBeacon` (tab closing); true when the browser queued it.
+    fn beacon(&self, endpoint: &str, body: &str) -> bool;
 }
 
-fn load() -> Vec<ConsentRecord> {
-    match get_item(OUTBOX_KEY) {
-        Some(text) => match from_json::<Vec<ConsentRecord>>(&text) {
-            Ok(list) => list,
-            Err(error) => {
-                warn(&format!("the stored outbox is unreadable ({error}); it is replaced"));
-                MEMORY.with(|m| m.borrow().clone())
+/// `fetch` with `keepalive`, and `navigator.sendBeacon`.
+pub struct FetchTransport;
+
+impl Transport for FetchTransport {
+    fn post(&self, endpoint: &str, body: String) -> Answer {
+        let endpoint = endpoint.to_owned();
+        Box::pin(async move {
+            let window = window()?;
+            let init = web_sys::RequestInit::new();
+            init.set_method("POST");
+            init.set_body(&JsValue::from_str(&body));
+            // keepalive lets the POST finish when the shopper leaves right after deciding.
+            let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
+            if let Ok(headers) = web_sys::Headers::new() {
+                let _ = headers.set("Content-Type", "application/json");
+                init.set_headers(&headers);
             }
-        },
-        // Memory only stands in for blocked storage.
-        None if available() => Vec::new(),
-        None => MEMORY.with(|m| m.borrow().clone()),
+            let request = web_sys::Request::new_with_str_and_init(&endpoint, &init).ok()?;
+            let response = JsFuture::from(window.fetch_with_request(&request)).await.ok()?;
+            Some(response.dyn_into::<web_sys::Response>().ok()?.status())
+        })
+    }
+
+    fn beacon(&self, endpoint: &str, body: &str) -> bool {
+        window().and_then(|w| w.navigator().send_beacon_with_opt_str(endpoint, Some(body)).ok()).unwrap_or(false)
     }
 }
 
-fn save(list: &[ConsentRecord]) {
-    MEMORY.with(|m| *m.borrow_mut() = list.to_vec());
-    if list.is_empty() {
-        remove_item(OUTBOX_KEY);
-    } else if let Some(text) = to_json(&list) {
-        set_item(OUTBOX_KEY, &text);
-    }
+/// The outbox of records on their way to the endpoint.
+pub struct Outbox {
+    store: Rc<dyn KeyValueStore>,
+    transport: Rc<dyn Transport>,
+    endpoint: Option<String>,
+    /// This page's copy; wins while storage could not keep it.
+    memory: RefCell<Vec<ConsentRecord>>,
+    persisted: Cell<bool>,
+    warned_unpersisted: Cell<bool>,
+    in_flight: Cell<bool>,
+    backoff: Cell<Backoff>,
 }
 
-fn same(a: &ConsentRecord, b: &ConsentRecord) -> bool {
-    a.consent_id == b.consent_id && a.updated_at == b.updated_at
-}
-
-/// Sets where records go and starts delivering what earlier pages left in the outbox.
-pub fn init(endpoint: Option<String>) {
-    if endpoint.is_none() {
-        warn("no endpoint (data-endpoint or config `endpoint`): consent records stay in the outbox");
-    }
-    ENDPOINT.with(|e| *e.borrow_mut() = endpoint);
-    if let Some(window) = window() {
-        let on_pagehide = Closure::<dyn Fn()>::new(beacon_outbox);
-        let _ = window.add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
-        on_pagehide.forget();
-        // Back online, or back from the back/forward cache: try now rather than at the next backoff.
-        for event in ["online", "pageshow"] {
-            let retry_now = Closure::<dyn Fn()>::new(|| {
-                RETRY_MS.with(|r| r.set(FIRST_RETRY_MS));
-                flush();
-            });
-            let _ = window.add_event_listener_with_callback(event, retry_now.as_ref().unchecked_ref());
-            retry_now.forget();
+impl Outbox {
+    /// An outbox delivering to `endpoint` (`None`: records wait, and the console says so).
+    pub fn new(store: Rc<dyn KeyValueStore>, transport: Rc<dyn Transport>, endpoint: Option<String>) -> Rc<Outbox> {
+        if endpoint.is_none() {
+            warn("no endpoint (data-endpoint or config `endpoint`): consent records stay in the outbox");
         }
+        Rc::new(Outbox {
+            store,
+            transport,
+            endpoint,
+            memory: RefCell::new(Vec::new()),
+            persisted: Cell::new(true),
+            warned_unpersisted: Cell::new(false),
+            in_flight: Cell::new(false),
+            backoff: Cell::new(Backoff::default()),
+        })
     }
-    flush();
-}
 
-/// Adds `record` to `list` unless it is there already (same consent id and update time). Beyond
-/// [`OUTBOX_CAP`], drops the oldest record but one: the first record and the new one always
-/// stay. Returns what was dropped.
-pub fn push_bounded(list: &mut Vec<ConsentRecord>, record: ConsentRecord) -> Vec<ConsentRecord> {
-    if !list.iter().any(|r| same(r, &record)) {
-        list.push(record);
-    }
-    let mut dropped = Vec::new();
-    while list.len() > OUTBOX_CAP.max(2) {
-        dropped.push(list.remove(1));
-    }
-    dropped
-}
-
-/// Queues a record and tries to deliver it now.
-pub fn send(record: ConsentRecord) {
-    let mut list = load();
-    for dropped in push_bounded(&mut list, record) {
-        warn(&format!(
-            "the consent-record outbox is full ({OUTBOX_CAP} undelivered records); dropped the record of consent id {} \
-             updated at {} (action {}); the first and the newest records are kept",
-            dropped.consent_id,
-            dropped.updated_at,
-            dropped.action.as_str()
-        ));
-    }
-    save(&list);
-    RETRY_MS.with(|r| r.set(FIRST_RETRY_MS));
-    flush();
-}
-
-fn endpoint() -> Option<String> {
-    ENDPOINT.with(|e| e.borrow().clone())
-}
-
-/// Delivers the outbox, oldest first; stops at the first failure and schedules a retry.
-pub fn flush() {
-    if IN_FLIGHT.with(|f| f.replace(true)) {
-        return;
-    }
-    wasm_bindgen_futures::spawn_local(async {
-        let retry = deliver_all().await;
-        IN_FLIGHT.with(|f| f.set(false));
-        if retry {
-            schedule_retry();
-        }
-    });
-}
-
-enum Outcome {
-    Delivered,
-    Refused(u16),
-    Retry,
-}
-
-/// True when something is left to retry.
-async fn deliver_all() -> bool {
-    let Some(endpoint) = endpoint() else { return false };
-    for record in load() {
-        match post(&endpoint, &record).await {
-            Outcome::Delivered => remove(&record),
-            Outcome::Refused(status) => {
-                // The server will never take it: keep it visible, then stop retrying it.
-                let text = to_json(&record).unwrap_or_default();
-                crate::error::error(&format!("the endpoint refused a consent record with HTTP {status}: {text}"));
-                remove(&record);
+    /// Listens for `pagehide` (beacon what is left), `online` and `pageshow` (retry now), and
+    /// starts delivering what earlier pages left.
+    pub fn start(self: &Rc<Self>) {
+        if let Some(window) = window() {
+            let outbox = self.clone();
+            listen(&window, "pagehide", move |_| outbox.beacon_all());
+            // Back online, or back from the back/forward cache: try now rather than at the next backoff.
+            for event in ["online", "pageshow"] {
+                let outbox = self.clone();
+                listen(&window, event, move |_| {
+                    outbox.backoff.set(Backoff::default());
+                    outbox.flush();
+                });
             }
-            Outcome::Retry => return true,
+        }
+        self.flush();
+    }
+
+    /// The records waiting, oldest first.
+    pub fn pending(&self) -> Vec<ConsentRecord> {
+        if !self.persisted.get() || !self.store.available() {
+            return self.memory.borrow().clone();
+        }
+        match self.store.get(OUTBOX_KEY) {
+            Some(text) => match from_json::<Vec<ConsentRecord>>(&text, MAX_STORED_BYTES) {
+                Ok(list) => list,
+                Err(why) => {
+                    warn(&format!("the stored outbox is unreadable ({why}); it is replaced"));
+                    self.memory.borrow().clone()
+                }
+            },
+            None => Vec::new(),
         }
     }
-    false
-}
 
-fn remove(record: &ConsentRecord) {
-    let mut list = load();
-    list.retain(|r| !same(r, record));
-    save(&list);
-}
-
-async fn post(endpoint: &str, record: &ConsentRecord) -> Outcome {
-    let Some(window) = window() else { return Outcome::Retry };
-    let Some(body) = to_json(record) else { return Outcome::Retry };
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(&body));
-    // keepalive lets the POST finish when the shopper leaves right after deciding.
-    let _ = js_sys::Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
-    let headers = web_sys::Headers::new().ok();
-    if let Some(headers) = &headers {
-        let _ = headers.set("Content-Type", "application/json");
-        init.set_headers(headers);
+    fn save(&self, list: Vec<ConsentRecord>) {
+        let persisted = if list.is_empty() {
+            self.store.remove(OUTBOX_KEY);
+            true
+        } else {
+            to_json(&list).is_some_and(|text| self.store.set(OUTBOX_KEY, &text).is_ok())
+        };
+        *self.memory.borrow_mut() = list;
+        self.persisted.set(persisted);
+        if !persisted && self.store.available() && !self.warned_unpersisted.replace(true) {
+            warn("localStorage is full, so undelivered consent records are kept in this page only; they are sent from here");
+        }
     }
-    let Ok(request) = web_sys::Request::new_with_str_and_init(endpoint, &init) else { return Outcome::Retry };
-    let Ok(response) = JsFuture::from(window.fetch_with_request(&request)).await else { return Outcome::Retry };
-    let Ok(response) = response.dyn_into::<web_sys::Response>() else { return Outcome::Retry };
-    match response.status() {
-        200..=299 => Outcome::Delivered,
-        408 | 425 | 429 => Outcome::Retry,
-        status @ 400..=499 => Outcome::Refused(status),
-        _ => Outcome::Retry,
+
+    /// Queues a record and tries to deliver it now.
+    pub fn send(self: &Rc<Self>, record: ConsentRecord) {
+        let mut list = self.pending();
+        for dropped in push_bounded(&mut list, record) {
+            warn(&format!(
+                "the consent-record outbox is full ({OUTBOX_CAP} undelivered records); dropped the record of consent id {} \
+                 updated at {} (action {}); the first and the newest records are kept",
+                dropped.consent_id,
+                dropped.updated_at,
+                dropped.action.as_str()
+            ));
+        }
+        self.save(list);
+        self.backoff.set(Backoff::default());
+        self.flush();
     }
-}
 
-fn schedule_retry() {
-    let Some(window) = window() else { return };
-    let delay = RETRY_MS.with(|r| {
-        let delay = r.get();
-        r.set((delay * 2).min(LAST_RETRY_MS));
-        delay
-    });
-    let callback = Closure::once_into_js(flush);
-    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), delay);
-}
+    /// Delivers the outbox, oldest first; stops at the first failure and schedules a retry.
+    pub fn flush(self: &Rc<Self>) {
+        if self.in_flight.replace(true) {
+            return;
+        }
+        let outbox = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let retry = outbox.deliver_all().await;
+            outbox.in_flight.set(false);
+            if retry {
+                outbox.schedule_retry();
+            }
+        });
+    }
 
-/// On `pagehide`, hands what is left to `sendBeacon`; the records stay in the outbox until a
-/// later page sees them accepted (the server keeps one copy).
-fn beacon_outbox() {
-    let (Some(window), Some(endpoint)) = (window(), endpoint()) else { return };
-    for record in load() {
-        if let Some(body) = to_json(&record) {
-            let _ = window.navigator().send_beacon_with_opt_str(&endpoint, Some(&body));
+    /// True when something is left to retry.
+    async fn deliver_all(&self) -> bool {
+        let Some(endpoint) = self.endpoint.clone() else {
+            return false;
+        };
+        for record in self.pending() {
+            let Some(body) = to_json(&record) else {
+                continue;
+            };
+            match delivery(self.transport.post(&endpoint, body.clone()).await) {
+                Delivery::Delivered => self.remove(&record),
+                Delivery::Refused(status) => {
+                    // The server will never take it: keep it visible, then stop retrying it.
+                    error(&format!("the endpoint refused a consent record with HTTP {status}: {body}"));
+                    self.remove(&record);
+                }
+                Delivery::Retry => return true,
+            }
+        }
+        false
+    }
+
+    fn remove(&self, record: &ConsentRecord) {
+        let mut list = self.pending();
+        list.retain(|r| !(r.consent_id == record.consent_id && r.updated_at == record.updated_at));
+        self.save(list);
+    }
+
+    fn schedule_retry(self: &Rc<Self>) {
+        let Some(window) = window() else { return };
+        let mut backoff = self.backoff.get();
+        let delay = backoff.next_delay_ms();
+        self.backoff.set(backoff);
+        let outbox = self.clone();
+        let callback = Closure::once_into_js(move || outbox.flush());
+        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), delay);
+    }
+
+    /// On `pagehide`, hands what is left to `sendBeacon`; the records stay in the outbox until a
+    /// later page sees them accepted (the server keeps one copy).
+    fn beacon_all(&self) {
+        let Some(endpoint) = &self.endpoint else {
+            return;
+        };
+        for record in self.pending() {
+            if let Some(body) = to_json(&record) {
+                self.transport.beacon(endpoint, &body);
+            }
         }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
     use super::*;
+    use crate::platform::storage::MemoryStore;
     use wasm_bindgen_test::*;
 
     wasm_bindgen_test_configure!(run_in_browser);
 
-    fn record(n: usize) -> ConsentRecord {
-        let text = format!(
-            r#"{{"schema":1,"consent_id":"0f8fad5b-d9cb-469f-a165-70867728950e","site":"s","revision":1,"action":"custom",
-                "categories":{{"necessary":true}},"language":"en","gpc":false,"given_at":"2026-01-01T00:00:00.000Z",
-                "updated_at":"2026-01-01T00:{:02}:{:02}.000Z","url_path":"/"}}"#,
-            n / 60,
-            n % 60
-        );
-        from_json(&text).unwrap()
+    /// Answers every POST with a fixed status and keeps the bodies.
+    struct Answering {
+        status: Cell<Option<u16>>,
+        posted: RefCell<Vec<String>>,
+    }
+
+    impl Transport for Answering {
+        fn post(&self, _endpoint: &str, body: String) -> Answer {
+            self.posted.borrow_mut().push(body);
+            let status = self.status.get();
+            Box::pin(async move { status })
+        }
+        fn beacon(&self, _endpoint: &str, _body: &str) -> bool {
+            true
+        }
+    }
+
+    fn record() -> ConsentRecord {
+        let text = r#"{"schema":1,"consent_id":"0f8fad5b-d9cb-469f-a165-70867728950e","site":"s","revision":1,"action":"custom",
+            "categories":{"necessary":true},"language":"en","gpc":false,"given_at":"2026-01-01T00:00:00.000Z",
+            "updated_at":"2026-01-01T00:00:01.000Z","url_path":"/"}"#;
+        from_json(text, MAX_STORED_BYTES).unwrap()
+    }
+
+    async fn settle() {
+        // Two macrotask turns: the spawned delivery has run.
+        for _ in 0..2 {
+            let tick = js_sys::Promise::new(&mut |resolve, _| {
+                let _ = window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+            });
+            let _ = JsFuture::from(tick).await;
+        }
     }
 
     #[wasm_bindgen_test]
-    fn the_outbox_keeps_the_first_and_the_newest_and_names_what_it_drops() {
-        let mut list = Vec::new();
-        for n in 0..OUTBOX_CAP {
-            assert!(push_bounded(&mut list, record(n)).is_empty());
-        }
-        assert!(push_bounded(&mut list, record(5)).is_empty(), "a copy is not queued twice");
-        assert_eq!(list.len(), OUTBOX_CAP);
-        let dropped = push_bounded(&mut list, record(OUTBOX_CAP));
-        assert_eq!(dropped, vec![record(1)]);
-        assert_eq!(list.len(), OUTBOX_CAP);
-        assert_eq!(list[0], record(0), "the first record stays");
-        assert_eq!(list[OUTBOX_CAP - 1], record(OUTBOX_CAP), "the newest record stays");
-        assert_eq!(push_bounded(&mut list, record(OUTBOX_CAP + 1)), vec![record(2)]);
+    async fn a_full_storage_still_posts_the_record_from_memory() {
+        let store = Rc::new(MemoryStore::default());
+        store.full.set(true);
+        let network = Rc::new(Answering { status: Cell::new(None), posted: RefCell::new(Vec::new()) });
+        let outbox = Outbox::new(store.clone(), network.clone(), Some("/api/consent".into()));
+        outbox.send(record());
+        settle().await;
+        assert_eq!(network.posted.borrow().len(), 1, "posted although storage is full");
+        assert_eq!(outbox.pending(), vec![record()], "kept in memory while the endpoint is down");
+        assert_eq!(store.get(OUTBOX_KEY), None);
+        network.status.set(Some(201));
+        outbox.flush();
+        settle().await;
+        assert!(outbox.pending().is_empty(), "delivered, then gone");
+    }
+
+    #[wasm_bindgen_test]
+    async fn an_outbox_survives_a_page_that_pollutes_array_to_json() {
+        let array_proto = js_sys::Reflect::get(&js_sys::Array::new(), &"__proto__".into()).unwrap();
+        let polluter = Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from_str("polluted")).into_js_value();
+        js_sys::Reflect::set(&array_proto, &"toJSON".into(), &polluter).unwrap();
+        let store = Rc::new(MemoryStore::default());
+        let network = Rc::new(Answering { status: Cell::new(Some(503)), posted: RefCell::new(Vec::new()) });
+        let outbox = Outbox::new(store.clone(), network, Some("/api/consent".into()));
+        outbox.send(record());
+        settle().await;
+        let stored = store.get(OUTBOX_KEY).unwrap_or_default();
+        js_sys::Reflect::delete_property(array_proto.unchecked_ref::<js_sys::Object>(), &"toJSON".into()).unwrap();
+        assert!(stored.starts_with("[{"), "{stored}");
+        assert_eq!(Outbox::new(store, Rc::new(FetchTransport), None).pending(), vec![record()]);
     }
 }

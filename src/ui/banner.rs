@@ -10,8 +10,15 @@ use crate::widget::use_widget;
 
 #[component]
 pub fn Banner() -> impl IntoView {
-    let Some(widget) = use_widget() else { return ().into_any() };
-    let policy_url = widget.config().policy_url.clone();
+    let Some(widget) = use_widget() else {
+        return ().into_any();
+    };
+    // A `<base href>` on another origin would send the link there: it is resolved against the
+    // page's own address then (and kept as the site wrote it otherwise).
+    let policy_url = widget.config().policy_url.clone().map(|url| match crate::platform::navigator::foreign_base() {
+        Some(_) => crate::platform::navigator::resolve_on_page(&url).unwrap_or(url),
+        None => url,
+    });
     let body = move || {
         widget.texts.with(|t| {
             let (before, after) = split_placeholder(t.get(TextKey::BannerText), "{policy}");
@@ -30,6 +37,14 @@ pub fn Banner() -> impl IntoView {
     };
     let gpc = widget.gpc.then(|| view! { <p class="crumb-gpc" data-crumb-part="gpc">{text(widget, TextKey::BannerGpc)}</p> });
     let customize = move |_| super::preferences::open(widget);
+    // A keyboard user who decides here lands on the reopen button, not on <body>.
+    let decide = move |choice: Choice| {
+        let had_focus = super::focus::is_inside(widget, "[data-crumb-part=banner]");
+        widget.choose(choice);
+        if had_focus {
+            super::focus::after_decision(widget);
+        }
+    };
     let node = NodeRef::<leptos::html::Section>::new();
     super::raise(node);
     view! {
@@ -47,10 +62,10 @@ pub fn Banner() -> impl IntoView {
             <p id="crumb-banner-text" class="crumb-text">{move || body().0}{link}</p>
             {gpc}
             <div class="crumb-actions">
-                <button type="button" class="crumb-btn" data-action="accept-all" on:click=move |_| widget.choose(Choice::AcceptAll)>
+                <button type="button" class="crumb-btn" data-action="accept-all" on:click=move |_| decide(Choice::AcceptAll)>
                     {text(widget, TextKey::AcceptAll)}
                 </button>
-                <button type="button" class="crumb-btn" data-action="reject-all" on:click=move |_| widget.choose(Choice::RejectAll)>
+                <button type="button" class="crumb-btn" data-action="reject-all" on:click=move |_| decide(Choice::RejectAll)>
                     {text(widget, TextKey::RejectAll)}
                 </button>
                 <button type="button" class="crumb-btn" data-action="customize" on:click=customize>

@@ -12,7 +12,9 @@ use crate::widget::{use_widget, Widget};
 
 #[component]
 pub fn CategoryRow(category: Category) -> impl IntoView {
-    let Some(widget) = use_widget() else { return ().into_any() };
+    let Some(widget) = use_widget() else {
+        return ().into_any();
+    };
     let id = category.id.clone();
     let title_id = format!("crumb-cat-{id}-title");
     let text_id = format!("crumb-cat-{id}-text");
@@ -73,7 +75,9 @@ pub fn CategoryRow(category: Category) -> impl IntoView {
 
 #[component]
 fn ServiceBlock(service: Service) -> impl IntoView {
-    let Some(widget) = use_widget() else { return ().into_any() };
+    let Some(widget) = use_widget() else {
+        return ().into_any();
+    };
     let provider = service.provider.clone();
     let by = provider.clone().map(|p| {
         let line = move || widget.texts.with(|t| t.fill(TextKey::ServiceProvider, "{provider}", &p));
@@ -83,11 +87,8 @@ fn ServiceBlock(service: Service) -> impl IntoView {
     // A service that sets no cookie on the site (a payment page on the provider's own domain)
     // shows its name and description only, not an empty table.
     let table = (!service.cookies.is_empty()).then(|| {
-        let rows = service
-            .cookies
-            .into_iter()
-            .map(|cookie| view! { <CookieRow cookie=cookie service_provider=provider.clone()/> })
-            .collect_view();
+        let rows =
+            service.cookies.into_iter().map(|cookie| view! { <CookieRow cookie=cookie service_provider=provider.clone()/> }).collect_view();
         view! {
             <div class="crumb-table-wrap">
                 <table class="crumb-cookies">
@@ -124,7 +125,9 @@ fn localized(widget: Widget, text: LocalizedText) -> impl Fn() -> String + Send 
 
 #[component]
 fn CookieRow(cookie: CookieSpec, service_provider: Option<String>) -> impl IntoView {
-    let Some(widget) = use_widget() else { return ().into_any() };
+    let Some(widget) = use_widget() else {
+        return ().into_any();
+    };
     let label = cookie.label().to_owned();
     let row_label = label.clone();
     let provider = cookie.provider.clone().or(service_provider).unwrap_or_else(|| "—".to_owned());

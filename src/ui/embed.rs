@@ -8,41 +8,75 @@ use crumb_core::{Choice, TextKey};
 use leptos::prelude::*;
 use wasm_bindgen::{closure::Closure, JsCast};
 
+use std::cell::RefCell;
+
 use crate::platform::document;
+use crate::platform::gating::Placeholders;
 use crate::widget::Widget;
 
 const TAG: &str = "crumb-embed";
 
-/// Puts a placeholder before a blocked embed. False when it could not (no widget yet, a detached
-/// element): the embed then simply stays empty.
-pub fn show(gated: &web_sys::Element) -> bool {
-    let Some(widget) = crate::api::widget() else { return false };
-    if placeholder_of(gated).is_some() {
-        return true;
-    }
-    let Some(doc) = document() else { return false };
-    if gated.parent_node().is_none() {
-        return false;
-    }
-    let Some((host, mount)) = create_host(&doc, gated, &widget.base.get_value()) else { return false };
-    if gated.before_with_node_1(&host).is_err() {
-        return false;
-    }
-    let category = gated.get_attribute("data-category").unwrap_or_default().trim().to_owned();
-    let service = gated.get_attribute("data-service").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let source = gated.get_attribute("data-src").unwrap_or_default();
-    let name = service_name(widget, service.as_deref(), gated.get_attribute("title"), &source);
-    let shown = render(widget, &mount, category, service, name).is_some();
-    if !shown {
-        host.remove();
-    }
-    shown
+/// The embed placeholders of one widget: each one's effect (its texts follow the language) lives
+/// under its own child `Owner`, disposed when the embed loads and the placeholder goes.
+pub struct EmbedPlaceholders {
+    widget: Widget,
+    owner: Owner,
+    live: RefCell<Vec<(web_sys::Element, Owner)>>,
 }
 
-/// Removes the placeholder of an embed that may now load.
-pub fn remove(gated: &web_sys::Element) {
-    if let Some(placeholder) = placeholder_of(gated) {
+impl EmbedPlaceholders {
+    /// Placeholders drawn for `widget`, their effects owned by a child of `owner`.
+    pub fn new(widget: Widget, owner: Owner) -> EmbedPlaceholders {
+        EmbedPlaceholders { widget, owner, live: RefCell::new(Vec::new()) }
+    }
+
+    /// How many placeholders are on the page (with an effect alive).
+    pub fn count(&self) -> usize {
+        self.live.borrow().len()
+    }
+}
+
+impl Placeholders for EmbedPlaceholders {
+    fn show(&self, gated: &web_sys::Element) -> bool {
+        let widget = self.widget;
+        if placeholder_of(gated).is_some() {
+            return true;
+        }
+        let Some(doc) = document() else { return false };
+        if gated.parent_node().is_none() {
+            return false;
+        }
+        let Some((host, mount)) = create_host(&doc, gated, &widget.base()) else {
+            return false;
+        };
+        if gated.before_with_node_1(&host).is_err() {
+            return false;
+        }
+        let category = gated.get_attribute("data-category").unwrap_or_default().trim().to_owned();
+        let service = gated.get_attribute("data-service").map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let source = gated.get_attribute("data-src").unwrap_or_default();
+        let name = service_name(widget, service.as_deref(), gated.get_attribute("title"), &source);
+        let owner = self.owner.child();
+        let shown = owner.with(|| render(widget, &mount, category, service, name)).is_some();
+        if shown {
+            self.live.borrow_mut().push((host.into(), owner));
+        } else {
+            owner.cleanup();
+            host.remove();
+        }
+        shown
+    }
+
+    fn remove(&self, gated: &web_sys::Element) {
+        let Some(placeholder) = placeholder_of(gated) else {
+            return;
+        };
         placeholder.remove();
+        let mut live = self.live.borrow_mut();
+        if let Some(index) = live.iter().position(|(host, _)| *host == placeholder) {
+            let (_, owner) = live.swap_remove(index);
+            owner.cleanup();
+        }
     }
 }
 
@@ -67,7 +101,7 @@ fn create_host(doc: &web_sys::Document, gated: &web_sys::Element, base: &str) ->
             let _ = host.style().set_property(property, &size);
         }
     }
-    let (_, mount) = crate::platform::styled_shadow(&host, base)?;
+    let (_, mount) = crate::platform::dom::styled_shadow(&host, base)?;
     mount.set_class_name("crumb-embed-frame");
     Some((host, mount))
 }
@@ -97,21 +131,22 @@ fn host_of(url: &str) -> Option<String> {
 /// the host of its source; `None`: the category's title (the source is on this site).
 fn service_name(widget: Widget, service: Option<&str>, title: Option<String>, source: &str) -> Option<LocalizedText> {
     let config = widget.config();
-    let configured = service
-        .and_then(|id| config.categories.iter().flat_map(|c| c.services.iter()).find(|s| s.id == id))
-        .map(|s| s.name.clone());
+    let configured =
+        service.and_then(|id| config.categories.iter().flat_map(|c| c.services.iter()).find(|s| s.id == id)).map(|s| s.name.clone());
     configured.or_else(|| {
-        title
-            .filter(|t| !t.trim().is_empty())
-            .or_else(|| service.map(str::to_owned))
-            .or_else(|| host_of(source))
-            .map(LocalizedText::Same)
+        title.filter(|t| !t.trim().is_empty()).or_else(|| service.map(str::to_owned)).or_else(|| host_of(source)).map(LocalizedText::Same)
     })
 }
 
 /// Builds the placeholder's content with plain DOM calls (cheaper in bytes than a second Leptos
 /// view); an effect keeps its texts in the widget's language.
-fn render(widget: Widget, mount: &web_sys::HtmlElement, category: String, service: Option<String>, name: Option<LocalizedText>) -> Option<()> {
+fn render(
+    widget: Widget,
+    mount: &web_sys::HtmlElement,
+    category: String,
+    service: Option<String>,
+    name: Option<LocalizedText>,
+) -> Option<()> {
     let doc = document()?;
     let scheme = match widget.config().theme.scheme {
         crumb_core::config::Scheme::Auto => "auto",

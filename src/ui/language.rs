@@ -10,7 +10,9 @@ use crate::widget::use_widget;
 
 #[component]
 pub fn LanguageSwitcher() -> impl IntoView {
-    let Some(widget) = use_widget() else { return ().into_any() };
+    let Some(widget) = use_widget() else {
+        return ().into_any();
+    };
     let offered = widget.config().offered_languages();
     if offered.len() < 2 {
         return ().into_any();
@@ -25,9 +27,11 @@ pub fn LanguageSwitcher() -> impl IntoView {
         }
     });
     let on_change = move |_| {
-        let Some(code) = select.get_untracked().map(|s| s.value()) else { return };
+        let Some(code) = select.get_untracked().map(|s| s.value()) else {
+            return;
+        };
         wasm_bindgen_futures::spawn_local(async move {
-            crate::api::set_language(widget, &code).await;
+            widget.set_language(&code).await;
         });
     };
     let options = offered

@@ -44,9 +44,25 @@ pub fn text(widget: Widget, key: TextKey) -> impl Fn() -> String + Copy + Send +
     move || widget.texts.with(|t| t.get(key).to_owned())
 }
 
+/// A page's CSS `zoom` (`body { zoom: 2 }`) would scale the widget too and push the preference
+/// center's buttons off screen: the widget cancels it, so it renders at the shopper's own browser
+/// zoom. Percentages in whole numbers keep float formatting out of the wasm.
+fn cancel_page_zoom(element: &web_sys::HtmlElement) {
+    let style = element.style();
+    let _ = style.remove_property("zoom");
+    let zoom = js_sys::Reflect::get(element, &wasm_bindgen::JsValue::from_str("currentCSSZoom")).ok().and_then(|z| z.as_f64());
+    if let Some(zoom) = zoom.filter(|z| z.is_finite() && *z > 0.0 && (*z - 1.0).abs() > 0.01) {
+        let percent = (100.0 / zoom).round() as u32;
+        let _ = style.set_property("zoom", &format!("{percent}%"));
+    }
+}
+
+/// The widget's root component: the first layer, the preference center or the reopen button.
 #[component]
 pub fn App() -> impl IntoView {
-    let Some(widget) = use_widget() else { return ().into_any() };
+    let Some(widget) = use_widget() else {
+        return ().into_any();
+    };
     let config = widget.config();
     let scheme = match config.theme.scheme {
         crumb_core::config::Scheme::Auto => "auto",
@@ -62,11 +78,15 @@ pub fn App() -> impl IntoView {
     let root = NodeRef::<leptos::html::Div>::new();
     let accent = config.theme.accent.clone();
     Effect::new(move |_| {
-        if let (Some(element), Some(accent)) = (root.get(), accent.as_deref()) {
-            let style = web_sys::HtmlElement::style(&element);
+        let Some(element) = root.get() else { return };
+        let style = web_sys::HtmlElement::style(&element);
+        if let Some(accent) = accent.as_deref() {
             let _ = style.set_property("--crumb-accent", accent);
             let _ = style.set_property("--crumb-focus", accent);
         }
+        // Redrawn views (after the page removed the host) measure again.
+        widget.view.track();
+        cancel_page_zoom(&element);
     });
     view! {
         <div

@@ -13,9 +13,9 @@ use crate::widget::{use_widget, Widget};
 
 /// Opens the preference center, remembering where focus was and moving it into the dialog.
 pub fn open(widget: Widget) {
-    focus::remember();
+    focus::remember(widget);
     widget.show_preferences();
-    focus::focus_first_in("[data-crumb-part=preferences]");
+    focus::focus_first_in(widget, "[data-crumb-part=preferences]");
 }
 
 /// Leaves the dialog (by a decision or by closing) and gives focus back.
@@ -24,12 +24,14 @@ fn leave(widget: Widget, decide: Option<Choice>) {
         Some(choice) => widget.choose(choice),
         None => widget.close(),
     }
-    leptos::prelude::request_animation_frame(|| focus::give_back("[data-action=reopen], [data-action=customize]"));
+    leptos::prelude::request_animation_frame(move || focus::give_back(widget, "[data-action=reopen], [data-action=customize]"));
 }
 
 #[component]
 pub fn Preferences() -> impl IntoView {
-    let Some(widget) = use_widget() else { return ().into_any() };
+    let Some(widget) = use_widget() else {
+        return ().into_any();
+    };
     let dialog = NodeRef::<html::Div>::new();
     let on_keydown = move |event: web_sys::KeyboardEvent| match event.key().as_str() {
         "Escape" => {
@@ -38,7 +40,7 @@ pub fn Preferences() -> impl IntoView {
         }
         "Tab" => {
             if let Some(container) = dialog.get_untracked() {
-                if focus::trap_tab(&container, event.shift_key()) {
+                if focus::trap_tab(widget, &container, event.shift_key()) {
                     event.prevent_default();
                 }
             }
@@ -89,4 +91,21 @@ pub fn Preferences() -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Any element of the page with `data-crumb="preferences"` opens the preference center.
+pub fn open_from_links(widget: Widget) {
+    let Some(doc) = crate::platform::document() else {
+        return;
+    };
+    crate::platform::dom::listen(&doc, "click", move |event| {
+        let opener = event
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .and_then(|e| e.closest("[data-crumb=\"preferences\"]").ok().flatten());
+        if opener.is_some() {
+            event.prevent_default();
+            open(widget);
+        }
+    });
 }

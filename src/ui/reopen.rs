@@ -8,7 +8,9 @@ use crate::widget::use_widget;
 
 #[component]
 pub fn Reopen() -> impl IntoView {
-    let Some(widget) = use_widget() else { return ().into_any() };
+    let Some(widget) = use_widget() else {
+        return ().into_any();
+    };
     if !widget.config().layout.reopen_button {
         return ().into_any();
     }

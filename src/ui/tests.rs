@@ -5,8 +5,23 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
 
-use crate::boot::{self, LoaderOptions};
+use std::cell::Cell;
+
+use crate::boot;
+use crate::platform::config_input::read_config;
+use crate::platform::cookies::CookieJar;
+use crate::platform::loader::LoaderOptions;
 use crate::platform::{document, window};
+use crate::widget::Widget;
+
+thread_local! {
+    /// The widget the current test booted (tests boot one after another on one page).
+    static CURRENT: Cell<Option<Widget>> = const { Cell::new(None) };
+}
+
+fn current() -> Widget {
+    CURRENT.with(|c| c.get()).expect("a booted widget")
+}
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -38,7 +53,9 @@ fn find(selector: &str) -> Option<Element> {
 }
 
 fn find_all(selector: &str) -> Vec<Element> {
-    let Some(list) = shadow().and_then(|s| s.query_selector_all(selector).ok()) else { return Vec::new() };
+    let Some(list) = shadow().and_then(|s| s.query_selector_all(selector).ok()) else {
+        return Vec::new();
+    };
     (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
 }
 
@@ -75,12 +92,16 @@ fn local(key: &str) -> Option<String> {
 }
 
 fn html_document() -> web_sys::HtmlDocument {
-    crate::platform::html_document().expect("an HTML document")
+    crate::platform::dom::html_document().expect("an HTML document")
 }
 
 /// A clean page: no widget, no storage, no cookies, no gated elements from earlier tests.
 fn clean_page() {
     let doc = document().expect("document");
+    // The widget of the test before stops watching the page and takes its host away.
+    if let Some(widget) = CURRENT.with(|c| c.take()) {
+        widget.stop();
+    }
     for selector in ["#crumb-root", "#crumb-config", "[data-test-gated]"] {
         if let Ok(list) = doc.query_selector_all(selector) {
             for i in 0..list.length() {
@@ -93,11 +114,10 @@ fn clean_page() {
     if let Some(storage) = window().and_then(|w| w.local_storage().ok().flatten()) {
         let _ = storage.clear();
     }
-    crate::platform::storage::clear_consent();
     if let Some(w) = window() {
         let _ = js_sys::Reflect::delete_property(&w, &"Crumb".into());
     }
-    for (name, _) in crate::platform::cookie_pairs() {
+    for (name, _) in crate::platform::cookies::DocumentCookies.pairs() {
         let _ = html_document().set_cookie(&format!("{name}=; max-age=0; path=/"));
     }
 }
@@ -110,7 +130,12 @@ fn start_with(config: &str) {
     element.set_id("crumb-config");
     element.set_text_content(Some(config));
     let _ = doc.body().expect("body").append_child(&element);
-    boot::start(LoaderOptions::from_js(&js_sys::Object::new().into()));
+    let options = LoaderOptions::from_js(&js_sys::Object::new().into());
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Some(widget) = boot::boot(options).await {
+            CURRENT.with(|c| c.set(Some(widget)));
+        }
+    });
 }
 
 /// Boots the widget on a clean page and waits for `Crumb.ready`.
@@ -169,7 +194,13 @@ async fn first_layer_offers_three_choices_of_equal_size_and_weight() {
         let rect = b.get_bounding_client_rect();
         let style = window.get_computed_style(b).ok().flatten().expect("style");
         let get = |p: &str| style.get_property_value(p).unwrap_or_default();
-        ((rect.width().round() as i64, rect.height().round() as i64), get("font-weight"), get("font-size"), get("color"), get("background-color"))
+        (
+            (rect.width().round() as i64, rect.height().round() as i64),
+            get("font-weight"),
+            get("font-size"),
+            get("color"),
+            get("background-color"),
+        )
     };
     let first = look(&buttons[0]);
     assert!(first.0 .0 > 0 && first.0 .1 >= 44, "buttons are big enough to tap: {:?}", first.0);
@@ -224,13 +255,14 @@ async fn preference_center_has_no_pre_ticked_boxes_and_locks_required_on() {
     }
     // The cookie table states name, provider, purpose, duration and party.
     let row = find("[data-service=demo-analytics] tr[data-cookie]").expect("a cookie row");
-    let cells: Vec<String> = (0..row.children().length())
-        .filter_map(|i| row.children().item(i)?.text_content())
-        .collect();
+    let cells: Vec<String> = (0..row.children().length()).filter_map(|i| row.children().item(i)?.text_content()).collect();
     assert_eq!(cells, ["^_demo_ga(_.*)?$", "Demo Analytics Inc.", "Tells visits apart to count them.", "2 years", "Third party"]);
 
     click("button[role=switch][data-category=analytics]");
-    wait_until("analytics is switched on", || attr("button[role=switch][data-category=analytics]", "aria-checked").as_deref() == Some("true")).await;
+    wait_until("analytics is switched on", || {
+        attr("button[role=switch][data-category=analytics]", "aria-checked").as_deref() == Some("true")
+    })
+    .await;
     click("button[role=switch][data-category=necessary]");
     assert_eq!(attr("button[role=switch][data-category=necessary]", "aria-checked").as_deref(), Some("true"));
     click("[data-crumb-part=preferences] [data-action=save]");
@@ -249,20 +281,20 @@ async fn escape_closes_the_preference_center_without_consent_and_gives_focus_bac
     customize.click();
     wait_for("[data-crumb-part=preferences]").await;
     wait_until("focus moved into the dialog", || {
-        crate::ui::focus::active().is_some_and(|a| a.closest("[data-crumb-part=preferences]").ok().flatten().is_some())
+        crate::ui::focus::active(current()).is_some_and(|a| a.closest("[data-crumb-part=preferences]").ok().flatten().is_some())
     })
     .await;
     let init = web_sys::KeyboardEventInit::new();
     init.set_key("Escape");
     init.set_bubbles(true);
     let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
-    let active = crate::ui::focus::active().expect("focused element");
+    let active = crate::ui::focus::active(current()).expect("focused element");
     let _ = active.dispatch_event(&event);
     wait_until("the dialog closed", || find("[data-crumb-part=preferences]").is_none()).await;
     assert!(find("[data-crumb-part=banner]").is_some(), "closing is not consent: the banner is back");
     assert!(local("crumb").is_none());
     wait_until("focus is back on Customize", || {
-        crate::ui::focus::active().and_then(|a| a.get_attribute("data-action")).as_deref() == Some("customize")
+        crate::ui::focus::active(current()).and_then(|a| a.get_attribute("data-action")).as_deref() == Some("customize")
     })
     .await;
 }
@@ -273,7 +305,10 @@ async fn gated_scripts_wait_for_consent_and_refusal_scripts_run_on_refusal() {
     wait_for("[data-crumb-part=banner]").await;
     let doc = document().expect("document");
     let body = doc.body().expect("body");
-    for (category, code) in [("analytics", "window.__crumbTestAnalytics = (window.__crumbTestAnalytics || 0) + 1;"), ("!analytics", "window.__crumbTestRefused = 1;")] {
+    for (category, code) in [
+        ("analytics", "window.__crumbTestAnalytics = (window.__crumbTestAnalytics || 0) + 1;"),
+        ("!analytics", "window.__crumbTestRefused = 1;"),
+    ] {
         let script = doc.create_element("script").expect("script");
         let _ = script.set_attribute("type", "text/plain");
         let _ = script.set_attribute("data-category", category);
@@ -351,28 +386,30 @@ async fn blocked_storage_keeps_working_in_memory() {
 #[wasm_bindgen_test]
 fn config_errors_from_the_browser_name_the_bad_field() {
     let bad = demo_config().replace("\"30 days\"", "\"30 dayz\"");
-    match boot::read_config(&bad) {
+    match read_config(&bad) {
         Err(crate::error::CrumbError::Config(errors)) => {
             assert!(errors.names("categories[1].services[0].cookies[0].duration"), "{errors}");
         }
         other => panic!("expected a config error, got {:?}", other.map(|c| c.site)),
     }
     let bad_pattern = demo_config().replace("^_demo_ga(_.*)?$", "^_demo_ga(");
-    match boot::read_config(&bad_pattern) {
+    match read_config(&bad_pattern) {
         Err(crate::error::CrumbError::Config(errors)) => {
             assert!(errors.names("categories[2].services[0].cookies[0].pattern"), "{errors}");
         }
         other => panic!("expected a pattern error, got {:?}", other.map(|c| c.site)),
     }
-    assert!(matches!(boot::read_config("{not json"), Err(crate::error::CrumbError::ConfigMissing(_))));
+    assert!(matches!(read_config("{not json"), Err(crate::error::CrumbError::ConfigMissing(_))));
     // serde-wasm-bindgen alone would let unknown fields through.
     let unknown = demo_config().replace("\"required\": true,", "\"required\": true, \"colour\": \"red\",");
-    match boot::read_config(&unknown) {
-        Err(crate::error::CrumbError::Config(errors)) => assert!(errors.names("categories[0].colour"), "{errors}"),
+    match read_config(&unknown) {
+        Err(crate::error::CrumbError::Config(errors)) => {
+            assert!(errors.names("categories[0].colour"), "{errors}")
+        }
         other => panic!("expected an unknown-field error, got {:?}", other.map(|c| c.site)),
     }
     let top = demo_config().replacen("{", "{ \"sitee\": \"typo\",", 1);
-    match boot::read_config(&top) {
+    match read_config(&top) {
         Err(crate::error::CrumbError::Config(errors)) => assert!(errors.names("sitee"), "{errors}"),
         other => panic!("expected an unknown-field error, got {:?}", other.map(|c| c.site)),
     }
@@ -384,7 +421,10 @@ async fn a_broken_config_leaves_everything_denied_and_no_banner() {
     clean_page();
     start_with(&bad);
     let doc = document().expect("document");
-    wait_until("the unconfigured API is installed", || js_sys::Reflect::get(&api(), &"ready".into()).ok().and_then(|v| v.as_bool()) == Some(false)).await;
+    wait_until("the unconfigured API is installed", || {
+        js_sys::Reflect::get(&api(), &"ready".into()).ok().and_then(|v| v.as_bool()) == Some(false)
+    })
+    .await;
     sleep(50).await;
     assert!(doc.get_element_by_id("crumb-root").is_none());
     assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(false));

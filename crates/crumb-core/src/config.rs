@@ -471,7 +471,8 @@ pub fn parse_config<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Config
         let path = e.path().to_string();
         ConfigErrors(vec![ConfigError {
             path,
-            message: e.into_inner().to_string(),
+            // A wrong-typed value is quoted in serde's message: never echo a huge one whole.
+            message: crate::json_bounds::cap_message(&e.into_inner().to_string(), 200),
         }])
     })?;
     config.validate()?;

@@ -1,0 +1,121 @@
+//! Reading the site's config: its text (inline element or `data-config` URL), bounded before it
+//! is parsed, parsed by the browser's JSON parser into null-prototype values, then typed and
+//! validated by crumb-core. Errors name the path.
+
+use crumb_core::json_bounds::MAX_CONFIG_BYTES;
+use crumb_core::{parse_config, Config, ConfigError, ConfigErrors};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::cookies;
+use super::dom::{document, parse_json, to_js, window};
+use crate::error::{js_text, CrumbError};
+
+/// Fetches a text file; the error names the URL and the HTTP status.
+pub async fn fetch_text(url: &str) -> Result<String, String> {
+    let window = window().ok_or("no window")?;
+    let response = JsFuture::from(window.fetch_with_str(url)).await.map_err(|e| js_text(&e))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|e| js_text(&e))?;
+    if !response.ok() {
+        return Err(format!("HTTP {} for {url}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(|e| js_text(&e))?).await.map_err(|e| js_text(&e))?;
+    text.as_string().ok_or_else(|| format!("{url} is not text"))
+}
+
+/// The config's JSON text: from `config_url` (already resolved) or the `#crumb-config` element.
+pub async fn config_text(config_url: Option<&str>) -> Result<String, CrumbError> {
+    if let Some(url) = config_url {
+        return fetch_text(url).await.map_err(|why| CrumbError::ConfigMissing(format!("could not load data-config: {why}")));
+    }
+    document()
+        .and_then(|d| d.get_element_by_id("crumb-config"))
+        .and_then(|e| e.text_content())
+        .ok_or_else(|| CrumbError::ConfigMissing("add <script type=\"application/json\" id=\"crumb-config\"> or data-config".to_owned()))
+}
+
+/// Parses and validates a config text: bounded (size, depth), JSON, typed, every field known,
+/// every semantic rule, and every cookie pattern a valid JavaScript regular expression.
+pub fn read_config(text: &str) -> Result<Config, CrumbError> {
+    let value =
+        parse_json(text, MAX_CONFIG_BYTES).map_err(|why| CrumbError::ConfigMissing(format!("the config is not usable JSON: {why}")))?;
+    let config = parse_config(serde_wasm_bindgen::Deserializer::from(value.clone())).map_err(|ConfigErrors(errors)| {
+        // serde-wasm-bindgen's errors print as JS errors: drop their `Error: ` prefix.
+        let errors = errors
+            .into_iter()
+            .map(|e| ConfigError { message: e.message.strip_prefix("Error: ").unwrap_or(&e.message).to_owned(), ..e })
+            .collect();
+        ConfigErrors(errors)
+    })?;
+    let mut errors = Vec::new();
+    // serde-wasm-bindgen reads only the fields a struct declares, so `deny_unknown_fields` never
+    // sees the others: compare the input with what the config reads back as.
+    unknown_fields(&value, &to_js(&config), "", &mut errors, 0);
+    // Cookie patterns are JavaScript regular expressions: only the browser can compile them.
+    for (c, category) in config.categories.iter().enumerate() {
+        for (s, service) in category.services.iter().enumerate() {
+            let cookie_patterns = service.cookies.iter().enumerate().map(|(k, p)| ("cookies", k, &p.pattern));
+            let key_patterns = service.local_storage.iter().enumerate().map(|(k, p)| ("local_storage", k, &p.pattern));
+            for (list, k, pattern) in cookie_patterns.chain(key_patterns) {
+                if let Some(pattern) = pattern {
+                    if cookies::compile(pattern).is_none() {
+                        errors.push(ConfigError {
+                            path: format!("categories[{c}].services[{s}].{list}[{k}].pattern"),
+                            message: "is not a valid JavaScript regular expression".to_owned(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(ConfigErrors(errors).into())
+    }
+}
+
+/// Every key of `input` that `known` (the parsed config, serialized back) lacks, by path.
+fn unknown_fields(input: &JsValue, known: &JsValue, path: &str, errors: &mut Vec<ConfigError>, depth: usize) {
+    if depth > crumb_core::json_bounds::MAX_DEPTH {
+        return;
+    }
+    if js_sys::Array::is_array(input) {
+        if !js_sys::Array::is_array(known) {
+            return;
+        }
+        let (input, known): (&js_sys::Array, &js_sys::Array) = (input.unchecked_ref(), known.unchecked_ref());
+        for i in 0..input.length() {
+            unknown_fields(&input.get(i), &known.get(i), &format!("{path}[{i}]"), errors, depth + 1);
+        }
+    } else if input.is_object() && known.is_object() && !js_sys::Array::is_array(known) {
+        let known_object: &js_sys::Object = known.unchecked_ref();
+        let input_object: &js_sys::Object = input.unchecked_ref();
+        for key in js_sys::Object::keys(input_object).iter() {
+            let Some(name) = key.as_string() else {
+                continue;
+            };
+            let here = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+            if js_sys::Object::has_own(known_object, &key) {
+                let value = |of: &JsValue| js_sys::Reflect::get(of, &key).unwrap_or(JsValue::UNDEFINED);
+                unknown_fields(&value(input), &value(known), &here, errors, depth + 1);
+            } else {
+                errors.push(ConfigError {
+                    path: here,
+                    message: format!("unknown field `{}`", crumb_core::json_bounds::cap_message(&name, 60)),
+                });
+            }
+        }
+    }
+}
+
+/// The largest language file read.
+const MAX_TEXTS_BYTES: usize = 200_000;
+
+/// The texts of a language: its file under `<base>i18n/` (only the chosen language is ever
+/// fetched), with the site's overrides.
+pub async fn load_texts(base: &str, language: &str, config: &Config) -> Result<crumb_core::Texts, String> {
+    let text = fetch_text(&format!("{base}i18n/{language}.json")).await?;
+    let builtin: std::collections::BTreeMap<String, String> = super::dom::from_json(&text, MAX_TEXTS_BYTES)?;
+    Ok(crumb_core::Texts::new(language, builtin, config))
+}
