@@ -1,6 +1,7 @@
 //! Component tests in a real headless Chromium (wasm-bindgen-test): the widget is booted the
 //! way loader.js boots it, from an inline config element, and inspected through its shadow root.
 
+use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement};
@@ -308,6 +309,7 @@ async fn gated_scripts_wait_for_consent_and_refusal_scripts_run_on_refusal() {
     for (category, code) in [
         ("analytics", "window.__crumbTestAnalytics = (window.__crumbTestAnalytics || 0) + 1;"),
         ("!analytics", "window.__crumbTestRefused = 1;"),
+        ("preferences", "window.__crumbTestPreferences = 1;"),
     ] {
         let script = doc.create_element("script").expect("script");
         let _ = script.set_attribute("type", "text/plain");
@@ -316,16 +318,28 @@ async fn gated_scripts_wait_for_consent_and_refusal_scripts_run_on_refusal() {
         script.set_text_content(Some(code));
         let _ = body.append_child(&script);
     }
+    // A gated image in the same batch: once the widget has marked it blocked, it has seen the
+    // scripts too (the positive marker before asserting that nothing ran).
+    let marker = doc.create_element("img").expect("img");
+    let _ = marker.set_attribute("data-src", "data:,");
+    let _ = marker.set_attribute("data-category", "analytics");
+    let _ = marker.set_attribute("data-placeholder", "false");
+    let _ = marker.set_attribute("data-test-gated", "");
+    let _ = body.append_child(&marker);
     let read = |name: &str| window().and_then(|w| js_sys::Reflect::get(&w, &name.into()).ok()).and_then(|v| v.as_f64());
-    sleep(100).await;
+    wait_until("the widget has seen the gated elements", || marker.get_attribute("data-crumb-state").as_deref() == Some("blocked")).await;
     assert_eq!(read("__crumbTestAnalytics"), None, "nothing runs before consent");
     click("[data-action=reject-all]");
     wait_until("the refusal script ran", || read("__crumbTestRefused") == Some(1.0)).await;
     assert_eq!(read("__crumbTestAnalytics"), None);
     api_call("acceptCategory", "analytics");
     wait_until("the analytics script ran", || read("__crumbTestAnalytics") == Some(1.0)).await;
-    api_call("acceptCategory", "analytics");
-    sleep(100).await;
+    // Granting preferences as well runs its script; scripts run in document order, so by then a
+    // second run of the analytics script would have happened.
+    let both = js_sys::Array::of2(&"analytics".into(), &"preferences".into());
+    let accept: js_sys::Function = js_sys::Reflect::get(&api(), &"acceptCategory".into()).expect("acceptCategory").unchecked_into();
+    let _ = accept.call1(&api(), &both);
+    wait_until("the preferences script ran", || read("__crumbTestPreferences") == Some(1.0)).await;
     assert_eq!(read("__crumbTestAnalytics"), Some(1.0), "a gated script runs once per page");
 }
 
@@ -425,7 +439,7 @@ async fn a_broken_config_leaves_everything_denied_and_no_banner() {
         js_sys::Reflect::get(&api(), &"ready".into()).ok().and_then(|v| v.as_bool()) == Some(false)
     })
     .await;
-    sleep(50).await;
+    // The unconfigured API is installed after boot gave up, never before a host could exist.
     assert!(doc.get_element_by_id("crumb-root").is_none());
     assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(false));
 }
@@ -543,4 +557,202 @@ async fn a_one_language_site_has_no_switcher() {
     wait_for("[data-crumb-part=preferences]").await;
     assert!(find("select[data-crumb-part=language]").is_none());
     assert_eq!(root_lang_dir(), ("en".to_owned(), "ltr".to_owned()));
+}
+
+/// Records `console.warn` and `console.error` messages into `window.__crumbConsole` while alive.
+struct ConsoleSpy {
+    originals: (JsValue, JsValue),
+}
+
+impl ConsoleSpy {
+    fn install() -> ConsoleSpy {
+        let console = js_sys::Reflect::get(&window().expect("window"), &"console".into()).expect("console");
+        let originals = (
+            js_sys::Reflect::get(&console, &"warn".into()).expect("warn"),
+            js_sys::Reflect::get(&console, &"error".into()).expect("error"),
+        );
+        let spy = js_sys::Function::new_no_args(
+            "window.__crumbConsole = window.__crumbConsole || []; window.__crumbConsole.push(Array.prototype.join.call(arguments, ' '));",
+        );
+        let _ = js_sys::Reflect::set(&window().expect("window"), &"__crumbConsole".into(), &js_sys::Array::new());
+        let _ = js_sys::Reflect::set(&console, &"warn".into(), &spy);
+        let _ = js_sys::Reflect::set(&console, &"error".into(), &spy);
+        ConsoleSpy { originals }
+    }
+
+    fn messages(&self) -> Vec<String> {
+        let list = window().and_then(|w| js_sys::Reflect::get(&w, &"__crumbConsole".into()).ok()).unwrap_or(JsValue::UNDEFINED);
+        js_sys::Array::from(&list).iter().filter_map(|m| m.as_string()).collect()
+    }
+}
+
+impl Drop for ConsoleSpy {
+    fn drop(&mut self) {
+        if let Some(console) = window().and_then(|w| js_sys::Reflect::get(&w, &"console".into()).ok()) {
+            let _ = js_sys::Reflect::set(&console, &"warn".into(), &self.originals.0);
+            let _ = js_sys::Reflect::set(&console, &"error".into(), &self.originals.1);
+        }
+    }
+}
+
+fn prototype_of(value: &JsValue) -> js_sys::Object {
+    js_sys::Object::get_prototype_of(value)
+}
+
+#[wasm_bindgen_test]
+async fn a_polluted_object_prototype_changes_nothing() {
+    let object_proto = prototype_of(&js_sys::Object::new().into());
+    let array_proto = prototype_of(&js_sys::Array::new().into());
+    let to_json = js_sys::Function::new_no_args("return 'polluted';");
+    let _ = js_sys::Reflect::set(&object_proto, &"toJSON".into(), &to_json);
+    let _ = js_sys::Reflect::set(&array_proto, &"toJSON".into(), &to_json);
+    let _ = js_sys::Reflect::set(&object_proto, &"endpoint".into(), &"/x".into());
+    let _ = js_sys::Reflect::set(&object_proto, &"required".into(), &JsValue::TRUE);
+    boot_with(&demo_config()).await;
+    wait_for("[data-crumb-part=banner]").await;
+    click("[data-action=accept-all]");
+    wait_for("[data-action=reopen]").await;
+    let stored = local("crumb").unwrap_or_default();
+    let outbox = local("crumb_outbox").unwrap_or_default();
+    for key in ["toJSON", "endpoint", "required"] {
+        let _ = js_sys::Reflect::delete_property(&object_proto, &key.into());
+    }
+    let _ = js_sys::Reflect::delete_property(&array_proto, &"toJSON".into());
+    assert!(stored.contains("\"analytics\":true"), "the stored consent is real JSON: {stored}");
+    assert!(outbox.starts_with("[{") && outbox.contains("\"action\":\"accept_all\""), "the outbox is real JSON: {outbox}");
+    assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(true));
+    // `required: true` inherited by every category would have locked every switch on.
+    click("[data-action=reopen]");
+    wait_for("[data-crumb-part=preferences]").await;
+    assert!(find("button[role=switch][data-category=analytics]").is_some_and(|s| !s.has_attribute("disabled")));
+}
+
+#[wasm_bindgen_test]
+fn deep_or_huge_config_text_is_refused_with_a_short_message() {
+    let deep = format!("{{\"site\": \"s\", \"x\": {}{}}}", "[".repeat(5_000), "]".repeat(5_000));
+    match read_config(&deep) {
+        Err(error) => assert!(error.to_string().contains("levels deep"), "{error}"),
+        Ok(_) => panic!("a 5,000-level config was accepted"),
+    }
+    let huge = format!("{{\"site\": \"s\", \"revision\": \"{}\", \"categories\": []}}", "x".repeat(900_000));
+    match read_config(&huge) {
+        Err(error) => {
+            let text = error.to_string();
+            assert!(text.contains("`revision`") && text.len() < 1_000, "{} characters: {}", text.len(), &text[..200.min(text.len())]);
+        }
+        Ok(_) => panic!("a wrong-typed revision was accepted"),
+    }
+    let too_big = format!("{{\"site\": \"{}\"}}", "x".repeat(1_100_000));
+    assert!(read_config(&too_big).is_err_and(|e| e.to_string().contains("bytes")));
+}
+
+#[wasm_bindgen_test]
+async fn the_widget_comes_back_when_the_page_removes_it() {
+    boot_with(&demo_config()).await;
+    wait_for("[data-crumb-part=banner]").await;
+    let doc = document().expect("document");
+    let spy = ConsoleSpy::install();
+    for time in 1..=3 {
+        doc.get_element_by_id("crumb-root").expect("host").remove();
+        wait_until("the host is back", || doc.get_element_by_id("crumb-root").is_some()).await;
+        let banner = wait_for("[data-crumb-part=banner]").await;
+        wait_until("the banner is shown again", || banner.is_connected() && banner.matches(":popover-open").unwrap_or(false)).await;
+        assert_eq!(doc.query_selector_all("#crumb-root").map(|l| l.length()).unwrap_or(0), 1, "removal {time}: one host");
+    }
+    assert!(spy.messages().iter().any(|m| m.contains("keeps removing")), "{:?}", spy.messages());
+    click("[data-action=reject-all]");
+    wait_for("[data-action=reopen]").await;
+}
+
+#[wasm_bindgen_test]
+async fn page_zoom_is_cancelled_so_the_preference_center_fits() {
+    let body = document().and_then(|d| d.body()).expect("body");
+    let _ = body.style().set_property("zoom", "2");
+    boot_with(&demo_config()).await;
+    wait_for("[data-action=customize]").await;
+    click("[data-action=customize]");
+    let save = wait_for("[data-action=save]").await;
+    let root = find("div.crumb").and_then(|e| e.dyn_into::<HtmlElement>().ok()).expect("root");
+    let zoom = root.style().get_property_value("zoom").unwrap_or_default();
+    let bottom = save.get_bounding_client_rect().bottom();
+    let height = window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64()).unwrap_or(0.0);
+    let _ = body.style().remove_property("zoom");
+    assert_eq!(zoom, "50%");
+    assert!(bottom <= height, "Save is on screen: bottom {bottom} of {height}");
+}
+
+#[wasm_bindgen_test]
+async fn after_a_keyboard_decision_focus_goes_to_the_reopen_button() {
+    boot_with(&demo_config()).await;
+    let reject = wait_for("[data-action=reject-all]").await.dyn_into::<HtmlElement>().expect("button");
+    let _ = reject.focus();
+    reject.click();
+    wait_until("focus is on the reopen button", || {
+        crate::ui::focus::active(current()).and_then(|a| a.get_attribute("data-action")).as_deref() == Some("reopen")
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_full_local_storage_keeps_the_choice_for_the_page_and_says_so() {
+    clean_page();
+    let storage = window().and_then(|w| w.local_storage().ok().flatten()).expect("storage");
+    // Fill the origin's quota.
+    let mut chunk = "x".repeat(1 << 20);
+    let mut n = 0;
+    while chunk.len() > 16 {
+        if storage.set_item(&format!("__fill{n}"), &chunk).is_err() {
+            chunk.truncate(chunk.len() / 2);
+        }
+        n += 1;
+    }
+    assert!(storage.set_item("__probe", &"y".repeat(64)).is_err(), "storage is full for this test");
+    let spy = ConsoleSpy::install();
+    start_with(&demo_config());
+    wait_for("[data-action=accept-all]").await;
+    click("[data-action=accept-all]");
+    wait_for("[data-action=reopen]").await;
+    let messages = spy.messages();
+    let granted = api_call("acceptedCategory", "analytics").as_bool();
+    let stored = local("crumb");
+    let _ = storage.clear();
+    assert_eq!(granted, Some(true), "the choice holds for the page");
+    assert_eq!(stored, None, "it could not be persisted");
+    assert!(messages.iter().any(|m| m.contains("could not be persisted")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("kept in this page only")), "the outbox says so too: {messages:?}");
+}
+
+#[wasm_bindgen_test]
+async fn placeholders_dispose_their_effects_when_the_embed_loads() {
+    boot_with(&demo_config()).await;
+    wait_for("[data-crumb-part=banner]").await;
+    let doc = document().expect("document");
+    let body = doc.body().expect("body");
+    for category in ["analytics", "marketing"] {
+        let frame = doc.create_element("iframe").expect("iframe");
+        let _ = frame.set_attribute("data-src", "about:blank");
+        let _ = frame.set_attribute("data-category", category);
+        let _ = frame.set_attribute("data-test-gated", "");
+        let _ = body.append_child(&frame);
+    }
+    let placeholder_text = |category: &str| -> Option<Element> {
+        let frame = doc.query_selector(&format!("iframe[data-category={category}]")).ok()??;
+        frame.previous_element_sibling()?.shadow_root()?.query_selector(".crumb-embed-text").ok()?
+    };
+    wait_until("both placeholders show", || placeholder_text("analytics").is_some() && placeholder_text("marketing").is_some()).await;
+    let loaded = placeholder_text("analytics").expect("analytics placeholder");
+    let before = loaded.text_content().unwrap_or_default();
+    api_call("acceptCategory", "analytics");
+    wait_until("the analytics embed loaded", || !loaded.is_connected()).await;
+    // A new language: the placeholder still on the page follows it (the positive marker), the
+    // removed one's effect is gone and its text stays as it was.
+    let config = current().config();
+    let mut builtin = std::collections::BTreeMap::new();
+    builtin.insert("embed.text".to_owned(), "Blocked: {service}".to_owned());
+    current().texts.set(crumb_core::Texts::new("en", builtin, &config));
+    wait_until("the live placeholder follows", || {
+        placeholder_text("marketing").and_then(|p| p.text_content()).is_some_and(|t| t.starts_with("Blocked:"))
+    })
+    .await;
+    assert_eq!(loaded.text_content().unwrap_or_default(), before, "the removed placeholder's effect is disposed");
 }

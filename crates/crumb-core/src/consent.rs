@@ -285,10 +285,15 @@ pub fn decide(
     };
 
     let mut effects = vec![Effect::RunScripts];
-    // Revoking a category revokes each of its services, so the revoked services name every
-    // cookie and storage key to erase.
-    let (revoked_cookies, revoked_keys) =
-        config.stored_by(|_, s| diff.services_revoked.contains(&s.id));
+    // What a revoked service stored goes. On a first decision, what every refused service
+    // stored goes too: a first-visit Reject all also clears the cookies an unblocked tag set
+    // before the widget ran. A cookie or key that a granted service declares too stays.
+    let erase = |id: &str| diff.services_revoked.iter().any(|s| s == id) || (previous.is_none() && !consent.service_granted(id));
+    let (kept_cookies, kept_keys) = config.stored_by(|_, s| consent.service_granted(&s.id));
+    let (revoked_cookies, revoked_keys) = config.stored_by(|_, s| erase(&s.id));
+    let revoked_cookies: Vec<_> =
+        revoked_cookies.into_iter().filter(|c| !kept_cookies.iter().any(|k| k.name == c.name && k.pattern == c.pattern)).collect();
+    let revoked_keys: Vec<_> = revoked_keys.into_iter().filter(|r| !kept_keys.contains(r)).collect();
     if !revoked_cookies.is_empty() {
         effects.push(Effect::ClearCookies(revoked_cookies));
     }

@@ -661,3 +661,30 @@ fn erased_cookies(decision: &Decision) -> Vec<String> {
         .flatten()
         .collect()
 }
+
+#[test]
+fn a_first_reject_all_erases_what_every_refused_service_declares() {
+    let config = demo_config();
+    let d = decide(&config, None, &Choice::RejectAll, &ctx(NOW));
+    let erased = erased_cookies(&d);
+    assert!(erased.iter().any(|e| e == "^_demo_ga(_.*)?$") && erased.iter().any(|e| e == "_demo_ads"), "{erased:?}");
+    let (necessary, _) = config.stored_by(|category, _| category.required);
+    for kept in necessary {
+        assert!(!erased.iter().any(|e| e == kept.label()), "a necessary cookie stays: {}", kept.label());
+    }
+    let later = decide(&config, Some(&d.consent), &Choice::RejectAll, &ctx(NOW + 60_000));
+    assert!(erased_cookies(&later).is_empty(), "a later refusal with nothing revoked erases nothing");
+}
+
+#[test]
+fn a_first_decision_keeps_a_cookie_a_granted_service_also_declares() {
+    let mut config = demo_config();
+    // Marketing's service declares the analytics cookie too: granting analytics keeps it.
+    let analytics_cookie = config.category("analytics").and_then(|c| c.services[0].cookies.first().cloned());
+    let marketing = config.categories.iter_mut().find(|c| c.id == "marketing").expect("marketing");
+    marketing.services[0].cookies.extend(analytics_cookie);
+    let d = decide(&config, None, &custom(&["analytics"]), &ctx(NOW));
+    let erased = erased_cookies(&d);
+    assert!(erased.iter().any(|e| e == "_demo_ads"), "{erased:?}");
+    assert!(!erased.iter().any(|e| e == "^_demo_ga(_.*)?$"), "shared with a granted service: {erased:?}");
+}
