@@ -179,7 +179,9 @@ fn render(sites: &[String], site: Option<&str>, from: &str, to: &str, stats: &St
     }
     html.push_str("</table><h2>Decisions per day</h2>");
     html.push_str(&chart(stats));
-    html.push_str("<h2>Consent rate per category</h2><table><tr><th>Category</th><th>Granted</th><th>Decisions</th><th>Rate</th></tr>");
+    html.push_str(
+        "<h2>Consent rate per category</h2><table><tr><th>Category</th><th>Granted</th><th>Decisions</th><th>Rate</th></tr>",
+    );
     for (category, (granted, seen)) in &stats.categories {
         let _ = write!(
             html,

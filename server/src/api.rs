@@ -24,10 +24,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// The API routes (`/api/consent`, `/api/consent/{id}`, `/api/export`, `/api/health`) and `/admin`.
 pub fn api_router(state: AppState) -> Router {
     Router::new()
-        .route(
-            "/api/consent",
-            post(post_consent).options(preflight).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
-        )
+        .route("/api/consent", post(post_consent).options(preflight).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .route("/api/consent/{id}", get(consent_history))
         .route("/api/export", get(export))
         .route("/api/health", get(health))
@@ -65,9 +62,7 @@ fn is_accepted_content_type(headers: &HeaderMap) -> bool {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Parses and validates a record body the way `POST /api/consent` does: known fields only,
@@ -164,8 +159,7 @@ async fn post_consent(State(state): State<AppState>, request: Request) -> Respon
         return error(StatusCode::FORBIDDEN, message);
     }
     if !is_accepted_content_type(request.headers()) {
-        let response =
-            error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json or text/plain");
+        let response = error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json or text/plain");
         return with_cors(response, &early);
     }
     let headers = request.headers().clone();
@@ -195,10 +189,7 @@ async fn post_consent(State(state): State<AppState>, request: Request) -> Respon
     }
     let received_at = to_rfc3339(now);
     let client_ip = state.settings.store_ip.apply(client);
-    let response = match state
-        .blocking(move |state| state.store.insert(&record, &received_at, client_ip.as_deref()))
-        .await
-    {
+    let response = match state.blocking(move |state| state.store.insert(&record, &received_at, client_ip.as_deref())).await {
         Ok(true) => (StatusCode::CREATED, Json(json!({ "stored": true }))).into_response(),
         Ok(false) => (StatusCode::OK, Json(json!({ "stored": false }))).into_response(),
         Err(err) => internal("storing a record failed", &err),
@@ -235,7 +226,8 @@ pub(crate) struct ExportParams {
 
 /// `YYYY-MM-DD` as epoch ms of that day's start (UTC).
 pub(crate) fn parse_day(text: &str) -> Option<i64> {
-    let ok = text.len() == 10 && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let ok =
+        text.len() == 10 && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
     if !ok {
         return None;
     }
@@ -360,9 +352,8 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, Query(params)
             }
         }
     });
-    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        receiver.recv().await.map(|item| (item, receiver))
-    });
+    let stream =
+        futures_util::stream::unfold(receiver, |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) });
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::JsonLines => "application/x-ndjson",

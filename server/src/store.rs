@@ -223,7 +223,8 @@ impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`) and creates the table.
     /// Plain TCP only: run it on the same machine or a private network (or behind a TLS tunnel).
     pub fn open(url: &str) -> Result<PostgresStore, ServerError> {
-        let config: postgres::Config = url.parse().map_err(|e| ServerError::Usage(format!("--database: not a PostgreSQL URL: {e}")))?;
+        let config: postgres::Config =
+            url.parse().map_err(|e| ServerError::Usage(format!("--database: not a PostgreSQL URL: {e}")))?;
         PostgresStore::open_config(config)
     }
 

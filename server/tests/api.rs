@@ -526,4 +526,3 @@ async fn documents_are_revalidated() {
     assert_eq!(get(&s.app, "/missing.js", None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(get(&s.app, "/../Cargo.toml", None).await.status, StatusCode::NOT_FOUND);
 }
-
