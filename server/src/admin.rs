@@ -12,8 +12,7 @@ use crumb_core::Action;
 use sha2::{Digest, Sha256};
 
 use crate::api::{error, range_query, refuse_without_token, today_ms, ExportParams};
-use crate::store::{RangeQuery, StoredRecord};
-use crate::{auth, AppState};
+use crate::{auth, AppState, RangeQuery, StoredRecord};
 
 /// Decisions per kind: accept all, reject all, custom, withdraw.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -68,7 +67,7 @@ impl Stats {
 /// Counts the records of `query` (streamed from the store, one at a time). Blocks.
 pub fn stats(state: &AppState, query: &RangeQuery) -> Result<Stats, crate::ServerError> {
     let mut stats = Stats::default();
-    state.store().export(query, &mut |stored| {
+    state.database().export(query, &mut |stored| {
         stats.add(&stored);
         true
     })?;
@@ -229,7 +228,7 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Quer
     let wanted = params.site.clone();
     let result = state
         .blocking(move |state| {
-            let sites = state.store().sites()?;
+            let sites = state.database().sites()?;
             let site = wanted.or_else(|| sites.first().cloned());
             let stats = match &site {
                 Some(site) => match range_query(site.clone(), Some(&from), Some(&to), now) {

@@ -15,8 +15,7 @@ use crumb_core::{is_consent_id, ConsentRecord};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::store::{RangeQuery, StoredRecord};
-use crate::{auth, AppState};
+use crate::{auth, AppState, RangeQuery, StoredRecord};
 
 /// Largest accepted request body: a record is a few hundred bytes, 16 KB leaves ample room.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -189,7 +188,7 @@ async fn post_consent(State(state): State<AppState>, request: Request) -> Respon
     }
     let received_at = to_rfc3339(now);
     let client_ip = state.settings.store_ip.apply(client);
-    let response = match state.blocking(move |state| state.store.insert(&record, &received_at, client_ip.as_deref())).await {
+    let response = match state.blocking(move |state| state.database.insert(&record, &received_at, client_ip.as_deref())).await {
         Ok(true) => (StatusCode::CREATED, Json(json!({ "stored": true }))).into_response(),
         Ok(false) => (StatusCode::OK, Json(json!({ "stored": false }))).into_response(),
         Err(err) => internal("storing a record failed", &err),
@@ -204,7 +203,7 @@ async fn consent_history(State(state): State<AppState>, headers: HeaderMap, Path
     if !is_consent_id(&id) {
         return error(StatusCode::BAD_REQUEST, "`consent_id` must be 8-64 letters, digits or `-`");
     }
-    match state.blocking(move |state| state.store.history(&id)).await {
+    match state.blocking(move |state| state.database.history(&id)).await {
         Ok(records) if records.is_empty() => error(StatusCode::NOT_FOUND, "no records for this consent id"),
         Ok(records) => no_store(Json(records).into_response()),
         Err(err) => internal("reading a consent history failed", &err),
@@ -318,14 +317,14 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, Query(params)
         Err(message) => return error(StatusCode::BAD_REQUEST, message),
     };
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
-    let store = state.store.clone();
+    let database = state.database.clone();
     tokio::task::spawn_blocking(move || {
         let mut chunk = String::with_capacity(20_000);
         if format == Format::Csv {
             chunk.push_str(CSV_HEADER);
         }
         let mut open = true;
-        let result = store.export(&query, &mut |stored| {
+        let result = database.export(&query, &mut |stored| {
             match format {
                 Format::Csv => csv_line(&mut chunk, &stored),
                 Format::JsonLines => {
