@@ -6,7 +6,6 @@
 //! can wrap one of them. [`serve`] runs a router with the slow-client timeouts. [`AppState`]
 //! owns the [`Database`] and the [`Settings`].
 
-mod admin;
 mod api;
 mod auth;
 pub mod cli;
