@@ -26,7 +26,7 @@ use crumb_core::time::{parse_rfc3339, to_rfc3339};
 use crumb_core::ConsentRecord;
 
 pub use api::{api_router, check_record, MAX_BODY_BYTES};
-pub use database::{Database, Dialect, PostgresPool, RangeQuery, SqliteFile, StoredRecord, POSTGRES_POOL_SIZE, SCHEMA_VERSION};
+pub use database::{Database, PostgresPool, RangeQuery, SqliteFile, StoredRecord, POSTGRES_POOL_SIZE, SCHEMA_VERSION};
 pub use error::ServerError;
 pub use serve::serve;
 pub use site::{precompress, static_router, PrecompressReport, COMPRESSIBLE};
@@ -160,10 +160,12 @@ impl AppState {
         }
     }
 
+    /// The built site served at `/`.
     pub fn site_dir(&self) -> &Path {
         &self.site_dir
     }
 
+    /// How the service behaves.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }

@@ -1,10 +1,10 @@
 //! Where consent records are kept: [`Database`], embedded SQLite (the default) or PostgreSQL (for
-//! sites that outgrow one machine). Both run the same SQL ([`sql`]), through one [`Session`]
+//! sites that outgrow one machine). Both run the same SQL (`sql.rs`), through one `Session`
 //! type; the schema comes from numbered migrations applied at open ([`Database::migrate`]).
 
 mod migrate;
 mod session;
-pub mod sql;
+mod sql;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -18,7 +18,8 @@ use serde::Serialize;
 
 use crate::error::ServerError;
 pub(crate) use session::{Row, Session};
-pub use sql::{Dialect, SCHEMA_VERSION};
+use sql::Dialect;
+pub use sql::SCHEMA_VERSION;
 
 /// A record as kept: what the browser sent plus what the server added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -161,7 +162,7 @@ impl Database {
     }
 
     /// Which SQL dialect this database speaks.
-    pub fn dialect(&self) -> Dialect {
+    pub(crate) fn dialect(&self) -> Dialect {
         match self {
             Database::Sqlite(_) => Dialect::Sqlite,
             Database::Postgres(_) => Dialect::Postgres,

@@ -7,7 +7,7 @@
 
 /// One step of the schema's history. Released migrations never change: a new need is a new step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Migration {
+pub(crate) struct Migration {
     /// Applied in increasing order; recorded in `schema_migrations`.
     pub version: i64,
     /// What the step does, in a few words (also recorded).
@@ -17,7 +17,7 @@ pub struct Migration {
 }
 
 /// The schema's history, oldest first.
-pub const MIGRATIONS: &[Migration] = &[
+pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "consent records",
@@ -80,16 +80,13 @@ pub const SITES: &str = "SELECT DISTINCT site FROM consent_records ORDER BY site
 /// Deletes the records with `updated_at < $1`.
 pub const DELETE_BEFORE: &str = "DELETE FROM consent_records WHERE updated_at < $1";
 
-/// Every query above with parameters or rows (for the test that prepares each on SQLite).
-pub const QUERIES: &[&str] = &[APPLIED_MIGRATIONS, RECORD_MIGRATION, INSERT_RECORD, HISTORY, COUNT, EXPORT, SITES, DELETE_BEFORE];
-
 /// A 64-bit key for PostgreSQL's advisory lock that serialises servers migrating one database
 /// ("crumb_db" in ASCII).
 const MIGRATION_LOCK: i64 = 0x6372_756d_625f_6462;
 
 /// The two SQL dialects: the only place where the server's SQL differs between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
+pub(crate) enum Dialect {
     Sqlite,
     Postgres,
 }
@@ -143,6 +140,9 @@ impl Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every query with parameters or rows.
+    const QUERIES: &[&str] = &[APPLIED_MIGRATIONS, RECORD_MIGRATION, INSERT_RECORD, HISTORY, COUNT, EXPORT, SITES, DELETE_BEFORE];
 
     #[test]
     fn versions_increase_from_one() {
