@@ -47,8 +47,12 @@ fn options() -> Result<Options, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if !options.tag.bytes().all(|b| b.is_ascii_alphanumeric()) || options.tag.len() > 20 {
-        return Err("--tag must be 1-20 letters or digits".into());
+    // The run posts consent ids `{tag}-{worker:04}-{n:010}`: the server's own rule decides.
+    if options.tag.is_empty() || !crumb_core::is_consent_id(&format!("{}-0000-0000000000", options.tag)) {
+        return Err("--tag must be 1-48 letters, digits or `-` (it starts every consent id of the run)".into());
+    }
+    if !crumb_core::is_site_id(&options.site) {
+        return Err(format!("--site `{}` is not a site id", options.site));
     }
     Ok(options)
 }

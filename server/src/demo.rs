@@ -3,16 +3,16 @@
 use crumb_core::time::{to_rfc3339, DAY_MS};
 use crumb_core::ConsentRecord;
 
-use crate::{ServerError, Store};
+use crate::{Database, ServerError};
 
 /// The demo shop's site id (index.html's config).
 pub const DEMO_SITE: &str = "crumb-demo";
 
 /// Inserts about 40 decisions a day over the 29 days before `now_ms`'s day for [`DEMO_SITE`], unless
-/// the store already has records for it. Deterministic (a small LCG), marked `url_path`
+/// the database already has records for it. Deterministic (a small LCG), marked `url_path`
 /// `/demo-data`. Returns how many were inserted. Blocks.
-pub fn seed(store: &dyn Store, now_ms: i64) -> Result<u64, ServerError> {
-    if store.sites()?.iter().any(|s| s == DEMO_SITE) {
+pub fn seed(database: &Database, now_ms: i64) -> Result<u64, ServerError> {
+    if database.sites()?.iter().any(|s| s == DEMO_SITE) {
         return Ok(0);
     }
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
@@ -41,7 +41,7 @@ pub fn seed(store: &dyn Store, now_ms: i64) -> Result<u64, ServerError> {
                 language = ["en", "nl", "zh"][next(3) as usize],
             );
             let record: ConsentRecord = serde_json::from_str(&json)?;
-            if store.insert(&record, &to_rfc3339(at + 800), None)? {
+            if database.insert(&record, &to_rfc3339(at + 800), None)? {
                 inserted += 1;
             }
         }

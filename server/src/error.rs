@@ -11,6 +11,8 @@ pub enum ServerError {
     Postgres(#[from] postgres::Error),
     #[error("postgres connection pool: {0}")]
     Pool(#[from] r2d2::Error),
+    #[error("database schema: {0}")]
+    Schema(String),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("record JSON: {0}")]

@@ -4,33 +4,32 @@
 //!
 //! [`app`] is the whole service; [`api_router`] and [`static_router`] are its two halves, so tests
 //! can wrap one of them. [`serve`] runs a router with the slow-client timeouts. [`AppState`]
-//! owns the [`Store`] and the [`Settings`].
+//! owns the [`Database`] and the [`Settings`].
 
-mod admin;
 mod api;
 mod auth;
 pub mod cli;
+pub mod database;
 pub mod demo;
 mod error;
 mod limit;
 mod serve;
 mod site;
-pub mod store;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use crumb_core::time::{parse_rfc3339, to_rfc3339};
 use crumb_core::ConsentRecord;
 
 pub use api::{api_router, check_record, MAX_BODY_BYTES};
+pub use database::{Database, PostgresPool, RangeQuery, SqliteFile, StoredRecord, POSTGRES_POOL_SIZE, SCHEMA_VERSION};
 pub use error::ServerError;
 pub use serve::serve;
 pub use site::{precompress, static_router, PrecompressReport, COMPRESSIBLE};
-pub use store::{open_store, PostgresStore, RangeQuery, SqliteStore, Store, StoredRecord};
 
 /// Default database file, relative to the working directory.
 pub const DEFAULT_DATABASE: &str = "crumb-data/consent.sqlite3";
@@ -122,11 +121,11 @@ impl Default for Settings {
     }
 }
 
-/// What every request handler shares: the record store, the settings and the site folder.
+/// What every request handler shares: the database, the settings and the site folder.
 /// Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    store: Arc<dyn Store>,
+    database: Arc<Database>,
     site_dir: Arc<Path>,
     settings: Arc<Settings>,
     limiter: Arc<limit::RateLimiter>,
@@ -134,26 +133,26 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Opens the store named by `config` with default settings.
+    /// Opens the database named by `config` with default settings.
     pub fn open(config: &ServerConfig) -> Result<AppState, ServerError> {
         AppState::open_with(config, Settings::default())
     }
 
-    /// Opens the store named by `config` (SQLite file or `postgres://` URL).
+    /// Opens the database named by `config` (SQLite file or `postgres://` URL).
     pub fn open_with(config: &ServerConfig, settings: Settings) -> Result<AppState, ServerError> {
-        Ok(AppState::with_settings(open_store(&config.database)?, &config.site_dir, settings))
+        Ok(AppState::with_settings(Arc::new(Database::open(&config.database)?), &config.site_dir, settings))
     }
 
-    /// State over any store, default settings.
-    pub fn with_store(store: Arc<dyn Store>, site_dir: &Path) -> AppState {
-        AppState::with_settings(store, site_dir, Settings::default())
+    /// State over an open database, default settings.
+    pub fn with_database(database: Arc<Database>, site_dir: &Path) -> AppState {
+        AppState::with_settings(database, site_dir, Settings::default())
     }
 
-    /// State over any store and settings.
-    pub fn with_settings(store: Arc<dyn Store>, site_dir: &Path, settings: Settings) -> AppState {
+    /// State over an open database and settings.
+    pub fn with_settings(database: Arc<Database>, site_dir: &Path, settings: Settings) -> AppState {
         let token = settings.admin_token.as_deref().filter(|t| !t.is_empty()).map(auth::TokenDigest::new);
         AppState {
-            store,
+            database,
             site_dir: Arc::from(site_dir),
             limiter: Arc::new(limit::RateLimiter::new(settings.rate_limit_per_minute)),
             settings: Arc::new(settings),
@@ -161,43 +160,46 @@ impl AppState {
         }
     }
 
+    /// The built site served at `/`.
     pub fn site_dir(&self) -> &Path {
         &self.site_dir
     }
 
+    /// How the service behaves.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    /// The database the records are kept in.
+    pub fn database(&self) -> &Arc<Database> {
+        &self.database
     }
 
     /// Stores a validated record; false when it was there already. Blocks.
     pub fn store_record(&self, record: &ConsentRecord, received_at: &str) -> Result<bool, ServerError> {
-        self.store.insert(record, received_at, None)
+        self.database.insert(record, received_at, None)
     }
 
     /// The records of one consent id, oldest `updated_at` first. Blocks.
     pub fn records_for(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, ServerError> {
-        Ok(self.store.history(consent_id)?.into_iter().map(|stored| stored.record).collect())
+        Ok(self.database.history(consent_id)?.into_iter().map(|stored| stored.record).collect())
     }
 
     /// How many records are stored. Blocks.
     pub fn count_records(&self) -> Result<u64, ServerError> {
-        self.store.count()
+        self.database.count()
     }
 
     /// Deletes the records older than the retention setting, counted back from `now_ms`; returns
     /// how many went (0 without a retention setting). Blocks.
     pub fn apply_retention(&self, now_ms: i64) -> Result<u64, ServerError> {
         match self.settings.retention_months {
-            Some(months) => self.store.delete_before(&retention_cutoff(now_ms, months)),
+            Some(months) => self.database.delete_before(&retention_cutoff(now_ms, months)),
             None => Ok(0),
         }
     }
 
-    /// Runs blocking store work off the async workers.
+    /// Runs blocking database work off the async workers.
     pub(crate) async fn blocking<T, F>(&self, work: F) -> Result<T, ServerError>
     where
         T: Send + 'static,
@@ -206,6 +208,11 @@ impl AppState {
         let state = self.clone();
         tokio::task::spawn_blocking(move || work(&state)).await.map_err(|e| ServerError::Task(e.to_string()))?
     }
+}
+
+/// The server's clock as epoch milliseconds (0 before 1970, which no server lives in).
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// `now_ms` minus `months` calendar months (the day clamped to the shorter month), as

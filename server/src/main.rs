@@ -1,11 +1,11 @@
-//! The `crumb-server` binary: reads the command line, opens the store, serves until Ctrl-C.
+//! The `crumb-server` binary: reads the command line, opens the database, serves until Ctrl-C.
 
 use std::process::ExitCode;
 
 use crumb_server::cli::{self, Command, Options};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use crumb_server::{app, precompress, serve as serve_app, AppState, ServerError};
+use crumb_server::{app, now_ms, precompress, serve as serve_app, AppState, ServerError};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -46,9 +46,9 @@ async fn serve(options: Options) -> Result<(), ServerError> {
         .await
         .map_err(|e| ServerError::Task(e.to_string()))??;
     if options.demo_data {
-        let store = state.store().clone();
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
-        match tokio::task::spawn_blocking(move || crumb_server::demo::seed(store.as_ref(), now)).await {
+        let database = state.database().clone();
+        let now = now_ms();
+        match tokio::task::spawn_blocking(move || crumb_server::demo::seed(&database, now)).await {
             Ok(Ok(0)) => {}
             Ok(Ok(inserted)) => eprintln!("crumb-server: --demo-data added {inserted} synthetic records for crumb-demo"),
             Ok(Err(err)) => eprintln!("crumb-server: --demo-data failed: {err}"),
@@ -64,7 +64,7 @@ async fn serve(options: Options) -> Result<(), ServerError> {
             let mut hourly = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 hourly.tick().await;
-                let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+                let now = now_ms();
                 let worker = state.clone();
                 match tokio::task::spawn_blocking(move || worker.apply_retention(now)).await {
                     Ok(Ok(0)) => {}

@@ -412,12 +412,12 @@ both_backends! {
     async fn demo_data_fills_the_admin_chart_once(backend) {
         let s = server(backend).await;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
-        let store = s.state.store().clone();
-        let inserted = tokio::task::spawn_blocking(move || crumb_server::demo::seed(store.as_ref(), now)).await.unwrap().expect("seed");
+        let database = s.state.database().clone();
+        let inserted = tokio::task::spawn_blocking(move || crumb_server::demo::seed(&database, now)).await.unwrap().expect("seed");
         assert!(inserted > 900, "{inserted}");
         assert_eq!(s.count().await, inserted);
-        let store = s.state.store().clone();
-        let again = tokio::task::spawn_blocking(move || crumb_server::demo::seed(store.as_ref(), now)).await.unwrap().expect("seed");
+        let database = s.state.database().clone();
+        let again = tokio::task::spawn_blocking(move || crumb_server::demo::seed(&database, now)).await.unwrap().expect("seed");
         assert_eq!(again, 0, "a site with records is left alone");
         let html = get_auth(&s.app, "/admin", &bearer()).await.text();
         assert!(html.contains(&format!("{inserted} decisions on crumb-demo")), "{html}");
@@ -427,8 +427,8 @@ both_backends! {
     async fn records_survive_reopening_the_database(backend) {
         let s = server(backend).await;
         assert_eq!(post_json(&s.app, &valid_record()).await.status, StatusCode::CREATED);
-        let store = s.reopen_store().await;
-        let reopened = app(AppState::with_store(store, s.state.site_dir()));
+        let database = s.reopen_database().await;
+        let reopened = app(AppState::with_database(database, s.state.site_dir()));
         assert_eq!(post_json(&reopened, &valid_record()).await.status, StatusCode::OK, "still there after a restart");
     }
 }
@@ -526,4 +526,3 @@ async fn documents_are_revalidated() {
     assert_eq!(get(&s.app, "/missing.js", None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(get(&s.app, "/../Cargo.toml", None).await.status, StatusCode::NOT_FOUND);
 }
-

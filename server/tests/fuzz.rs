@@ -30,8 +30,19 @@ fn any_json() -> impl Strategy<Value = Value> {
 }
 
 const FIELDS: [&str; 13] = [
-    "schema", "consent_id", "site", "revision", "action", "categories", "services", "language", "gpc", "given_at",
-    "updated_at", "url_path", "extra",
+    "schema",
+    "consent_id",
+    "site",
+    "revision",
+    "action",
+    "categories",
+    "services",
+    "language",
+    "gpc",
+    "given_at",
+    "updated_at",
+    "url_path",
+    "extra",
 ];
 
 /// A valid record with some fields replaced by arbitrary JSON or removed.

@@ -9,7 +9,7 @@ use axum::body::{to_bytes, Body};
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
-use crumb_server::{app, AppState, PostgresStore, Settings, SqliteStore, Store};
+use crumb_server::{app, AppState, Database, Settings};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -75,13 +75,13 @@ pub fn postgres_url() -> String {
 static DATABASES: AtomicU32 = AtomicU32::new(0);
 
 /// A fresh, empty database on the test server; dropped (forcibly) with the guard.
-pub struct PostgresDatabase {
+pub struct ScratchPostgres {
     pub config: postgres::Config,
     name: String,
 }
 
-impl PostgresDatabase {
-    pub fn create() -> PostgresDatabase {
+impl ScratchPostgres {
+    pub fn create() -> ScratchPostgres {
         let url = postgres_url();
         let name = format!("crumb_t_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::SeqCst));
         let mut admin = postgres::Client::connect(&url, postgres::NoTls)
@@ -90,11 +90,11 @@ impl PostgresDatabase {
         admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
         let mut config: postgres::Config = url.parse().expect("URL");
         config.dbname(&name);
-        PostgresDatabase { config, name }
+        ScratchPostgres { config, name }
     }
 }
 
-impl Drop for PostgresDatabase {
+impl Drop for ScratchPostgres {
     fn drop(&mut self) {
         let (url, name) = (postgres_url(), self.name.clone());
         // The blocking client may not run on an async worker: its own thread.
@@ -112,27 +112,27 @@ pub struct Server {
     pub state: AppState,
     pub app: Router,
     pub backend: Backend,
-    store_location: StoreLocation,
+    database_location: DatabaseLocation,
     pub dir: TempDir,
 }
 
-enum StoreLocation {
+enum DatabaseLocation {
     Sqlite,
-    Postgres(Box<PostgresDatabase>),
+    Postgres(Box<ScratchPostgres>),
 }
 
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
     tokio::task::spawn_blocking(work).await.expect("blocking task")
 }
 
-pub async fn open_store(backend: Backend, dir: &std::path::Path, database: Option<&PostgresDatabase>) -> Arc<dyn Store> {
+pub async fn open_database(backend: Backend, dir: &std::path::Path, scratch: Option<&ScratchPostgres>) -> Arc<Database> {
     let path = dir.join("data/consent.sqlite3");
-    let config = database.map(|d| d.config.clone());
-    blocking(move || -> Arc<dyn Store> {
-        match backend {
-            Backend::Sqlite => Arc::new(SqliteStore::open(&path).expect("open SQLite")),
-            Backend::Postgres => Arc::new(PostgresStore::open_config(config.expect("a database")).expect("open PostgreSQL")),
-        }
+    let config = scratch.map(|d| d.config.clone());
+    blocking(move || {
+        Arc::new(match backend {
+            Backend::Sqlite => Database::open_sqlite(&path).expect("open SQLite"),
+            Backend::Postgres => Database::open_postgres_config(config.expect("a database")).expect("open PostgreSQL"),
+        })
     })
     .await
 }
@@ -146,16 +146,16 @@ pub async fn server_with(backend: Backend, settings: Settings) -> Server {
     let site_dir = dir.path().join("site");
     std::fs::create_dir_all(&site_dir).expect("site dir");
     let location = match backend {
-        Backend::Sqlite => StoreLocation::Sqlite,
-        Backend::Postgres => StoreLocation::Postgres(Box::new(blocking(PostgresDatabase::create).await)),
+        Backend::Sqlite => DatabaseLocation::Sqlite,
+        Backend::Postgres => DatabaseLocation::Postgres(Box::new(blocking(ScratchPostgres::create).await)),
     };
     let database = match &location {
-        StoreLocation::Postgres(database) => Some(database.as_ref()),
-        StoreLocation::Sqlite => None,
+        DatabaseLocation::Postgres(database) => Some(database.as_ref()),
+        DatabaseLocation::Sqlite => None,
     };
-    let store = open_store(backend, dir.path(), database).await;
-    let state = AppState::with_settings(store, &site_dir, settings);
-    Server { app: app(state.clone()), state, backend, store_location: location, dir }
+    let database = open_database(backend, dir.path(), database).await;
+    let state = AppState::with_settings(database, &site_dir, settings);
+    Server { app: app(state.clone()), state, backend, database_location: location, dir }
 }
 
 impl Server {
@@ -164,13 +164,13 @@ impl Server {
         blocking(move || state.count_records().expect("count")).await
     }
 
-    /// The store reopened from scratch (a restarted server).
-    pub async fn reopen_store(&self) -> Arc<dyn Store> {
-        let database = match &self.store_location {
-            StoreLocation::Postgres(database) => Some(database.as_ref()),
-            StoreLocation::Sqlite => None,
+    /// The database reopened from scratch (a restarted server).
+    pub async fn reopen_database(&self) -> Arc<Database> {
+        let database = match &self.database_location {
+            DatabaseLocation::Postgres(database) => Some(database.as_ref()),
+            DatabaseLocation::Sqlite => None,
         };
-        open_store(self.backend, self.dir.path(), database).await
+        open_database(self.backend, self.dir.path(), database).await
     }
 }
 

@@ -11,9 +11,9 @@ use crumb_core::time::{to_rfc3339, DAY_MS};
 use crumb_core::Action;
 use sha2::{Digest, Sha256};
 
-use crate::api::{error, range_query, refuse_without_token, today_ms, ExportParams};
-use crate::store::{RangeQuery, StoredRecord};
-use crate::{auth, AppState};
+use super::range::{range_query, RangeParams};
+use super::reply::{error, internal, refuse_without_token};
+use crate::{auth, now_ms, AppState, RangeQuery, StoredRecord};
 
 /// Decisions per kind: accept all, reject all, custom, withdraw.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,10 +65,10 @@ impl Stats {
     }
 }
 
-/// Counts the records of `query` (streamed from the store, one at a time). Blocks.
+/// Counts the records of `query` (streamed from the database, one at a time). Blocks.
 pub fn stats(state: &AppState, query: &RangeQuery) -> Result<Stats, crate::ServerError> {
     let mut stats = Stats::default();
-    state.store().export(query, &mut |stored| {
+    state.database.export(query, &mut |stored| {
         stats.add(&stored);
         true
     })?;
@@ -179,7 +179,9 @@ fn render(sites: &[String], site: Option<&str>, from: &str, to: &str, stats: &St
     }
     html.push_str("</table><h2>Decisions per day</h2>");
     html.push_str(&chart(stats));
-    html.push_str("<h2>Consent rate per category</h2><table><tr><th>Category</th><th>Granted</th><th>Decisions</th><th>Rate</th></tr>");
+    html.push_str(
+        "<h2>Consent rate per category</h2><table><tr><th>Category</th><th>Granted</th><th>Decisions</th><th>Rate</th></tr>",
+    );
     for (category, (granted, seen)) in &stats.categories {
         let _ = write!(
             html,
@@ -213,11 +215,11 @@ fn day_of(ms: i64) -> String {
     text.get(..10).unwrap_or(&text).to_owned()
 }
 
-pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<ExportParams>) -> Response {
+pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<RangeParams>) -> Response {
     if let Some(response) = refuse_without_token(&state, &headers) {
         return response;
     }
-    let now = today_ms();
+    let now = now_ms();
     let today = now - now.rem_euclid(DAY_MS);
     let from = params.from.clone().unwrap_or_else(|| day_of(today - 29 * DAY_MS));
     let to = params.to.clone().unwrap_or_else(|| day_of(today));
@@ -227,7 +229,7 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Quer
     let wanted = params.site.clone();
     let result = state
         .blocking(move |state| {
-            let sites = state.store().sites()?;
+            let sites = state.database.sites()?;
             let site = wanted.or_else(|| sites.first().cloned());
             let stats = match &site {
                 Some(site) => match range_query(site.clone(), Some(&from), Some(&to), now) {
@@ -242,10 +244,7 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Quer
     let html = match result {
         Ok(Ok(html)) => html,
         Ok(Err(message)) => return error(StatusCode::BAD_REQUEST, message),
-        Err(err) => {
-            eprintln!("crumb-server: the admin page failed: {err}");
-            return error(StatusCode::INTERNAL_SERVER_ERROR, "storage is unavailable");
-        }
+        Err(err) => return internal("the admin page failed", &err),
     };
     let mut response = html.into_response();
     let out = response.headers_mut();

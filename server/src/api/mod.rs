@@ -1,0 +1,33 @@
+//! The `/api/*` routes and `/admin`, one module per concern: [`intake`] receives consent records
+//! (CORS, rate limit, limits, validation), [`history`] reads a consent id's records, [`export`]
+//! streams a site's records, [`admin`] renders the rates page. [`reply`] is how they all answer;
+//! [`range`] is the site-and-days query export and admin share.
+
+mod admin;
+mod export;
+mod history;
+mod intake;
+mod range;
+mod reply;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::AppState;
+pub use intake::{check_record, MAX_BODY_BYTES};
+
+/// The API routes (`/api/consent`, `/api/consent/{id}`, `/api/export`, `/api/health`) and `/admin`.
+pub fn api_router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/consent", post(intake::post_consent).options(intake::preflight).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
+        .route("/api/consent/{id}", get(history::consent_history))
+        .route("/api/export", get(export::export))
+        .route("/api/health", get(health))
+        .route("/admin", get(admin::page))
+        .with_state(state)
+}
+
+async fn health() -> &'static str {
+    "ok"
+}

@@ -1,0 +1,246 @@
+//! Where consent records are kept: [`Database`], embedded SQLite (the default) or PostgreSQL (for
+//! sites that outgrow one machine). Both run the same SQL (`sql.rs`), through one `Session`
+//! type; the schema comes from numbered migrations applied at open ([`Database::migrate`]).
+
+mod migrate;
+mod session;
+mod sql;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use crumb_core::time::to_rfc3339;
+use crumb_core::{ConsentRecord, RecordError};
+use r2d2_postgres::PostgresConnectionManager;
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+
+use crate::error::ServerError;
+pub(crate) use session::{Row, Session};
+use sql::Dialect;
+pub use sql::SCHEMA_VERSION;
+
+/// A record as kept: what the browser sent plus what the server added.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRecord {
+    #[serde(flatten)]
+    pub record: ConsentRecord,
+    /// RFC 3339 UTC, the server's clock when the record arrived.
+    pub received_at: String,
+    /// The sender's address truncated to /24 (IPv4) or /48 (IPv6), only with `--store-ip truncated`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_ip: Option<String>,
+}
+
+/// Records of one site whose `updated_at` is in `[from, to)` (normalised RFC 3339 text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeQuery {
+    pub site: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// The database the records are kept in. Calls block: async code runs them in `spawn_blocking`.
+pub enum Database {
+    /// A SQLite file.
+    Sqlite(SqliteFile),
+    /// A PostgreSQL database.
+    Postgres(PostgresPool),
+}
+
+/// One SQLite writer connection behind a mutex (SQLite has one writer at a time anyway); exports
+/// open their own read connection, which WAL lets run beside the writer.
+pub struct SqliteFile {
+    path: PathBuf,
+    connection: Mutex<Connection>,
+}
+
+impl SqliteFile {
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves no half-done work: an open transaction is rolled
+        // back when its guard drops. So a poisoned lock is still a good connection.
+        self.connection.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Connections kept open to PostgreSQL; intake runs one statement per record on one of them.
+pub const POSTGRES_POOL_SIZE: u32 = 16;
+
+type Pool = r2d2::Pool<PostgresConnectionManager<postgres::NoTls>>;
+
+/// PostgreSQL through a pool of blocking connections. Commits are durable by PostgreSQL's own
+/// default (`synchronous_commit = on`).
+pub struct PostgresPool {
+    /// Always Some until dropped.
+    pool: Option<Pool>,
+}
+
+impl Drop for PostgresPool {
+    fn drop(&mut self) {
+        // Closing a blocking postgres client runs its own small runtime, which panics on an
+        // async worker thread (the last AppState may well be dropped there): close on a thread.
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
+}
+
+impl PostgresPool {
+    fn client(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<postgres::NoTls>>, ServerError> {
+        let pool = self.pool.as_ref().ok_or_else(|| ServerError::Serve("the PostgreSQL pool is closed".to_owned()))?;
+        Ok(pool.get()?)
+    }
+}
+
+fn normalised_updated_at(record: &ConsentRecord) -> Result<String, ServerError> {
+    let updated_ms = record.updated_ms().ok_or(RecordError { field: "updated_at", problem: "must be RFC 3339 UTC" })?;
+    Ok(to_rfc3339(updated_ms))
+}
+
+/// A row of [`sql::HISTORY`] or [`sql::EXPORT`]: record JSON, received_at, client_ip.
+fn stored(row: &Row<'_>) -> Result<StoredRecord, ServerError> {
+    let json: String = row.get(0)?;
+    Ok(StoredRecord { record: serde_json::from_str(&json)?, received_at: row.get(1)?, client_ip: row.get(2)? })
+}
+
+impl Database {
+    /// Opens the database `location` names: a `postgres://` or `postgresql://` URL, else a
+    /// SQLite file. Brings its schema up to date.
+    pub fn open(location: &Path) -> Result<Database, ServerError> {
+        match location.to_str() {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Database::open_postgres(url),
+            _ => Database::open_sqlite(location),
+        }
+    }
+
+    /// Opens (creating it and its folder when missing) the SQLite file at `path`, and brings its
+    /// schema up to date.
+    pub fn open_sqlite(path: &Path) -> Result<Database, ServerError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| ServerError::io(parent, e))?;
+        }
+        let connection = Connection::open(path)?;
+        connection.busy_timeout(Duration::from_secs(5))?;
+        // WAL with synchronous=FULL: the WAL is fsynced at every commit, so a record answered
+        // 2xx survives not only the server being killed but also a power loss or OS crash.
+        // These rows are a site's proof of consent (GDPR Art. 7(1)), so that is worth one fsync
+        // per record; NORMAL would only protect against process crashes. WAL keeps exports and
+        // history reads from blocking intake.
+        let mode: String = connection.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            eprintln!("crumb-server: {} does not support WAL, journal mode is {mode}", path.display());
+        }
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        let database = Database::Sqlite(SqliteFile { path: path.to_path_buf(), connection: Mutex::new(connection) });
+        database.migrate()?;
+        Ok(database)
+    }
+
+    /// Connects to `url` (`postgres://user:password@host:port/database`) and brings the schema up
+    /// to date. Plain TCP only: run it on the same machine or a private network (or behind a TLS
+    /// tunnel).
+    pub fn open_postgres(url: &str) -> Result<Database, ServerError> {
+        let config: postgres::Config =
+            url.parse().map_err(|e| ServerError::Usage(format!("--database: not a PostgreSQL URL: {e}")))?;
+        Database::open_postgres_config(config)
+    }
+
+    /// Connects with a parsed configuration (tests point it at a fresh database) and brings the
+    /// schema up to date.
+    pub fn open_postgres_config(mut config: postgres::Config) -> Result<Database, ServerError> {
+        config.connect_timeout(Duration::from_secs(10));
+        let manager = PostgresConnectionManager::new(config, postgres::NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(POSTGRES_POOL_SIZE)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)?;
+        let database = Database::Postgres(PostgresPool { pool: Some(pool) });
+        database.migrate()?;
+        Ok(database)
+    }
+
+    /// Which SQL dialect this database speaks.
+    pub(crate) fn dialect(&self) -> Dialect {
+        match self {
+            Database::Sqlite(_) => Dialect::Sqlite,
+            Database::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    /// Runs `work` on a connection: SQLite's writer, or one from the PostgreSQL pool.
+    pub(crate) fn session<T>(&self, work: impl FnOnce(&mut Session<'_>) -> Result<T, ServerError>) -> Result<T, ServerError> {
+        match self {
+            Database::Sqlite(file) => work(&mut Session::Sqlite(&file.connection())),
+            Database::Postgres(pool) => {
+                let mut client = pool.client()?;
+                work(&mut Session::Postgres(&mut client))
+            }
+        }
+    }
+
+    /// Runs a long read on a connection that keeps intake going: a read-only SQLite connection
+    /// of its own (WAL lets it read beside the writer), or one from the PostgreSQL pool.
+    fn reading_session<T>(&self, work: impl FnOnce(&mut Session<'_>) -> Result<T, ServerError>) -> Result<T, ServerError> {
+        match self {
+            Database::Sqlite(file) => {
+                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+                let reader = Connection::open_with_flags(&file.path, flags)?;
+                reader.busy_timeout(Duration::from_secs(5))?;
+                work(&mut Session::Sqlite(&reader))
+            }
+            Database::Postgres(_) => self.session(work),
+        }
+    }
+
+    /// Keeps a validated `record`, received at `received_at` (RFC 3339), unless the database
+    /// already has one with the same `consent_id` and `updated_at` instant. True when it was
+    /// stored now.
+    pub fn insert(&self, record: &ConsentRecord, received_at: &str, client_ip: Option<&str>) -> Result<bool, ServerError> {
+        let updated_at = normalised_updated_at(record)?;
+        let json = serde_json::to_string(record)?;
+        let action = record.action.as_str();
+        let params: [&dyn session::Param; 7] =
+            [&record.consent_id, &record.site, &action, &updated_at, &received_at, &json, &client_ip];
+        let changed = self.session(|session| session.execute(sql::INSERT_RECORD, &params))?;
+        Ok(changed == 1)
+    }
+
+    /// Every record of `consent_id`, oldest `updated_at` first.
+    pub fn history(&self, consent_id: &str) -> Result<Vec<StoredRecord>, ServerError> {
+        let mut records = Vec::new();
+        self.session(|session| {
+            session.for_each(sql::HISTORY, &[&consent_id], &mut |row| {
+                records.push(stored(row)?);
+                Ok(true)
+            })
+        })?;
+        Ok(records)
+    }
+
+    /// How many records are stored in all.
+    pub fn count(&self) -> Result<u64, ServerError> {
+        let count: i64 = self.session(|session| session.value(sql::COUNT, &[]))?;
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Hands the records matching `query` to `sink`, oldest first, one at a time (never all in
+    /// memory); stops early when `sink` returns false.
+    pub fn export(&self, query: &RangeQuery, sink: &mut dyn FnMut(StoredRecord) -> bool) -> Result<(), ServerError> {
+        self.reading_session(|session| {
+            session.for_each(sql::EXPORT, &[&query.site, &query.from, &query.to], &mut |row| Ok(sink(stored(row)?)))
+        })
+    }
+
+    /// The sites that have records, sorted.
+    pub fn sites(&self) -> Result<Vec<String>, ServerError> {
+        self.session(|session| session.column(sql::SITES, &[]))
+    }
+
+    /// Deletes every record whose `updated_at` is before `cutoff` (normalised RFC 3339); returns
+    /// how many.
+    pub fn delete_before(&self, cutoff: &str) -> Result<u64, ServerError> {
+        self.session(|session| session.execute(sql::DELETE_BEFORE, &[&cutoff]))
+    }
+}

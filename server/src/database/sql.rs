@@ -1,0 +1,171 @@
+//! Every SQL text the server runs, written once for both databases: the schema as numbered
+//! migrations, and each query. Parameters are `$1`, `$2`, … in order of first use: PostgreSQL's
+//! own style, which SQLite takes as named parameters numbered in order of appearance (a test
+//! checks every query on SQLite names them `$1..$n`).
+//!
+//! What really differs between the two dialects is in [`Dialect`] and nowhere else.
+
+/// One step of the schema's history. Released migrations never change: a new need is a new step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Migration {
+    /// Applied in increasing order; recorded in `schema_migrations`.
+    pub version: i64,
+    /// What the step does, in a few words (also recorded).
+    pub name: &'static str,
+    /// One or more statements; `{row_id}` stands for [`Dialect::row_id`].
+    pub sql: &'static str,
+}
+
+/// The schema's history, oldest first.
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "consent records",
+        sql: "
+CREATE TABLE consent_records (
+    id          {row_id},
+    consent_id  TEXT NOT NULL,
+    site        TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    -- `updated_at` normalised to `YYYY-MM-DDTHH:MM:SS.mmmZ`, so text order is time order and
+    -- `...:43Z` and `...:43.000Z` are the same decision.
+    updated_at  TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    record      TEXT NOT NULL,
+    UNIQUE (consent_id, updated_at)
+);",
+    },
+    Migration {
+        version: 2,
+        name: "client ip and site index",
+        sql: "
+ALTER TABLE consent_records ADD COLUMN client_ip TEXT;
+CREATE INDEX consent_records_site_updated ON consent_records (site, updated_at);",
+    },
+];
+
+/// The schema version this server creates and expects: the last migration's.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
+
+/// Which migrations a database has had, and when this server recorded them (RFC 3339).
+pub const CREATE_MIGRATIONS_TABLE: &str = "
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    BIGINT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+)";
+/// The versions applied, oldest first.
+pub const APPLIED_MIGRATIONS: &str = "SELECT version FROM schema_migrations ORDER BY version";
+/// Records one migration as applied: `$1` version, `$2` name, `$3` when.
+pub const RECORD_MIGRATION: &str = "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
+
+/// Keeps a record unless one with the same consent id and `updated_at` is there (then changes
+/// nothing): `$1` consent_id, `$2` site, `$3` action, `$4` updated_at, `$5` received_at,
+/// `$6` record JSON, `$7` client_ip or NULL.
+pub const INSERT_RECORD: &str = "
+INSERT INTO consent_records (consent_id, site, action, updated_at, received_at, record, client_ip)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (consent_id, updated_at) DO NOTHING";
+/// A consent id's records (`$1`), oldest decision first: record JSON, received_at, client_ip.
+pub const HISTORY: &str =
+    "SELECT record, received_at, client_ip FROM consent_records WHERE consent_id = $1 ORDER BY updated_at, id";
+/// How many records there are.
+pub const COUNT: &str = "SELECT count(*) FROM consent_records";
+/// A site's (`$1`) records with `$2 <= updated_at < $3`, oldest first: as [`HISTORY`].
+pub const EXPORT: &str = "
+SELECT record, received_at, client_ip FROM consent_records
+WHERE site = $1 AND updated_at >= $2 AND updated_at < $3 ORDER BY updated_at, id";
+/// The sites that have records, sorted.
+pub const SITES: &str = "SELECT DISTINCT site FROM consent_records ORDER BY site";
+/// Deletes the records with `updated_at < $1`.
+pub const DELETE_BEFORE: &str = "DELETE FROM consent_records WHERE updated_at < $1";
+
+/// A 64-bit key for PostgreSQL's advisory lock that serialises servers migrating one database
+/// ("crumb_db" in ASCII).
+const MIGRATION_LOCK: i64 = 0x6372_756d_625f_6462;
+
+/// The two SQL dialects: the only place where the server's SQL differs between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// An auto-increment integer primary key: SQLite's rowid alias, PostgreSQL's sequence.
+    pub fn row_id(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "INTEGER PRIMARY KEY",
+            Dialect::Postgres => "BIGSERIAL PRIMARY KEY",
+        }
+    }
+
+    /// A migration's statements in this dialect.
+    pub fn migration_sql(self, migration: &Migration) -> String {
+        migration.sql.replace("{row_id}", self.row_id())
+    }
+
+    /// Opens the migration transaction so that two servers starting on one database migrate one
+    /// after the other: SQLite takes the write lock at once, PostgreSQL an advisory lock held
+    /// until the transaction ends (its DDL is transactional too).
+    pub fn begin_migration(self) -> String {
+        match self {
+            Dialect::Sqlite => "BEGIN IMMEDIATE".to_owned(),
+            Dialect::Postgres => format!("BEGIN; SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"),
+        }
+    }
+
+    /// Counts the columns named `$2` of table `$1` (0 or 1): how a database from before
+    /// `schema_migrations` is recognised.
+    pub fn column_exists(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SELECT count(*) FROM pragma_table_info($1) WHERE name = $2",
+            Dialect::Postgres => {
+                "SELECT count(*) FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = $1::text AND column_name = $2::text"
+            }
+        }
+    }
+
+    /// Run after migrating to `version`. SQLite also keeps the version in `user_version`, as the
+    /// server did before `schema_migrations` (so that server can still open the file).
+    pub fn after_migrations(self, version: i64) -> Option<String> {
+        match self {
+            Dialect::Sqlite => Some(format!("PRAGMA user_version = {version}")),
+            Dialect::Postgres => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every query with parameters or rows.
+    const QUERIES: &[&str] = &[APPLIED_MIGRATIONS, RECORD_MIGRATION, INSERT_RECORD, HISTORY, COUNT, EXPORT, SITES, DELETE_BEFORE];
+
+    #[test]
+    fn versions_increase_from_one() {
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version, index as i64 + 1, "{}", migration.name);
+        }
+        assert_eq!(SCHEMA_VERSION, MIGRATIONS.len() as i64);
+    }
+
+    /// SQLite numbers named parameters in order of first appearance: `$2` before `$1` would bind
+    /// the wrong values. Each query must name its parameters `$1..$n`, in that order.
+    #[test]
+    fn sqlite_numbers_every_parameter_as_postgres_does() {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        for migration in MIGRATIONS {
+            connection.execute_batch(&Dialect::Sqlite.migration_sql(migration)).unwrap();
+        }
+        connection.execute_batch(CREATE_MIGRATIONS_TABLE).unwrap();
+        for query in QUERIES.iter().chain([&Dialect::Sqlite.column_exists()]) {
+            let statement = connection.prepare(query).unwrap_or_else(|e| panic!("{query}: {e}"));
+            for index in 1..=statement.parameter_count() {
+                assert_eq!(statement.parameter_name(index), Some(format!("${index}").as_str()), "{query}");
+            }
+        }
+    }
+}
