@@ -9,6 +9,8 @@
 //!   accepted by `parse_config`; its properties at every level are exactly the fields the Rust
 //!   types have; its defaults are Rust's; a wrong type, a missing required field or an unknown
 //!   field is refused by both.
+//! - The widget's sources (`src/`) spell every name of the contract, and README.md or `docs/`
+//!   document every method and event.
 //!
 //! The TypeScript and JavaScript are read with plain string handling (they are small and written
 //! to be read so); the schema with the small JSON Schema validator at the end of this file, which
@@ -425,6 +427,73 @@ fn the_loader_stub_has_the_api_methods() {
         assert!(
             js.contains(&format!("\"{global}\"")),
             "loader.js never names {global}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The widget and the docs
+
+/// The text of every file under `dir` (relative to the repository) whose name ends in `suffix`.
+fn texts_under(dir: &str, suffix: &str) -> Vec<(String, String)> {
+    fn walk(dir: &Path, suffix: &str, out: &mut Vec<(String, String)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for path in entries.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                walk(&path, suffix, out);
+            } else if path.to_string_lossy().ends_with(suffix) {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&repo().join(dir), suffix, &mut out);
+    out
+}
+
+#[test]
+fn the_widget_installs_every_name_of_the_contract() {
+    // The widget's API is built by name (`Reflect::set(&api, "show", …)`): each name must be
+    // spelled, quoted, somewhere in the widget's sources.
+    let sources = texts_under("src", ".rs");
+    assert!(!sources.is_empty(), "no widget sources found");
+    for name in API_METHODS.iter().chain(API_PROPERTIES) {
+        let quoted = format!("\"{name}\"");
+        assert!(
+            sources.iter().any(|(_, text)| text.contains(&quoted)),
+            "the widget (src/) never installs `{name}`"
+        );
+    }
+    for event in EVENTS {
+        let quoted = format!("\"{}\"", short_event_name(event));
+        assert!(
+            sources.iter().any(|(_, text)| text.contains(&quoted)),
+            "the widget (src/) never sends `{event}`"
+        );
+    }
+}
+
+#[test]
+fn the_docs_name_every_method_and_event() {
+    let mut docs = texts_under("docs", ".md");
+    docs.push((
+        "README.md".into(),
+        std::fs::read_to_string(repo().join("README.md")).unwrap(),
+    ));
+    let documented = |needle: &str| docs.iter().any(|(_, text)| text.contains(needle));
+    for name in API_METHODS {
+        assert!(
+            documented(&format!("{name}(")),
+            "neither README.md nor docs/ documents `Crumb.{name}(…)`"
+        );
+    }
+    for name in API_PROPERTIES.iter().chain(EVENTS) {
+        assert!(
+            documented(name),
+            "neither README.md nor docs/ names `{name}`"
         );
     }
 }
@@ -1054,6 +1123,24 @@ fn validate(schema: &Value, value: &Value) -> Vec<String> {
     errors
 }
 
+/// Whether `text` matches the schema pattern (compiled once per pattern). The schema's patterns
+/// keep to the syntax ECMA-262 and Rust's `regex` read alike: classes, `\uXXXX`, `(?:…)`, no
+/// lookaround or backreferences.
+fn pattern_matches(pattern: &str, text: &str) -> bool {
+    thread_local! {
+        static COMPILED: std::cell::RefCell<BTreeMap<String, regex::Regex>> = Default::default();
+    }
+    COMPILED.with(|compiled| {
+        compiled
+            .borrow_mut()
+            .entry(pattern.to_owned())
+            .or_insert_with(|| {
+                regex::Regex::new(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"))
+            })
+            .is_match(text)
+    })
+}
+
 fn type_matches(name: &str, value: &Value) -> bool {
     match name {
         "object" => value.is_object(),
@@ -1110,9 +1197,7 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
             "pattern" => {
                 if let Some(text) = value.as_str() {
                     let pattern = argument.as_str().unwrap();
-                    let regex =
-                        regex::Regex::new(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"));
-                    if !regex.is_match(text) {
+                    if !pattern_matches(pattern, text) {
                         fail(format!("{text:?} does not match {pattern}"));
                     }
                 }
