@@ -160,8 +160,13 @@ impl PluralForm {
     }
 }
 
-/// The CLDR plural category of a whole number `n` in `language` (cardinal rules, CLDR 44, for
-/// integers: the fraction-only categories never apply because durations are whole numbers).
+/// The CLDR plural category of a whole number `n` in `language` (cardinal rules of CLDR 48 for
+/// integers, where the operands `v`, `f`, `t` and `e` are all 0: the fraction-only and
+/// compact-exponent categories never apply because durations are whole numbers).
+///
+/// `language` is a code as this project ships them: `pt` is European Portuguese (CLDR `pt_PT`)
+/// and `pt-BR` Brazilian (CLDR `pt`); any other `pt-*` follows `pt_PT`, as CLDR's parent locales
+/// say. Other region or script subtags do not change the rules of the languages shipped here.
 pub fn plural_form(language: &str, n: u32) -> PluralForm {
     use PluralForm::*;
     let (n10, n100) = (n % 10, n % 100);
@@ -170,7 +175,13 @@ pub fn plural_form(language: &str, n: u32) -> PluralForm {
         _ if (2..=4).contains(&n10) && !(12..=14).contains(&n100) => Few,
         _ => many,
     };
-    match language.split('-').next().unwrap_or("") {
+    // fr, es, it, pt, ca: `many` is `e = 0 and i != 0 and i % 1000000 = 0 and v = 0`, so a
+    // million ("1 000 000 de jours") but never 0.
+    let millions = n != 0 && n.is_multiple_of(1_000_000);
+    let mut subtags = language.split('-');
+    let primary = subtags.next().unwrap_or("");
+    let brazilian = primary == "pt" && subtags.any(|s| s.eq_ignore_ascii_case("br"));
+    match primary {
         "ja" | "ko" | "zh" => Other,
         "ru" | "uk" => slavic(Many),
         "hr" | "bs" | "sr" => slavic(Other),
@@ -201,9 +212,10 @@ pub fn plural_form(language: &str, n: u32) -> PluralForm {
             _ if n10 == 1 => One,
             _ => Other,
         },
+        // `few`: n = 0 or n != 1 and n % 100 = 1..19, so "101 zile" but "120 de zile".
         "ro" => match () {
             _ if n == 1 => One,
-            _ if n == 0 || (2..=19).contains(&n100) => Few,
+            _ if n == 0 || (1..=19).contains(&n100) => Few,
             _ => Other,
         },
         "is" => {
@@ -240,10 +252,20 @@ pub fn plural_form(language: &str, n: u32) -> PluralForm {
             2 => Two,
             _ => Other,
         },
-        // French, Spanish, Italian and Portuguese say "1 000 000 de jours".
-        "fr" | "es" | "it" | "pt" | "ca" => match n {
+        // French and Brazilian Portuguese: `one` is i = 0,1, so "0 jour".
+        "fr" => match n {
+            0 | 1 => One,
+            _ if millions => Many,
+            _ => Other,
+        },
+        "pt" if brazilian => match n {
+            0 | 1 => One,
+            _ if millions => Many,
+            _ => Other,
+        },
+        "es" | "it" | "pt" | "ca" => match n {
             1 => One,
-            _ if n.is_multiple_of(1_000_000) => Many,
+            _ if millions => Many,
             _ => Other,
         },
         _ => {
@@ -620,7 +642,7 @@ mod tests {
                     (19, Few),
                     (20, Other),
                     (100, Other),
-                    (101, Other),
+                    (101, Few),
                     (102, Few),
                     (119, Few),
                     (120, Other),
@@ -712,6 +734,8 @@ mod tests {
             ("lv", Span(21, Day), "21 diena"),
             ("ro", Span(2, Year), "2 ani"),
             ("ro", Span(30, Day), "30 de zile"),
+            ("ro", Span(101, Day), "101 zile"),
+            ("ro", Span(120, Day), "120 de zile"),
             ("is", Span(21, Day), "21 dagur"),
             ("ar", Span(1, Day), "يوم واحد"),
             ("ar", Span(2, Day), "يومان"),
