@@ -10,6 +10,7 @@ pub mod consent;
 pub mod consent_mode;
 pub mod diff;
 pub mod effect;
+pub mod gating;
 pub mod ids;
 pub mod language;
 pub mod pattern;
