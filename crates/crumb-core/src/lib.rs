@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod pattern;
 pub mod prompt;
 pub mod record;
+pub mod scope;
 pub mod texts;
 pub mod time;
 
@@ -36,4 +37,5 @@ pub use outbox::{delivery, push_bounded, Backoff, Delivery, OUTBOX_CAP};
 pub use pattern::{check_pattern, PatternError};
 pub use prompt::{prompt_for, Prompt};
 pub use record::{ConsentRecord, RecordError};
+pub use scope::{domain_covers, erase_domains, erase_paths, mirror_domain};
 pub use texts::{TextKey, Texts};
