@@ -22,7 +22,7 @@
 //!   [`MAX_DEGREE`] (`^a.*b.*$` and `_ga.*` pass, `a.*b.*` does not: measured in Node on a
 //!   4,000-character name, two overlapping repeats unanchored took 36 s, anchored 16 ms);
 //! - the optional parts and overlapping alternatives, multiplied together, give at most
-//!   [`MAX_CHOICES`] ways to try (`a?a?a?…` twelve times is refused), and at most
+//!   [`MAX_CHOICES`] ways to try (`a?` eleven times in a row is refused), and at most
 //!   [`MAX_CHOICES_AT_MAX_DEGREE`] when the degree is already [`MAX_DEGREE`].
 //!
 //! Every pattern the demo shops use (`^_ga_[A-Z0-9]+$`, `^_demo_ga(_.*)?$`,
