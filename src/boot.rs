@@ -62,10 +62,7 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     let endpoint = options.endpoint.clone().or_else(|| config.endpoint.clone()).and_then(|e| resolve_on_page(&e));
     let consent_store = storage::ConsentStore::new(kv.clone(), jar.clone(), &config, &navigator.host(), navigator.secure());
     let now = platform::now();
-    let stored = consent_store.read(&config, now).unwrap_or_else(|error| {
-        report(&error.into());
-        storage::StoredConsent { consent: None, effects: Vec::new() }
-    });
+    let stored = consent_store.read(&config, now);
     let ask = prompt_for(&config, stored.consent.as_ref(), now).shows_banner();
     let outbox = transport::Outbox::new(kv.clone(), Rc::new(transport::FetchTransport), endpoint);
     let tags = Box::new(consent_mode::GtagSink { gtag: options.gtag.clone() });

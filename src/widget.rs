@@ -171,10 +171,7 @@ impl Widget {
             gpc: platform.navigator.gpc(),
             url_path: &url_path,
         };
-        let Decision { consent, action, diff, mut effects } = decide(&config, previous.as_ref(), &choice, &context);
-        if !effects.iter().any(|e| matches!(e, Effect::StoreConsent(_))) {
-            effects.insert(0, Effect::StoreConsent(consent.clone()));
-        }
+        let Decision { consent, action, diff, effects } = decide(&config, previous.as_ref(), &choice, &context);
         self.consent.set(Some(consent.clone()));
         self.stale.set_value(None);
         self.view.set(View::Closed);
@@ -210,19 +207,19 @@ impl Widget {
         }
     }
 
-    /// Forgets the consent: what every optional service stored goes, nothing optional runs,
-    /// Consent Mode is denied, and the banner returns.
+    /// Forgets the consent (`Crumb.reset()`): what every optional service stored goes, nothing
+    /// optional runs, Consent Mode is denied, a consent that granted something optional ends
+    /// with a `withdraw` record (the rule is `crumb_core::reset`), and the banner returns.
     pub fn reset(&self) {
         let config = self.config();
-        let (specs, keys) = config.stored_by(|category, _| !category.required);
-        let effects = vec![
-            Effect::ClearCookies(specs),
-            Effect::ClearStorage(keys),
-            Effect::ForgetConsent,
-            Effect::RunScripts,
-            Effect::UpdateConsentMode(crumb_core::consent_mode_signals(&config, None)),
-        ];
+        let platform = self.platform();
+        let in_force = self.consent.get_untracked();
+        let language = self.texts.with_untracked(|t| t.language.clone());
+        let url_path = platform.navigator.path();
+        let context = DecisionContext { now: platform::now(), new_id: "", language: &language, gpc: platform.navigator.gpc(), url_path: &url_path };
+        let effects = crumb_core::reset::reset(&config, in_force.as_ref(), &context);
         self.consent.set(None);
+        self.stale.set_value(None);
         self.carry_out(None, effects);
         self.view.set(View::Banner);
     }

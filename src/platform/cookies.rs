@@ -148,7 +148,7 @@ mod tests {
         let left: Vec<String> = jar.pairs().into_iter().map(|(n, _)| n).collect();
         assert_eq!(left, ["other_cookie"]);
         let lines = jar.lines.borrow();
-        for expected in ["path=/; domain=.example.com", "path=/p/; domain=shop.example.com", "path=/p"] {
+        for expected in ["path=/; domain=example.com", "path=/p/; domain=shop.example.com", "path=/p"] {
             assert!(lines.iter().any(|l| l.starts_with("_ga_TEST=;") && l.ends_with(expected)), "{expected} in {lines:?}");
         }
     }

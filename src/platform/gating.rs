@@ -123,7 +123,7 @@ impl Gate {
         for element in elements(MEDIA) {
             if element_allowed(&element, consent.as_ref()) {
                 self.load(&element);
-            } else if element.get_attribute(STATE).is_none() && !negated(&element) {
+            } else if element.get_attribute(STATE).is_none() && crumb_core::gating::wants_placeholder(&element.get_attribute("data-category").unwrap_or_default()) {
                 self.block(&element);
             }
         }
@@ -202,10 +202,6 @@ impl Gate {
             let _ = element.set_attribute("src", &src);
         }
     }
-}
-
-fn negated(element: &web_sys::Element) -> bool {
-    element.get_attribute("data-category").is_some_and(|c| c.trim().starts_with('!'))
 }
 
 /// Inserts a live copy of a gated script after it; for an external one, a promise that settles

@@ -163,14 +163,13 @@ impl ConsentStore {
     /// covers `host`; otherwise warns, naming both, and keeps the cookie on this host only.
     pub fn new(store: Rc<dyn KeyValueStore>, jar: Rc<dyn CookieJar>, config: &Config, host: &str, secure: bool) -> ConsentStore {
         let cookie_domain = config.cookie_domain.as_deref().and_then(|domain| {
-            if crumb_core::scope::domain_covers(domain, host) {
-                Some(domain.trim_start_matches('.').to_owned())
-            } else {
+            let mirror = crumb_core::scope::mirror_domain(domain, host);
+            if mirror.is_none() {
                 warn(&format!(
                     "cookie_domain `{domain}` does not cover this page's host `{host}`; the consent cookie is set for `{host}` only"
                 ));
-                None
             }
+            mirror
         });
         ConsentStore {
             store,
@@ -204,30 +203,31 @@ impl ConsentStore {
         self.store.get(STORAGE_KEY)
     }
 
-    /// Reads the consent in force: `Ok(None)` on a first visit, `Err` when a stored value cannot
-    /// be trusted (the caller asks again and warns). localStorage comes first; a newer valid value
-    /// in the cookie mirror (given on another subdomain) wins and is stored locally.
-    pub fn read(&self, config: &Config, now: i64) -> Result<StoredConsent, StoredError> {
-        let parse = |text: &str| -> Result<Consent, StoredError> {
-            let consent: Consent = from_json(text, MAX_STORED_BYTES).map_err(StoredError::Malformed)?;
-            consent.checked(config, now)
-        };
-        // Several cookies can carry the name (host-only and domain); the newest valid one counts.
+    /// Reads the consent in force (`None` on a first visit). localStorage comes first; a newer
+    /// valid value in the cookie mirror (given on another subdomain) wins and is stored locally;
+    /// the rule is `crumb_core::reconcile`. A local value that cannot be trusted is reported
+    /// (the shopper is asked again unless the cookie mirror holds a valid one).
+    pub fn read(&self, config: &Config, now: i64) -> StoredConsent {
+        let parse = |text: &str| -> Result<Consent, StoredError> { from_json(text, MAX_STORED_BYTES).map_err(StoredError::Malformed) };
+        // Several cookies can carry the name (host-only and domain).
         let shared = self
             .jar
             .pairs()
             .into_iter()
             .filter(|(name, value)| name == CONSENT_COOKIE && !value.is_empty())
-            .filter_map(|(_, value)| parse(&decode(&value)?).ok())
-            .max_by_key(|c| c.updated_at);
-        let local = self.local_text().map(|text| parse(&text)).transpose()?;
-        let reconciled = crumb_core::reconcile::reconcile(config, local, shared);
+            .map(|(_, value)| decode(&value).ok_or_else(|| StoredError::Malformed("not URI-encoded".to_owned())).and_then(|t| parse(&t)))
+            .collect();
+        let local = self.local_text().map(|text| parse(&text));
+        let reconciled = crumb_core::reconcile::reconcile(config, now, local, shared);
+        if let Some(error) = reconciled.local_error {
+            report(&CrumbError::Stored(error));
+        }
         if reconciled.store_locally {
             if let Some(consent) = &reconciled.consent {
                 self.keep_locally(consent);
             }
         }
-        Ok(StoredConsent { consent: reconciled.consent, effects: reconciled.effects })
+        StoredConsent { consent: reconciled.consent, effects: reconciled.effects }
     }
 
     /// Stores locally a consent read from the cookie mirror.
@@ -340,7 +340,7 @@ mod tests {
         let consents = ConsentStore::new(store.clone(), jar, &config(), "localhost", false);
         consents.write(&consent(now), now);
         assert_eq!(store.get(STORAGE_KEY), None, "storage could not keep it");
-        let read = consents.read(&config(), now).unwrap();
+        let read = consents.read(&config(), now);
         assert_eq!(read.consent.map(|c| c.granted("analytics")), Some(true), "memory holds it for the page");
     }
 
@@ -351,9 +351,9 @@ mod tests {
         let jar = Rc::new(FakeCookieJar::default());
         ConsentStore::new(store.clone(), jar.clone(), &config(), "localhost", false).write(&consent(now), now);
         let fresh = ConsentStore::new(store.clone(), jar.clone(), &config(), "localhost", false);
-        assert_eq!(fresh.read(&config(), now).unwrap().consent, Some(consent(now)));
+        assert_eq!(fresh.read(&config(), now).consent, Some(consent(now)));
         store.remove(STORAGE_KEY);
-        let from_cookie = ConsentStore::new(store.clone(), jar, &config(), "localhost", false).read(&config(), now).unwrap();
+        let from_cookie = ConsentStore::new(store.clone(), jar, &config(), "localhost", false).read(&config(), now);
         assert_eq!(from_cookie.consent, Some(consent(now)), "the cookie mirror alone restores it");
         assert!(store.get(STORAGE_KEY).is_some(), "and it is stored locally again");
     }

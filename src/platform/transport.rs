@@ -209,7 +209,7 @@ impl Outbox {
     fn schedule_retry(self: &Rc<Self>) {
         let Some(window) = window() else { return };
         let mut backoff = self.backoff.get();
-        let delay = backoff.next_delay_ms();
+        let delay = backoff.next_delay();
         self.backoff.set(backoff);
         let outbox = self.clone();
         let callback = Closure::once_into_js(move || outbox.flush());

@@ -603,15 +603,17 @@ fn prototype_of(value: &JsValue) -> js_sys::Object {
 async fn a_polluted_object_prototype_changes_nothing() {
     let object_proto = prototype_of(&js_sys::Object::new().into());
     let array_proto = prototype_of(&js_sys::Array::new().into());
-    let to_json = js_sys::Function::new_no_args("return 'polluted';");
-    let _ = js_sys::Reflect::set(&object_proto, &"toJSON".into(), &to_json);
-    let _ = js_sys::Reflect::set(&array_proto, &"toJSON".into(), &to_json);
+    // Inherited fields must not count as config: `required` on every category, an `endpoint`.
     let _ = js_sys::Reflect::set(&object_proto, &"endpoint".into(), &"/x".into());
     let _ = js_sys::Reflect::set(&object_proto, &"required".into(), &JsValue::TRUE);
     boot_with(&demo_config()).await;
     wait_for("[data-crumb-part=banner]").await;
+    // `toJSON` only around the click (a synchronous decision: stored and queued before it
+    // returns), since the test runner's own WebDriver replies are JSON too.
+    let to_json = js_sys::Function::new_no_args("return 'polluted';");
+    let _ = js_sys::Reflect::set(&object_proto, &"toJSON".into(), &to_json);
+    let _ = js_sys::Reflect::set(&array_proto, &"toJSON".into(), &to_json);
     click("[data-action=accept-all]");
-    wait_for("[data-action=reopen]").await;
     let stored = local("crumb").unwrap_or_default();
     let outbox = local("crumb_outbox").unwrap_or_default();
     for key in ["toJSON", "endpoint", "required"] {
@@ -622,6 +624,7 @@ async fn a_polluted_object_prototype_changes_nothing() {
     assert!(outbox.starts_with("[{") && outbox.contains("\"action\":\"accept_all\""), "the outbox is real JSON: {outbox}");
     assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(true));
     // `required: true` inherited by every category would have locked every switch on.
+    wait_for("[data-action=reopen]").await;
     click("[data-action=reopen]");
     wait_for("[data-crumb-part=preferences]").await;
     assert!(find("button[role=switch][data-category=analytics]").is_some_and(|s| !s.has_attribute("disabled")));

@@ -8,6 +8,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::consent_mode::Signal;
 use crate::ids::{is_id, is_own_name, is_site_id};
+use crate::pattern::check_pattern;
 use crate::texts::{is_text_key, BUILTIN_LANGUAGES};
 
 /// Days a consent is kept when the config does not say (about six months, as CNIL recommends).
@@ -507,6 +508,15 @@ fn is_cookie_domain(text: &str) -> bool {
         })
 }
 
+/// What is wrong with a cookie or localStorage `pattern`, if anything: empty, or one that could
+/// freeze the page or is not a JavaScript regular expression ([`crate::pattern`]).
+fn pattern_problem(pattern: &str) -> Option<String> {
+    if pattern.is_empty() {
+        return Some("must not be empty".to_owned());
+    }
+    check_pattern(pattern).err().map(|e| e.to_string())
+}
+
 /// `DE`, `US-CA`: two capital letters, optionally `-` and 1-3 capital letters or digits.
 fn is_region(text: &str) -> bool {
     let (country, sub) = match text.split_once('-') {
@@ -703,8 +713,10 @@ impl Config {
                         {
                             error(format!("{at}.name"), "is not a valid cookie name")
                         }
-                        (None, Some(pattern)) if pattern.is_empty() => {
-                            error(format!("{at}.pattern"), "must not be empty")
+                        (None, Some(pattern)) => {
+                            if let Some(problem) = pattern_problem(pattern) {
+                                error(format!("{at}.pattern"), &problem)
+                            }
                         }
                         _ => {}
                     }
@@ -732,8 +744,10 @@ impl Config {
                             format!("{at}.name"),
                             "must be a non-empty key that is not Crumb's own",
                         ),
-                        (None, Some(pattern)) if pattern.is_empty() => {
-                            error(format!("{at}.pattern"), "must not be empty")
+                        (None, Some(pattern)) => {
+                            if let Some(problem) = pattern_problem(pattern) {
+                                error(format!("{at}.pattern"), &problem)
+                            }
                         }
                         _ => {}
                     }

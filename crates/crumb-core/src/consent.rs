@@ -171,7 +171,8 @@ pub struct Decision {
     pub effects: Vec<Effect>,
 }
 
-/// Turns a choice into the new consent, its record and the effects to carry out.
+/// Turns a choice into the new consent, its record and the effects to carry out, in the order
+/// documented on [`Effect`]: `StoreConsent` first, `SendRecord` last.
 /// `previous` is the consent in force (already [`Consent::checked`]), if any.
 pub fn decide(
     config: &Config,
@@ -248,15 +249,16 @@ pub fn decide(
         Some(p) => p.id.clone(),
         None => ctx.new_id.to_owned(),
     };
+    let updated_at = stamp(previous, ctx.now);
     let consent = Consent {
         v: STORED_VERSION,
         id,
         categories,
         services,
         revision: config.revision,
-        given_at: previous.map_or(ctx.now, |p| p.given_at),
-        updated_at: ctx.now,
-        expires_at: ctx.now + i64::from(config.expiry_days) * DAY_MS,
+        given_at: previous.map_or(updated_at, |p| p.given_at),
+        updated_at,
+        expires_at: updated_at + i64::from(config.expiry_days) * DAY_MS,
         language: ctx.language.to_owned(),
     };
     let diff = Diff::between(previous, &consent);
@@ -269,22 +271,10 @@ pub fn decide(
             Choice::Custom { .. } | Choice::Embed { .. } => Action::Custom,
         }
     };
-    let record = ConsentRecord {
-        schema: RECORD_SCHEMA,
-        consent_id: consent.id.clone(),
-        site: config.site.clone(),
-        revision: consent.revision,
-        action,
-        categories: consent.categories.clone(),
-        services: consent.services.clone(),
-        language: consent.language.clone(),
-        gpc: ctx.gpc,
-        given_at: to_rfc3339(consent.given_at),
-        updated_at: to_rfc3339(consent.updated_at),
-        url_path: ctx.url_path.chars().take(crate::record::MAX_PATH).collect(),
-    };
+    let record = record_for(config, &consent, action, ctx);
 
-    let mut effects = vec![Effect::RunScripts];
+    // In the order documented on [`Effect`]: store, erase, run, signal, send.
+    let mut effects = vec![Effect::StoreConsent(consent.clone())];
     // What a revoked service stored goes. On a first decision, what every refused service
     // stored goes too: a first-visit Reject all also clears the cookies an unblocked tag set
     // before the widget ran. A cookie or key that a granted service declares too stays.
@@ -300,6 +290,7 @@ pub fn decide(
     if !revoked_keys.is_empty() {
         effects.push(Effect::ClearStorage(revoked_keys));
     }
+    effects.push(Effect::RunScripts);
     effects.push(Effect::UpdateConsentMode(consent_mode_signals(
         config,
         Some(&consent),
@@ -310,6 +301,38 @@ pub fn decide(
         action,
         diff,
         effects,
+    }
+}
+
+/// When a new decision on `previous` is stamped: now, or just after the previous decision when
+/// the clock says otherwise (clock changed, another tab or device ahead). The server keeps one
+/// record per consent id and `updated_at`, so a later decision stamped with the same time would be
+/// dropped there as a copy, and one stamped earlier would read as older than the one it replaces.
+fn stamp(previous: Option<&Consent>, now: i64) -> i64 {
+    previous.map_or(now, |p| now.max(p.updated_at.saturating_add(1)))
+}
+
+/// The record of a consent as decided: what the server logs. Shared by [`decide`] and
+/// [`crate::reset::reset`], so every record is built one way.
+pub(crate) fn record_for(
+    config: &Config,
+    consent: &Consent,
+    action: Action,
+    ctx: &DecisionContext<'_>,
+) -> ConsentRecord {
+    ConsentRecord {
+        schema: RECORD_SCHEMA,
+        consent_id: consent.id.clone(),
+        site: config.site.clone(),
+        revision: consent.revision,
+        action,
+        categories: consent.categories.clone(),
+        services: consent.services.clone(),
+        language: consent.language.clone(),
+        gpc: ctx.gpc,
+        given_at: to_rfc3339(consent.given_at),
+        updated_at: to_rfc3339(consent.updated_at),
+        url_path: ctx.url_path.chars().take(crate::record::MAX_PATH).collect(),
     }
 }
 

@@ -1,58 +1,101 @@
-//! Outbox policy (placeholder until the rules helper's version lands).
+//! The outbox policy: how many undelivered consent records are kept and which go when it is
+//! full ([`push_bounded`]), what an HTTP answer means for a record ([`delivery`]), and how long
+//! to wait before trying again ([`Backoff`]). The widget keeps the outbox (localStorage, memory)
+//! and does the POSTs; every choice about them is made here.
 
 use crate::record::ConsentRecord;
 
-/// Records kept at most.
+/// Records kept at most. Beyond it one is dropped (see [`push_bounded`]); the widget warns,
+/// naming it.
 pub const OUTBOX_CAP: usize = 100;
 
-/// What to do with a record after an attempt.
+/// Whether two records are copies of one decision: same consent id and update time (the server
+/// keeps one copy per pair too).
+pub fn same_record(a: &ConsentRecord, b: &ConsentRecord) -> bool {
+    a.consent_id == b.consent_id && a.updated_at == b.updated_at
+}
+
+/// Adds `record` to `list` unless a copy is there already ([`same_record`]). Beyond
+/// [`OUTBOX_CAP`], drops the oldest record but one: the first record (the first proof) and the
+/// newest (the decision in force) always stay. Returns what was dropped, oldest first.
+pub fn push_bounded(list: &mut Vec<ConsentRecord>, record: ConsentRecord) -> Vec<ConsentRecord> {
+    if !list.iter().any(|r| same_record(r, &record)) {
+        list.push(record);
+    }
+    let excess = list.len().saturating_sub(OUTBOX_CAP.max(2));
+    if excess == 0 {
+        return Vec::new();
+    }
+    list.drain(1..1 + excess).collect()
+}
+
+/// What a POST's answer means for the record it carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Delivery {
-    /// Accepted.
+    /// The server has it (2xx): remove it from the outbox.
     Delivered,
-    /// Refused for good.
+    /// The server will never take it (a 4xx other than 408, 425, 429): log it in full, then
+    /// remove it so it is not retried forever.
     Refused(u16),
-    /// Try again later.
+    /// Try again later, with [`Backoff`]: the record stays.
     Retry,
 }
 
-/// The delivery an HTTP answer means (`None`: network error).
+/// Classifies a POST's outcome: `None` is a network error (no answer).
+///
+/// Only a definite refusal drops a record. 408 (timeout), 425 (too early) and 429 (too many
+/// requests) say "later"; 5xx is the server's own trouble. 1xx never reaches `fetch`, and a 3xx
+/// that does (fetch follows redirects, so it is a 300, a 304 or a redirect without `Location`),
+/// like status 0 or anything past 599, means the endpoint is misconfigured: the record is kept
+/// and retried (bounded by the backoff and the outbox cap) rather than lost, so it is delivered
+/// once the site fixes its endpoint.
 pub fn delivery(status: Option<u16>) -> Delivery {
     match status {
         Some(200..=299) => Delivery::Delivered,
-        Some(408 | 425 | 429) | None => Delivery::Retry,
+        Some(408 | 425 | 429) => Delivery::Retry,
         Some(status @ 400..=499) => Delivery::Refused(status),
-        Some(_) => Delivery::Retry,
+        _ => Delivery::Retry,
     }
 }
 
-/// Retry delays: 2 s, doubling, at most 60 s.
+/// The wait before the next retry: 2 s first, doubling after each failed attempt, at most 60 s.
+/// Reset to the first wait when the browser comes back `online`, when the page is shown again
+/// (`pageshow`, back/forward cache) and when a new record is queued: each of those is a reason
+/// to try now rather than at the end of a long wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff(i32);
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff(2_000)
-    }
+pub struct Backoff {
+    next_ms: i32,
 }
 
 impl Backoff {
-    /// The next delay, in ms.
-    pub fn next_delay_ms(&mut self) -> i32 {
-        let delay = self.0;
-        self.0 = (delay * 2).min(60_000);
+    /// The first wait, in milliseconds.
+    pub const FIRST_MS: i32 = 2_000;
+    /// The longest wait, in milliseconds.
+    pub const LAST_MS: i32 = 60_000;
+
+    /// A fresh schedule: the next wait is [`Self::FIRST_MS`].
+    pub const fn new() -> Backoff {
+        Backoff {
+            next_ms: Backoff::FIRST_MS,
+        }
+    }
+
+    /// The wait before the retry about to be scheduled, in milliseconds (as `setTimeout` takes
+    /// them); the one after it is twice as long, up to [`Self::LAST_MS`].
+    pub fn next_delay(&mut self) -> i32 {
+        let delay = self.next_ms;
+        self.next_ms = delay.saturating_mul(2).min(Backoff::LAST_MS);
         delay
+    }
+
+    /// Back to the first wait (`online`, `pageshow`, a new record).
+    pub fn reset(&mut self) {
+        *self = Backoff::new();
     }
 }
 
-/// Adds a record unless present; keeps the first and the newest within the cap.
-pub fn push_bounded(list: &mut Vec<ConsentRecord>, record: ConsentRecord) -> Vec<ConsentRecord> {
-    if !list.iter().any(|r| r.consent_id == record.consent_id && r.updated_at == record.updated_at) {
-        list.push(record);
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff::new()
     }
-    let mut dropped = Vec::new();
-    while list.len() > OUTBOX_CAP.max(2) {
-        dropped.push(list.remove(1));
-    }
-    dropped
 }

@@ -151,12 +151,63 @@ fn gpc_denies_marketing_even_on_accept_all_unless_the_site_opts_out() {
 }
 
 #[test]
-fn effects_run_scripts_signal_and_send_in_that_order() {
+fn effects_store_run_signal_and_send_in_that_order() {
     let config = demo_config();
     let d = decide(&config, None, &Choice::AcceptAll, &ctx(NOW));
-    assert!(matches!(d.effects[0], Effect::RunScripts));
-    assert!(matches!(d.effects[1], Effect::UpdateConsentMode(_)));
-    assert!(matches!(d.effects[2], Effect::SendRecord(_)));
+    assert_eq!(d.effects[0], Effect::StoreConsent(d.consent.clone()));
+    assert!(matches!(d.effects[1], Effect::RunScripts));
+    assert!(matches!(d.effects[2], Effect::UpdateConsentMode(_)));
+    assert!(matches!(d.effects[3], Effect::SendRecord(_)));
+    assert_eq!(d.effects.len(), 4);
+}
+
+#[test]
+fn a_withdrawal_stores_then_erases_before_anything_runs() {
+    let mut config = demo_config();
+    config.categories[2].services[0]
+        .local_storage
+        .push(crumb_core::StorageKey {
+            name: Some("demo_ga_state".into()),
+            pattern: None,
+        });
+    let first = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
+    let d = decide(&config, Some(&first), &Choice::RejectAll, &ctx(NOW + 1));
+    let kinds: Vec<&str> = d
+        .effects
+        .iter()
+        .map(|e| match e {
+            Effect::StoreConsent(_) => "store",
+            Effect::ForgetConsent => "forget",
+            Effect::ClearCookies(_) => "cookies",
+            Effect::ClearStorage(_) => "storage",
+            Effect::RunScripts => "run",
+            Effect::UpdateConsentMode(_) => "signal",
+            Effect::SendRecord(_) => "send",
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        ["store", "cookies", "storage", "run", "signal", "send"]
+    );
+}
+
+#[test]
+fn a_decision_is_stamped_after_the_one_it_replaces_even_when_the_clock_went_back() {
+    let config = demo_config();
+    let first = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
+    for now in [NOW, NOW - 5_000] {
+        let d = decide(&config, Some(&first), &Choice::RejectAll, &ctx(now));
+        assert_eq!(
+            d.consent.updated_at,
+            NOW + 1,
+            "not a copy of the first record"
+        );
+        assert_eq!(d.consent.expires_at, NOW + 1 + 182 * DAY);
+        assert_ne!(
+            record_of(&d).updated_at,
+            record_of(&decide(&config, None, &Choice::AcceptAll, &ctx(NOW))).updated_at
+        );
+    }
 }
 
 #[test]

@@ -1,0 +1,110 @@
+//! The outbox policy: bound and dedupe, what an HTTP status means, the retry schedule.
+
+use crumb_core::outbox::{delivery, push_bounded, same_record, Backoff, Delivery, OUTBOX_CAP};
+use crumb_core::ConsentRecord;
+
+/// The `n`th decision of one consent (a distinct `updated_at` each).
+fn record(n: usize) -> ConsentRecord {
+    let text = format!(
+        r#"{{"schema":1,"consent_id":"0f8fad5b-d9cb-469f-a165-70867728950e","site":"s","revision":1,"action":"custom",
+            "categories":{{"necessary":true}},"language":"en","gpc":false,"given_at":"2026-01-01T00:00:00.000Z",
+            "updated_at":"2026-01-01T{:02}:{:02}:{:02}.000Z","url_path":"/"}}"#,
+        n / 3600,
+        n / 60 % 60,
+        n % 60
+    );
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn the_outbox_keeps_the_first_and_the_newest_and_names_what_it_drops() {
+    let mut list = Vec::new();
+    for n in 0..OUTBOX_CAP {
+        assert!(push_bounded(&mut list, record(n)).is_empty());
+    }
+    assert!(
+        push_bounded(&mut list, record(5)).is_empty(),
+        "a copy is not queued twice"
+    );
+    assert_eq!(list.len(), OUTBOX_CAP);
+    let dropped = push_bounded(&mut list, record(OUTBOX_CAP));
+    assert_eq!(dropped, vec![record(1)]);
+    assert_eq!(list.len(), OUTBOX_CAP);
+    assert_eq!(list[0], record(0), "the first record stays");
+    assert_eq!(
+        list[OUTBOX_CAP - 1],
+        record(OUTBOX_CAP),
+        "the newest record stays"
+    );
+    assert_eq!(
+        push_bounded(&mut list, record(OUTBOX_CAP + 1)),
+        vec![record(2)]
+    );
+}
+
+#[test]
+fn an_over_full_outbox_read_back_is_cut_down_to_the_cap_in_one_go() {
+    // An outbox written by an older widget with a larger cap.
+    let mut list: Vec<_> = (0..OUTBOX_CAP + 5).map(record).collect();
+    let dropped = push_bounded(&mut list, record(OUTBOX_CAP + 5));
+    assert_eq!(dropped, (1..=6).map(record).collect::<Vec<_>>());
+    assert_eq!(list.len(), OUTBOX_CAP);
+    assert_eq!(list[0], record(0));
+    assert_eq!(list.last(), Some(&record(OUTBOX_CAP + 5)));
+}
+
+#[test]
+fn copies_are_the_same_consent_id_and_update_time() {
+    let a = record(1);
+    let mut other_action = a.clone();
+    other_action.url_path = "/elsewhere".into();
+    assert!(same_record(&a, &other_action));
+    assert!(!same_record(&a, &record(2)));
+    let mut other_id = a.clone();
+    other_id.consent_id = "1f8fad5b-d9cb-469f-a165-70867728950e".into();
+    assert!(!same_record(&a, &other_id));
+    let mut list = vec![a];
+    assert!(push_bounded(&mut list, other_action).is_empty());
+    assert_eq!(
+        list.len(),
+        1,
+        "the copy already queued is kept, not the new one"
+    );
+    assert_eq!(list[0].url_path, "/");
+}
+
+#[test]
+fn statuses_deliver_refuse_or_retry() {
+    assert_eq!(delivery(None), Delivery::Retry, "network error");
+    for ok in [200, 201, 202, 204, 299] {
+        assert_eq!(delivery(Some(ok)), Delivery::Delivered, "{ok}");
+    }
+    for later in [408, 425, 429, 500, 502, 503, 504, 599] {
+        assert_eq!(delivery(Some(later)), Delivery::Retry, "{later}");
+    }
+    for refused in [400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 499] {
+        assert_eq!(
+            delivery(Some(refused)),
+            Delivery::Refused(refused),
+            "{refused}"
+        );
+    }
+    // Not understood: kept and retried rather than lost.
+    for odd in [0, 100, 101, 199, 300, 301, 304, 308, 399, 600, 999] {
+        assert_eq!(delivery(Some(odd)), Delivery::Retry, "{odd}");
+    }
+}
+
+#[test]
+fn retries_wait_two_seconds_then_double_up_to_a_minute() {
+    let mut backoff = Backoff::new();
+    let waits: Vec<i32> = (0..8).map(|_| backoff.next_delay()).collect();
+    assert_eq!(
+        waits,
+        [2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]
+    );
+    backoff.reset();
+    assert_eq!(backoff.next_delay(), Backoff::FIRST_MS);
+    assert_eq!(backoff.next_delay(), 4_000);
+    assert_eq!(Backoff::default(), Backoff::new());
+}
