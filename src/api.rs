@@ -98,7 +98,7 @@ pub fn install(widget: Widget, options: &LoaderOptions, open_preferences: fn(Wid
 pub fn install_unconfigured(options: &LoaderOptions) {
     let api = base_object(options);
     let _ = js_sys::Reflect::set(&api, &"ready".into(), &JsValue::FALSE);
-    for name in ["show", "hide", "showPreferences", "acceptCategory", "setLanguage", "reset"] {
+    for name in crumb_core::contract::API_ACTIONS {
         action(&api, name, move || warn(&format!("{name}() ignored: the widget has no valid config")));
     }
     method1(&api, "acceptedCategory", |_| JsValue::FALSE);

@@ -114,7 +114,7 @@ fn api_and_effects(widget: Widget, options: &LoaderOptions, platform: &Rc<Platfo
 fn unconfigured(options: &LoaderOptions, error: &CrumbError) -> Option<Widget> {
     report(error);
     crate::api::install_unconfigured(options);
-    platform::dispatch("ready", &JsValue::from_str("unconfigured"));
+    platform::dispatch("ready", &JsValue::from_str(crumb_core::contract::READY_UNCONFIGURED));
     crate::api::replay(options);
     None
 }

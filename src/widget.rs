@@ -216,7 +216,8 @@ impl Widget {
         let in_force = self.consent.get_untracked();
         let language = self.texts.with_untracked(|t| t.language.clone());
         let url_path = platform.navigator.path();
-        let context = DecisionContext { now: platform::now(), new_id: "", language: &language, gpc: platform.navigator.gpc(), url_path: &url_path };
+        let context =
+            DecisionContext { now: platform::now(), new_id: "", language: &language, gpc: platform.navigator.gpc(), url_path: &url_path };
         let effects = crumb_core::reset::reset(&config, in_force.as_ref(), &context);
         self.consent.set(None);
         self.stale.set_value(None);

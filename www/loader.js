@@ -33,11 +33,15 @@
 
   // The site's Consent Mode options, when the config is inline and already parsed (put the config
   // before this tag). A config given by URL gets the plain defaults: denied everywhere.
+  // Own properties only: a page that adds `Object.prototype.url_passthrough` changes nothing.
+  var own = Object.prototype.hasOwnProperty;
   var gcm = {};
   try {
     var inline = d.getElementById("crumb-config");
-    gcm = (inline && JSON.parse(inline.textContent).google_consent_mode) || {};
+    var parsed = inline && JSON.parse(inline.textContent);
+    if (parsed && own.call(parsed, "google_consent_mode") && parsed.google_consent_mode) gcm = parsed.google_consent_mode;
   } catch (e) { /* the widget reports a broken config by path once it runs */ }
+  function option(name) { return own.call(gcm, name) ? gcm[name] : undefined; }
 
   // Consent Mode v2 defaults: everything denied until the shopper decides.
   var dataLayer = (w.dataLayer = w.dataLayer || []);
@@ -45,15 +49,16 @@
     // gtag.js and GTM replace dataLayer.push with their own; call whatever is there.
     try { dataLayer.push(arguments); } catch (e) { dataLayer[dataLayer.length] = arguments; }
   }
-  if (gcm.ads_data_redaction === true) gtag("set", "ads_data_redaction", true);
-  if (gcm.url_passthrough === true) gtag("set", "url_passthrough", true);
+  if (option("ads_data_redaction") === true) gtag("set", "ads_data_redaction", true);
+  if (option("url_passthrough") === true) gtag("set", "url_passthrough", true);
   var defaults = {
     ad_storage: "denied", ad_user_data: "denied", ad_personalization: "denied",
     analytics_storage: "denied", functionality_storage: "denied",
     personalization_storage: "denied", security_storage: "denied",
-    wait_for_update: typeof gcm.wait_for_update === "number" ? gcm.wait_for_update : 500
+    wait_for_update: typeof option("wait_for_update") === "number" ? option("wait_for_update") : 500
   };
-  if (gcm.region && gcm.region.length) defaults.region = gcm.region;
+  var region = option("region");
+  if (region && region.length) defaults.region = region;
   gtag("consent", "default", defaults);
 
   // Events: Crumb.on("consent", fn) listens to "crumb:consent" and returns an unsubscribe function.
@@ -88,13 +93,15 @@
 
   var src = me && me.src ? me.src : (d.querySelector("script[src*='loader.js']") || {}).src || "/crumb/loader.js";
   var base = new URL(".", src).href;
-  var data = (me && me.dataset) || {};
+  // Attributes, not `dataset`: a missing data-endpoint must not fall through to a polluted
+  // `Object.prototype.endpoint`.
+  function attribute(name) { return (me && me.getAttribute && me.getAttribute(name)) || undefined; }
   // The wasm download starts now, alongside the JS glue, instead of after it.
   var wasm = fetch(base + "crumb_bg.wasm");
   import(base + "crumb.js")
     .then(function (widget) {
       return widget.default({ module_or_path: wasm }).then(function () {
-        widget.start({ base: base, endpoint: data.endpoint, config: data.config, queue: queue, gtag: gtag,
+        widget.start({ base: base, endpoint: attribute("data-endpoint"), config: attribute("data-config"), queue: queue, gtag: gtag,
           on: on, global: global });
       });
     })

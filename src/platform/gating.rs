@@ -123,7 +123,9 @@ impl Gate {
         for element in elements(MEDIA) {
             if element_allowed(&element, consent.as_ref()) {
                 self.load(&element);
-            } else if element.get_attribute(STATE).is_none() && crumb_core::gating::wants_placeholder(&element.get_attribute("data-category").unwrap_or_default()) {
+            } else if element.get_attribute(STATE).is_none()
+                && crumb_core::gating::wants_placeholder(&element.get_attribute("data-category").unwrap_or_default())
+            {
                 self.block(&element);
             }
         }

@@ -125,13 +125,18 @@ fn clean_page() {
 
 /// Adds the site owner's inline config element and starts the widget as loader.js does.
 fn start_with(config: &str) {
+    start_with_options(config, &js_sys::Object::new());
+}
+
+/// [`start_with`] with the options loader.js would hand over.
+fn start_with_options(config: &str, options: &js_sys::Object) {
     let doc = document().expect("document");
     let element = doc.create_element("script").expect("script");
     let _ = element.set_attribute("type", "application/json");
     element.set_id("crumb-config");
     element.set_text_content(Some(config));
     let _ = doc.body().expect("body").append_child(&element);
-    let options = LoaderOptions::from_js(&js_sys::Object::new().into());
+    let options = LoaderOptions::from_js(options);
     wasm_bindgen_futures::spawn_local(async move {
         if let Some(widget) = boot::boot(options).await {
             CURRENT.with(|c| c.set(Some(widget)));
@@ -758,4 +763,39 @@ async fn placeholders_dispose_their_effects_when_the_embed_loads() {
     })
     .await;
     assert_eq!(loaded.text_content().unwrap_or_default(), before, "the removed placeholder's effect is disposed");
+}
+
+/// The names `window.Crumb` has, sorted.
+fn api_names() -> Vec<String> {
+    let mut names: Vec<String> =
+        js_sys::Object::keys(api().unchecked_ref::<js_sys::Object>()).iter().filter_map(|k| k.as_string()).collect();
+    names.sort();
+    names
+}
+
+fn contract_names() -> Vec<String> {
+    let contract = crumb_core::contract::API_METHODS.iter().chain(crumb_core::contract::API_PROPERTIES);
+    let mut names: Vec<String> = contract.map(|n| (*n).to_owned()).collect();
+    names.sort();
+    names
+}
+
+#[wasm_bindgen_test]
+async fn the_installed_api_is_exactly_the_contract() {
+    let window = window().expect("window");
+    // loader.js hands its `on` over; the test plays the loader.
+    let options = js_sys::Object::new();
+    let on = js_sys::Function::new_no_args("return function () {};");
+    let _ = js_sys::Reflect::set(&options, &"on".into(), &on);
+    clean_page();
+    start_with_options(&demo_config(), &options);
+    wait_until("the widget is ready", || api_bool("ready")).await;
+    assert_eq!(api_names(), contract_names(), "a configured widget");
+    clean_page();
+    start_with_options("{not json", &options);
+    wait_until("the unconfigured API is installed", || {
+        js_sys::Reflect::get(&window, &"Crumb".into()).is_ok_and(|a| a.is_object()) && !api_bool("ready") && !api_names().is_empty()
+    })
+    .await;
+    assert_eq!(api_names(), contract_names(), "an unconfigured widget");
 }
