@@ -119,3 +119,26 @@ pub async fn load_texts(base: &str, language: &str, config: &Config) -> Result<c
     let builtin: std::collections::BTreeMap<String, String> = super::dom::from_json(&text, MAX_TEXTS_BYTES)?;
     Ok(crumb_core::Texts::new(language, builtin, config))
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    fn bad_patterns_in_cookies_and_local_storage_are_named_by_path() {
+        let config = r#"{"site": "t", "revision": 1, "categories": [
+            {"id": "necessary", "required": true},
+            {"id": "analytics", "services": [{"id": "ga", "name": "GA",
+                "cookies": [{"name": "_ok", "purpose": "p", "duration": "session", "party": "first"},
+                            {"pattern": "([", "purpose": "p", "duration": "session", "party": "first"},
+                            {"pattern": "^(a+)+$", "purpose": "p", "duration": "session", "party": "first"}],
+                "local_storage": [{"pattern": "^fine$"}, {"pattern": "*bad"}]}]}]}"#;
+        let Err(CrumbError::Config(errors)) = read_config(config) else { panic!("bad patterns were accepted") };
+        assert!(errors.names("categories[1].services[0].cookies[1].pattern"), "{errors}");
+        assert!(errors.names("categories[1].services[0].cookies[2].pattern"), "a catastrophic pattern: {errors}");
+        assert!(errors.names("categories[1].services[0].local_storage[1].pattern"), "{errors}");
+    }
+}
