@@ -120,7 +120,7 @@ pub fn replay(options: &LoaderOptions) {
         };
         let args = js_sys::Reflect::get(&call, &JsValue::from_f64(1.0))
             .ok()
-            .filter(|a| js_sys::Array::is_array(a))
+            .filter(js_sys::Array::is_array)
             .unwrap_or_else(|| js_sys::Array::new().into());
         match platform::dom::own(&api, &name).and_then(|f| f.dyn_into::<js_sys::Function>().ok()) {
             Some(function) => {
