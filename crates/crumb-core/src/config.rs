@@ -16,6 +16,8 @@ pub const DEFAULT_EXPIRY_DAYS: u32 = 182;
 /// The longest a consent may be kept: 13 months.
 pub const MAX_EXPIRY_DAYS: u32 = 395;
 
+/// A site's Crumb config as the site owner writes it (inline JSON or the script tag's
+/// `data-config` URL); [`parse_config`] reads and validates it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -23,11 +25,15 @@ pub struct Config {
     pub site: String,
     /// Bump it when categories or purposes change: every shopper is asked again.
     pub revision: u32,
+    /// The privacy policy the banner links to: an `http(s)` URL or a path starting with `/`, at
+    /// most 2000 characters. Without it the link's words show as plain text.
     #[serde(default)]
     pub policy_url: Option<String>,
     /// Where consent records are POSTed; the script tag's `data-endpoint` wins over it.
     #[serde(default)]
     pub endpoint: Option<String>,
+    /// Days a consent holds before the shopper is asked again: 1-395 (13 months), default 182
+    /// ([`DEFAULT_EXPIRY_DAYS`]).
     #[serde(default = "default_expiry_days")]
     pub expiry_days: u32,
     /// `auto` (the shopper's browser languages) or one language code.
@@ -39,6 +45,8 @@ pub struct Config {
     /// The languages offered; all built-in ones when absent.
     #[serde(default)]
     pub languages: Option<Vec<String>>,
+    /// The consent categories, in the order the preference center shows them: at least one, and
+    /// at least one that is not `required`.
     pub categories: Vec<Category>,
     /// Per-language overrides of the built-in texts, key by key.
     #[serde(default)]
@@ -46,8 +54,10 @@ pub struct Config {
     /// Whether `navigator.globalPrivacyControl` denies the sale-or-share categories (default on).
     #[serde(default = "default_true")]
     pub honor_gpc: bool,
+    /// The widget's colours.
     #[serde(default)]
     pub theme: Theme,
+    /// Where the banner shows and whether the reopen button does.
     #[serde(default)]
     pub layout: Layout,
     /// The domain the `crumb_consent` cookie is set on (`example.com`), so a choice made on
@@ -97,13 +107,18 @@ fn default_wait_for_update() -> u32 {
     500
 }
 
+/// A group of services the shopper grants or refuses together (`analytics`, `marketing`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Category {
+    /// Unique id: 1-40 characters of `a-z`, `0-9`, `_` and `-`, starting with a letter.
+    /// `necessary`, `preferences`, `analytics` and `marketing` have built-in texts; any other id
+    /// needs `category.<id>.title` in `texts.<fallback>`.
     pub id: String,
     /// Strictly necessary: always on, shown as such, never switchable.
     #[serde(default)]
     pub required: bool,
+    /// The services in this category, with the cookies and localStorage keys each one sets.
     #[serde(default)]
     pub services: Vec<Service>,
     /// Consent Mode signals this category grants; the default mapping when absent.
@@ -114,17 +129,22 @@ pub struct Category {
     pub sale_or_share: Option<bool>,
 }
 
+/// One tool or embed the site uses (`ga4`, `youtube`) and what it stores in the browser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
+    /// Unique across all categories, with the same rules as a category id; gated content names it
+    /// in `data-service`.
     pub id: String,
     /// The service's name, in one language or per language.
     pub name: LocalizedText,
+    /// Who runs the service, shown in the preference center.
     #[serde(default)]
     pub provider: Option<String>,
     /// What the service does, in one language or per language.
     #[serde(default)]
     pub description: Option<LocalizedText>,
+    /// The cookies the service sets, erased when consent for it is withdrawn.
     #[serde(default)]
     pub cookies: Vec<CookieSpec>,
     /// localStorage keys the service writes, erased with its cookies when consent is withdrawn.
@@ -136,12 +156,17 @@ pub struct Service {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageKey {
+    /// The exact key; give this or `pattern`. Crumb's own keys (`crumb`, `crumb_*`) are refused.
     #[serde(default)]
     pub name: Option<String>,
+    /// A JavaScript regular expression matching several keys; refused when empty or when it could
+    /// freeze the page.
     #[serde(default)]
     pub pattern: Option<String>,
 }
 
+/// A cookie a service sets, as the cookie table lists it and as it is erased on withdrawal: by
+/// exact `name` or by `pattern`, exactly one of the two.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CookieSpec {
@@ -151,11 +176,14 @@ pub struct CookieSpec {
     /// A JavaScript regular expression matching several cookie names (`^_ga(_.*)?$`).
     #[serde(default)]
     pub pattern: Option<String>,
+    /// Who sets the cookie, when not the service's provider.
     #[serde(default)]
     pub provider: Option<String>,
     /// What the cookie is for, in one language or per language.
     pub purpose: LocalizedText,
+    /// How long the cookie lives (`session`, `30 days`).
     pub duration: CookieDuration,
+    /// Whether the site itself or someone else reads the cookie.
     pub party: Party,
 }
 
@@ -279,10 +307,13 @@ impl CookieSpec {
     }
 }
 
+/// Who reads a cookie, as the cookie table's access column shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Party {
+    /// The site itself (`first`).
     First,
+    /// Someone else, such as an ad network or an embedded player (`third`).
     Third,
 }
 
@@ -290,22 +321,33 @@ pub enum Party {
 /// second, minute, hour, day, week, month, year (plural allowed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CookieDuration {
+    /// Gone when the browser is closed (`session`).
     Session,
+    /// A whole number of units, at least 1: `2 years` is `Span(2, DurationUnit::Year)`.
     Span(u32, DurationUnit),
 }
 
+/// The unit of a [`CookieDuration::Span`]; a config writes it singular or plural.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DurationUnit {
+    /// `second` or `seconds`.
     Second,
+    /// `minute` or `minutes`.
     Minute,
+    /// `hour` or `hours`.
     Hour,
+    /// `day` or `days`.
     Day,
+    /// `week` or `weeks`.
     Week,
+    /// `month` or `months`.
     Month,
+    /// `year` or `years`.
     Year,
 }
 
 impl DurationUnit {
+    /// The unit's singular name, as in config durations and text keys (`duration.day.one`).
     pub fn as_str(self) -> &'static str {
         match self {
             DurationUnit::Second => "second",
@@ -320,6 +362,8 @@ impl DurationUnit {
 }
 
 impl CookieDuration {
+    /// Reads `session` or `<n> <unit>` (n at least 1, unit singular or plural, in any letter case);
+    /// `None` for anything else.
     pub fn parse(text: &str) -> Option<CookieDuration> {
         let text = text.trim();
         if text.eq_ignore_ascii_case("session") {
@@ -371,9 +415,11 @@ impl<'de> Deserialize<'de> for CookieDuration {
     }
 }
 
+/// The widget's colours: its scheme and accent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Theme {
+    /// Light, dark, or following the shopper's system setting (the default).
     #[serde(default)]
     pub scheme: Scheme,
     /// Accent colour as `#rgb` or `#rrggbb`.
@@ -381,18 +427,24 @@ pub struct Theme {
     pub accent: Option<String>,
 }
 
+/// The widget's colour scheme.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
+    /// Follows the shopper's system setting (`prefers-color-scheme`); the default.
     #[default]
     Auto,
+    /// Always light.
     Light,
+    /// Always dark.
     Dark,
 }
 
+/// How the widget is laid out: where the banner shows and whether the reopen button does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layout {
+    /// Where the banner shows (default at the bottom).
     #[serde(default)]
     pub position: Position,
     /// Show the floating button that reopens the preferences (default true).
@@ -409,12 +461,16 @@ impl Default for Layout {
     }
 }
 
+/// Where the banner sits in the window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Position {
+    /// Along the bottom edge; the default.
     #[default]
     Bottom,
+    /// Along the top edge.
     Top,
+    /// In the middle of the window.
     Center,
 }
 
@@ -434,7 +490,10 @@ fn default_true() -> bool {
 /// One problem in a config, at one path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    /// Where the problem is, as a path into the config
+    /// (`categories[2].services[0].cookies[1].duration`).
     pub path: String,
+    /// What is wrong there, in words for the site owner (`must not be empty`).
     pub message: String,
 }
 
@@ -546,6 +605,7 @@ impl Config {
         }
     }
 
+    /// The category with this id.
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.id == id)
     }
@@ -578,6 +638,9 @@ impl Config {
         (cookies, keys)
     }
 
+    /// Checks the rules the types cannot express (ids, URLs, limits, languages, texts, patterns,
+    /// regions, colours) and returns every problem found, each at its path. [`parse_config`]
+    /// calls it.
     pub fn validate(&self) -> Result<(), ConfigErrors> {
         let mut errors = Vec::new();
         let mut error = |path: String, message: &str| {

@@ -20,38 +20,61 @@ pub const STORED_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Consent {
+    /// The shape's version, [`STORED_VERSION`]; any other is refused as
+    /// [`StoredError::WrongVersion`].
     pub v: u32,
+    /// The consent id (8-64 letters, digits or `-`, a UUID v4 from the widget): every later
+    /// decision keeps it, until a reset starts a fresh one, so the records of one consent share it.
     pub id: String,
+    /// Every category of the config by id: granted (`true`) or refused. Required ones are always
+    /// on.
     pub categories: BTreeMap<String, bool>,
+    /// Every service of the config by id: granted or refused. It may differ from its category's
+    /// answer, and gating goes by it first ([`Consent::allows`]).
     #[serde(default)]
     pub services: BTreeMap<String, bool>,
+    /// The config `revision` the shopper decided on; when the config's differs, they are asked
+    /// again.
     pub revision: u32,
+    /// When this consent id was first given; later decisions keep it.
     pub given_at: i64,
+    /// When the latest decision was made.
     pub updated_at: i64,
+    /// When the consent stops holding: `updated_at` plus the config's `expiry_days`.
     pub expires_at: i64,
+    /// The language the widget was showing when the shopper decided.
     pub language: String,
 }
 
 /// Why a stored value was not used (the shopper is asked again).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoredError {
+    /// Not JSON of the [`Consent`] shape; holds the parser's message.
     #[error("stored consent is not valid JSON of the expected shape: {0}")]
     Malformed(String),
+    /// A `v` other than [`STORED_VERSION`]; holds the version read.
     #[error("stored consent has version {0}, this widget reads version 1")]
     WrongVersion(u32),
+    /// The id is not 8-64 letters, digits or `-`.
     #[error("stored consent has a malformed id")]
     BadId,
+    /// Given before 2020, updated before it was given, or expiring at or before the update or more
+    /// than 395 days after it.
     #[error("stored consent has impossible dates")]
     BadDates,
+    /// Updated more than a day after now (a day of clock skew is accepted).
     #[error("stored consent is dated in the future")]
     FutureDates,
 }
 
 impl Consent {
+    /// Whether this category is granted (`false` for one the consent does not name).
     pub fn granted(&self, category: &str) -> bool {
         self.categories.get(category).copied().unwrap_or(false)
     }
 
+    /// Whether this service's own answer is a grant (`false` when it has none); gating goes
+    /// through [`Consent::allows`], which falls back to the category.
     pub fn service_granted(&self, service: &str) -> bool {
         self.services.get(service).copied().unwrap_or(false)
     }
@@ -111,12 +134,17 @@ impl Consent {
 /// What the shopper chose.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Choice {
+    /// "Accept all": every category and service on, except sale-or-share ones when GPC is honoured.
     AcceptAll,
+    /// "Reject all": only the required categories and their services stay on.
     RejectAll,
     /// Save choices: the categories switched on (required ones are on whatever is passed), and
     /// per-service answers that differ from their category.
     Custom {
+        /// Categories by id, `true` when switched on; one not named is off.
         categories: BTreeMap<String, bool>,
+        /// Services by id whose switch differs from their category's; one not named follows its
+        /// category.
         services: BTreeMap<String, bool>,
     },
     /// "Load content" on a blocked embed: grants that one service on its own (its category stays
@@ -124,7 +152,9 @@ pub enum Choice {
     /// A service the config does not list grants the category. An explicit click on one embed is
     /// the shopper's own opt-in for that service, so GPC does not undo it.
     Embed {
+        /// The category the embed is gated on (its `data-category`).
         category: String,
+        /// The service the embed names (its `data-service`), if any.
         service: Option<String>,
     },
 }
@@ -133,14 +163,19 @@ pub enum Choice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
+    /// "Accept all" (`accept_all`), with nothing granted before now refused.
     AcceptAll,
+    /// "Reject all" (`reject_all`), with nothing granted before now refused.
     RejectAll,
+    /// Saved choices or "Load content" on an embed (`custom`), with nothing granted before now
+    /// refused.
     Custom,
     /// Something granted before is refused now.
     Withdraw,
 }
 
 impl Action {
+    /// The action's name in consent records (`accept_all`, `reject_all`, `custom`, `withdraw`).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::AcceptAll => "accept_all",
@@ -154,20 +189,30 @@ impl Action {
 /// What the widget observed when the shopper decided.
 #[derive(Debug, Clone)]
 pub struct DecisionContext<'a> {
+    /// When the shopper decided, in epoch milliseconds.
     pub now: i64,
     /// A fresh random id, used when there is no earlier consent to continue.
     pub new_id: &'a str,
+    /// The language the widget is showing; stored in the consent and its record.
     pub language: &'a str,
     /// `navigator.globalPrivacyControl === true`.
     pub gpc: bool,
+    /// The page's path (`location.pathname`), logged in the record, cut to
+    /// [`MAX_PATH`](crate::record::MAX_PATH) characters.
     pub url_path: &'a str,
 }
 
+/// What [`decide`] returns: the new consent, how it is logged, what changed and what to do.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Decision {
+    /// The consent now in force.
     pub consent: Consent,
+    /// How the decision is logged: [`Action::Withdraw`] whenever something granted before is
+    /// refused.
     pub action: Action,
+    /// What changed from the previous consent (on a first decision, everything it grants).
     pub diff: Diff,
+    /// What the widget must carry out, in order (see [`Effect`]).
     pub effects: Vec<Effect>,
 }
 

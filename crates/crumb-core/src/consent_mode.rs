@@ -5,19 +5,28 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::consent::Consent;
 
+/// One Google Consent Mode v2 signal, written in a config's `consent_mode` as gtag names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
+    /// `ad_storage`: cookies and storage for advertising.
     AdStorage,
+    /// `ad_user_data`: sending user data to Google for advertising.
     AdUserData,
+    /// `ad_personalization`: personalised advertising, such as remarketing.
     AdPersonalization,
+    /// `analytics_storage`: cookies and storage for analytics, such as visit duration.
     AnalyticsStorage,
+    /// `functionality_storage`: storage for the site's functions, such as language settings.
     FunctionalityStorage,
+    /// `personalization_storage`: storage for personalisation, such as video recommendations.
     PersonalizationStorage,
+    /// `security_storage`: storage for security, such as authentication and fraud prevention.
     SecurityStorage,
 }
 
 impl Signal {
+    /// The seven signals, in the order loader.js sets their `denied` defaults.
     pub const ALL: [Signal; 7] = [
         Signal::AdStorage,
         Signal::AdUserData,
@@ -28,6 +37,7 @@ impl Signal {
         Signal::SecurityStorage,
     ];
 
+    /// The signal's name in gtag and in a config (`ad_storage`).
     pub fn as_str(self) -> &'static str {
         match self {
             Signal::AdStorage => "ad_storage",

@@ -4,11 +4,16 @@ use serde::Serialize;
 
 use crate::consent::Consent;
 
+/// What a decision changed, by id; the `detail` of the `crumb:change` event.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Diff {
+    /// Categories granted now that were not before.
     pub granted: Vec<String>,
+    /// Categories granted before and refused now.
     pub revoked: Vec<String>,
+    /// Services granted now that were not before.
     pub services_granted: Vec<String>,
+    /// Services granted before and refused now.
     pub services_revoked: Vec<String>,
 }
 
@@ -38,6 +43,7 @@ impl Diff {
         diff
     }
 
+    /// Whether nothing was granted or refused that was not before.
     pub fn is_empty(&self) -> bool {
         self.granted.is_empty()
             && self.revoked.is_empty()

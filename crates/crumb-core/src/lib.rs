@@ -5,6 +5,8 @@
 //! [`Diff`] and a list of [`Effect`]s. Nothing here reads a clock, storage or the DOM, so
 //! `cargo test -p crumb-core` covers the logic on the host.
 
+#![deny(missing_docs)]
+
 pub mod config;
 pub mod consent;
 pub mod consent_mode;

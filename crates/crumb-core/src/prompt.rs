@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::consent::Consent;
 
+/// Why the shopper is asked on this page load, or [`Prompt::None`] when they are not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prompt {
     /// No valid consent is stored.
@@ -16,6 +17,7 @@ pub enum Prompt {
 }
 
 impl Prompt {
+    /// Whether the banner shows: for every prompt but [`Prompt::None`].
     pub fn shows_banner(self) -> bool {
         self != Prompt::None
     }

@@ -8,6 +8,7 @@ use crate::consent::Action;
 use crate::ids::{is_consent_id, is_id, is_site_id};
 use crate::time::{parse_rfc3339, DAY_MS, EARLIEST_MS};
 
+/// The version of the record's shape, sent as `schema`; the server refuses any other.
 pub const RECORD_SCHEMA: u32 = 1;
 /// Longest `url_path` kept.
 pub const MAX_PATH: usize = 512;
@@ -18,27 +19,41 @@ const MAX_ENTRIES: usize = 200;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRecord {
+    /// Always [`RECORD_SCHEMA`].
     pub schema: u32,
+    /// The consent's id (8-64 letters, digits or `-`), the same for every decision until a reset.
     pub consent_id: String,
+    /// The config's `site` (1-100 letters, digits, `.`, `_` or `-`).
     pub site: String,
+    /// The config `revision` the shopper decided on.
     pub revision: u32,
+    /// What the shopper did.
     pub action: Action,
+    /// Every category by id, granted (`true`) or refused: 1-200 of them.
     pub categories: BTreeMap<String, bool>,
+    /// Every service by id, granted or refused: at most 200.
     #[serde(default)]
     pub services: BTreeMap<String, bool>,
+    /// The language the widget was showing: a code of 1-16 letters, digits or `-`.
     pub language: String,
+    /// Whether the browser sent Global Privacy Control when the shopper decided.
     pub gpc: bool,
     /// RFC 3339 UTC: when this consent id was first given.
     pub given_at: String,
     /// RFC 3339 UTC: when this decision was made; with `consent_id` it identifies the record.
     pub updated_at: String,
+    /// The path of the page the shopper decided on: starts with `/`, at most [`MAX_PATH`] bytes,
+    /// no control characters.
     pub url_path: String,
 }
 
+/// Why a received record was refused: the first bad field found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid consent record: `{field}` {problem}")]
 pub struct RecordError {
+    /// The field's name in the record (`url_path`).
     pub field: &'static str,
+    /// What is wrong with it (`is in the future`).
     pub problem: &'static str,
 }
 

@@ -27,13 +27,15 @@ pub fn is_rtl(language: &str) -> bool {
 pub const BUILTIN_CATEGORIES: &[&str] = &["necessary", "preferences", "analytics", "marketing"];
 
 macro_rules! text_keys {
-    ($($variant:ident => $key:literal,)*) => {
+    ($($(#[doc = $doc:literal])* $variant:ident => $key:literal,)*) => {
         /// A text of the widget's own (category texts are looked up by id instead).
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum TextKey { $($variant,)* }
+        pub enum TextKey { $($(#[doc = $doc])* $variant,)* }
 
         impl TextKey {
+            /// Every key, in the order declared.
             pub const ALL: &'static [TextKey] = &[$(TextKey::$variant,)*];
+            /// The key as language files and a config's `texts` name it (`banner.title`).
             pub fn as_str(self) -> &'static str {
                 match self { $(TextKey::$variant => $key,)* }
             }
@@ -42,45 +44,87 @@ macro_rules! text_keys {
 }
 
 text_keys! {
+    /// The banner's heading.
     BannerTitle => "banner.title",
+    /// The banner's text; `{policy}` is where the privacy policy link goes.
     BannerText => "banner.text",
+    /// The banner's note that the browser's Global Privacy Control keeps sale-or-share cookies off.
     BannerGpc => "banner.gpc",
+    /// The words of the privacy policy link put in for `{policy}`.
     PolicyLink => "banner.policy_link",
+    /// The "Accept all" button.
     AcceptAll => "action.accept_all",
+    /// The "Reject all" button.
     RejectAll => "action.reject_all",
+    /// The banner's button that opens the preference center.
     Customize => "action.customize",
+    /// The preference center's button that saves the switches as set.
     Save => "action.save",
+    /// The accessible name of the preference center's close button.
     Close => "action.close",
+    /// The preference center's heading.
     PrefsTitle => "prefs.title",
+    /// The preference center's text above the categories.
     PrefsText => "prefs.text",
+    /// The label of the language picker.
     LanguageLabel => "prefs.language",
+    /// What a required category shows instead of a switch.
     AlwaysOn => "prefs.always_on",
+    /// The summary of a category's services and cookies; `{count}` is how many cookies it lists.
     Services => "prefs.services",
+    /// The line naming a service's provider; `{provider}` is the name.
     ServiceProvider => "prefs.service_provider",
+    /// The cookie table's heading for the cookie's name or pattern.
     CookieName => "table.name",
+    /// The cookie table's heading for who sets the cookie.
     CookieProvider => "table.provider",
+    /// The cookie table's heading for what the cookie is for.
     CookiePurpose => "table.purpose",
+    /// The cookie table's heading for how long the cookie lives.
     CookieDuration => "table.duration",
+    /// The cookie table's heading for first or third party.
     CookieParty => "table.party",
+    /// A first-party cookie, in the cookie table.
     FirstParty => "party.first",
+    /// A third-party cookie, in the cookie table.
     ThirdParty => "party.third",
+    /// A session cookie's duration.
     Session => "duration.session",
+    /// `{n}` seconds in the plural form `one`.
     SecondOne => "duration.second.one",
+    /// `{n}` seconds in the plural form `other`.
     SecondOther => "duration.second.other",
+    /// `{n}` minutes in the plural form `one`.
     MinuteOne => "duration.minute.one",
+    /// `{n}` minutes in the plural form `other`.
     MinuteOther => "duration.minute.other",
+    /// `{n}` hours in the plural form `one`.
     HourOne => "duration.hour.one",
+    /// `{n}` hours in the plural form `other`.
     HourOther => "duration.hour.other",
+    /// `{n}` days in the plural form `one`.
     DayOne => "duration.day.one",
+    /// `{n}` days in the plural form `other`.
     DayOther => "duration.day.other",
+    /// `{n}` weeks in the plural form `one`.
     WeekOne => "duration.week.one",
+    /// `{n}` weeks in the plural form `other`.
     WeekOther => "duration.week.other",
+    /// `{n}` months in the plural form `one`.
     MonthOne => "duration.month.one",
+    /// `{n}` months in the plural form `other`.
     MonthOther => "duration.month.other",
+    /// `{n}` years in the plural form `one`.
     YearOne => "duration.year.one",
+    /// `{n}` years in the plural form `other`.
     YearOther => "duration.year.other",
+    /// The label of the floating button that reopens the preferences.
     Reopen => "reopen.label",
+    /// The note on a blocked embed; `{service}` is the service's name, `{category}` the title of
+    /// its category.
     EmbedText => "embed.text",
+    /// The blocked embed's button that loads it, granting its service (or its category when it
+    /// names no service).
     EmbedLoad => "embed.load",
 }
 
@@ -130,15 +174,23 @@ pub const DURATION_UNITS: &[&str] = &["second", "minute", "hour", "day", "week",
 /// CLDR plural categories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PluralForm {
+    /// `zero`: Arabic 0; Latvian 0, 10-20, 30...
     Zero,
+    /// `one`: 1 in most languages (also 0 in French and Brazilian Portuguese; 21, 31... in some).
     One,
+    /// `two`: 2 in Arabic, Hebrew, Irish, Maltese; Slovenian 2, 102...
     Two,
+    /// `few`: such as 2-4 in Czech, Polish and Russian, 3-10 in Arabic.
     Few,
+    /// `many`: such as 5-20 in Polish and Russian, 11-99 in Arabic, a million in French.
     Many,
+    /// `other`: every number no other form takes. Every language has it, and it stands in for a
+    /// duration form a site's texts lack.
     Other,
 }
 
 impl PluralForm {
+    /// Every form, in CLDR's order.
     pub const ALL: &'static [PluralForm] = &[
         PluralForm::Zero,
         PluralForm::One,
@@ -148,6 +200,7 @@ impl PluralForm {
         PluralForm::Other,
     ];
 
+    /// The form's CLDR name, as in text keys (`duration.day.few`).
     pub fn as_str(self) -> &'static str {
         match self {
             PluralForm::Zero => "zero",
@@ -312,11 +365,14 @@ pub fn required_keys_of(language: &str) -> Vec<String> {
 /// The texts of one language: the built-in file with the site's overrides laid over it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Texts {
+    /// The language code of these texts; it picks the plural rules.
     pub language: String,
     entries: BTreeMap<String, String>,
 }
 
 impl Texts {
+    /// The texts of `language`: `builtin` (its file from `www/i18n/`) with the config's
+    /// `texts.<language>` overrides laid over it.
     pub fn new(language: &str, builtin: BTreeMap<String, String>, config: &Config) -> Texts {
         let mut entries = builtin;
         if let Some(overrides) = config.texts.get(language) {
@@ -335,14 +391,18 @@ impl Texts {
         self.lookup(key.as_str()).unwrap_or(key.as_str())
     }
 
+    /// The text under any key (a widget key, `category.<id>.title`, a plural form), if there is
+    /// one.
     pub fn lookup(&self, key: &str) -> Option<&str> {
         self.entries.get(key).map(String::as_str)
     }
 
+    /// A category's title; its id when no text has one.
     pub fn category_title<'a>(&'a self, id: &'a str) -> &'a str {
         self.lookup(&format!("category.{id}.title")).unwrap_or(id)
     }
 
+    /// A category's description; empty when no text has one.
     pub fn category_description(&self, id: &str) -> &str {
         self.lookup(&format!("category.{id}.description"))
             .unwrap_or("")
