@@ -36,7 +36,8 @@ pub struct Config {
     /// ([`DEFAULT_EXPIRY_DAYS`]).
     #[serde(default = "default_expiry_days")]
     pub expiry_days: u32,
-    /// `auto` (the shopper's browser languages) or one language code.
+    /// `auto` (the page's `<html lang>`, then the shopper's browser languages) or one of
+    /// `languages` (default `auto`).
     #[serde(default = "default_language")]
     pub language: String,
     /// The language used when nothing the shopper's browser asks for is offered.
