@@ -198,7 +198,7 @@ pub struct DecisionContext<'a> {
     /// `navigator.globalPrivacyControl === true`.
     pub gpc: bool,
     /// The page's path (`location.pathname`), logged in the record, cut to
-    /// [`MAX_PATH`](crate::record::MAX_PATH) characters.
+    /// [`MAX_PATH`](crate::record::MAX_PATH) bytes (the server's limit), cut on a character boundary.
     pub url_path: &'a str,
 }
 
@@ -377,7 +377,7 @@ pub(crate) fn record_for(
         gpc: ctx.gpc,
         given_at: to_rfc3339(consent.given_at),
         updated_at: to_rfc3339(consent.updated_at),
-        url_path: ctx.url_path.chars().take(crate::record::MAX_PATH).collect(),
+        url_path: cut_at_char_boundary(ctx.url_path, crate::record::MAX_PATH).to_owned(),
     }
 }
 
@@ -388,4 +388,13 @@ pub fn effects_on_load(config: &Config, consent: &Consent) -> Vec<Effect> {
         Effect::RunScripts,
         Effect::UpdateConsentMode(consent_mode_signals(config, Some(consent))),
     ]
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn cut_at_char_boundary(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }

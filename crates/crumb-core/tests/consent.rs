@@ -739,3 +739,14 @@ fn a_first_decision_keeps_a_cookie_a_granted_service_also_declares() {
     assert!(erased.iter().any(|e| e == "_demo_ads"), "{erased:?}");
     assert!(!erased.iter().any(|e| e == "^_demo_ga(_.*)?$"), "shared with a granted service: {erased:?}");
 }
+
+#[test]
+fn a_long_non_ascii_path_is_cut_to_what_the_server_accepts() {
+    let config = demo_config();
+    let path = format!("/{}", "é".repeat(400));
+    let context = DecisionContext { url_path: &path, ..ctx(NOW) };
+    let d = decide(&config, None, &Choice::RejectAll, &context);
+    let Some(Effect::SendRecord(record)) = d.effects.iter().find(|e| matches!(e, Effect::SendRecord(_))) else { panic!("no record") };
+    assert!(record.url_path.len() <= crumb_core::record::MAX_PATH && record.url_path.ends_with('é'), "{}", record.url_path.len());
+    assert_eq!(record.validate(NOW), Ok(()));
+}
