@@ -90,6 +90,11 @@ const NEXT_FRAME_FN: &str = "function nextFrame(fn) { \
   var frame = document.hidden ? function (f) { setTimeout(f, 0); } : window.requestAnimationFrame.bind(window); \
   frame(function () { frame(function () { setTimeout(function () { Promise.resolve().then(fn); }, 0); }); }); }";
 
+/// `execute_async` body that calls back with `true` after [`NEXT_FRAME_FN`].
+fn next_frame_script() -> String {
+    format!("var done = arguments[arguments.length - 1]; {NEXT_FRAME_FN} nextFrame(function () {{ done(true); }});")
+}
+
 /// The file [`Shopper::page_caught_up`] fetches (under `/p/`).
 const MARK_FILE: &str = "__crumb-e2e-mark.txt";
 
@@ -451,8 +456,9 @@ impl Shopper {
             panic!("key actions failed: {err}");
         }
         let _ = self.client().release_actions().await;
-        // The widget's key handlers and the render after them have run.
-        self.next_frame().await;
+        // The widget's key handlers and the render after them have run. A key may also navigate
+        // away (a link), which ends the script early: that is no failure here.
+        let _ = self.client().execute_async(&next_frame_script(), vec![]).await;
     }
 
     /// Waits until the server holds at least `count` records for `consent_id`; gives them all.
@@ -521,10 +527,7 @@ impl Shopper {
     /// the widget does synchronously or in a task, microtask or frame after an action (a click, a
     /// key, an API call) has happened when this returns. Works offline (no request).
     pub async fn next_frame(&self) {
-        let script = format!(
-            "var done = arguments[arguments.length - 1]; {NEXT_FRAME_FN} nextFrame(function () {{ done(true); }});"
-        );
-        let _: bool = self.js_async(&script, vec![]).await;
+        let _: bool = self.js_async(&next_frame_script(), vec![]).await;
     }
 
     /// [`Shopper::next_frame`], and then a request the page makes has been answered by the test
