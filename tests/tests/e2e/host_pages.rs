@@ -183,8 +183,8 @@ async fn loader_included_twice_gives_one_banner_and_one_warning() {
     shop.page_caught_up().await;
     let (roots, banners): (u32, u32) = shop
         .js(
-            "var roots = document.querySelectorAll(arguments[0]); \
-             var banners = 0; roots.forEach(function (r) { banners += r.shadowRoot.querySelectorAll(arguments[1]).length; }); \
+            "var roots = document.querySelectorAll(arguments[0]); var banner = arguments[1]; \
+             var banners = 0; roots.forEach(function (r) { banners += r.shadowRoot.querySelectorAll(banner).length; }); \
              return [roots.length, banners];",
             vec![json!(HOST), json!(BANNER)],
         )
