@@ -14,11 +14,9 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** The files a site downloads for the widget (en-US shopper), relative to dist/. */
 const WIDGET_FILES = ["crumb/loader.js", "crumb/crumb.js", "crumb/crumb_bg.wasm", "crumb/crumb.css", "crumb/i18n/en.json"];
 
-const CHROMIUM_ARGS = [
-  "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--no-first-run", "--disable-quic",
-];
+/** The project's one list of Chromium flags, shared with the e2e harness and the screenshots. */
+const CHROMIUM_ARGS = (await readFile(join(ROOT, "tests/chromium-flags.txt"), "utf8"))
+  .split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("#"));
 
 /** Emulated slow 4G: 150 ms latency, 1.6 Mbit/s down, 750 kbit/s up (bytes per second), CPU 4x slower. */
 const CONDITIONS = {

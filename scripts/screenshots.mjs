@@ -1,13 +1,13 @@
 // Takes the README's screenshots of the demo shop: node scripts/screenshots.mjs [base-url]
 // (start the demo first: scripts/demo.sh). Writes docs/screenshots/*.png.
+import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
 
 const base = process.argv[2] || "http://127.0.0.1:8080/";
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-});
+// The project's one list of Chromium flags, shared with the e2e harness and the benchmark.
+const args = readFileSync(new URL("../tests/chromium-flags.txt", import.meta.url), "utf8")
+  .split("\n").map((line) => line.trim()).filter((line) => line && !line.startsWith("#"));
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args });
 async function shoot(locale, name, action) {
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Crumb, installing what is missing first:
+#   0. the habits, before anything slow: rustfmt, and clippy with warnings as errors on the host
+#      (every crate, every target) and on wasm32 for the widget (its component tests included)
 #   1. crumb-core and crumb-server on the host (cargo test); the server suite runs against SQLite
 #      and against a throwaway PostgreSQL started by scripts/postgres.sh
 #   2. the widget's component tests in headless Chromium (wasm-bindgen-test)
@@ -13,6 +15,15 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # Every suite's output also goes to a log, summed up at the end.
 exec > >(tee "$log") 2>&1
+
+echo "==> cargo fmt --check"
+cargo fmt --all --check
+
+echo "==> clippy on the host (every crate, every target), warnings are errors"
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "==> clippy on wasm32 for the widget, warnings are errors"
+cargo clippy --target wasm32-unknown-unknown -p crumb --all-targets -- -D warnings
 
 echo "==> host tests: crumb-core, crumb-server (SQLite and PostgreSQL)"
 scripts/postgres.sh cargo test -p crumb-core -p crumb-server --all-targets

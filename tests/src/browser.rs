@@ -57,6 +57,15 @@ pub struct ConsoleEntry {
     pub source: String,
 }
 
+/// `tests/chromium-flags.txt`: the flags every headless Chromium of the project starts with (the
+/// benchmark and the screenshot script read the same file).
+pub const CHROMIUM_FLAGS_FILE: &str = include_str!("../chromium-flags.txt");
+
+/// The flags of [`CHROMIUM_FLAGS_FILE`], in order (comment and blank lines left out).
+pub fn chromium_flags() -> Vec<&'static str> {
+    CHROMIUM_FLAGS_FILE.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).collect()
+}
+
 fn chromedriver_path() -> PathBuf {
     std::env::var_os("CHROMEDRIVER").map_or_else(|| PathBuf::from("/usr/bin/chromedriver"), PathBuf::from)
 }
@@ -144,24 +153,13 @@ impl Browser {
         let driver = Driver::start().map_err(|e| e.to_string())?;
         let accept_languages = options.languages.join(",");
         let first_language = options.languages.first().cloned().unwrap_or_else(|| "en-US".into());
-        let args = vec![
-            "--headless=new".to_owned(),
-            "--no-sandbox".into(),
-            "--disable-gpu".into(),
-            "--disable-dev-shm-usage".into(),
-            "--disable-background-networking".into(),
-            "--disable-component-update".into(),
-            "--disable-sync".into(),
-            "--no-first-run".into(),
-            "--no-default-browser-check".into(),
-            "--disable-quic".into(),
-            "--disable-features=Translate,MediaRouter,OptimizationHints".into(),
+        let mut args: Vec<String> = chromium_flags().into_iter().map(str::to_owned).collect();
+        args.extend([
             format!("--user-data-dir={}", profile.path().display()),
             format!("--window-size={},{}", options.window.0, options.window.1),
             format!("--lang={first_language}"),
             format!("--accept-lang={accept_languages}"),
-        ];
-        let mut args = args;
+        ]);
         if let Some(rules) = &options.host_resolver_rules {
             args.push(format!("--host-resolver-rules={rules}"));
         }
@@ -200,7 +198,11 @@ impl Browser {
     /// page's own scripts (CDP `Page.addScriptToEvaluateOnNewDocument` through chromedriver).
     pub async fn add_init_script(&self, source: &str) -> Result<(), String> {
         let command = Cdp { cmd: "Page.addScriptToEvaluateOnNewDocument", params: json!({ "source": source }) };
-        self.client.issue_cmd(command).await.map(|_| ()).map_err(|e| format!("CDP addScriptToEvaluateOnNewDocument: {e}"))
+        self.client
+            .issue_cmd(command)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("CDP addScriptToEvaluateOnNewDocument: {e}"))
     }
 
     /// Every console entry since the session started (chromedriver hands each out once; they are

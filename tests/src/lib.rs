@@ -3,10 +3,17 @@
 //! through its own chromedriver, with helpers that look into the widget's open shadow root,
 //! storage, cookies, the `dataLayer` and the browser console.
 //!
-//! The journeys live in `tests/journeys.rs`; build the bundle first (`trunk build --release` at the
-//! workspace root), then `cargo test -p crumb-e2e -- --test-threads=2`.
+//! The journeys live in `tests/e2e/`, one test binary (`tests/e2e/main.rs` holds each journey file
+//! as a module); build the bundle first (`trunk build --release` at the workspace root), then
+//! `cargo test -p crumb-e2e --tests -- --test-threads=2`.
+//!
+//! The widget's selectors are in [`selectors`], the Chromium flags in `tests/chromium-flags.txt`.
+//! No journey sleeps before asserting that something did not happen: it first waits for a positive
+//! marker ([`Shopper::next_frame`], [`Shopper::page_caught_up`], [`Shopper::gating_caught_up`], or
+//! the widget's own readiness, a stored consent, a record, an emptied outbox), then asserts absence.
 
 pub mod browser;
+pub mod selectors;
 pub mod server;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -22,6 +29,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use selectors::{BANNER, PREFS};
+
 pub use browser::{Browser, BrowserOptions, ConsoleEntry};
 pub use server::TestServer;
 
@@ -30,9 +39,6 @@ pub fn timeout() -> Duration {
     let secs = std::env::var("CRUMB_E2E_TIMEOUT_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(10);
     Duration::from_secs(secs)
 }
-
-/// Time given to anything that would (wrongly) happen late, before asserting that it did not.
-pub const SETTLE: Duration = Duration::from_millis(1000);
 
 /// Polls `$probe` (an expression, may `.await`, giving `Option<T>`) every 100 ms until it is
 /// `Some`, and gives the value; after [`timeout`] it panics with `$what` and the shopper's
@@ -60,18 +66,37 @@ macro_rules! wait_for {
 }
 
 /// The host element the widget mounts into, and its open shadow root.
-const ROOT_JS: &str = "var host = document.querySelector('#crumb-root'); var root = host && host.shadowRoot;";
+const ROOT_JS: &str =
+    concat!("var host = document.querySelector('", selectors::host!(), "'); var root = host && host.shadowRoot;");
 
 /// `visible(el)`: in the layout, not hidden by an attribute, `visibility`, `display` or opacity 0.
-const VISIBLE_JS: &str = r#"
+const VISIBLE_JS: &str = concat!(
+    r#"
 function visible(el) {
   if (!el || !el.isConnected) return false;
   if (el.closest('[hidden]') || el.getClientRects().length === 0) return false;
   var style = getComputedStyle(el);
   if (style.visibility === 'hidden' || style.display === 'none' || Number(style.opacity) === 0) return false;
-  var hostStyle = getComputedStyle(document.querySelector('#crumb-root'));
+  var hostStyle = getComputedStyle(document.querySelector('"#,
+    selectors::host!(),
+    r#"'));
   return hostStyle.display !== 'none' && hostStyle.visibility !== 'hidden';
-}"#;
+}"#
+);
+
+/// `nextFrame(fn)`: calls `fn` after two animation frames, then a task and a microtask. A hidden
+/// page gets no frames, so there it falls back to tasks alone.
+const NEXT_FRAME_FN: &str = "function nextFrame(fn) { \
+  var frame = document.hidden ? function (f) { setTimeout(f, 0); } : window.requestAnimationFrame.bind(window); \
+  frame(function () { frame(function () { setTimeout(function () { Promise.resolve().then(fn); }, 0); }); }); }";
+
+/// `execute_async` body that calls back with `true` after [`NEXT_FRAME_FN`].
+fn next_frame_script() -> String {
+    format!("var done = arguments[arguments.length - 1]; {NEXT_FRAME_FN} nextFrame(function () {{ done(true); }});")
+}
+
+/// The file [`Shopper::page_caught_up`] fetches (under `/p/`).
+const MARK_FILE: &str = "__crumb-e2e-mark.txt";
 
 /// Where keyboard focus is, as seen from the widget.
 #[derive(Debug, Clone, Deserialize)]
@@ -83,9 +108,9 @@ pub struct Focus {
     pub action: Option<String>,
     pub category: Option<String>,
     pub role: Option<String>,
-    /// Inside `[data-crumb-part="preferences"]`.
+    /// Inside [`selectors::PREFS`].
     pub in_prefs: bool,
-    /// Inside `[data-crumb-part="banner"]`.
+    /// Inside [`selectors::BANNER`].
     pub in_banner: bool,
     /// The focused element's position among all elements of the shadow root (-1: none); tells
     /// apart elements that describe alike.
@@ -182,6 +207,12 @@ impl Shopper {
             Ok(v) => v,
             Err(err) => panic!("script result {value} has an unexpected shape: {err}\nscript: {script}"),
         }
+    }
+
+    /// Runs a script with `root` bound to the widget's shadow root (`null` before it exists)
+    /// and `host` to its host element, and deserializes its result.
+    pub async fn in_shadow<T: DeserializeOwned>(&self, script: &str, args: Vec<Value>) -> T {
+        self.js(&format!("{ROOT_JS} {script}"), args).await
     }
 
     /// The element matching `selector` inside the widget's shadow root, if any.
@@ -369,8 +400,8 @@ impl Shopper {
             &format!(
                 r#"{ROOT_JS}
                 var active = root ? root.activeElement : null;
-                var prefs = root ? root.querySelector('[data-crumb-part="preferences"]') : null;
-                var banner = root ? root.querySelector('[data-crumb-part="banner"]') : null;
+                var prefs = root ? root.querySelector('{PREFS}') : null;
+                var banner = root ? root.querySelector('{BANNER}') : null;
                 function describe(el) {{
                   if (!el) return 'nothing';
                   var s = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '');
@@ -425,8 +456,9 @@ impl Shopper {
             panic!("key actions failed: {err}");
         }
         let _ = self.client().release_actions().await;
-        // Let the widget's handlers and a render run.
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // The widget's key handlers and the render after them have run. A key may also navigate
+        // away (a link), which ends the script early: that is no failure here.
+        let _ = self.client().execute_async(&next_frame_script(), vec![]).await;
     }
 
     /// Waits until the server holds at least `count` records for `consent_id`; gives them all.
@@ -477,9 +509,71 @@ impl Shopper {
         )
     }
 
-    /// Gives late (wrong) behaviour time to show before a negative assertion.
-    pub async fn settle(&self) {
-        tokio::time::sleep(SETTLE).await;
+    /// Runs `script` with `execute_async` (its last argument is the callback) and deserializes
+    /// what it hands to the callback.
+    pub async fn js_async<T: DeserializeOwned>(&self, script: &str, args: Vec<Value>) -> T {
+        let value = match self.client().execute_async(script, args).await {
+            Ok(value) => value,
+            Err(err) => panic!("async script failed: {err}\nscript: {script}\n{}", self.diagnostics().await),
+        };
+        match serde_json::from_value(value.clone()) {
+            Ok(v) => v,
+            Err(err) => panic!("async script result {value} has an unexpected shape: {err}\nscript: {script}"),
+        }
+    }
+
+    /// A positive marker that the page has caught up with everything queued so far: two
+    /// animation frames (a render after the last action), then a task and a microtask. Anything
+    /// the widget does synchronously or in a task, microtask or frame after an action (a click, a
+    /// key, an API call) has happened when this returns. Works offline (no request).
+    pub async fn next_frame(&self) {
+        let _: bool = self.js_async(&next_frame_script(), vec![]).await;
+    }
+
+    /// [`Shopper::next_frame`], and then a request the page makes has been answered by the test
+    /// server: the requests the page started before (a record posted, a script or frame
+    /// fetched) have been sent by then. The positive marker to wait for before asserting that
+    /// something was not requested, posted or shown.
+    pub async fn page_caught_up(&self) {
+        let mark = self.server.file(MARK_FILE, "text/plain; charset=utf-8", &[], "mark");
+        let answered: Value = self
+            .js_async(
+                &format!(
+                    "var done = arguments[arguments.length - 1]; var url = arguments[0] + '?n=' + Date.now(); \
+                     {NEXT_FRAME_FN} nextFrame(function () {{ \
+                       window.fetch(url, {{ cache: 'no-store' }}).then(function (r) {{ return r.text(); }}) \
+                         .then(function (t) {{ done(t); }}, function (e) {{ done('failed: ' + e); }}); }});"
+                ),
+                vec![json!(mark)],
+            )
+            .await;
+        assert_eq!(answered, json!("mark"), "the page could not reach the test server\n{}", self.diagnostics().await);
+    }
+
+    /// Appends a gated inline script for `category` at the end of `<body>` and waits until the
+    /// widget has run it. Gated scripts run in document order through one queue, so when it has
+    /// run, every gated script the consent allowed before it has run (or started, for an
+    /// external one) too: the positive marker to wait for before asserting that one did not run.
+    /// `category` must be allowed by the consent in force (`necessary` after any decision). The
+    /// script touches nothing but `window.__crumbE2eSentinels`.
+    pub async fn gating_caught_up(&self, category: &str) {
+        let id: u64 = self
+            .js(
+                "window.__crumbE2eSentinels = window.__crumbE2eSentinels || []; \
+                 var id = window.__crumbE2eSentinelNext = (window.__crumbE2eSentinelNext || 0) + 1; \
+                 var s = document.createElement('script'); s.type = 'text/plain'; \
+                 s.setAttribute('data-category', arguments[0]); \
+                 s.textContent = 'window.__crumbE2eSentinels.push(' + id + ');'; \
+                 document.body.appendChild(s); return id;",
+                vec![json!(category)],
+            )
+            .await;
+        wait_for!(self, format!("the gated sentinel script #{id} (data-category=\"{category}\") to run"), {
+            let ran: bool =
+                self.js("return (window.__crumbE2eSentinels || []).indexOf(arguments[0]) >= 0;", vec![json!(id)]).await;
+            ran.then_some(())
+        });
+        self.next_frame().await;
     }
 }
 

@@ -3,19 +3,17 @@
 //! switcher in the preference center, `Crumb.setLanguage`, and right-to-left layout checked by
 //! comparing layout boxes (getBoundingClientRect) with the English layout, never pixels.
 //!
-//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e --test languages`.
+//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e -- languages::`.
 
 use std::path::Path;
 
 use crumb_core::consent::Action;
+use crumb_e2e::selectors::{
+    banner_button, category_title, switch, BANNER, BANNER_CUSTOMIZE, BANNER_TITLE, PREFS, PREFS_CLOSE, PREFS_LANGUAGE,
+    PREFS_REJECT, PREFS_SAVE, PREFS_TITLE, REOPEN,
+};
 use crumb_e2e::{texts, wait_for, BrowserOptions, Shopper, TestServer};
 use serde_json::{json, Value};
-
-const BANNER: &str = r#"[data-crumb-part="banner"]"#;
-const PREFS: &str = r#"[data-crumb-part="preferences"]"#;
-const CUSTOMIZE: &str = r#"[data-crumb-part="banner"] button[data-action="customize"]"#;
-const SELECT: &str = r#"[data-crumb-part="preferences"] select[data-crumb-part="language"]"#;
-const REOPEN: &str = r#"button[data-action="reopen"]"#;
 
 /// A layout box in CSS pixels.
 #[derive(Debug, Clone, Copy)]
@@ -26,8 +24,8 @@ struct Rect {
 
 async fn rect(shop: &Shopper, selector: &str) -> Rect {
     let [left, right]: [f64; 2] = shop
-        .js(
-            "var root = document.querySelector('#crumb-root').shadowRoot; var el = root.querySelector(arguments[0]); \
+        .in_shadow(
+            "var el = root.querySelector(arguments[0]); \
              if (!el) return [NaN, NaN]; var r = el.getBoundingClientRect(); return [r.left, r.right];",
             vec![json!(selector)],
         )
@@ -62,10 +60,12 @@ async fn assert_banner_in(shop: &Shopper, language: &str) {
     let t = texts(language);
     shop.wait_visible(BANNER).await;
     wait_for!(shop, format!("the banner title in {language}"), {
-        (shop.text("#crumb-banner-title").await.as_deref() == Some(t["banner.title"].as_str())).then_some(())
+        (shop.text(BANNER_TITLE).await.as_deref() == Some(t["banner.title"].as_str())).then_some(())
     });
-    for (action, key) in [("accept-all", "action.accept_all"), ("reject-all", "action.reject_all"), ("customize", "action.customize")] {
-        let selector = format!(r#"{BANNER} button[data-action="{action}"]"#);
+    for (action, key) in
+        [("accept-all", "action.accept_all"), ("reject-all", "action.reject_all"), ("customize", "action.customize")]
+    {
+        let selector = banner_button(action);
         assert_eq!(shop.text(&selector).await.as_deref(), Some(t[key].as_str()), "{action} in {language}");
     }
     assert_eq!(root_lang_dir(shop).await.0, language, "lang on the widget root");
@@ -145,48 +145,44 @@ async fn switcher_changes_the_language_and_the_record_carries_it() {
     let shop = Shopper::new().await;
     shop.open_widget("/").await;
     assert_banner_in(&shop, "en").await;
-    shop.click(CUSTOMIZE).await;
+    shop.click(BANNER_CUSTOMIZE).await;
     shop.wait_visible(PREFS).await;
 
     let label: String = shop
-        .js(
-            "var root = document.querySelector('#crumb-root').shadowRoot; var select = root.querySelector(arguments[0]); \
+        .in_shadow(
+            "var select = root.querySelector(arguments[0]); \
              return select.labels.length === 1 ? select.labels[0].textContent.trim() : '';",
-            vec![json!(SELECT)],
+            vec![json!(PREFS_LANGUAGE)],
         )
         .await;
     assert_eq!(label, texts("en")["prefs.language"], "the switcher is labelled");
     let options: Vec<(String, String)> = shop
-        .js(
-            "var root = document.querySelector('#crumb-root').shadowRoot; \
-             return Array.from(root.querySelectorAll(arguments[0] + ' option')).map(function (o) { return [o.value, o.textContent]; });",
-            vec![json!(SELECT)],
+        .in_shadow(
+            "return Array.from(root.querySelectorAll(arguments[0] + ' option')).map(function (o) { return [o.value, o.textContent]; });",
+            vec![json!(PREFS_LANGUAGE)],
         )
         .await;
     assert_eq!(options.len(), crumb_core::texts::BUILTIN_LANGUAGES.len(), "{options:?}");
-    for (code, name) in [("de", "Deutsch"), ("ar", "العربية"), ("zh-Hant", "繁體中文"), ("pt-BR", "Português (Brasil)")] {
+    for (code, name) in [("de", "Deutsch"), ("ar", "العربية"), ("zh-Hant", "繁體中文"), ("pt-BR", "Português (Brasil)")]
+    {
         assert!(options.contains(&(code.to_owned(), name.to_owned())), "{code} is listed as {name}: {options:?}");
     }
-    let selected: String = shop
-        .js("var root = document.querySelector('#crumb-root').shadowRoot; return root.querySelector(arguments[0]).value;", vec![json!(SELECT)])
-        .await;
+    let selected: String =
+        shop.in_shadow("return root.querySelector(arguments[0]).value;", vec![json!(PREFS_LANGUAGE)]).await;
     assert_eq!(selected, "en");
 
     // A real selection through WebDriver.
-    let select = shop.wait_visible(SELECT).await;
+    let select = shop.wait_visible(PREFS_LANGUAGE).await;
     select.select_by_value("de").await.expect("select Deutsch");
     let de = texts("de");
     wait_for!(shop, "the preferences to switch to German", {
-        (shop.text("#crumb-prefs-title").await.as_deref() == Some(de["prefs.title"].as_str())).then_some(())
+        (shop.text(PREFS_TITLE).await.as_deref() == Some(de["prefs.title"].as_str())).then_some(())
     });
-    assert_eq!(
-        shop.text(r#"[data-crumb-part="preferences"] button[data-action="save"]"#).await.as_deref(),
-        Some(de["action.save"].as_str())
-    );
+    assert_eq!(shop.text(PREFS_SAVE).await.as_deref(), Some(de["action.save"].as_str()));
     assert_eq!(root_lang_dir(&shop).await, ("de".to_owned(), "ltr".to_owned()));
     assert!(shop.server.was_requested("/crumb/i18n/de.json"));
 
-    shop.click(r#"[data-crumb-part="preferences"] button[data-action="reject-all"]"#).await;
+    shop.click(PREFS_REJECT).await;
     let consent = shop.wait_stored_consent(0).await;
     assert_eq!(consent.language, "de");
     let records = shop.wait_records(&consent.id, 1).await;
@@ -212,10 +208,13 @@ async fn set_language_switches_and_refuses_unknown_codes() {
 
     let refused: Value = shop.js("return Crumb.setLanguage('xx-unknown');", vec![]).await;
     assert_eq!(refused, json!(false));
-    shop.settle().await;
+    shop.next_frame().await;
     assert_banner_in(&shop, "ar").await;
     let console = shop.browser.console_text().await;
-    assert!(console.contains("xx-unknown") && console.contains("SEVERE"), "no console error names the code:\n{console}");
+    assert!(
+        console.contains("xx-unknown") && console.contains("SEVERE"),
+        "no console error names the code:\n{console}"
+    );
 
     let switched: Value = shop.js("return Crumb.setLanguage('pt-br');", vec![]).await;
     assert_eq!(switched, json!(true));
@@ -247,15 +246,15 @@ async fn layout(shop: &Shopper, page: &str, language: &str) -> Layout {
     let width = viewport_width(shop).await;
     let mut buttons = Vec::new();
     for action in ["accept-all", "reject-all", "customize"] {
-        buttons.push(rect(shop, &format!(r#"{BANNER} button[data-action="{action}"]"#)).await);
+        buttons.push(rect(shop, &banner_button(action)).await);
     }
-    shop.click(CUSTOMIZE).await;
+    shop.click(BANNER_CUSTOMIZE).await;
     shop.wait_visible(PREFS).await;
-    let close = rect(shop, r#"[data-crumb-part="preferences"] button[data-action="close"]"#).await;
-    let title = rect(shop, "#crumb-prefs-title").await;
-    let switch = rect(shop, r#"button[role="switch"][data-category="analytics"]"#).await;
-    let category_title = rect(shop, r#"section.crumb-category[data-category="analytics"] .crumb-category-title"#).await;
-    shop.click(r#"[data-crumb-part="preferences"] button[data-action="reject-all"]"#).await;
+    let close = rect(shop, PREFS_CLOSE).await;
+    let title = rect(shop, PREFS_TITLE).await;
+    let switch = rect(shop, &switch("analytics")).await;
+    let category_title = rect(shop, &category_title("analytics")).await;
+    shop.click(PREFS_REJECT).await;
     shop.wait_visible(REOPEN).await;
     let reopen = rect(shop, REOPEN).await;
     Layout { width, buttons: [buttons[0], buttons[1], buttons[2]], close, title, switch, category_title, reopen }
@@ -276,13 +275,20 @@ fn assert_mirrored(what: &str, en: Rect, ar: Rect, width: f64) {
 async fn arabic_and_hebrew_layouts_mirror_the_english_one() {
     let shop = Shopper::new().await;
     let en = layout(&shop, "/", "en").await;
-    assert!(en.buttons[0].left < en.buttons[1].left && en.buttons[1].left < en.buttons[2].left, "en buttons run left to right");
+    assert!(
+        en.buttons[0].left < en.buttons[1].left && en.buttons[1].left < en.buttons[2].left,
+        "en buttons run left to right"
+    );
     assert!(en.close.left > en.title.left, "en close button is on the right");
     assert!(en.switch.left > en.category_title.right, "en switch is right of its title");
     assert!(en.reopen.right < en.width / 2.0, "en reopen button is bottom-left");
 
     for language in ["ar", "he"] {
-        shop.js::<Value>("localStorage.clear(); document.cookie = 'crumb_consent=; max-age=0; path=/'; return null;", vec![]).await;
+        shop.js::<Value>(
+            "localStorage.clear(); document.cookie = 'crumb_consent=; max-age=0; path=/'; return null;",
+            vec![],
+        )
+        .await;
         let page = shop.server.variant(language, |config| config["language"] = json!(language));
         let rtl = layout(&shop, &page, language).await;
         assert_eq!(root_lang_dir(&shop).await, (language.to_owned(), "rtl".to_owned()));

@@ -3,34 +3,38 @@
 //! `sendBeacon` when the tab is closed with a record still pending. Each journey ends by checking
 //! that the server holds exactly one copy of each record and the outbox is empty.
 //!
-//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e --test delivery`.
+//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e -- delivery::`.
 
 use crumb_core::consent::Action;
+use crumb_e2e::selectors::{BANNER, BANNER_ACCEPT, PREFS, PREFS_REJECT, REOPEN};
 use crumb_e2e::{choices, wait_for, Shopper};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::json;
-
-const BANNER: &str = r#"[data-crumb-part="banner"]"#;
-const BANNER_ACCEPT: &str = r#"[data-crumb-part="banner"] button[data-action="accept-all"]"#;
-const PREFS: &str = r#"[data-crumb-part="preferences"]"#;
-const PREFS_REJECT: &str = r#"[data-crumb-part="preferences"] button[data-action="reject-all"]"#;
-const REOPEN: &str = r#"button[data-action="reopen"]"#;
 
 fn only_necessary() -> std::collections::BTreeMap<String, bool> {
     choices(&[("necessary", true), ("preferences", false), ("analytics", false), ("marketing", false)])
 }
 
 async fn wait_outbox_len(shop: &Shopper, len: usize) {
-    wait_for!(shop, format!("{len} record(s) in localStorage `crumb_outbox`"), (shop.outbox().await.len() == len).then_some(()));
+    wait_for!(
+        shop,
+        format!("{len} record(s) in localStorage `crumb_outbox`"),
+        (shop.outbox().await.len() == len).then_some(())
+    );
 }
 
 /// Waits for the outbox to empty, lets late copies arrive, then checks the server holds exactly
 /// `count` records in all.
 async fn assert_delivered_once(shop: &Shopper, count: u64) {
     wait_for!(shop, "the outbox to empty", shop.outbox().await.is_empty().then_some(()));
-    shop.settle().await;
-    shop.settle().await;
-    assert_eq!(shop.server.count_records().await, count, "expected exactly {count} stored record(s)\n{}", shop.diagnostics().await);
+    // A late second copy (a retry still in flight) would have arrived by the time the page reaches the server again.
+    shop.page_caught_up().await;
+    assert_eq!(
+        shop.server.count_records().await,
+        count,
+        "expected exactly {count} stored record(s)\n{}",
+        shop.diagnostics().await
+    );
     assert!(shop.outbox().await.is_empty());
     shop.assert_no_crash().await;
 }
@@ -59,7 +63,11 @@ async fn delivery_1_records_queued_while_down_survive_reloads_and_arrive_once_ea
 
     let refused_before = shop.server.refused_posts();
     shop.reload_widget().await;
-    wait_for!(shop, "the reloaded page to retry (and be refused)", (shop.server.refused_posts() > refused_before).then_some(()));
+    wait_for!(
+        shop,
+        "the reloaded page to retry (and be refused)",
+        (shop.server.refused_posts() > refused_before).then_some(())
+    );
     assert_eq!(shop.outbox().await.len(), 2, "a reload lost or duplicated a queued record");
     assert_eq!(shop.server.count_records().await, 0);
 
@@ -104,7 +112,8 @@ impl WebDriverCompatibleCommand for NetworkConditions {
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let conditions = json!({ "offline": self.offline, "latency": 0, "download_throughput": -1, "upload_throughput": -1 });
+        let conditions =
+            json!({ "offline": self.offline, "latency": 0, "download_throughput": -1, "upload_throughput": -1 });
         (http::Method::POST, Some(json!({ "network_conditions": conditions }).to_string()))
     }
 }
@@ -131,7 +140,8 @@ async fn delivery_3_offline_then_online_delivers_each_record_once() {
     shop.wait_hidden(PREFS).await;
     shop.wait_stored_consent(accepted.updated_at).await;
     wait_outbox_len(&shop, 2).await;
-    shop.settle().await;
+    // Offline: no request can mark progress; the frame after both decisions does.
+    shop.next_frame().await;
     assert_eq!(shop.server.count_records().await, 0, "a record got through while offline");
     assert_eq!(shop.server.refused_posts(), 0, "offline posts never reach the server");
 

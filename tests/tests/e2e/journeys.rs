@@ -1,23 +1,19 @@
 //! The ten shopper journeys of issue 2, each in a fresh headless Chromium against its own
 //! in-process crumb-server serving the built bundle (`dist/`), driven with real clicks and keys.
 //!
-//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e -- --test-threads=2`.
+//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e -- journeys::`.
 
 use std::collections::BTreeSet;
 
 use crumb_core::consent::Action;
+use crumb_e2e::selectors::{
+    category_section, category_services_summary, service_cookie_table, switch, BANNER, BANNER_ACCEPT, BANNER_CUSTOMIZE,
+    BANNER_POLICY_LINK, BANNER_REJECT, BANNER_TITLE, COOKIE_ROWS, PAGE_SETTINGS_LINK, PREFS, PREFS_REJECT, PREFS_SAVE,
+    PREFS_TEXT, PREFS_TITLE, REOPEN,
+};
 use crumb_e2e::{choices, texts, wait_for, BrowserOptions, Shopper};
 use fantoccini::key::Key;
 use serde_json::{json, Map, Value};
-
-const BANNER: &str = r#"[data-crumb-part="banner"]"#;
-const BANNER_ACCEPT: &str = r#"[data-crumb-part="banner"] button[data-action="accept-all"]"#;
-const BANNER_REJECT: &str = r#"[data-crumb-part="banner"] button[data-action="reject-all"]"#;
-const BANNER_CUSTOMIZE: &str = r#"[data-crumb-part="banner"] button[data-action="customize"]"#;
-const PREFS: &str = r#"[data-crumb-part="preferences"]"#;
-const PREFS_SAVE: &str = r#"[data-crumb-part="preferences"] button[data-action="save"]"#;
-const PREFS_REJECT: &str = r#"[data-crumb-part="preferences"] button[data-action="reject-all"]"#;
-const REOPEN: &str = r#"button[data-action="reopen"]"#;
 
 const CATEGORIES: [&str; 4] = ["necessary", "preferences", "analytics", "marketing"];
 const SIGNALS: [&str; 7] = [
@@ -31,10 +27,6 @@ const SIGNALS: [&str; 7] = [
 ];
 /// Cookies the shop may set before any consent (its own required cart cookie).
 const ESSENTIAL_COOKIES: [&str; 2] = ["crumb_demo_cart", "crumb_consent"];
-
-fn switch(category: &str) -> String {
-    format!(r#"[data-crumb-part="preferences"] button[role="switch"][data-category="{category}"]"#)
-}
 
 fn all_granted() -> std::collections::BTreeMap<String, bool> {
     choices(&CATEGORIES.map(|c| (c, true)))
@@ -96,12 +88,12 @@ async fn journey_01_first_visit_shows_the_banner_and_runs_nothing() {
     assert_eq!(shop.attr(BANNER, "role").await.as_deref(), Some("dialog"));
     assert_eq!(shop.attr(BANNER, "aria-modal").await.as_deref(), Some("false"));
     let labelledby = shop.attr(BANNER, "aria-labelledby").await.expect("banner has aria-labelledby");
-    assert_eq!(labelledby, "crumb-banner-title");
-    assert_eq!(shop.text("#crumb-banner-title").await.as_deref(), Some(en["banner.title"].as_str()));
+    assert_eq!(format!("#{labelledby}"), BANNER_TITLE);
+    assert_eq!(shop.text(BANNER_TITLE).await.as_deref(), Some(en["banner.title"].as_str()));
     let describedby = shop.attr(BANNER, "aria-describedby").await.expect("banner has aria-describedby");
     let description = shop.text(&format!("#{describedby}")).await.unwrap_or_default();
     assert!(!description.is_empty(), "aria-describedby=`{describedby}` names no text");
-    let policy = shop.attr(&format!("{BANNER} a.crumb-policy-link"), "href").await.expect("policy link");
+    let policy = shop.attr(BANNER_POLICY_LINK, "href").await.expect("policy link");
     assert!(policy.ends_with("/demo/privacy.html"), "policy link goes to {policy}");
     for (selector, key) in [
         (BANNER_ACCEPT, "action.accept_all"),
@@ -113,14 +105,13 @@ async fn journey_01_first_visit_shows_the_banner_and_runs_nothing() {
 
     // Reject all has the same size and weight as Accept all (and Customize).
     let looks: Vec<Value> = shop
-        .js(
-            r#"var root = document.querySelector('#crumb-root').shadowRoot;
-               return ['accept-all', 'reject-all', 'customize'].map(function (action) {
-                 var el = root.querySelector('[data-crumb-part="banner"] button[data-action="' + action + '"]');
+        .in_shadow(
+            r#"return arguments[0].map(function (selector) {
+                 var el = root.querySelector(selector);
                  var r = el.getBoundingClientRect(), s = getComputedStyle(el);
-                 return { action: action, width: r.width, height: r.height, weight: s.fontWeight, size: s.fontSize };
+                 return { button: selector, width: r.width, height: r.height, weight: s.fontWeight, size: s.fontSize };
                });"#,
-            vec![],
+            vec![json!([BANNER_ACCEPT, BANNER_REJECT, BANNER_CUSTOMIZE])],
         )
         .await;
     for look in &looks[1..] {
@@ -145,7 +136,7 @@ async fn journey_01_first_visit_shows_the_banner_and_runs_nothing() {
     // Ignoring, scrolling or pressing Escape is not consent.
     let _: Value = shop.js("window.scrollTo(0, document.body.scrollHeight); return null;", vec![]).await;
     shop.press(Key::Escape).await;
-    shop.settle().await;
+    shop.page_caught_up().await;
     assert!(shop.is_visible(BANNER).await, "the banner went away without a decision");
     assert!(!shop.is_visible(REOPEN).await, "the reopen button shows before any decision");
     assert_nothing_gated_ran(&shop).await;
@@ -204,7 +195,7 @@ async fn journey_02_accept_all_runs_everything_and_is_remembered() {
         let update = shop.last_consent_update().await;
         update.filter(|u| signal(u, "analytics_storage") == "granted" && signal(u, "ad_storage") == "granted")
     });
-    shop.settle().await;
+    shop.page_caught_up().await;
     assert!(!shop.is_visible(BANNER).await, "the banner shows again after Accept all");
     assert!(shop.is_visible(REOPEN).await, "no reopen button on the returning page");
     assert_eq!(shop.stored_consent().await, Some(consent.clone()), "the stored consent changed on reload");
@@ -235,11 +226,11 @@ async fn journey_03_reject_all_runs_nothing_and_is_recorded() {
     for name in SIGNALS.iter().filter(|s| **s != "security_storage") {
         assert_eq!(signal(&update, name), "denied", "after Reject all, {name}: {update:?}");
     }
-    shop.settle().await;
+    shop.gating_caught_up("necessary").await;
     assert_nothing_gated_ran(&shop).await;
 
     shop.reload_widget().await;
-    shop.settle().await;
+    shop.gating_caught_up("necessary").await;
     assert!(!shop.is_visible(BANNER).await, "the banner shows again after Reject all");
     assert_nothing_gated_ran(&shop).await;
     assert_eq!(shop.server.count_records().await, 1);
@@ -259,10 +250,10 @@ async fn journey_04_customize_analytics_only() {
     // The dialog, accessible.
     assert_eq!(shop.attr(PREFS, "role").await.as_deref(), Some("dialog"));
     assert_eq!(shop.attr(PREFS, "aria-modal").await.as_deref(), Some("true"));
-    assert_eq!(shop.attr(PREFS, "aria-labelledby").await.as_deref(), Some("crumb-prefs-title"));
-    assert_eq!(shop.attr(PREFS, "aria-describedby").await.as_deref(), Some("crumb-prefs-text"));
-    assert_eq!(shop.text("#crumb-prefs-title").await.as_deref(), Some(en["prefs.title"].as_str()));
-    assert_eq!(shop.text("#crumb-prefs-text").await.as_deref(), Some(en["prefs.text"].as_str()));
+    assert_eq!(shop.attr(PREFS, "aria-labelledby").await.as_deref(), Some(&PREFS_TITLE[1..]));
+    assert_eq!(shop.attr(PREFS, "aria-describedby").await.as_deref(), Some(&PREFS_TEXT[1..]));
+    assert_eq!(shop.text(PREFS_TITLE).await.as_deref(), Some(en["prefs.title"].as_str()));
+    assert_eq!(shop.text(PREFS_TEXT).await.as_deref(), Some(en["prefs.text"].as_str()));
 
     // Required locked on; nothing pre-ticked.
     let necessary = switch("necessary");
@@ -277,22 +268,18 @@ async fn journey_04_customize_analytics_only() {
         );
     }
     for category in CATEGORIES {
-        assert!(
-            shop.shadow(&format!(r#"section.crumb-category[data-category="{category}"]"#)).await.is_some(),
-            "no section for {category}"
-        );
+        assert!(shop.shadow(&category_section(category)).await.is_some(), "no section for {category}");
     }
 
     // Cookie tables say duration and first/third party (Planet49).
-    shop.click(r#"section.crumb-category[data-category="analytics"] details.crumb-services > summary"#).await;
-    shop.wait_visible(r#"[data-service="demo-analytics"] table.crumb-cookies"#).await;
+    shop.click(&category_services_summary("analytics")).await;
+    shop.wait_visible(&service_cookie_table("demo-analytics")).await;
     let rows: Vec<Vec<String>> = shop
-        .js(
-            r#"var root = document.querySelector('#crumb-root').shadowRoot;
-               return Array.from(root.querySelectorAll('[data-service] table.crumb-cookies tr[data-cookie]')).map(function (tr) {
+        .in_shadow(
+            r#"return Array.from(root.querySelectorAll(arguments[0])).map(function (tr) {
                  return Array.from(tr.cells).map(function (td) { return td.textContent.replace(/\s+/g, ' ').trim(); });
                });"#,
-            vec![],
+            vec![json!(COOKIE_ROWS)],
         )
         .await;
     let row = |name: &str| rows.iter().find(|r| r.first().is_some_and(|c| c.contains(name))).cloned();
@@ -327,13 +314,19 @@ async fn journey_04_customize_analytics_only() {
     assert_eq!(consent.categories, only_analytics());
     assert_eq!(
         consent.services,
-        choices(&[("shop", true), ("shop-preferences", false), ("demo-analytics", true), ("demo-ads", false), ("demo-video", false)])
+        choices(&[
+            ("shop", true),
+            ("shop-preferences", false),
+            ("demo-analytics", true),
+            ("demo-ads", false),
+            ("demo-video", false)
+        ])
     );
     shop.wait_hidden(PREFS).await;
     shop.wait_hidden(BANNER).await;
     wait_gated(&shop, Some("1"), None).await;
     wait_cookies(&shop, "_demo_ga is set", |c| c.contains("_demo_ga")).await;
-    shop.settle().await;
+    shop.gating_caught_up("necessary").await;
     assert_eq!(shop.gated_runs().await.ads, None, "the ads script ran");
     assert!(!shop.server.was_requested("/demo/ads.js"), "/demo/ads.js was fetched");
     assert!(!shop.cookie_names().await.contains("_demo_ads"));
@@ -412,10 +405,10 @@ async fn journey_05_reopen_and_withdraw_analytics() {
     // The next page: analytics stays off, marketing runs; the footer link opens the preferences.
     shop.reload_widget().await;
     wait_gated(&shop, None, Some("1")).await;
-    shop.settle().await;
+    shop.gating_caught_up("necessary").await;
     assert_eq!(shop.gated_runs().await.analytics, None, "analytics ran after being withdrawn");
     assert!(!shop.cookie_names().await.contains("_demo_ga"));
-    shop.click_page(r#"[data-crumb="preferences"]"#).await;
+    shop.click_page(PAGE_SETTINGS_LINK).await;
     shop.wait_visible(PREFS).await;
     assert_eq!(shop.attr(&switch("analytics"), "aria-checked").await.as_deref(), Some("false"));
     shop.press(Key::Escape).await;
@@ -451,9 +444,9 @@ async fn journey_06_new_revision_asks_again() {
     assert_eq!(revision_2[0].action, Action::AcceptAll);
 
     shop.open_widget(&revised).await;
-    shop.settle().await;
-    assert!(!shop.is_visible(BANNER).await, "the banner shows again after answering revision 2");
     wait_gated(&shop, Some("1"), Some("1")).await;
+    shop.page_caught_up().await;
+    assert!(!shop.is_visible(BANNER).await, "the banner shows again after answering revision 2");
     shop.assert_no_crash().await;
 }
 
@@ -482,8 +475,8 @@ async fn journey_07_endpoint_down_then_up_stores_the_record_once() {
     shop.reload_widget().await;
     let records = shop.wait_records(&consent.id, 1).await;
     wait_for!(shop, "the outbox to empty", shop.outbox().await.is_empty().then_some(()));
-    shop.settle().await;
-    shop.settle().await;
+    // A late second copy (a retry still in flight) would have arrived by the time the page reaches the server again.
+    shop.page_caught_up().await;
     let records_after = shop.server.records_for(&consent.id).await;
     assert_eq!(records_after.len(), 1, "expected exactly one stored copy: {records_after:#?}");
     assert_eq!(records_after, records);
@@ -611,7 +604,7 @@ async fn assert_texts_in(shop: &Shopper, language: &str) {
     let t = texts(language);
     shop.wait_visible(BANNER).await;
     assert_eq!(
-        shop.text("#crumb-banner-title").await.as_deref(),
+        shop.text(BANNER_TITLE).await.as_deref(),
         Some(t["banner.title"].as_str()),
         "banner title in {language}"
     );
@@ -625,13 +618,13 @@ async fn assert_texts_in(shop: &Shopper, language: &str) {
     shop.click(BANNER_CUSTOMIZE).await;
     shop.wait_visible(PREFS).await;
     assert_eq!(
-        shop.text("#crumb-prefs-title").await.as_deref(),
+        shop.text(PREFS_TITLE).await.as_deref(),
         Some(t["prefs.title"].as_str()),
         "preferences title in {language}"
     );
     assert_eq!(shop.text(PREFS_SAVE).await.as_deref(), Some(t["action.save"].as_str()), "Save in {language}");
     let analytics_title = t["category.analytics.title"].as_str();
-    let section = shop.text(r#"section.crumb-category[data-category="analytics"]"#).await.unwrap_or_default();
+    let section = shop.text(&category_section("analytics")).await.unwrap_or_default();
     assert!(section.contains(analytics_title), "analytics section in {language} lacks `{analytics_title}`: {section}");
 
     shop.click(PREFS_REJECT).await;
@@ -675,7 +668,7 @@ async fn assert_broken_config_is_safe(shop: &Shopper, page: &str, field: &str) {
     eprintln!("console names the field: {entry:?}");
     assert_eq!(entry.level, "SEVERE", "the bad field is reported, but not as an error: {entry:?}");
 
-    shop.settle().await;
+    shop.page_caught_up().await;
     assert_nothing_gated_ran(shop).await;
     for (kind, params) in shop.consent_mode().await {
         for name in SIGNALS {

@@ -3,24 +3,14 @@
 //! choice from `shop.` to `www.`; Global Privacy Control honoured, or not when the site says so.
 //!
 //! The browser resolves `*.crumb.test` to 127.0.0.1 (127.0.0.1 itself cannot carry domain cookies).
-//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e --test privacy`.
+//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e -- privacy::`.
 
 use std::collections::BTreeMap;
 
 use crumb_core::consent::Action;
+use crumb_e2e::selectors::{switch, BANNER, BANNER_ACCEPT, GPC_NOTICE, GPC_NOTICE_ANYWHERE, PREFS, PREFS_SAVE, REOPEN};
 use crumb_e2e::{texts, wait_for, BrowserOptions, Shopper};
 use serde_json::{json, Value};
-
-const BANNER: &str = r#"[data-crumb-part="banner"]"#;
-const BANNER_ACCEPT: &str = r#"[data-crumb-part="banner"] button[data-action="accept-all"]"#;
-const PREFS: &str = r#"[data-crumb-part="preferences"]"#;
-const PREFS_SAVE: &str = r#"[data-crumb-part="preferences"] button[data-action="save"]"#;
-const REOPEN: &str = r#"button[data-action="reopen"]"#;
-const GPC_NOTICE: &str = r#"[data-crumb-part="banner"] p.crumb-gpc"#;
-
-fn switch(category: &str) -> String {
-    format!(r#"[data-crumb-part="preferences"] button[role="switch"][data-category="{category}"]"#)
-}
 
 fn resolving_crumb_test() -> BrowserOptions {
     BrowserOptions { host_resolver_rules: Some("MAP *.crumb.test 127.0.0.1".into()), ..BrowserOptions::default() }
@@ -164,11 +154,12 @@ async fn consent_given_on_one_subdomain_holds_on_another() {
 
     open_on(&shop, "www.crumb.test", &page).await;
     wait_for!(shop, "the gated script to run on www without asking", ga_ran(&shop).await.then_some(()));
-    shop.settle().await;
+    shop.page_caught_up().await;
     assert!(!shop.is_visible(BANNER).await, "www.crumb.test asked again\n{}", shop.diagnostics().await);
     assert_eq!(shop.stored_consent().await, Some(consent.clone()), "the shared consent was not stored locally on www");
     assert_eq!(shop.server.records_for(&consent.id).await.len(), 1, "applying a shared consent posted a record");
-    let warnings: Vec<_> = shop.browser.console().await.into_iter().filter(|e| e.message.contains("cookie_domain")).collect();
+    let warnings: Vec<_> =
+        shop.browser.console().await.into_iter().filter(|e| e.message.contains("cookie_domain")).collect();
     assert!(warnings.is_empty(), "{warnings:?}");
     shop.assert_no_crash().await;
 }
@@ -200,7 +191,11 @@ async fn a_withdrawal_on_one_subdomain_erases_the_service_data_on_another() {
     assert!(!withdrawn.granted("analytics"));
 
     open_on(&shop, "www.crumb.test", &page).await;
-    let stored = wait_for!(shop, "www to take the withdrawal", shop.stored_consent().await.filter(|c| c.updated_at == withdrawn.updated_at));
+    let stored = wait_for!(
+        shop,
+        "www to take the withdrawal",
+        shop.stored_consent().await.filter(|c| c.updated_at == withdrawn.updated_at)
+    );
     assert!(!stored.granted("analytics"));
     let cookies = cookie_domains(&shop).await;
     assert!(!cookies.keys().any(|n| n.starts_with("_ga")), "GA cookies live on at www.crumb.test: {cookies:?}");
@@ -208,7 +203,7 @@ async fn a_withdrawal_on_one_subdomain_erases_the_service_data_on_another() {
     assert_eq!(shop.local_storage("ga_client").await, None, "www's `ga_client` survived the withdrawal");
     assert_eq!(shop.local_storage("_ga_session").await, None);
     assert_eq!(shop.local_storage("shop_cart").await.as_deref(), Some("2"));
-    shop.settle().await;
+    shop.gating_caught_up("necessary").await;
     assert!(!ga_ran(&shop).await, "GA ran on www after the withdrawal");
     assert!(!shop.is_visible(BANNER).await);
     assert_eq!(shop.server.records_for(&consent.id).await.len(), 2, "www posted a record of a decision made on shop");
@@ -282,7 +277,7 @@ async fn gpc_denies_sale_or_share_categories_even_on_accept_all() {
     assert_eq!(shop.attr(&switch("marketing"), "aria-checked").await.as_deref(), Some("false"));
     assert_eq!(shop.attr(&switch("preferences"), "aria-checked").await.as_deref(), Some("false"));
     assert_eq!(shop.attr(&switch("analytics"), "aria-checked").await.as_deref(), Some("true"));
-    shop.settle().await;
+    shop.gating_caught_up("necessary").await;
     assert_eq!(shop.gated_runs().await.ads, None, "the ad script ran under GPC");
     shop.assert_no_crash().await;
 }
@@ -295,7 +290,10 @@ async fn a_site_can_switch_gpc_off_only_explicitly() {
     let page = shop.server.variant("no-gpc", |config| config["honor_gpc"] = json!(false));
     shop.open_widget(&page).await;
     shop.wait_visible(BANNER).await;
-    assert!(shop.shadow("p.crumb-gpc").await.is_none(), "the GPC notice shows though the site does not honour it");
+    assert!(
+        shop.shadow(GPC_NOTICE_ANYWHERE).await.is_none(),
+        "the GPC notice shows though the site does not honour it"
+    );
     shop.click(BANNER_ACCEPT).await;
     let consent = shop.wait_stored_consent(0).await;
     assert!(consent.granted("marketing"), "{consent:?}");

@@ -9,27 +9,23 @@
 //! data-service src="/demo/kit/stand-in.js" data-sets-cookies>`) set each service's cookies once
 //! it is accepted. The per-shop lists of the policy's cookies are shared with the host test.
 //!
-//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e --test shops`.
+//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e -- shops::`.
 
-#[path = "../../crates/crumb-core/tests/shop_policies/mod.rs"]
+#[path = "../../../crates/crumb-core/tests/shop_policies/mod.rs"]
 mod shop_policies;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crumb_core::consent::Action;
 use crumb_core::{parse_config, Config, Texts};
+use crumb_e2e::selectors::{
+    category_cookie_table, category_section, category_services_summary, category_text, category_title, cookie_row,
+    service_name, BANNER, BANNER_ACCEPT, BANNER_CUSTOMIZE, BANNER_POLICY_LINK, BANNER_REJECT, BANNER_TITLE,
+    CATEGORY_SECTIONS, COOKIE_ROW, PREFS, PREFS_ACCEPT, PREFS_REJECT, REOPEN, WIDGET,
+};
 use crumb_e2e::{texts, wait_for, BrowserOptions, Shopper};
 use serde_json::json;
 use shop_policies::{Shop, SHOPS};
-
-const BANNER: &str = r#"[data-crumb-part="banner"]"#;
-const BANNER_ACCEPT: &str = r#"[data-crumb-part="banner"] button[data-action="accept-all"]"#;
-const BANNER_REJECT: &str = r#"[data-crumb-part="banner"] button[data-action="reject-all"]"#;
-const BANNER_CUSTOMIZE: &str = r#"[data-crumb-part="banner"] button[data-action="customize"]"#;
-const PREFS: &str = r#"[data-crumb-part="preferences"]"#;
-const PREFS_REJECT: &str = r#"[data-crumb-part="preferences"] button[data-action="reject-all"]"#;
-const PREFS_ACCEPT: &str = r#"[data-crumb-part="preferences"] button[data-action="accept-all"]"#;
-const REOPEN: &str = r#"button[data-action="reopen"]"#;
 
 fn shop(slug: &str) -> &'static Shop {
     SHOPS.iter().find(|s| s.slug == slug).unwrap_or_else(|| panic!("no shop {slug}"))
@@ -69,11 +65,12 @@ async fn wait_document_cookies(page: &Shopper, what: &str, wanted: &BTreeSet<Str
     });
 }
 
-/// Only the necessary cookies exist and only the shop's own script ran: checked after a settle.
+/// Only the necessary cookies exist and only the shop's own script ran: checked once the gating queue has
+/// run a sentinel script queued after everything else.
 async fn assert_only_necessary(page: &Shopper, shop: &Shop, when: &str) {
     let wanted = necessary_after_choice(shop);
     wait_document_cookies(page, &format!("the necessary cookies {when}"), &wanted).await;
-    page.settle().await;
+    page.gating_caught_up("necessary").await;
     assert_eq!(document_cookies(page).await, wanted, "{}: cookies {when}", shop.slug);
     assert_eq!(stand_ins(page).await, ["shop"], "{}: a gated stand-in ran {when}", shop.slug);
 }
@@ -82,18 +79,23 @@ async fn assert_only_necessary(page: &Shopper, shop: &Shop, when: &str) {
 async fn banner_speaks_the_shop_language(page: &Shopper, shop: &Shop, t: &Texts) {
     page.wait_visible(BANNER).await;
     let lang = shop.language;
-    assert_eq!(page.attr(".crumb", "lang").await.as_deref(), Some(lang), "{}: the widget's language", shop.slug);
-    assert_eq!(page.text("#crumb-banner-title").await.as_deref(), Some(t.lookup("banner.title").unwrap_or("?")));
-    for (selector, key) in
-        [(BANNER_ACCEPT, "action.accept_all"), (BANNER_REJECT, "action.reject_all"), (BANNER_CUSTOMIZE, "action.customize")]
-    {
+    assert_eq!(page.attr(WIDGET, "lang").await.as_deref(), Some(lang), "{}: the widget's language", shop.slug);
+    assert_eq!(page.text(BANNER_TITLE).await.as_deref(), Some(t.lookup("banner.title").unwrap_or("?")));
+    for (selector, key) in [
+        (BANNER_ACCEPT, "action.accept_all"),
+        (BANNER_REJECT, "action.reject_all"),
+        (BANNER_CUSTOMIZE, "action.customize"),
+    ] {
         assert_eq!(page.text(selector).await.as_deref(), t.lookup(key), "{}: {selector} in {lang}", shop.slug);
     }
     let described = page.attr(BANNER, "aria-describedby").await.expect("the banner has a description");
     let shown = page.text(&format!("#{described}")).await.unwrap_or_default();
-    let own = t.lookup("banner.text").unwrap_or_default().replace("{policy}", t.lookup("banner.policy_link").unwrap_or_default());
+    let own = t
+        .lookup("banner.text")
+        .unwrap_or_default()
+        .replace("{policy}", t.lookup("banner.policy_link").unwrap_or_default());
     assert_eq!(shown, own, "{}: the shop's own banner text in {lang}", shop.slug);
-    let policy = page.attr(&format!("{BANNER} a.crumb-policy-link"), "href").await.unwrap_or_default();
+    let policy = page.attr(BANNER_POLICY_LINK, "href").await.unwrap_or_default();
     assert!(policy.ends_with(&format!("/demo/{}/privacy.html", shop.slug)), "{}: policy link {policy}", shop.slug);
 }
 
@@ -103,28 +105,32 @@ async fn preference_center_lists_the_policy(page: &Shopper, shop: &Shop, config:
     page.wait_visible(PREFS).await;
     let lang = shop.language;
     let sections: Vec<String> = page
-        .js(
-            "return Array.from(document.querySelector('#crumb-root').shadowRoot \
-               .querySelectorAll('section.crumb-category')).map(function (s) { return s.getAttribute('data-category'); });",
-            vec![],
+        .in_shadow(
+            "return Array.from(root.querySelectorAll(arguments[0])).map(function (s) { return s.getAttribute('data-category'); });",
+            vec![json!(CATEGORY_SECTIONS)],
         )
         .await;
     assert_eq!(sections, shop.categories(), "{}: categories in the preference center", shop.slug);
     for category in &config.categories {
-        let section = format!(r#"section.crumb-category[data-category="{}"]"#, category.id);
-        let title = page.text(&format!("{section} .crumb-category-title")).await.unwrap_or_default();
+        let section = category_section(&category.id);
+        let title = page.text(&category_title(&category.id)).await.unwrap_or_default();
         assert_eq!(title, t.category_title(&category.id), "{}: title of {} in {lang}", shop.slug, category.id);
-        let description = page.text(&format!("#crumb-cat-{}-text", category.id)).await.unwrap_or_default();
-        assert_eq!(description, t.category_description(&category.id), "{}: {} described in {lang}", shop.slug, category.id);
-        page.click(&format!("{section} details.crumb-services > summary")).await;
-        page.wait_visible(&format!("{section} table.crumb-cookies")).await;
+        let description = page.text(&category_text(&category.id)).await.unwrap_or_default();
+        assert_eq!(
+            description,
+            t.category_description(&category.id),
+            "{}: {} described in {lang}",
+            shop.slug,
+            category.id
+        );
+        page.click(&category_services_summary(&category.id)).await;
+        page.wait_visible(&category_cookie_table(&category.id)).await;
         let rows: Vec<Vec<String>> = page
-            .js(
-                "var root = document.querySelector('#crumb-root').shadowRoot; \
-                 return Array.from(root.querySelectorAll(arguments[0] + ' tr[data-cookie]')).map(function (tr) { \
+            .in_shadow(
+                "return Array.from(root.querySelectorAll(arguments[0] + ' ' + arguments[1])).map(function (tr) { \
                    return [tr.getAttribute('data-cookie')].concat(Array.from(tr.cells).map(function (td) { \
                      return td.textContent.replace(/\\s+/g, ' ').trim(); })); });",
-                vec![json!(section)],
+                vec![json!(section), json!(COOKIE_ROW)],
             )
             .await;
         let labels: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
@@ -190,7 +196,8 @@ async fn journey(slug: &str) {
         .chain(shop.set_on_consent.iter().flat_map(|(_, names)| names.iter().map(|n| n.to_string())))
         .collect();
     wait_document_cookies(&page, "every cookie after Accept all", &all_set).await;
-    let ran: Vec<String> = std::iter::once("shop").chain(shop.set_on_consent.iter().map(|(s, _)| *s)).map(str::to_owned).collect();
+    let ran: Vec<String> =
+        std::iter::once("shop").chain(shop.set_on_consent.iter().map(|(s, _)| *s)).map(str::to_owned).collect();
     assert_eq!(stand_ins(&page).await, ran, "{slug}: the gated stand-ins after Accept all, in page order");
 
     // Reject all again: the optional cookies go, now and after a reload.
@@ -248,18 +255,18 @@ async fn shop_onto_object_in_english_after_set_language() {
     let _: serde_json::Value = page.js("window.Crumb.setLanguage('en'); return null;", vec![]).await;
     let en = shop_texts(&config, "en");
     wait_for!(page, "the banner in English", {
-        (page.text("#crumb-banner-title").await.as_deref() == en.lookup("banner.title")).then_some(())
+        (page.text(BANNER_TITLE).await.as_deref() == en.lookup("banner.title")).then_some(())
     });
     page.click(BANNER_CUSTOMIZE).await;
     page.wait_visible(PREFS).await;
-    let section = r#"section.crumb-category[data-category="preferences"]"#;
-    page.click(&format!("{section} details.crumb-services > summary")).await;
-    page.wait_visible(&format!("{section} table.crumb-cookies")).await;
+    let section = category_section("preferences");
+    page.click(&category_services_summary("preferences")).await;
+    page.wait_visible(&category_cookie_table("preferences")).await;
     let service = &config.category("preferences").unwrap().services[0];
-    let name = page.text(&format!(r#"{section} [data-service="{}"] .crumb-service-name"#, service.id)).await;
+    let name = page.text(&format!("{section} {}", service_name(&service.id))).await;
     assert_eq!(name.as_deref(), Some(service.name.get("en", "nl")));
     assert_ne!(service.name.get("en", "nl"), service.name.get("nl", "nl"));
-    let purpose = page.text(&format!(r#"{section} tr[data-cookie="sc_recent"] td:nth-child(3)"#)).await;
+    let purpose = page.text(&format!("{section} {} td:nth-child(3)", cookie_row("sc_recent"))).await;
     assert_eq!(purpose.as_deref(), Some("Remembers the products you viewed recently."));
     page.assert_no_crash().await;
 }

@@ -2,17 +2,14 @@
 //! per page, `!category` on refusal, content added later handled by the MutationObserver; blocked
 //! iframes and images show a translated placeholder whose "Load content" grants that one service.
 //!
-//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e --test gating`.
+//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e -- gating::`.
 
 use crumb_core::consent::Action;
+use crumb_e2e::selectors::{BANNER, BANNER_ACCEPT, BANNER_REJECT, EMBED, EMBED_HOST, EMBED_LOAD, EMBED_TEXT};
 use crumb_e2e::{texts, wait_for, BrowserOptions, Shopper};
 use fantoccini::elements::{Element, ElementRef};
 use fantoccini::key::Key;
 use serde_json::{json, Value};
-
-const BANNER: &str = r#"[data-crumb-part="banner"]"#;
-const BANNER_ACCEPT: &str = r#"[data-crumb-part="banner"] button[data-action="accept-all"]"#;
-const BANNER_REJECT: &str = r#"[data-crumb-part="banner"] button[data-action="reject-all"]"#;
 
 const CONFIG: &str = r#"{
   "site": "gating-test", "revision": 1, "language": "auto",
@@ -94,16 +91,16 @@ async fn add_gated_script(shop: &Shopper, category: &str, marker: &str) {
 async fn placeholder(shop: &Shopper, id: &str) -> Value {
     shop.js(
         "var el = document.getElementById(arguments[0]); var host = el && el.previousElementSibling; \
-         if (!host || host.localName !== 'crumb-embed') return null; \
-         var root = host.shadowRoot; var p = root.querySelector('.crumb-embed-text'); \
-         var b = root.querySelector('button[data-action=\"load-content\"]'); \
+         if (!host || host.localName !== arguments[3]) return null; \
+         var root = host.shadowRoot; var p = root.querySelector(arguments[1]); \
+         var b = root.querySelector(arguments[2]); \
          var r = host.getBoundingClientRect(); \
          var shown = function (e) { return !!e && e.getClientRects().length > 0 && getComputedStyle(e).display !== 'none'; }; \
          return { text: p ? p.textContent : null, button: b ? b.textContent.trim() : null, \
                   described: b && p ? b.getAttribute('aria-describedby') === p.id : false, \
                   visible: shown(p) && shown(b), width: r.width, height: r.height, \
                   embed_hidden: getComputedStyle(el).display === 'none' };",
-        vec![json!(id)],
+        vec![json!(id), json!(EMBED_TEXT), json!(EMBED_LOAD), json!(EMBED_HOST)],
     )
     .await
 }
@@ -120,18 +117,22 @@ async fn load_button(shop: &Shopper, id: &str) -> Element {
     let value: Value = shop
         .js(
             "var host = document.getElementById(arguments[0]).previousElementSibling; \
-             return host.shadowRoot.querySelector('button[data-action=\"load-content\"]');",
-            vec![json!(id)],
+             return host.shadowRoot.querySelector(arguments[1]);",
+            vec![json!(id), json!(EMBED_LOAD)],
         )
         .await;
     let object = value.as_object().expect("the Load content button");
-    let reference = object.get("element-6066-11e4-a52e-4f735466cecf").and_then(Value::as_str).expect("an element reference");
+    let reference =
+        object.get("element-6066-11e4-a52e-4f735466cecf").and_then(Value::as_str).expect("an element reference");
     Element::from_element_id(shop.client().clone(), ElementRef::from(reference.to_owned()))
 }
 
 async fn attribute(shop: &Shopper, id: &str, name: &str) -> Option<String> {
-    shop.js("var el = document.getElementById(arguments[0]); return el ? el.getAttribute(arguments[1]) : null;", vec![json!(id), json!(name)])
-        .await
+    shop.js(
+        "var el = document.getElementById(arguments[0]); return el ? el.getAttribute(arguments[1]) : null;",
+        vec![json!(id), json!(name)],
+    )
+    .await
 }
 
 fn embed_text(language: &str, service: &str, category: &str) -> String {
@@ -157,14 +158,22 @@ async fn gated_scripts_run_in_document_order_once_and_late_ones_too() {
     assert_eq!(video["text"], json!(embed_text("en", "Video Player Inc.", "Marketing")), "{video}");
     assert_eq!(video["button"], json!(texts("en")["embed.load"]));
     assert_eq!(video["described"], json!(true), "the button is not described by the text: {video}");
-    assert_eq!((video["width"].as_f64(), video["height"].as_f64()), (Some(400.0), Some(220.0)), "sized from width/height: {video}");
+    assert_eq!(
+        (video["width"].as_f64(), video["height"].as_f64()),
+        (Some(400.0), Some(220.0)),
+        "sized from width/height: {video}"
+    );
     assert_eq!(video["embed_hidden"], json!(true));
     let pixel = wait_placeholder(&shop, "pixel").await;
     // The image names no service and has no title, and its source is on this site: the category names it.
     assert_eq!(pixel["text"], json!(embed_text("en", "Analytics", "Analytics")), "{pixel}");
-    shop.settle().await;
+    // The widget is ready and shows its placeholders; the page has caught up since.
+    shop.page_caught_up().await;
     assert_eq!(order(&shop).await, Vec::<String>::new(), "a gated script ran before consent");
-    assert!(!shop.server.was_requested("/p/gating/external.js"), "the external gated script was fetched before consent");
+    assert!(
+        !shop.server.was_requested("/p/gating/external.js"),
+        "the external gated script was fetched before consent"
+    );
     assert!(!shop.server.was_requested("/p/gating/frame.html") && !shop.server.was_requested("/p/gating/pixel.svg"));
     assert_eq!(attribute(&shop, "video", "src").await, None);
 
@@ -192,7 +201,7 @@ async fn gated_scripts_run_in_document_order_once_and_late_ones_too() {
     assert!(!hidden, "an embed stayed hidden after it loaded");
     wait_for!(shop, "the iframe to be fetched", shop.server.was_requested("/p/gating/frame.html").then_some(()));
 
-    shop.settle().await;
+    shop.gating_caught_up("necessary").await;
     assert_eq!(order(&shop).await, expected_after, "a gated script ran twice, or a refused one ran");
     let fetched = shop.server.requests().iter().filter(|r| r.starts_with("GET /p/gating/external.js")).count();
     assert_eq!(fetched, 1, "the external gated script was fetched {fetched} times");
@@ -200,7 +209,7 @@ async fn gated_scripts_run_in_document_order_once_and_late_ones_too() {
     // The next page view: each runs once again, in order, without asking.
     shop.reload_widget().await;
     wait_order(&shop, &expected[..5]).await;
-    shop.settle().await;
+    shop.gating_caught_up("necessary").await;
     assert_eq!(order(&shop).await, expected[..5].to_vec(), "a returning page ran a gated script twice");
     assert!(!shop.is_visible(BANNER).await);
     shop.assert_no_crash().await;
@@ -229,7 +238,8 @@ async fn refusal_runs_negated_scripts_and_load_content_grants_one_service() {
     });
     wait_order(&shop, &["refused", "video"]).await;
     wait_for!(shop, "the video placeholder to go", placeholder(&shop, "video").await.is_null().then_some(()));
-    let focused: Option<String> = shop.js("return document.activeElement ? document.activeElement.id : null;", vec![]).await;
+    let focused: Option<String> =
+        shop.js("return document.activeElement ? document.activeElement.id : null;", vec![]).await;
     assert_eq!(focused.as_deref(), Some("video"), "focus did not move to the loaded iframe");
 
     let after = shop.wait_stored_consent(consent.updated_at).await;
@@ -243,7 +253,7 @@ async fn refusal_runs_negated_scripts_and_load_content_grants_one_service() {
     assert_eq!(records[1].categories.get("marketing"), Some(&false));
 
     // The image (analytics, no service) still waits; the marketing-wide script never ran.
-    shop.settle().await;
+    shop.gating_caught_up("necessary").await;
     assert_eq!(order(&shop).await, ["refused", "video"]);
     assert!(!placeholder(&shop, "pixel").await.is_null(), "the analytics image lost its placeholder");
     assert_eq!(attribute(&shop, "pixel", "src").await, None);
@@ -285,7 +295,7 @@ async fn demo_shop_video_placeholder_is_translated_and_loads_on_accept() {
     wait_for!(shop, "the placeholder in Arabic, right to left", {
         let shown = placeholder(&shop, &id).await;
         let dir: Option<String> = shop
-            .js("return document.getElementById(arguments[0]).previousElementSibling.shadowRoot.querySelector('.crumb-embed').getAttribute('dir');", vec![json!(id)])
+            .js("return document.getElementById(arguments[0]).previousElementSibling.shadowRoot.querySelector(arguments[1]).getAttribute('dir');", vec![json!(id), json!(EMBED)])
             .await;
         (shown["text"] == json!(expected) && dir.as_deref() == Some("rtl")).then_some(())
     });
@@ -339,7 +349,8 @@ document.addEventListener('securitypolicyviolation', function (e) {{
         let violations: Vec<String> = shop.js("return window.__violations;", vec![]).await;
         (!violations.is_empty()).then_some(violations)
     });
-    shop.settle().await;
+    // The refusal above came from the last script of the queue; let any later event arrive.
+    shop.page_caught_up().await;
     assert_eq!(order(&shop).await, ["with-nonce", "external"], "a script without the nonce ran under CSP");
     let violations: Vec<String> = shop.js("return window.__violations;", vec![]).await;
     assert_eq!(violations.len(), 1, "only the script without a nonce may be refused: {violations:?}");

@@ -3,26 +3,23 @@
 //! loads the real bundle through the script tag in headless Chromium, and checks the DOM,
 //! storage, the network and the console.
 //!
-//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e --test host_pages`.
+//! Build first, then run: `trunk build --release && cargo test -p crumb-e2e -- host_pages::`.
 
 use std::collections::BTreeMap;
 
 use crumb_core::consent::Action;
+use crumb_e2e::selectors::{
+    banner_button, switch, BANNER, BANNER_ACCEPT, BANNER_CUSTOMIZE, BANNER_REJECT, BANNER_TITLE, EMBED_HOST,
+    EMBED_LOAD, HOST, PREFS, PREFS_ACCEPT, PREFS_CLOSE, PREFS_SAVE, REOPEN, WIDGET,
+};
 use crumb_e2e::server::CDN_PATH;
 use crumb_e2e::{choices, wait_for, Shopper};
 use serde_json::{json, Map, Value};
 
-const BANNER: &str = r#"[data-crumb-part="banner"]"#;
-const BANNER_ACCEPT: &str = r#"[data-crumb-part="banner"] button[data-action="accept-all"]"#;
-const BANNER_REJECT: &str = r#"[data-crumb-part="banner"] button[data-action="reject-all"]"#;
-const BANNER_CUSTOMIZE: &str = r#"[data-crumb-part="banner"] button[data-action="customize"]"#;
-const PREFS: &str = r#"[data-crumb-part="preferences"]"#;
-const PREFS_SAVE: &str = r#"[data-crumb-part="preferences"] button[data-action="save"]"#;
-const REOPEN: &str = r#"button[data-action="reopen"]"#;
 const LOADER: &str = "/crumb/loader.js";
-const GATED_ANALYTICS: &str =
-    r#"<script type="text/plain" data-category="analytics" data-service="demo-analytics" src="/demo/analytics.js"></script>"#;
-const GATED_ADS: &str = r#"<script type="text/plain" data-category="marketing" data-service="demo-ads" src="/demo/ads.js"></script>"#;
+const GATED_ANALYTICS: &str = r#"<script type="text/plain" data-category="analytics" data-service="demo-analytics" src="/demo/analytics.js"></script>"#;
+const GATED_ADS: &str =
+    r#"<script type="text/plain" data-category="marketing" data-service="demo-ads" src="/demo/ads.js"></script>"#;
 
 /// A plain host page: `head` and `body` are the site's own markup.
 fn host_page(head: &str, body: &str) -> String {
@@ -37,12 +34,12 @@ fn config_tag(config: &Value) -> String {
     format!("<script type=\"application/json\" id=\"crumb-config\">{config}</script>")
 }
 
-fn switch(category: &str) -> String {
-    format!(r#"[data-crumb-part="preferences"] button[role="switch"][data-category="{category}"]"#)
-}
-
 async fn wait_analytics_ran(shop: &Shopper) {
-    wait_for!(shop, "the gated analytics script to run", (shop.gated_runs().await.analytics.as_deref() == Some("1")).then_some(()));
+    wait_for!(
+        shop,
+        "the gated analytics script to run",
+        (shop.gated_runs().await.analytics.as_deref() == Some("1")).then_some(())
+    );
 }
 
 async fn console_messages(shop: &Shopper, needle: &str) -> Vec<String> {
@@ -79,7 +76,7 @@ async fn drop_in_works_async_defer_plain_and_before_the_config() {
         shop.open_widget(&path).await;
         shop.wait_visible(BANNER).await;
         assert_eq!(shop.gated_runs().await.analytics, None, "[{name}] analytics ran before consent");
-        let roots: u32 = shop.js("return document.querySelectorAll('#crumb-root').length;", vec![]).await;
+        let roots: u32 = shop.js("return document.querySelectorAll(arguments[0]).length;", vec![json!(HOST)]).await;
         assert_eq!(roots, 1, "[{name}] widget roots");
         shop.click(BANNER_ACCEPT).await;
         let consent = shop.wait_stored_consent(0).await;
@@ -101,7 +98,9 @@ async fn config_by_url_and_endpoint_by_attribute() {
     shop.server.file("site/crumb.json", "application/json", &[], &config.to_string());
     let page = host_page(
         "",
-        &format!(r#"<script src="{LOADER}" data-config="/p/site/crumb.json" data-endpoint="/api/consent" defer></script>{GATED_ANALYTICS}"#),
+        &format!(
+            r#"<script src="{LOADER}" data-config="/p/site/crumb.json" data-endpoint="/api/consent" defer></script>{GATED_ANALYTICS}"#
+        ),
     );
     let path = shop.server.page("by-url.html", &page);
     shop.open_widget(&path).await;
@@ -124,7 +123,10 @@ async fn config_by_url_and_endpoint_by_attribute() {
     assert_eq!(shop.wait_records(&consent.id, 1).await[0].action, Action::AcceptAll);
 
     // A config URL that answers 404: named in the console, no banner, nothing granted.
-    let page = host_page("", &format!(r#"<script src="{LOADER}" data-config="/p/site/missing.json"></script>{GATED_ANALYTICS}"#));
+    let page = host_page(
+        "",
+        &format!(r#"<script src="{LOADER}" data-config="/p/site/missing.json"></script>{GATED_ANALYTICS}"#),
+    );
     let path = shop.server.page("by-url-missing.html", &page);
     forget(&shop).await;
     shop.open(&path).await;
@@ -132,7 +134,7 @@ async fn config_by_url_and_endpoint_by_attribute() {
         let found = console_messages(&shop, "data-config").await;
         (!found.is_empty()).then_some(())
     });
-    shop.settle().await;
+    shop.page_caught_up().await;
     assert!(!shop.is_visible(BANNER).await, "a banner without a config");
     let granted: bool = shop.js("return window.Crumb.acceptedCategory('analytics');", vec![]).await;
     assert!(!granted);
@@ -174,13 +176,17 @@ async fn loader_included_twice_gives_one_banner_and_one_warning() {
     let path = shop.server.page("twice.html", &page);
     shop.open_widget(&path).await;
     shop.wait_visible(BANNER).await;
-    shop.settle().await;
+    // The second copy has run when it has warned; then the page catches up.
+    wait_for!(shop, "the warning that the loader is included more than once", {
+        (!console_messages(&shop, "included more than once").await.is_empty()).then_some(())
+    });
+    shop.page_caught_up().await;
     let (roots, banners): (u32, u32) = shop
         .js(
-            "var roots = document.querySelectorAll('#crumb-root'); \
-             var banners = 0; roots.forEach(function (r) { banners += r.shadowRoot.querySelectorAll('[data-crumb-part=banner]').length; }); \
+            "var roots = document.querySelectorAll(arguments[0]); var banner = arguments[1]; \
+             var banners = 0; roots.forEach(function (r) { banners += r.shadowRoot.querySelectorAll(banner).length; }); \
              return [roots.length, banners];",
-            vec![],
+            vec![json!(HOST), json!(BANNER)],
         )
         .await;
     assert_eq!((roots, banners), (1, 1));
@@ -190,8 +196,9 @@ async fn loader_included_twice_gives_one_banner_and_one_warning() {
     assert_eq!(defaults, 1, "Consent Mode default set more than once");
     shop.click(BANNER_ACCEPT).await;
     let consent = shop.wait_stored_consent(0).await;
-    shop.settle().await;
-    assert_eq!(shop.wait_records(&consent.id, 1).await.len(), 1, "one decision, one record");
+    shop.wait_records(&consent.id, 1).await;
+    shop.page_caught_up().await;
+    assert_eq!(shop.server.records_for(&consent.id).await.len(), 1, "one decision, one record");
 }
 
 // A page that already owns `window.Crumb` keeps it; the API moves to `window.CrumbConsent`.
@@ -243,7 +250,10 @@ async fn array_prototype_extended_works_and_broken_fails_safe() {
     shop.click(&switch("analytics")).await;
     shop.click(PREFS_SAVE).await;
     let consent = shop.wait_stored_consent(0).await;
-    assert_eq!(consent.categories, choices(&[("necessary", true), ("preferences", false), ("analytics", true), ("marketing", false)]));
+    assert_eq!(
+        consent.categories,
+        choices(&[("necessary", true), ("preferences", false), ("analytics", true), ("marketing", false)])
+    );
     wait_analytics_ran(&shop).await;
     assert_eq!(shop.wait_records(&consent.id, 1).await[0].action, Action::Custom);
     wait_for!(shop, "the outbox to empty", shop.outbox().await.is_empty().then_some(()));
@@ -259,7 +269,9 @@ async fn array_prototype_extended_works_and_broken_fails_safe() {
     shop.server.script("after.js", "Array.prototype.push = window.__realPush; window.__pageScriptAfterLoader = true;");
     let page = host_page(
         &format!(r#"<script src="/p/break-push.js"></script>{}"#, config_tag(&shop.server.demo_config())),
-        &format!(r#"<script src="{LOADER}" data-endpoint="/api/consent"></script><script src="/p/after.js"></script>{GATED_ANALYTICS}"#),
+        &format!(
+            r#"<script src="{LOADER}" data-endpoint="/api/consent"></script><script src="/p/after.js"></script>{GATED_ANALYTICS}"#
+        ),
     );
     let path = shop.server.page("broken-push.html", &page);
     shop.open(&path).await;
@@ -267,18 +279,19 @@ async fn array_prototype_extended_works_and_broken_fails_safe() {
     assert!(after, "the page's script after the loader did not run");
     let errors = console_messages(&shop, "broken Array.prototype").await;
     assert_eq!(errors.len(), 1, "expected one clear error: {}", shop.diagnostics().await);
-    shop.settle().await;
+    shop.page_caught_up().await;
     let state: Value = shop
         .js(
             "var d = window.dataLayer && window.dataLayer[0]; \
-             return { root: !!document.querySelector('#crumb-root'), granted: window.Crumb.acceptedCategory('analytics'), \
+             return { root: !!document.querySelector(arguments[0]), granted: window.Crumb.acceptedCategory('analytics'), \
                       first: d ? [d[0], d[1], d[2] && d[2].analytics_storage] : null };",
-            vec![],
+            vec![json!(HOST)],
         )
         .await;
     assert_eq!(state, json!({"root": false, "granted": false, "first": ["consent", "default", "denied"]}));
     assert_eq!(shop.gated_runs().await.analytics, None);
-    let uncaught: Vec<_> = shop.browser.console().await.into_iter().filter(|e| e.message.contains("Uncaught")).collect();
+    let uncaught: Vec<_> =
+        shop.browser.console().await.into_iter().filter(|e| e.message.contains("Uncaught")).collect();
     assert!(uncaught.is_empty(), "an uncaught error on the page: {uncaught:#?}");
 }
 
@@ -315,13 +328,17 @@ async fn hostile_css_cannot_hide_shrink_or_cover_the_widget() {
     let placeholder: Value = wait_for!(shop, "the embed placeholder, styled", {
         let seen: Value = shop
             .js(
-                "var host = document.querySelector('#video').previousElementSibling;                  if (!host || host.localName !== 'crumb-embed' || !host.shadowRoot) return null;                  var button = host.shadowRoot.querySelector('button'); if (!button) return null;                  var r = host.getBoundingClientRect(), s = getComputedStyle(button), b = button.getBoundingClientRect();                  return { width: r.width, height: r.height, display: s.display, visibility: s.visibility, font: s.fontSize,                           button_height: b.height, iframe_hidden: getComputedStyle(document.querySelector('#video')).display === 'none' };",
-                vec![],
+                "var host = document.querySelector('#video').previousElementSibling;                  if (!host || host.localName !== arguments[0] || !host.shadowRoot) return null;                  var button = host.shadowRoot.querySelector(arguments[1]); if (!button) return null;                  var r = host.getBoundingClientRect(), s = getComputedStyle(button), b = button.getBoundingClientRect();                  return { width: r.width, height: r.height, display: s.display, visibility: s.visibility, font: s.fontSize,                           button_height: b.height, iframe_hidden: getComputedStyle(document.querySelector('#video')).display === 'none' };",
+                vec![json!(EMBED_HOST), json!(EMBED_LOAD)],
             )
             .await;
         (seen["font"] == "15px").then_some(seen)
     });
-    assert_eq!((placeholder["width"].as_f64(), placeholder["iframe_hidden"].as_bool()), (Some(560.0), Some(true)), "{placeholder}");
+    assert_eq!(
+        (placeholder["width"].as_f64(), placeholder["iframe_hidden"].as_bool()),
+        (Some(560.0), Some(true)),
+        "{placeholder}"
+    );
     assert!(placeholder["height"].as_f64().unwrap_or(0.0) >= 315.0, "{placeholder}");
     assert_ne!(placeholder["display"], "none", "{placeholder}");
     assert_eq!(placeholder["visibility"], "visible", "{placeholder}");
@@ -329,7 +346,7 @@ async fn hostile_css_cannot_hide_shrink_or_cover_the_widget() {
 
     let probe = |selector: &str| {
         format!(
-            "var host = document.querySelector('#crumb-root'); var root = host.shadowRoot; \
+            "var host = document.querySelector('{HOST}'); var root = host.shadowRoot; \
              var el = root.querySelector('{selector}'); var r = el.getBoundingClientRect(); var s = getComputedStyle(el); \
              var x = r.left + r.width / 2, y = r.top + r.height / 2; \
              var hitPage = document.elementFromPoint(x, y); var hitInner = root.elementFromPoint(x, y); \
@@ -339,11 +356,14 @@ async fn hostile_css_cannot_hide_shrink_or_cover_the_widget() {
         )
     };
     for action in ["accept-all", "reject-all", "customize"] {
-        let selector = format!("[data-crumb-part=banner] button[data-action={action}]");
+        let selector = banner_button(action);
         let seen: Value = shop.js(&probe(&selector), vec![]).await;
         let width = seen["width"].as_f64().unwrap_or(0.0);
         let height = seen["height"].as_f64().unwrap_or(0.0);
-        assert!((100.0..700.0).contains(&width) && (40.0..90.0).contains(&height), "{action} is {width}x{height}: {seen}");
+        assert!(
+            (100.0..700.0).contains(&width) && (40.0..90.0).contains(&height),
+            "{action} is {width}x{height}: {seen}"
+        );
         assert_eq!(seen["font"], "15px", "{action}: the host's font size leaked in: {seen}");
         assert_eq!(seen["transform"], "none", "{action}: the host's text-transform leaked in: {seen}");
         assert_eq!(seen["on_top"], true, "{action} is covered by the host page: {seen}");
@@ -352,7 +372,7 @@ async fn hostile_css_cannot_hide_shrink_or_cover_the_widget() {
     // Real WebDriver clicks (they fail on a covered or hidden element).
     shop.click(BANNER_CUSTOMIZE).await;
     shop.wait_visible(PREFS).await;
-    let dialog: Value = shop.js(&probe("[data-crumb-part=preferences] button[data-action=save]"), vec![]).await;
+    let dialog: Value = shop.js(&probe(PREFS_SAVE), vec![]).await;
     assert_eq!(dialog["on_top"], true, "Save choices is covered: {dialog}");
     shop.click(&switch("analytics")).await;
     shop.click(PREFS_SAVE).await;
@@ -374,15 +394,19 @@ async fn strict_csp_page_works_without_a_single_violation() {
     let shop = Shopper::new().await;
     let demo = crumb_e2e::server::built_site().join("demo/strict-csp/index.html");
     let html = std::fs::read_to_string(&demo).unwrap_or_else(|e| panic!("{}: {e}", demo.display()));
-    let nonce = format!("n{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos()));
+    let nonce = format!(
+        "n{:x}",
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos())
+    );
     let html = html.replace("crumb-demo-nonce", &nonce);
     let policy = format!("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; style-src 'self'");
-    let path = shop.server.file("csp/index.html", "text/html; charset=utf-8", &[("content-security-policy", &policy)], &html);
+    let path =
+        shop.server.file("csp/index.html", "text/html; charset=utf-8", &[("content-security-policy", &policy)], &html);
 
     shop.open_widget(&path).await;
     shop.wait_visible(BANNER).await;
     let accent: String = shop
-        .js("return getComputedStyle(document.querySelector('#crumb-root').shadowRoot.querySelector('.crumb')).getPropertyValue('--crumb-accent').trim();", vec![])
+        .js("return getComputedStyle(document.querySelector(arguments[0]).shadowRoot.querySelector(arguments[1])).getPropertyValue('--crumb-accent').trim();", vec![json!(HOST), json!(WIDGET)])
         .await;
     assert_eq!(accent, "#0b7a4b", "theme.accent is not applied under CSP");
     shop.click(BANNER_CUSTOMIZE).await;
@@ -391,7 +415,8 @@ async fn strict_csp_page_works_without_a_single_violation() {
     let consent = shop.wait_stored_consent(0).await;
     wait_analytics_ran(&shop).await;
     wait_for!(shop, "the nonce'd inline gated script to run", {
-        let ran: Option<String> = shop.js("return document.documentElement.getAttribute('data-demo-inline');", vec![]).await;
+        let ran: Option<String> =
+            shop.js("return document.documentElement.getAttribute('data-demo-inline');", vec![]).await;
         (ran.as_deref() == Some("ran")).then_some(())
     });
     assert_eq!(shop.wait_records(&consent.id, 1).await[0].action, Action::Custom);
@@ -399,7 +424,7 @@ async fn strict_csp_page_works_without_a_single_violation() {
     shop.wait_visible(PREFS).await;
     shop.reload_widget().await;
     wait_analytics_ran(&shop).await;
-    shop.settle().await;
+    shop.page_caught_up().await;
 
     let violations: Vec<String> = shop.js("return window.__cspViolations;", vec![]).await;
     assert!(violations.is_empty(), "CSP violations: {violations:#?}\n{}", shop.diagnostics().await);
@@ -456,7 +481,15 @@ async fn consent_mode_order_options_and_mapping() {
     assert_eq!(layer[1], json!(["set", "url_passthrough", true]));
     let default = layer[2][2].as_object().cloned().unwrap_or_default();
     assert_eq!(layer[2][1], "default");
-    for name in ["ad_storage", "ad_user_data", "ad_personalization", "analytics_storage", "functionality_storage", "personalization_storage", "security_storage"] {
+    for name in [
+        "ad_storage",
+        "ad_user_data",
+        "ad_personalization",
+        "analytics_storage",
+        "functionality_storage",
+        "personalization_storage",
+        "security_storage",
+    ] {
         assert_eq!(signal(&default, name), "denied", "default {name}");
     }
     assert_eq!(default.get("region"), Some(&json!(["DE", "FR", "US-CA"])));
@@ -473,7 +506,8 @@ async fn consent_mode_order_options_and_mapping() {
     let tag_at = layer.iter().position(|e| e.get("event") == Some(&json!("tag_loaded"))).unwrap_or(usize::MAX);
     let update_at = layer.iter().position(|e| e[0] == "consent" && e[1] == "update").unwrap_or(0);
     assert!(tag_at < update_at, "the update came before the tag loaded: {layer:#?}");
-    let granted: BTreeMap<String, String> = update.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect();
+    let granted: BTreeMap<String, String> =
+        update.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect();
     assert_eq!(
         granted,
         [
@@ -496,10 +530,12 @@ async fn consent_mode_order_options_and_mapping() {
 
     // Decision 2: Accept all from the reopened preferences → everything granted, a second update.
     shop.click(REOPEN).await;
-    shop.click(r#"[data-crumb-part="preferences"] button[data-action="accept-all"]"#).await;
+    shop.click(PREFS_ACCEPT).await;
     wait_for!(shop, "a second update granting ad_storage", {
         let layer = shop.data_layer().await;
-        (updates(&layer) == 2 && shop.last_consent_update().await.is_some_and(|u| signal(&u, "ad_storage") == "granted")).then_some(())
+        (updates(&layer) == 2
+            && shop.last_consent_update().await.is_some_and(|u| signal(&u, "ad_storage") == "granted"))
+        .then_some(())
     });
 
     // A returning page load: default first again, then one update restating the stored choice.
@@ -508,7 +544,7 @@ async fn consent_mode_order_options_and_mapping() {
     assert_eq!(signal(&update, "ad_storage"), "granted");
     let layer = shop.data_layer().await;
     assert_eq!(layer[2][1], "default", "the default is not first on the returning page: {layer:#?}");
-    shop.settle().await;
+    shop.page_caught_up().await;
     assert_eq!(updates(&shop.data_layer().await), 1, "one update per page load");
     shop.assert_no_crash().await;
 }
@@ -529,15 +565,24 @@ async fn js_api_events_and_early_calls() {
     );
     let page = host_page(
         &config_tag(&shop.server.demo_config()),
-        &format!(r#"<script src="{LOADER}" data-endpoint="/api/consent"></script><script src="/p/site.js"></script>{GATED_ANALYTICS}{GATED_ADS}"#),
+        &format!(
+            r#"<script src="{LOADER}" data-endpoint="/api/consent"></script><script src="/p/site.js"></script>{GATED_ANALYTICS}{GATED_ADS}"#
+        ),
     );
     let path = shop.server.page("api.html", &page);
     shop.open_widget(&path).await;
     let early: Value = shop.js("return window.__early;", vec![]).await;
-    assert_eq!(early, json!({"ready": false, "analytics": false, "consent": null}), "answers before the widget was ready");
+    assert_eq!(
+        early,
+        json!({"ready": false, "analytics": false, "consent": null}),
+        "answers before the widget was ready"
+    );
     // The queued acceptCategory(['analytics']) was replayed: a custom decision, no banner.
     let consent = shop.wait_stored_consent(0).await;
-    assert_eq!(consent.categories, choices(&[("necessary", true), ("preferences", false), ("analytics", true), ("marketing", false)]));
+    assert_eq!(
+        consent.categories,
+        choices(&[("necessary", true), ("preferences", false), ("analytics", true), ("marketing", false)])
+    );
     assert_eq!(shop.wait_records(&consent.id, 1).await[0].action, Action::Custom);
     wait_analytics_ran(&shop).await;
     assert!(!shop.is_visible(BANNER).await);
@@ -572,10 +617,17 @@ async fn js_api_events_and_early_calls() {
     let events: Vec<Value> = shop.js("return window.__events;", vec![]).await;
     let change = events.iter().find(|e| e[0] == "change").cloned().unwrap_or_default();
     let changed = change[1].to_string();
-    assert!(changed.contains("marketing") && changed.contains("preferences") && !changed.contains("\"analytics\""), "change detail: {changed}");
+    assert!(
+        changed.contains("marketing") && changed.contains("preferences") && !changed.contains("\"analytics\""),
+        "change detail: {changed}"
+    );
     let via_on: u32 = shop.js("return window.__viaOn.length;", vec![]).await;
     assert_eq!(via_on, 1, "the unsubscribed listener still got events");
-    wait_for!(shop, "the ad pixel to run after acceptCategory('all')", (shop.gated_runs().await.ads.as_deref() == Some("1")).then_some(()));
+    wait_for!(
+        shop,
+        "the ad pixel to run after acceptCategory('all')",
+        (shop.gated_runs().await.ads.as_deref() == Some("1")).then_some(())
+    );
 
     // acceptCategory([]) refuses everything optional; show/hide/showPreferences drive the views.
     shop.js::<Value>("Crumb.acceptCategory([]); return null;", vec![]).await;
@@ -589,19 +641,23 @@ async fn js_api_events_and_early_calls() {
     shop.wait_hidden(BANNER).await;
     shop.js::<Value>("Crumb.showPreferences(); return null;", vec![]).await;
     shop.wait_visible(PREFS).await;
-    shop.click(r#"[data-crumb-part="preferences"] button[data-action="close"]"#).await;
+    shop.click(PREFS_CLOSE).await;
     shop.wait_hidden(PREFS).await;
     // A page link with data-crumb="preferences".
     shop.click_page("#settings-link").await;
     shop.wait_visible(PREFS).await;
-    shop.click(r#"[data-crumb-part="preferences"] button[data-action="close"]"#).await;
+    shop.click(PREFS_CLOSE).await;
 
     // setLanguage: a known language switches the texts; an unknown one is refused with a warning.
     let switched: bool = shop.js("return Crumb.setLanguage('nl');", vec![]).await;
     assert!(switched);
     shop.js::<Value>("Crumb.show(); return null;", vec![]).await;
     let title = crumb_e2e::texts("nl")["banner.title"].clone();
-    wait_for!(shop, "the Dutch banner title", (shop.text("#crumb-banner-title").await.as_deref() == Some(title.as_str())).then_some(()));
+    wait_for!(
+        shop,
+        "the Dutch banner title",
+        (shop.text(BANNER_TITLE).await.as_deref() == Some(title.as_str())).then_some(())
+    );
     let refused: bool = shop.js("return Crumb.setLanguage('xx');", vec![]).await;
     assert!(!refused);
 
@@ -636,7 +692,7 @@ async fn two_tabs_share_the_decision() {
         let runs = shop.gated_runs().await;
         (runs.analytics.as_deref() == Some("1") && runs.ads.as_deref() == Some("1")).then_some(())
     });
-    shop.settle().await;
+    shop.page_caught_up().await;
     assert!(!shop.is_visible(BANNER).await, "the second tab asks again");
     assert_eq!(shop.stored_consent().await.map(|c| c.id), Some(consent.id.clone()));
     assert_eq!(shop.server.records_for(&consent.id).await.len(), 1, "the second tab posted a record of its own");
@@ -661,7 +717,7 @@ async fn removed_category_leaves_the_rest_of_the_consent_in_force() {
         let runs = shop.gated_runs().await;
         (runs.analytics.as_deref() == Some("1") && runs.ads.as_deref() == Some("1")).then_some(())
     });
-    shop.settle().await;
+    shop.page_caught_up().await;
     assert!(!shop.is_visible(BANNER).await, "removing a category asked the shopper again");
     let answers: Value = shop
         .js("return [Crumb.acceptedCategory('analytics'), Crumb.acceptedCategory('marketing'), Crumb.acceptedCategory('preferences')];", vec![])
