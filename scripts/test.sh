@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Crumb, installing what is missing first:
-#   0. the habits, before anything slow: rustfmt, and clippy with warnings as errors on the host
+#   0. the habits, before anything slow: the widget's layer rule (scripts/check-layers.py), rustfmt, and clippy with warnings as errors on the host
 #      (every crate, every target) and on wasm32 for the widget (its component tests included)
 #   1. crumb-core and crumb-server on the host (cargo test); the server suite runs against SQLite
 #      and against a throwaway PostgreSQL started by scripts/postgres.sh
@@ -15,6 +15,9 @@ log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 # Every suite's output also goes to a log, summed up at the end.
 exec > >(tee "$log") 2>&1
+
+echo "==> the widget's layers point one way, without a cycle"
+scripts/check-layers.py
 
 echo "==> cargo fmt --check"
 cargo fmt --all --check

@@ -141,8 +141,7 @@ async fn main() {
     };
     let started = Instant::now();
     let deadline = started + options.duration;
-    let tasks: Vec<_> =
-        (0..options.connections).map(|worker| tokio::spawn(connection(worker, options.clone(), deadline))).collect();
+    let tasks: Vec<_> = (0..options.connections).map(|worker| tokio::spawn(connection(worker, options.clone(), deadline))).collect();
     let mut total = Tally::default();
     for task in tasks {
         if let Ok(tally) = task.await {

@@ -239,8 +239,7 @@ mod tests {
             _ => None,
         };
         let options = serve(
-            parse(args(&["--rate-limit", "0", "--retention-months=24", "--body-timeout", "3", "--header-timeout", "4"]), env)
-                .unwrap(),
+            parse(args(&["--rate-limit", "0", "--retention-months=24", "--body-timeout", "3", "--header-timeout", "4"]), env).unwrap(),
         );
         let settings = options.settings;
         assert_eq!(settings.admin_token.as_deref(), Some("token-from-the-environment"));

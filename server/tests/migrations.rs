@@ -169,14 +169,7 @@ fn first_sqlite(path: &Path) {
                 "INSERT INTO consent_records (consent_id, site, action, updated_at, received_at, record)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (consent_id, updated_at) DO NOTHING",
-                rusqlite::params![
-                    record.consent_id,
-                    record.site,
-                    record.action.as_str(),
-                    row.updated_at,
-                    row.received_at,
-                    row.json()
-                ],
+                rusqlite::params![record.consent_id, record.site, record.action.as_str(), row.updated_at, row.received_at, row.json()],
             )
             .unwrap();
     }
@@ -262,8 +255,7 @@ fn sqlite_shape(path: &Path) -> Shape<SqliteColumn, SqliteIndex> {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    let mut indexes =
-        connection.prepare("SELECT name, \"unique\" FROM pragma_index_list('consent_records') ORDER BY name").unwrap();
+    let mut indexes = connection.prepare("SELECT name, \"unique\" FROM pragma_index_list('consent_records') ORDER BY name").unwrap();
     let indexes: Vec<(String, bool)> =
         indexes.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? == 1))).unwrap().map(Result::unwrap).collect();
     let indexes = indexes
@@ -290,8 +282,7 @@ fn postgres_shape(scratch: &ScratchPostgres) -> Shape<PostgresColumn, String> {
         .iter()
         .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))
         .collect();
-    let indexes =
-        client.query("SELECT indexdef FROM pg_indexes WHERE tablename = 'consent_records' ORDER BY indexname", &[]).unwrap();
+    let indexes = client.query("SELECT indexdef FROM pg_indexes WHERE tablename = 'consent_records' ORDER BY indexname", &[]).unwrap();
     Shape { columns, indexes: indexes.iter().map(|row| row.get(0)).collect() }
 }
 
@@ -318,8 +309,7 @@ fn sqlite_file_of_the_first_server_gains_client_ip_and_the_site_index() {
     let database = Database::open_sqlite(&path).unwrap();
     assert_eq!(sqlite_migrations(&path), all_migrations());
     assert_old_rows_intact(&database, false);
-    let user_version: i64 =
-        rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+    let user_version: i64 = rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
     assert_eq!(user_version, SCHEMA_VERSION, "the version the servers before schema_migrations read");
 
     let issue5 = tempfile::tempdir().unwrap();
@@ -417,9 +407,8 @@ fn a_failed_sqlite_migration_leaves_nothing_half_done() {
         .query_row("SELECT count(*) FROM pragma_table_info('consent_records') WHERE name = 'client_ip'", [], |row| row.get(0))
         .unwrap();
     assert_eq!(client_ip, 0, "the ALTER was rolled back");
-    let tables: i64 = connection
-        .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'", [], |row| row.get(0))
-        .unwrap();
+    let tables: i64 =
+        connection.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'", [], |row| row.get(0)).unwrap();
     assert_eq!(tables, 0, "nothing recorded");
     connection.execute_batch("DROP TABLE other;").unwrap();
     let database = Database::open_sqlite(&path).unwrap();
@@ -438,10 +427,8 @@ fn a_failed_postgres_migration_leaves_nothing_half_done() {
         .unwrap();
     let Err(err) = Database::open_postgres_config(scratch.config.clone()) else { panic!("migration 2 should fail") };
     assert!(err.to_string().contains("migration 2 (client ip and site index)"), "{err}");
-    let columns: i64 = client
-        .query_one("SELECT count(*) FROM information_schema.columns WHERE table_name = 'consent_records'", &[])
-        .unwrap()
-        .get(0);
+    let columns: i64 =
+        client.query_one("SELECT count(*) FROM information_schema.columns WHERE table_name = 'consent_records'", &[]).unwrap().get(0);
     assert_eq!(columns, 2, "the ALTER was rolled back");
     let recorded: bool = client.query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[]).unwrap().get(0);
     assert!(!recorded, "nothing recorded");
@@ -454,10 +441,7 @@ fn a_schema_from_a_newer_server_is_refused() {
     drop(Database::open_sqlite(&path).unwrap());
     let connection = rusqlite::Connection::open(&path).unwrap();
     connection
-        .execute(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, 'from the future', 'x')",
-            [SCHEMA_VERSION + 1],
-        )
+        .execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, 'from the future', 'x')", [SCHEMA_VERSION + 1])
         .unwrap();
     let Err(err) = Database::open_sqlite(&path) else { panic!("a newer schema should be refused") };
     assert!(err.to_string().contains(&format!("schema version {}", SCHEMA_VERSION + 1)), "{err}");

@@ -32,12 +32,7 @@ pub struct BrowserOptions {
 
 impl Default for BrowserOptions {
     fn default() -> BrowserOptions {
-        BrowserOptions {
-            languages: vec!["en-US".into(), "en".into()],
-            window: (1280, 900),
-            host_resolver_rules: None,
-            gpc: false,
-        }
+        BrowserOptions { languages: vec!["en-US".into(), "en".into()], window: (1280, 900), host_resolver_rules: None, gpc: false }
     }
 }
 
@@ -180,15 +175,13 @@ impl Browser {
             .connect(&driver.url())
             .await
             .map_err(|e| format!("new session: {e}"))?;
-        let session_id = client
-            .session_id()
-            .await
-            .map_err(|e| format!("session id: {e}"))?
-            .ok_or("chromedriver gave no session id")?;
+        let session_id = client.session_id().await.map_err(|e| format!("session id: {e}"))?.ok_or("chromedriver gave no session id")?;
         let browser = Browser { client, session_id, console: Mutex::new(Vec::new()), driver, _profile: profile };
         if options.gpc {
             browser
-                .add_init_script("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });")
+                .add_init_script(
+                    "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });",
+                )
                 .await?;
         }
         Ok(browser)
@@ -198,11 +191,7 @@ impl Browser {
     /// page's own scripts (CDP `Page.addScriptToEvaluateOnNewDocument` through chromedriver).
     pub async fn add_init_script(&self, source: &str) -> Result<(), String> {
         let command = Cdp { cmd: "Page.addScriptToEvaluateOnNewDocument", params: json!({ "source": source }) };
-        self.client
-            .issue_cmd(command)
-            .await
-            .map(|_| ())
-            .map_err(|e| format!("CDP addScriptToEvaluateOnNewDocument: {e}"))
+        self.client.issue_cmd(command).await.map(|_| ()).map_err(|e| format!("CDP addScriptToEvaluateOnNewDocument: {e}"))
     }
 
     /// Every console entry since the session started (chromedriver hands each out once; they are
@@ -238,10 +227,7 @@ impl Drop for Browser {
 fn delete_session(port: u16, session_id: &str) -> std::io::Result<()> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(
-        stream,
-        "DELETE /session/{session_id} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    )?;
+    write!(stream, "DELETE /session/{session_id} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     Ok(())

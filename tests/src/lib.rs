@@ -53,12 +53,7 @@ macro_rules! wait_for {
             }
             if started.elapsed() > $crate::timeout() {
                 let what: String = ($what).into();
-                panic!(
-                    "timed out after {:?} waiting for: {}\n{}",
-                    $crate::timeout(),
-                    what,
-                    $shopper.diagnostics().await
-                );
+                panic!("timed out after {:?} waiting for: {}\n{}", $crate::timeout(), what, $shopper.diagnostics().await);
             }
             ::tokio::time::sleep(::std::time::Duration::from_millis(100)).await;
         }
@@ -66,8 +61,7 @@ macro_rules! wait_for {
 }
 
 /// The host element the widget mounts into, and its open shadow root.
-const ROOT_JS: &str =
-    concat!("var host = document.querySelector('", selectors::host!(), "'); var root = host && host.shadowRoot;");
+const ROOT_JS: &str = concat!("var host = document.querySelector('", selectors::host!(), "'); var root = host && host.shadowRoot;");
 
 /// `visible(el)`: in the layout, not hidden by an attribute, `visibility`, `display` or opacity 0.
 const VISIBLE_JS: &str = concat!(
@@ -182,9 +176,7 @@ impl Shopper {
 
     pub async fn wait_widget_ready(&self) {
         wait_for!(self, "the widget to boot (window.Crumb.ready === true and #crumb-root with an open shadow root)", {
-            let ready: bool = self
-                .js(&format!("{ROOT_JS} return !!(window.Crumb && window.Crumb.ready === true && root);"), vec![])
-                .await;
+            let ready: bool = self.js(&format!("{ROOT_JS} return !!(window.Crumb && window.Crumb.ready === true && root);"), vec![]).await;
             ready.then_some(())
         });
     }
@@ -217,20 +209,15 @@ impl Shopper {
 
     /// The element matching `selector` inside the widget's shadow root, if any.
     pub async fn shadow(&self, selector: &str) -> Option<Element> {
-        let value: Value = self
-            .js(&format!("{ROOT_JS} return root ? root.querySelector(arguments[0]) : null;"), vec![json!(selector)])
-            .await;
+        let value: Value =
+            self.js(&format!("{ROOT_JS} return root ? root.querySelector(arguments[0]) : null;"), vec![json!(selector)]).await;
         self.element_from(value)
     }
 
     /// Every element matching `selector` inside the widget's shadow root.
     pub async fn shadow_all(&self, selector: &str) -> Vec<Element> {
-        let values: Vec<Value> = self
-            .js(
-                &format!("{ROOT_JS} return root ? Array.from(root.querySelectorAll(arguments[0])) : [];"),
-                vec![json!(selector)],
-            )
-            .await;
+        let values: Vec<Value> =
+            self.js(&format!("{ROOT_JS} return root ? Array.from(root.querySelectorAll(arguments[0])) : [];"), vec![json!(selector)]).await;
         values.into_iter().filter_map(|v| self.element_from(v)).collect()
     }
 
@@ -242,11 +229,7 @@ impl Shopper {
 
     /// Whether the shadow element matching `selector` exists and is shown.
     pub async fn is_visible(&self, selector: &str) -> bool {
-        self.js(
-            &format!("{ROOT_JS} {VISIBLE_JS} return !!root && visible(root.querySelector(arguments[0]));"),
-            vec![json!(selector)],
-        )
-        .await
+        self.js(&format!("{ROOT_JS} {VISIBLE_JS} return !!root && visible(root.querySelector(arguments[0]));"), vec![json!(selector)]).await
     }
 
     /// Waits until the shadow element matching `selector` is shown, and gives it.
@@ -435,8 +418,7 @@ impl Shopper {
     /// focused or clicked first).
     pub async fn press(&self, key: Key) {
         let key: char = key.into();
-        let keys =
-            KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
+        let keys = KeyActions::new("keyboard".into()).then(KeyAction::Down { value: key }).then(KeyAction::Up { value: key });
         self.perform(keys).await;
     }
 
@@ -569,8 +551,7 @@ impl Shopper {
             )
             .await;
         wait_for!(self, format!("the gated sentinel script #{id} (data-category=\"{category}\") to run"), {
-            let ran: bool =
-                self.js("return (window.__crumbE2eSentinels || []).indexOf(arguments[0]) >= 0;", vec![json!(id)]).await;
+            let ran: bool = self.js("return (window.__crumbE2eSentinels || []).indexOf(arguments[0]) >= 0;", vec![json!(id)]).await;
             ran.then_some(())
         });
         self.next_frame().await;
@@ -581,8 +562,7 @@ impl Shopper {
 pub fn texts(language: &str) -> BTreeMap<String, String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../www/i18n/{language}.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{} is not a flat JSON object of strings: {e}", path.display()))
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not a flat JSON object of strings: {e}", path.display()))
 }
 
 /// `[("analytics", true), …]` as the map records and consents use.

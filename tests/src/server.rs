@@ -93,10 +93,7 @@ impl TestServer {
         controls.endpoint_up.store(true, Ordering::SeqCst);
 
         let api = api_router(state.clone()).layer(middleware::from_fn_with_state(controls.clone(), endpoint_switch));
-        let pages = Router::new()
-            .route("/t/{name}", get(variant_page))
-            .route("/p/{*path}", get(test_file))
-            .with_state(controls.clone());
+        let pages = Router::new().route("/t/{name}", get(variant_page)).route("/p/{*path}", get(test_file)).with_state(controls.clone());
         // The widget's folder again under a CDN-like versioned path: loader.js must fetch the wasm,
         // glue, styles and texts next to itself, wherever that is.
         let cdn = Router::new().nest_service(CDN_PATH, static_router(&site_dir.join("crumb")));
@@ -236,11 +233,8 @@ impl Drop for TestServer {
 
 async fn endpoint_switch(State(controls): State<Controls>, request: Request, next: Next) -> Response {
     let is_record_post = request.method() == Method::POST && request.uri().path() == "/api/consent";
-    let is_fetch = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/json"));
+    let is_fetch =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("application/json"));
     let beacons_only = controls.beacons_only.load(Ordering::SeqCst);
     if is_record_post && (!controls.endpoint_up.load(Ordering::SeqCst) || (beacons_only && is_fetch)) {
         controls.refused_posts.fetch_add(1, Ordering::SeqCst);
@@ -258,8 +252,7 @@ async fn log_request(State(controls): State<Controls>, request: Request, next: N
 async fn variant_page(State(controls): State<Controls>, UrlPath(name): UrlPath<String>) -> Response {
     let page = controls.variants.lock().unwrap().get(&name).cloned();
     match page {
-        Some(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html)
-            .into_response(),
+        Some(html) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], html).into_response(),
         None => (StatusCode::NOT_FOUND, format!("no page variant `{name}` registered")).into_response(),
     }
 }

@@ -95,12 +95,7 @@ pub struct GoogleConsentMode {
 
 impl Default for GoogleConsentMode {
     fn default() -> Self {
-        GoogleConsentMode {
-            region: Vec::new(),
-            ads_data_redaction: false,
-            url_passthrough: false,
-            wait_for_update: 500,
-        }
+        GoogleConsentMode { region: Vec::new(), ads_data_redaction: false, url_passthrough: false, wait_for_update: 500 }
     }
 }
 
@@ -206,11 +201,9 @@ impl LocalizedText {
     pub fn get<'a>(&'a self, language: &str, fallback: &str) -> &'a str {
         match self {
             LocalizedText::Same(text) => text,
-            LocalizedText::PerLanguage(texts) => texts
-                .get(language)
-                .or_else(|| texts.get(fallback))
-                .or_else(|| texts.values().next())
-                .map_or("", String::as_str),
+            LocalizedText::PerLanguage(texts) => {
+                texts.get(language).or_else(|| texts.get(fallback)).or_else(|| texts.values().next()).map_or("", String::as_str)
+            }
         }
     }
 
@@ -235,19 +228,13 @@ impl LocalizedText {
             LocalizedText::PerLanguage(texts) => {
                 for (language, text) in texts {
                     if !offered.contains(language) {
-                        problems.push((
-                            format!("{at}.{language}"),
-                            "is not one of `languages`".to_owned(),
-                        ));
+                        problems.push((format!("{at}.{language}"), "is not one of `languages`".to_owned()));
                     } else if text.trim().is_empty() {
                         problems.push((format!("{at}.{language}"), "must not be empty".to_owned()));
                     }
                 }
                 if !texts.contains_key(fallback) {
-                    problems.push((
-                        at.to_owned(),
-                        format!("needs a text in the fallback language `{fallback}`"),
-                    ));
+                    problems.push((at.to_owned(), format!("needs a text in the fallback language `{fallback}`")));
                 }
             }
         }
@@ -269,9 +256,7 @@ impl<'de> Deserialize<'de> for LocalizedText {
             type Value = LocalizedText;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(
-                    r#"a text, or an object of texts per language like {"en": "…", "nl": "…"}"#,
-                )
+                f.write_str(r#"a text, or an object of texts per language like {"en": "…", "nl": "…"}"#)
             }
 
             fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<LocalizedText, E> {
@@ -282,10 +267,7 @@ impl<'de> Deserialize<'de> for LocalizedText {
                 Ok(LocalizedText::Same(text))
             }
 
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<LocalizedText, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LocalizedText, A::Error> {
                 let mut texts = BTreeMap::new();
                 while let Some((language, text)) = map.next_entry::<String, String>()? {
                     texts.insert(language, text);
@@ -301,10 +283,7 @@ impl<'de> Deserialize<'de> for LocalizedText {
 impl CookieSpec {
     /// What the cookie table shows in its name column.
     pub fn label(&self) -> &str {
-        self.name
-            .as_deref()
-            .or(self.pattern.as_deref())
-            .unwrap_or("")
+        self.name.as_deref().or(self.pattern.as_deref()).unwrap_or("")
     }
 }
 
@@ -455,10 +434,7 @@ pub struct Layout {
 
 impl Default for Layout {
     fn default() -> Self {
-        Layout {
-            position: Position::default(),
-            reopen_button: true,
-        }
+        Layout { position: Position::default(), reopen_button: true }
     }
 }
 
@@ -547,9 +523,7 @@ fn is_safe_url(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 2_000
         && !text.chars().any(|c| c.is_control() || c == ' ')
-        && (lower.starts_with("https://")
-            || lower.starts_with("http://")
-            || (lower.starts_with('/') && !lower.starts_with("//")))
+        && (lower.starts_with("https://") || lower.starts_with("http://") || (lower.starts_with('/') && !lower.starts_with("//")))
 }
 
 /// `example.com`, `.example.com` or `shop.example.co.uk`: lowercase labels of letters, digits and
@@ -561,8 +535,7 @@ fn is_cookie_domain(text: &str) -> bool {
         && labels.len() >= 2
         && labels.iter().all(|l| {
             (1..=63).contains(&l.len())
-                && l.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !l.starts_with('-')
                 && !l.ends_with('-')
         })
@@ -585,11 +558,7 @@ fn is_region(text: &str) -> bool {
     };
     country.len() == 2
         && country.bytes().all(|b| b.is_ascii_uppercase())
-        && sub.is_none_or(|s| {
-            (1..=3).contains(&s.len())
-                && s.bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        })
+        && sub.is_none_or(|s| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
 }
 
 fn is_color(text: &str) -> bool {
@@ -613,29 +582,15 @@ impl Config {
 
     /// The category a service belongs to.
     pub fn category_of_service(&self, service_id: &str) -> Option<&Category> {
-        self.categories
-            .iter()
-            .find(|c| c.services.iter().any(|s| s.id == service_id))
+        self.categories.iter().find(|c| c.services.iter().any(|s| s.id == service_id))
     }
 
     /// What the services `include` picks stored in the browser: their cookie specs and
     /// localStorage keys, for erasing them.
-    pub fn stored_by(
-        &self,
-        include: impl Fn(&Category, &Service) -> bool,
-    ) -> (Vec<CookieSpec>, Vec<StorageKey>) {
-        let services = || {
-            self.categories
-                .iter()
-                .flat_map(|c| c.services.iter().map(move |s| (c, s)))
-                .filter(|(c, s)| include(c, s))
-        };
-        let cookies = services()
-            .flat_map(|(_, s)| s.cookies.iter().cloned())
-            .collect();
-        let keys = services()
-            .flat_map(|(_, s)| s.local_storage.iter().cloned())
-            .collect();
+    pub fn stored_by(&self, include: impl Fn(&Category, &Service) -> bool) -> (Vec<CookieSpec>, Vec<StorageKey>) {
+        let services = || self.categories.iter().flat_map(|c| c.services.iter().map(move |s| (c, s))).filter(|(c, s)| include(c, s));
+        let cookies = services().flat_map(|(_, s)| s.cookies.iter().cloned()).collect();
+        let keys = services().flat_map(|(_, s)| s.local_storage.iter().cloned()).collect();
         (cookies, keys)
     }
 
@@ -644,37 +599,20 @@ impl Config {
     /// calls it.
     pub fn validate(&self) -> Result<(), ConfigErrors> {
         let mut errors = Vec::new();
-        let mut error = |path: String, message: &str| {
-            errors.push(ConfigError {
-                path,
-                message: message.to_owned(),
-            })
-        };
+        let mut error = |path: String, message: &str| errors.push(ConfigError { path, message: message.to_owned() });
 
         if !is_site_id(&self.site) {
-            error(
-                "site".into(),
-                "must be 1-100 characters of letters, digits, `.`, `_` or `-`",
-            );
+            error("site".into(), "must be 1-100 characters of letters, digits, `.`, `_` or `-`");
         }
-        for (field, url) in [
-            ("policy_url", &self.policy_url),
-            ("endpoint", &self.endpoint),
-        ] {
+        for (field, url) in [("policy_url", &self.policy_url), ("endpoint", &self.endpoint)] {
             if let Some(url) = url {
                 if !is_safe_url(url) {
-                    error(
-                        field.into(),
-                        "must be an http(s) URL or a path starting with `/`",
-                    );
+                    error(field.into(), "must be an http(s) URL or a path starting with `/`");
                 }
             }
         }
         if self.expiry_days == 0 || self.expiry_days > MAX_EXPIRY_DAYS {
-            error(
-                "expiry_days".into(),
-                "must be between 1 and 395 days (13 months)",
-            );
+            error("expiry_days".into(), "must be between 1 and 395 days (13 months)");
         }
 
         let offered = self.offered_languages();
@@ -705,76 +643,46 @@ impl Config {
         for (c, category) in self.categories.iter().enumerate() {
             let at = format!("categories[{c}]");
             if !is_id(&category.id) {
-                error(
-                    format!("{at}.id"),
-                    "must be 1-40 characters of a-z, 0-9, `_` or `-`, starting with a letter",
-                );
+                error(format!("{at}.id"), "must be 1-40 characters of a-z, 0-9, `_` or `-`, starting with a letter");
             } else if !category_ids.insert(category.id.as_str()) {
                 error(format!("{at}.id"), "is used by another category");
             }
             if category.required && category.sale_or_share == Some(true) {
-                error(
-                    format!("{at}.sale_or_share"),
-                    "a required category cannot be sale-or-share",
-                );
+                error(format!("{at}.sale_or_share"), "a required category cannot be sale-or-share");
             }
             if let Some(list) = &category.consent_mode {
                 for (s, signal) in list.iter().enumerate() {
                     if !signals.insert(*signal) {
-                        error(
-                            format!("{at}.consent_mode[{s}]"),
-                            "is mapped by another category",
-                        );
+                        error(format!("{at}.consent_mode[{s}]"), "is mapped by another category");
                     }
                 }
             }
             if !crate::texts::BUILTIN_CATEGORIES.contains(&category.id.as_str()) {
                 let key = format!("category.{}.title", category.id);
-                if !self
-                    .texts
-                    .get(&self.fallback)
-                    .is_some_and(|t| t.contains_key(&key))
-                {
-                    error(
-                        format!("{at}.id"),
-                        "a custom category needs its title in `texts.<fallback>`",
-                    );
+                if !self.texts.get(&self.fallback).is_some_and(|t| t.contains_key(&key)) {
+                    error(format!("{at}.id"), "a custom category needs its title in `texts.<fallback>`");
                 }
             }
             for (s, service) in category.services.iter().enumerate() {
                 let at = format!("{at}.services[{s}]");
                 if !is_id(&service.id) {
-                    error(
-                        format!("{at}.id"),
-                        "must be 1-40 characters of a-z, 0-9, `_` or `-`, starting with a letter",
-                    );
+                    error(format!("{at}.id"), "must be 1-40 characters of a-z, 0-9, `_` or `-`, starting with a letter");
                 } else if !service_ids.insert(service.id.as_str()) {
                     error(format!("{at}.id"), "is used by another service");
                 }
-                for (path, message) in
-                    service
-                        .name
-                        .problems(&format!("{at}.name"), &offered, &self.fallback)
-                {
+                for (path, message) in service.name.problems(&format!("{at}.name"), &offered, &self.fallback) {
                     error(path, &message);
                 }
                 if let Some(description) = &service.description {
-                    for (path, message) in
-                        description.problems(&format!("{at}.description"), &offered, &self.fallback)
-                    {
+                    for (path, message) in description.problems(&format!("{at}.description"), &offered, &self.fallback) {
                         error(path, &message);
                     }
                 }
                 for (k, cookie) in service.cookies.iter().enumerate() {
                     let at = format!("{at}.cookies[{k}]");
                     match (&cookie.name, &cookie.pattern) {
-                        (Some(_), Some(_)) | (None, None) => {
-                            error(at.clone(), "give exactly one of `name` or `pattern`")
-                        }
-                        (Some(name), None)
-                            if name.is_empty()
-                                || name.chars().any(|c| c.is_control() || "=;, ".contains(c)) =>
-                        {
+                        (Some(_), Some(_)) | (None, None) => error(at.clone(), "give exactly one of `name` or `pattern`"),
+                        (Some(name), None) if name.is_empty() || name.chars().any(|c| c.is_control() || "=;, ".contains(c)) => {
                             error(format!("{at}.name"), "is not a valid cookie name")
                         }
                         (None, Some(pattern)) => {
@@ -785,15 +693,10 @@ impl Config {
                         _ => {}
                     }
                     let purpose_at = format!("{at}.purpose");
-                    if matches!(&cookie.purpose, LocalizedText::Same(text) if text.trim().is_empty())
-                    {
+                    if matches!(&cookie.purpose, LocalizedText::Same(text) if text.trim().is_empty()) {
                         error(purpose_at, "must say what the cookie is for");
                     } else {
-                        for (path, message) in
-                            cookie
-                                .purpose
-                                .problems(&purpose_at, &offered, &self.fallback)
-                        {
+                        for (path, message) in cookie.purpose.problems(&purpose_at, &offered, &self.fallback) {
                             error(path, &message);
                         }
                     }
@@ -801,13 +704,10 @@ impl Config {
                 for (k, key) in service.local_storage.iter().enumerate() {
                     let at = format!("{at}.local_storage[{k}]");
                     match (&key.name, &key.pattern) {
-                        (Some(_), Some(_)) | (None, None) => {
-                            error(at.clone(), "give exactly one of `name` or `pattern`")
+                        (Some(_), Some(_)) | (None, None) => error(at.clone(), "give exactly one of `name` or `pattern`"),
+                        (Some(name), None) if name.is_empty() || is_own_name(name) => {
+                            error(format!("{at}.name"), "must be a non-empty key that is not Crumb's own")
                         }
-                        (Some(name), None) if name.is_empty() || is_own_name(name) => error(
-                            format!("{at}.name"),
-                            "must be a non-empty key that is not Crumb's own",
-                        ),
                         (None, Some(pattern)) => {
                             if let Some(problem) = pattern_problem(pattern) {
                                 error(format!("{at}.pattern"), &problem)
@@ -819,10 +719,7 @@ impl Config {
             }
         }
         if !self.categories.iter().any(|c| !c.required) && !self.categories.is_empty() {
-            error(
-                "categories".into(),
-                "needs at least one category that asks for consent",
-            );
+            error("categories".into(), "needs at least one category that asks for consent");
         }
 
         for (language, texts) in &self.texts {
@@ -834,9 +731,7 @@ impl Config {
                     || key
                         .strip_prefix("category.")
                         .and_then(|rest| rest.rsplit_once('.'))
-                        .is_some_and(|(id, field)| {
-                            category_ids.contains(id) && matches!(field, "title" | "description")
-                        });
+                        .is_some_and(|(id, field)| category_ids.contains(id) && matches!(field, "title" | "description"));
                 if !known {
                     error(format!("texts.{language}.{key}"), "is not a text key");
                 }
@@ -844,26 +739,17 @@ impl Config {
         }
         if let Some(domain) = &self.cookie_domain {
             if !is_cookie_domain(domain) {
-                error(
-                    "cookie_domain".into(),
-                    "must be a domain name like `example.com` (no scheme, port or path)",
-                );
+                error("cookie_domain".into(), "must be a domain name like `example.com` (no scheme, port or path)");
             }
         }
         let gcm = &self.google_consent_mode;
         for (i, region) in gcm.region.iter().enumerate() {
             if !is_region(region) {
-                error(
-                    format!("google_consent_mode.region[{i}]"),
-                    "must be an ISO 3166 code like `DE` or `US-CA`",
-                );
+                error(format!("google_consent_mode.region[{i}]"), "must be an ISO 3166 code like `DE` or `US-CA`");
             }
         }
         if gcm.wait_for_update > 10_000 {
-            error(
-                "google_consent_mode.wait_for_update".into(),
-                "must be at most 10000 milliseconds",
-            );
+            error("google_consent_mode.wait_for_update".into(), "must be at most 10000 milliseconds");
         }
         if let Some(accent) = &self.theme.accent {
             if !is_color(accent) {

@@ -117,10 +117,8 @@ impl Consent {
         if self.updated_at > now + DAY_MS {
             return Err(StoredError::FutureDates);
         }
-        self.categories
-            .retain(|id, _| config.category(id).is_some());
-        self.services
-            .retain(|id, _| config.category_of_service(id).is_some());
+        self.categories.retain(|id, _| config.category(id).is_some());
+        self.services.retain(|id, _| config.category_of_service(id).is_some());
         for category in config.categories.iter().filter(|c| c.required) {
             self.categories.insert(category.id.clone(), true);
             for service in &category.services {
@@ -219,24 +217,13 @@ pub struct Decision {
 /// Turns a choice into the new consent, its record and the effects to carry out, in the order
 /// documented on [`Effect`]: `StoreConsent` first, `SendRecord` last.
 /// `previous` is the consent in force (already [`Consent::checked`]), if any.
-pub fn decide(
-    config: &Config,
-    previous: Option<&Consent>,
-    choice: &Choice,
-    ctx: &DecisionContext<'_>,
-) -> Decision {
+pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx: &DecisionContext<'_>) -> Decision {
     let gpc_denies = ctx.gpc && config.honor_gpc;
     // "Load content" for a service the config does not list can only mean its category.
     let unlisted;
     let choice = match choice {
-        Choice::Embed {
-            category,
-            service: Some(id),
-        } if config.category_of_service(id).is_none() => {
-            unlisted = Choice::Embed {
-                category: category.clone(),
-                service: None,
-            };
+        Choice::Embed { category, service: Some(id) } if config.category_of_service(id).is_none() => {
+            unlisted = Choice::Embed { category: category.clone(), service: None };
             &unlisted
         }
         _ => choice,
@@ -247,46 +234,28 @@ pub fn decide(
         let wanted = match choice {
             Choice::AcceptAll => true,
             Choice::RejectAll => false,
-            Choice::Custom { categories, .. } => {
-                categories.get(&category.id).copied().unwrap_or(false)
-            }
-            Choice::Embed {
-                category: id,
-                service: None,
-            } if *id == category.id => true,
+            Choice::Custom { categories, .. } => categories.get(&category.id).copied().unwrap_or(false),
+            Choice::Embed { category: id, service: None } if *id == category.id => true,
             Choice::Embed { .. } => previous.is_some_and(|p| p.granted(&category.id)),
         };
         let granted = category.required || (wanted && !(gpc_denies && category.is_sale_or_share()));
         categories.insert(category.id.clone(), granted);
         for service in &category.services {
             let service_wanted = match choice {
-                Choice::Custom { services, .. } => {
-                    services.get(&service.id).copied().unwrap_or(granted)
-                }
+                Choice::Custom { services, .. } => services.get(&service.id).copied().unwrap_or(granted),
                 // Per-service refusals inside a granted category stay as they were.
-                Choice::Embed { .. } => {
-                    granted
-                        && previous
-                            .is_none_or(|p| p.services.get(&service.id).copied().unwrap_or(true))
-                }
+                Choice::Embed { .. } => granted && previous.is_none_or(|p| p.services.get(&service.id).copied().unwrap_or(true)),
                 _ => granted,
             };
             // A service granted on its own holds until the shopper refuses everything or switches
             // it off; "Load content" grants one.
             let on_its_own = match choice {
                 Choice::RejectAll => false,
-                Choice::Embed {
-                    service: Some(id), ..
-                } if *id == service.id => true,
-                Choice::Custom { services, .. } if services.get(&service.id) == Some(&false) => {
-                    false
-                }
+                Choice::Embed { service: Some(id), .. } if *id == service.id => true,
+                Choice::Custom { services, .. } if services.get(&service.id) == Some(&false) => false,
                 _ => previous.is_some_and(|p| p.granted_on_its_own(&category.id, &service.id)),
             };
-            services.insert(
-                service.id.clone(),
-                category.required || (granted && service_wanted) || on_its_own,
-            );
+            services.insert(service.id.clone(), category.required || (granted && service_wanted) || on_its_own);
         }
     }
 
@@ -336,17 +305,9 @@ pub fn decide(
         effects.push(Effect::ClearStorage(revoked_keys));
     }
     effects.push(Effect::RunScripts);
-    effects.push(Effect::UpdateConsentMode(consent_mode_signals(
-        config,
-        Some(&consent),
-    )));
+    effects.push(Effect::UpdateConsentMode(consent_mode_signals(config, Some(&consent))));
     effects.push(Effect::SendRecord(record));
-    Decision {
-        consent,
-        action,
-        diff,
-        effects,
-    }
+    Decision { consent, action, diff, effects }
 }
 
 /// When a new decision on `previous` is stamped: now, or just after the previous decision when
@@ -359,12 +320,7 @@ fn stamp(previous: Option<&Consent>, now: i64) -> i64 {
 
 /// The record of a consent as decided: what the server logs. Shared by [`decide`] and
 /// [`crate::reset::reset`], so every record is built one way.
-pub(crate) fn record_for(
-    config: &Config,
-    consent: &Consent,
-    action: Action,
-    ctx: &DecisionContext<'_>,
-) -> ConsentRecord {
+pub(crate) fn record_for(config: &Config, consent: &Consent, action: Action, ctx: &DecisionContext<'_>) -> ConsentRecord {
     ConsentRecord {
         schema: RECORD_SCHEMA,
         consent_id: consent.id.clone(),
@@ -384,10 +340,7 @@ pub(crate) fn record_for(
 /// The effects for a page load with a consent in force and no prompt: run what it allows and
 /// restate Consent Mode (it starts `denied` on every page).
 pub fn effects_on_load(config: &Config, consent: &Consent) -> Vec<Effect> {
-    vec![
-        Effect::RunScripts,
-        Effect::UpdateConsentMode(consent_mode_signals(config, Some(consent))),
-    ]
+    vec![Effect::RunScripts, Effect::UpdateConsentMode(consent_mode_signals(config, Some(consent)))]
 }
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.

@@ -56,11 +56,7 @@ impl Signal {
             "necessary" => &[Signal::SecurityStorage],
             "preferences" => &[Signal::FunctionalityStorage, Signal::PersonalizationStorage],
             "analytics" => &[Signal::AnalyticsStorage],
-            "marketing" => &[
-                Signal::AdStorage,
-                Signal::AdUserData,
-                Signal::AdPersonalization,
-            ],
+            "marketing" => &[Signal::AdStorage, Signal::AdUserData, Signal::AdPersonalization],
             _ => &[],
         }
     }

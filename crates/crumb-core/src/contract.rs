@@ -18,14 +18,7 @@ pub const API_GLOBALS: &[&str] = &["Crumb", "CrumbConsent"];
 /// The actions: calls that change something. Before the widget is ready, loader.js's stub queues
 /// them (in order) and the widget replays them once `crumb:ready` has been sent; with a broken
 /// config each one only warns in the console.
-pub const API_ACTIONS: &[&str] = &[
-    "show",
-    "hide",
-    "showPreferences",
-    "acceptCategory",
-    "setLanguage",
-    "reset",
-];
+pub const API_ACTIONS: &[&str] = &["show", "hide", "showPreferences", "acceptCategory", "setLanguage", "reset"];
 
 /// The questions: calls that answer at once. Before the widget is ready (and with a broken
 /// config) they answer "denied": `false`, `false` and `null`.
@@ -86,12 +79,7 @@ mod tests {
 
     #[test]
     fn methods_are_the_actions_the_questions_and_on() {
-        let mut parts: Vec<&str> = API_ACTIONS
-            .iter()
-            .chain(API_QUESTIONS)
-            .copied()
-            .chain([API_SUBSCRIBE])
-            .collect();
+        let mut parts: Vec<&str> = API_ACTIONS.iter().chain(API_QUESTIONS).copied().chain([API_SUBSCRIBE]).collect();
         let mut methods = API_METHODS.to_vec();
         parts.sort_unstable();
         methods.sort_unstable();

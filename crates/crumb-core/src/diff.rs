@@ -21,9 +21,7 @@ impl Diff {
     /// From `before` (none on a first decision: everything was denied) to `after`.
     pub fn between(before: Option<&Consent>, after: &Consent) -> Diff {
         let was = |map: fn(&Consent) -> &std::collections::BTreeMap<String, bool>, id: &str| {
-            before
-                .and_then(|b| map(b).get(id).copied())
-                .unwrap_or(false)
+            before.and_then(|b| map(b).get(id).copied()).unwrap_or(false)
         };
         let mut diff = Diff::default();
         for (id, now) in &after.categories {
@@ -45,9 +43,6 @@ impl Diff {
 
     /// Whether nothing was granted or refused that was not before.
     pub fn is_empty(&self) -> bool {
-        self.granted.is_empty()
-            && self.revoked.is_empty()
-            && self.services_granted.is_empty()
-            && self.services_revoked.is_empty()
+        self.granted.is_empty() && self.revoked.is_empty() && self.services_granted.is_empty() && self.services_revoked.is_empty()
     }
 }

@@ -37,11 +37,7 @@ impl<'a> CategoryExpr<'a> {
         if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == '!') {
             return None;
         }
-        Some(if negated {
-            CategoryExpr::Refused(name)
-        } else {
-            CategoryExpr::Granted(name)
-        })
+        Some(if negated { CategoryExpr::Refused(name) } else { CategoryExpr::Granted(name) })
     }
 }
 
@@ -62,8 +58,5 @@ pub fn allowed(consent: Option<&Consent>, category_expr: &str, service: Option<&
 /// Whether a blocked element with this expression gets a placeholder ("Load content"): only a
 /// positive, well-formed expression does; a `!x` fallback is simply not shown.
 pub fn wants_placeholder(category_expr: &str) -> bool {
-    matches!(
-        CategoryExpr::parse(category_expr),
-        Some(CategoryExpr::Granted(_))
-    )
+    matches!(CategoryExpr::parse(category_expr), Some(CategoryExpr::Granted(_)))
 }

@@ -8,21 +8,13 @@
 
 /// `setting` is the config's `language` (`auto` or a code); `html_lang` the page's `<html lang>`;
 /// `browser` is `navigator.languages` in order; `offered` the site's languages.
-pub fn negotiate_language(
-    setting: &str,
-    html_lang: Option<&str>,
-    browser: &[String],
-    offered: &[String],
-    fallback: &str,
-) -> String {
+pub fn negotiate_language(setting: &str, html_lang: Option<&str>, browser: &[String], offered: &[String], fallback: &str) -> String {
     if setting != "auto" {
         if let Some(found) = match_language(setting, offered) {
             return found;
         }
     }
-    let wanted = html_lang
-        .into_iter()
-        .chain(browser.iter().map(String::as_str));
+    let wanted = html_lang.into_iter().chain(browser.iter().map(String::as_str));
     for tag in wanted {
         if let Some(found) = match_language(tag, offered) {
             return found;
@@ -41,12 +33,7 @@ pub fn match_language(tag: &str, offered: &[String]) -> Option<String> {
     }
     let rest: Vec<&str> = subtags.collect();
     let has = |subtag: &str| rest.contains(&subtag);
-    let find = |code: &str| {
-        offered
-            .iter()
-            .find(|o| o.eq_ignore_ascii_case(code))
-            .cloned()
-    };
+    let find = |code: &str| offered.iter().find(|o| o.eq_ignore_ascii_case(code)).cloned();
     let first_of = |codes: &[&str]| codes.iter().find_map(|code| find(code));
 
     if let Some(exact) = find(&tag) {
@@ -54,8 +41,7 @@ pub fn match_language(tag: &str, offered: &[String]) -> Option<String> {
     }
     match primary {
         "zh" => {
-            let traditional =
-                has("hant") || (!has("hans") && (has("tw") || has("hk") || has("mo")));
+            let traditional = has("hant") || (!has("hans") && (has("tw") || has("hk") || has("mo")));
             if traditional {
                 first_of(&["zh-Hant", "zh"])
             } else {
@@ -66,16 +52,9 @@ pub fn match_language(tag: &str, offered: &[String]) -> Option<String> {
         "pt" => first_of(&["pt", "pt-PT", "pt-BR"]),
         "no" | "nb" | "nn" => first_of(&["nb", "no", "nn"]),
         "iw" => first_of(&["he"]),
-        _ => find(primary).or_else(|| {
-            offered
-                .iter()
-                .find(|o| {
-                    o.split('-')
-                        .next()
-                        .is_some_and(|p| p.eq_ignore_ascii_case(primary))
-                })
-                .cloned()
-        }),
+        _ => {
+            find(primary).or_else(|| offered.iter().find(|o| o.split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary))).cloned())
+        }
     }
 }
 

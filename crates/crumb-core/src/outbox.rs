@@ -75,9 +75,7 @@ impl Backoff {
 
     /// A fresh schedule: the next wait is [`Self::FIRST_MS`].
     pub const fn new() -> Backoff {
-        Backoff {
-            next_ms: Backoff::FIRST_MS,
-        }
+        Backoff { next_ms: Backoff::FIRST_MS }
     }
 
     /// The wait before the retry about to be scheduled, in milliseconds (as `setTimeout` takes

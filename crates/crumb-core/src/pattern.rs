@@ -99,20 +99,13 @@ pub fn check_pattern(pattern: &str) -> Result<(), PatternError> {
     if length > MAX_PATTERN_LEN {
         return Err(PatternError::TooLong(length));
     }
-    let mut parser = Parser {
-        chars: pattern.chars().collect(),
-        pos: 0,
-        group_names: Vec::new(),
-    };
+    let mut parser = Parser { chars: pattern.chars().collect(), pos: 0, group_names: Vec::new() };
     let tree = parser.alternation()?;
     if parser.pos < parser.chars.len() {
         // alternation() only stops early at a `)` it did not open.
         return Err(parser.syntax("a `)` that closes no group; write `\\)` for the character"));
     }
-    let mut cost = Cost {
-        open_ended: 0,
-        choices: 1,
-    };
+    let mut cost = Cost { open_ended: 0, choices: 1 };
     analyse(&tree, false, &mut cost)?;
     // Anchored: tried at the start only. `^a|b` is not (its `b` is tried everywhere).
     let anchored = pattern.starts_with('^') && !matches!(tree, Node::Alternation(_));
@@ -120,11 +113,7 @@ pub fn check_pattern(pattern: &str) -> Result<(), PatternError> {
     if degree > MAX_DEGREE {
         return Err(PatternError::TooManyRepeats);
     }
-    let budget = if degree == MAX_DEGREE {
-        MAX_CHOICES_AT_MAX_DEGREE
-    } else {
-        MAX_CHOICES
-    };
+    let budget = if degree == MAX_DEGREE { MAX_CHOICES_AT_MAX_DEGREE } else { MAX_CHOICES };
     if cost.choices > budget {
         return Err(PatternError::TooManyChoices);
     }
@@ -186,9 +175,7 @@ impl CharSet {
     }
 
     fn intersects(&self, other: &CharSet) -> bool {
-        self.0
-            .iter()
-            .any(|&(l, h)| other.0.iter().any(|&(ol, oh)| l <= oh && ol <= h))
+        self.0.iter().any(|&(l, h)| other.0.iter().any(|&(ol, oh)| l <= oh && ol <= h))
     }
 
     fn digits() -> CharSet {
@@ -280,11 +267,10 @@ impl Node {
 }
 
 fn overlapping(branches: &[Node]) -> bool {
-    branches.iter().enumerate().any(|(i, a)| {
-        branches[i + 1..]
-            .iter()
-            .any(|b| a.nullable() || b.nullable() || a.first().intersects(&b.first()))
-    })
+    branches
+        .iter()
+        .enumerate()
+        .any(|(i, a)| branches[i + 1..].iter().any(|b| a.nullable() || b.nullable() || a.first().intersects(&b.first())))
 }
 
 struct Cost {
@@ -314,9 +300,7 @@ fn analyse(node: &Node, repeated: bool, cost: &mut Cost) -> Result<(), PatternEr
             }
             match max {
                 None => cost.open_ended += 1,
-                Some(max) if variable => {
-                    cost.choices = cost.choices.saturating_mul(u64::from(max - min) + 1)
-                }
+                Some(max) if variable => cost.choices = cost.choices.saturating_mul(u64::from(max - min) + 1),
                 Some(_) => {}
             }
             let repeats = max.is_none_or(|m| m > 1);
@@ -343,10 +327,7 @@ struct Parser {
 
 impl Parser {
     fn syntax(&self, problem: &'static str) -> PatternError {
-        PatternError::Syntax(Syntax {
-            problem,
-            at: self.pos + 1,
-        })
+        PatternError::Syntax(Syntax { problem, at: self.pos + 1 })
     }
 
     fn peek(&self) -> Option<char> {
@@ -372,11 +353,7 @@ impl Parser {
         while self.eat('|') {
             branches.push(self.sequence()?);
         }
-        Ok(if branches.len() == 1 {
-            branches.pop().unwrap_or(Node::Empty)
-        } else {
-            Node::Alternation(branches)
-        })
+        Ok(if branches.len() == 1 { branches.pop().unwrap_or(Node::Empty) } else { Node::Alternation(branches) })
     }
 
     fn sequence(&mut self) -> Result<Node, PatternError> {
@@ -386,8 +363,7 @@ impl Parser {
                 break;
             }
             // `^`, `$`, `\b`, `\B` themselves cannot be repeated; a group holding one can.
-            let assertion =
-                matches!(c, '^' | '$') || (c == '\\' && matches!(self.peek_at(1), Some('b' | 'B')));
+            let assertion = matches!(c, '^' | '$') || (c == '\\' && matches!(self.peek_at(1), Some('b' | 'B')));
             let atom = self.atom()?;
             items.push(self.quantified(atom, assertion)?);
         }
@@ -414,12 +390,10 @@ impl Parser {
             '(' => self.group(),
             '[' => self.class(),
             '\\' => self.escape(),
-            '*' | '+' | '?' => Err(self.syntax(
-                "a `*`, `+` or `?` with nothing before it to repeat; write `\\*`, `\\+` or `\\?` for the character",
-            )),
-            '{' => Err(self.syntax(
-                "a `{` with nothing before it to repeat; write `\\{` for the character",
-            )),
+            '*' | '+' | '?' => {
+                Err(self.syntax("a `*`, `+` or `?` with nothing before it to repeat; write `\\*`, `\\+` or `\\?` for the character"))
+            }
+            '{' => Err(self.syntax("a `{` with nothing before it to repeat; write `\\{` for the character")),
             '}' => Err(self.syntax("a lone `}`; write `\\}` for the character")),
             ']' => Err(self.syntax("a lone `]`; write `\\]` for the character")),
             _ => {
@@ -442,23 +416,17 @@ impl Parser {
         if self.eat('?') {
             match (self.peek(), self.peek_at(1)) {
                 (Some(':'), _) => self.pos += 1,
-                (Some('=' | '!'), _) | (Some('<'), Some('=' | '!')) => {
-                    return Err(PatternError::Lookaround)
-                }
+                (Some('=' | '!'), _) | (Some('<'), Some('=' | '!')) => return Err(PatternError::Lookaround),
                 (Some('<'), _) => {
                     self.pos += 1;
                     self.group_name()?;
                 }
-                _ => return Err(self.syntax(
-                    "an unknown group `(?…`; write `(?:…)` for a group or `\\(` for the character",
-                )),
+                _ => return Err(self.syntax("an unknown group `(?…`; write `(?:…)` for a group or `\\(` for the character")),
             }
         }
         let inner = self.alternation()?;
         if !self.eat(')') {
-            return Err(
-                self.syntax("a `(` that is never closed; add `)` or write `\\(` for the character")
-            );
+            return Err(self.syntax("a `(` that is never closed; add `)` or write `\\(` for the character"));
         }
         Ok(inner)
     }
@@ -469,10 +437,7 @@ impl Parser {
         while let Some(c) = self.peek() {
             self.pos += 1;
             if c == '>' {
-                let valid = name
-                    .chars()
-                    .next()
-                    .is_some_and(|f| f.is_ascii_alphabetic() || f == '_' || f == '$');
+                let valid = name.chars().next().is_some_and(|f| f.is_ascii_alphabetic() || f == '_' || f == '$');
                 if !valid {
                     return Err(self.syntax("a group name must start with a letter, `_` or `$`"));
                 }
@@ -496,9 +461,7 @@ impl Parser {
             return Ok(atom);
         }
         if assertion {
-            return Err(
-                self.syntax("a repeat after `^`, `$`, `\\b` or `\\B`, which match no character")
-            );
+            return Err(self.syntax("a repeat after `^`, `$`, `\\b` or `\\B`, which match no character"));
         }
         let (min, max) = match self.peek() {
             Some('*') => (0, None),
@@ -507,9 +470,7 @@ impl Parser {
             _ => match self.braces()? {
                 Some(bounds) => bounds,
                 None => {
-                    return Err(self.syntax(
-                        "a `{` that is not a repeat count like `{2}`, `{2,}` or `{2,5}`; write `\\{` for the character",
-                    ))
+                    return Err(self.syntax("a `{` that is not a repeat count like `{2}`, `{2,}` or `{2,5}`; write `\\{` for the character"))
                 }
             },
         };
@@ -519,11 +480,7 @@ impl Parser {
         if matches!(self.peek(), Some('*' | '+' | '?' | '{')) {
             return Err(self.syntax("two repeats in a row (like `a**` or `a{2}{3}`); write one"));
         }
-        Ok(Node::Repeat {
-            node: Box::new(atom),
-            min,
-            max,
-        })
+        Ok(Node::Repeat { node: Box::new(atom), min, max })
     }
 
     /// `{n}`, `{n,}`, `{n,m}` at the current `{`: returns the bounds standing on the closing
@@ -535,11 +492,7 @@ impl Parser {
             self.pos = start;
             return Ok(None);
         };
-        let max = if self.eat(',') {
-            self.number()?
-        } else {
-            Some(min)
-        };
+        let max = if self.eat(',') { self.number()? } else { Some(min) };
         if self.peek() != Some('}') {
             self.pos = start;
             return Ok(None);
@@ -583,14 +536,8 @@ impl Parser {
             'v' => 0x0B,
             '0' if !self.peek().is_some_and(|d| d.is_ascii_digit()) => 0,
             '1'..='9' if !in_class => return Err(PatternError::Backreference),
-            '0'..='9' => {
-                return Err(self.syntax(
-                    "an octal escape like `\\01`; write `\\x01` for a code, or the character itself",
-                ))
-            }
-            'x' => self.hex(2).ok_or_else(|| {
-                self.syntax("`\\x` needs two hex digits, like `\\x41`")
-            })?,
+            '0'..='9' => return Err(self.syntax("an octal escape like `\\01`; write `\\x01` for a code, or the character itself")),
+            'x' => self.hex(2).ok_or_else(|| self.syntax("`\\x` needs two hex digits, like `\\x41`"))?,
             'u' => self.hex(4).ok_or_else(|| {
                 self.syntax("`\\u` needs four hex digits, like `\\u0041` (`\\u{…}` needs the `u` flag, which Crumb does not use)")
             })?,
@@ -603,14 +550,14 @@ impl Parser {
             },
             'k' if !in_class => return Err(PatternError::Backreference),
             'p' | 'P' => {
-                return Err(self.syntax(
-                    "`\\p{…}` needs the `u` flag, which Crumb does not use; list the characters in a class like `[A-Za-z]`",
-                ))
+                return Err(
+                    self.syntax("`\\p{…}` needs the `u` flag, which Crumb does not use; list the characters in a class like `[A-Za-z]`")
+                )
             }
             c if c.is_ascii_alphanumeric() => {
-                return Err(self.syntax(
-                    "a backslash before a letter or digit that is not an escape JavaScript knows; write the character alone",
-                ))
+                return Err(
+                    self.syntax("a backslash before a letter or digit that is not an escape JavaScript knows; write the character alone")
+                )
             }
             c => {
                 let unit = u32::from(c);
@@ -655,11 +602,7 @@ impl Parser {
         let mut set = CharSet::default();
         loop {
             match self.peek() {
-                None => {
-                    return Err(self.syntax(
-                        "a `[` that is never closed; add `]` or write `\\[` for the character",
-                    ))
-                }
+                None => return Err(self.syntax("a `[` that is never closed; add `]` or write `\\[` for the character")),
                 Some(']') => {
                     self.pos += 1;
                     break;
@@ -667,8 +610,7 @@ impl Parser {
                 Some(_) => {}
             }
             let low = self.class_atom()?;
-            let is_range =
-                self.peek() == Some('-') && self.peek_at(1).is_some_and(|next| next != ']');
+            let is_range = self.peek() == Some('-') && self.peek_at(1).is_some_and(|next| next != ']');
             if !is_range {
                 match low {
                     ClassAtom::Unit(unit) => set.add((unit, unit)),
@@ -679,17 +621,11 @@ impl Parser {
             self.pos += 1; // -
             let high = self.class_atom()?;
             match (low, high) {
-                (ClassAtom::Unit(low), ClassAtom::Unit(high)) if low <= high => {
-                    set.add((low, high))
-                }
+                (ClassAtom::Unit(low), ClassAtom::Unit(high)) if low <= high => set.add((low, high)),
                 (ClassAtom::Unit(_), ClassAtom::Unit(_)) => {
                     return Err(self.syntax("a range in `[…]` whose ends are in the wrong order, like `[z-a]`"))
                 }
-                _ => {
-                    return Err(self.syntax(
-                        "a `-` next to `\\d`, `\\w` or `\\s` in `[…]`; put `-` first or last, or write `\\-`",
-                    ))
-                }
+                _ => return Err(self.syntax("a `-` next to `\\d`, `\\w` or `\\s` in `[…]`; put `-` first or last, or write `\\-`")),
             }
         }
         Ok(Node::Chars(if negated { set.complement() } else { set }))

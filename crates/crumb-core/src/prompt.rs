@@ -31,10 +31,7 @@ pub fn prompt_for(config: &Config, stored: Option<&Consent>, now: i64) -> Prompt
     if now >= consent.expires_at {
         return Prompt::Expired;
     }
-    let undecided = config
-        .categories
-        .iter()
-        .any(|c| !c.required && !consent.categories.contains_key(&c.id));
+    let undecided = config.categories.iter().any(|c| !c.required && !consent.categories.contains_key(&c.id));
     if consent.revision != config.revision || undecided {
         return Prompt::Revision;
     }

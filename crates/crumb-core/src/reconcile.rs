@@ -53,29 +53,16 @@ pub fn reconcile(
         Some(Err(error)) => (None, Some(error)),
         None => (None, None),
     };
-    let newest_shared = shared
-        .into_iter()
-        .filter_map(|read| read.and_then(|c| c.checked(config, now)).ok())
-        .max_by_key(|c| c.updated_at);
+    let newest_shared = shared.into_iter().filter_map(|read| read.and_then(|c| c.checked(config, now)).ok()).max_by_key(|c| c.updated_at);
     match newest_shared {
         Some(shared) if adopts_shared(local.as_ref(), &shared) => {
             let effects = match &local {
                 Some(local) => erase_revoked(config, local, &shared),
                 None => Vec::new(),
             };
-            Reconciled {
-                consent: Some(shared),
-                store_locally: true,
-                effects,
-                local_error,
-            }
+            Reconciled { consent: Some(shared), store_locally: true, effects, local_error }
         }
-        _ => Reconciled {
-            consent: local,
-            store_locally: false,
-            effects: Vec::new(),
-            local_error,
-        },
+        _ => Reconciled { consent: local, store_locally: false, effects: Vec::new(), local_error },
     }
 }
 

@@ -73,40 +73,22 @@ impl ConsentRecord {
         if !is_site_id(&self.site) {
             return fail("site", "must be 1-100 letters, digits, `.`, `_` or `-`");
         }
-        if self.categories.is_empty()
-            || self.categories.len() > MAX_ENTRIES
-            || !self.categories.keys().all(|k| is_id(k))
-        {
+        if self.categories.is_empty() || self.categories.len() > MAX_ENTRIES || !self.categories.keys().all(|k| is_id(k)) {
             return fail("categories", "must name 1-200 categories by id");
         }
         if self.services.len() > MAX_ENTRIES || !self.services.keys().all(|k| is_id(k)) {
             return fail("services", "must name at most 200 services by id");
         }
-        if self.language.is_empty()
-            || self.language.len() > 16
-            || !self
-                .language
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
+        if self.language.is_empty() || self.language.len() > 16 || !self.language.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return fail("language", "must be a language code");
         }
-        if self.url_path.len() > MAX_PATH
-            || !self.url_path.starts_with('/')
-            || self.url_path.chars().any(char::is_control)
-        {
-            return fail(
-                "url_path",
-                "must be a path of at most 512 characters, without control characters",
-            );
+        if self.url_path.len() > MAX_PATH || !self.url_path.starts_with('/') || self.url_path.chars().any(char::is_control) {
+            return fail("url_path", "must be a path of at most 512 characters, without control characters");
         }
         let given = parse_rfc3339(&self.given_at);
         let updated = parse_rfc3339(&self.updated_at);
         let (Some(given), Some(updated)) = (given, updated) else {
-            return fail(
-                "updated_at",
-                "must be RFC 3339 UTC (`2026-11-22T05:06:43.123Z`)",
-            );
+            return fail("updated_at", "must be RFC 3339 UTC (`2026-11-22T05:06:43.123Z`)");
         };
         if given < EARLIEST_MS || updated < given {
             return fail("given_at", "must not be before 2020 nor after `updated_at`");
@@ -154,12 +136,8 @@ mod tests {
             ("site", |r| r.site = String::new()),
             ("language", |r| r.language = "en_GB!".into()),
             ("categories", |r| r.categories.clear()),
-            ("categories", |r| {
-                _ = r.categories.insert("4analytics".into(), true)
-            }),
-            ("updated_at", |r| {
-                r.updated_at = "2099-01-01T00:00:00Z".into()
-            }),
+            ("categories", |r| _ = r.categories.insert("4analytics".into(), true)),
+            ("updated_at", |r| r.updated_at = "2099-01-01T00:00:00Z".into()),
         ];
         for (field, edit) in cases {
             let mut r = record();

@@ -25,11 +25,7 @@ use crate::effect::Effect;
 /// [`Effect`]: forget, erase, run gating with no consent, Consent Mode all denied, and the
 /// `withdraw` record when the consent granted something optional. `ctx` is what [`decide`] takes;
 /// its `new_id` is not used.
-pub fn reset(
-    config: &Config,
-    in_force: Option<&Consent>,
-    ctx: &DecisionContext<'_>,
-) -> Vec<Effect> {
+pub fn reset(config: &Config, in_force: Option<&Consent>, ctx: &DecisionContext<'_>) -> Vec<Effect> {
     let mut effects = vec![Effect::ForgetConsent];
     let (cookies, keys) = config.stored_by(|category, _| !category.required);
     if !cookies.is_empty() {
@@ -39,20 +35,13 @@ pub fn reset(
         effects.push(Effect::ClearStorage(keys));
     }
     effects.push(Effect::RunScripts);
-    effects.push(Effect::UpdateConsentMode(consent_mode_signals(
-        config, None,
-    )));
+    effects.push(Effect::UpdateConsentMode(consent_mode_signals(config, None)));
     if let Some(consent) = in_force {
         // Refusing everything optional is exactly what the reset does to the log; it is a
         // withdrawal when something optional was granted.
         let withdrawn = decide(config, Some(consent), &Choice::RejectAll, ctx);
         if withdrawn.action == Action::Withdraw {
-            effects.push(Effect::SendRecord(record_for(
-                config,
-                &withdrawn.consent,
-                Action::Withdraw,
-                ctx,
-            )));
+            effects.push(Effect::SendRecord(record_for(config, &withdrawn.consent, Action::Withdraw, ctx)));
         }
     }
     effects

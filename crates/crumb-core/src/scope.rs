@@ -15,8 +15,7 @@ fn is_ip(host: &str) -> bool {
     }
     // The URL standard reads a host whose last label is numeric as IPv4 (`1.2.3` too).
     let last = host.trim_end_matches('.').rsplit('.').next().unwrap_or("");
-    host.parse::<std::net::Ipv4Addr>().is_ok()
-        || (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
+    host.parse::<std::net::Ipv4Addr>().is_ok() || (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether a cookie set with `domain=<domain>` reaches `host`: the domain itself or one of its
@@ -38,8 +37,7 @@ pub fn domain_covers(domain: &str, host: &str) -> bool {
 /// domain without its leading dot when it covers `host`, else `None` (the caller warns, naming
 /// both, and keeps the cookie on this host only).
 pub fn mirror_domain(cookie_domain: &str, host: &str) -> Option<String> {
-    domain_covers(cookie_domain, host)
-        .then(|| cookie_domain.trim_start_matches('.').to_ascii_lowercase())
+    domain_covers(cookie_domain, host).then(|| cookie_domain.trim_start_matches('.').to_ascii_lowercase())
 }
 
 /// Every `domain` attribute a cookie visible on `host` may carry, host-only (`None`) first, then

@@ -10,17 +10,13 @@ use crate::config::{Config, CookieDuration};
 /// Hebrew, Japanese, Korean, Chinese (`zh` Simplified, `zh-Hant` Traditional) and Brazilian
 /// Portuguese. Codes are stored in consents and records, so they never change once shipped.
 pub const BUILTIN_LANGUAGES: &[&str] = &[
-    "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv",
-    "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv", "nb", "is", "tr", "ru", "uk", "ar", "he", "ja",
-    "ko", "zh", "zh-Hant", "pt-BR",
+    "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk",
+    "sl", "sv", "nb", "is", "tr", "ru", "uk", "ar", "he", "ja", "ko", "zh", "zh-Hant", "pt-BR",
 ];
 
 /// Languages written right to left: the widget gets `dir="rtl"`.
 pub fn is_rtl(language: &str) -> bool {
-    matches!(
-        language.split('-').next().unwrap_or(""),
-        "ar" | "he" | "fa" | "ur"
-    )
+    matches!(language.split('-').next().unwrap_or(""), "ar" | "he" | "fa" | "ur")
 }
 
 /// Category ids whose title and description the built-in texts carry.
@@ -147,15 +143,11 @@ pub fn is_text_key(key: &str) -> bool {
         || key
             .strip_prefix("duration.")
             .and_then(|rest| rest.split_once('.'))
-            .is_some_and(|(unit, form)| {
-                DURATION_UNITS.contains(&unit) && PluralForm::ALL.iter().any(|p| p.as_str() == form)
-            })
+            .is_some_and(|(unit, form)| DURATION_UNITS.contains(&unit) && PluralForm::ALL.iter().any(|p| p.as_str() == form))
         || key
             .strip_prefix("category.")
             .and_then(|rest| rest.rsplit_once('.'))
-            .is_some_and(|(id, field)| {
-                BUILTIN_CATEGORIES.contains(&id) && matches!(field, "title" | "description")
-            })
+            .is_some_and(|(id, field)| BUILTIN_CATEGORIES.contains(&id) && matches!(field, "title" | "description"))
 }
 
 /// Every key a complete language file has.
@@ -191,14 +183,8 @@ pub enum PluralForm {
 
 impl PluralForm {
     /// Every form, in CLDR's order.
-    pub const ALL: &'static [PluralForm] = &[
-        PluralForm::Zero,
-        PluralForm::One,
-        PluralForm::Two,
-        PluralForm::Few,
-        PluralForm::Many,
-        PluralForm::Other,
-    ];
+    pub const ALL: &'static [PluralForm] =
+        &[PluralForm::Zero, PluralForm::One, PluralForm::Two, PluralForm::Few, PluralForm::Many, PluralForm::Other];
 
     /// The form's CLDR name, as in text keys (`duration.day.few`).
     pub fn as_str(self) -> &'static str {
@@ -351,11 +337,7 @@ pub fn required_keys_of(language: &str) -> Vec<String> {
     let mut keys = required_keys();
     for form in plural_forms_of(language) {
         if !matches!(form, PluralForm::One | PluralForm::Other) {
-            keys.extend(
-                DURATION_UNITS
-                    .iter()
-                    .map(|unit| format!("duration.{unit}.{}", form.as_str())),
-            );
+            keys.extend(DURATION_UNITS.iter().map(|unit| format!("duration.{unit}.{}", form.as_str())));
         }
     }
     keys.sort();
@@ -380,10 +362,7 @@ impl Texts {
                 entries.insert(key.clone(), value.clone());
             }
         }
-        Texts {
-            language: language.to_owned(),
-            entries,
-        }
+        Texts { language: language.to_owned(), entries }
     }
 
     /// The text for a key; the key itself when missing, so a gap is visible, never a crash.
@@ -404,8 +383,7 @@ impl Texts {
 
     /// A category's description; empty when no text has one.
     pub fn category_description(&self, id: &str) -> &str {
-        self.lookup(&format!("category.{id}.description"))
-            .unwrap_or("")
+        self.lookup(&format!("category.{id}.description")).unwrap_or("")
     }
 
     /// `key` with `{name}` replaced by `value`.
@@ -423,10 +401,7 @@ impl Texts {
         let key = format!("duration.{}.{}", unit.as_str(), form.as_str());
         let other = format!("duration.{}.other", unit.as_str());
         // A site override file may lack a form: `other` is the closest, then the key itself.
-        let text = self
-            .lookup(&key)
-            .or_else(|| self.lookup(&other))
-            .unwrap_or(&key);
+        let text = self.lookup(&key).or_else(|| self.lookup(&other)).unwrap_or(&key);
         text.replace("{n}", &n.to_string())
     }
 }
@@ -451,30 +426,19 @@ mod tests {
 
     fn load(language: &str) -> BTreeMap<String, String> {
         let path = i18n_dir().join(format!("{language}.json"));
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
     fn files() -> Vec<String> {
         std::fs::read_dir(i18n_dir())
             .expect("www/i18n exists")
-            .filter_map(|e| {
-                e.ok()?
-                    .file_name()
-                    .into_string()
-                    .ok()?
-                    .strip_suffix(".json")
-                    .map(str::to_owned)
-            })
+            .filter_map(|e| e.ok()?.file_name().into_string().ok()?.strip_suffix(".json").map(str::to_owned))
             .collect()
     }
 
     fn texts_of(language: &str) -> Texts {
-        Texts {
-            language: language.into(),
-            entries: load(language),
-        }
+        Texts { language: language.into(), entries: load(language) }
     }
 
     #[test]
@@ -487,40 +451,23 @@ mod tests {
 
     #[test]
     fn at_least_35_languages_ship_and_every_file_is_listed() {
-        assert!(
-            BUILTIN_LANGUAGES.len() >= 35,
-            "only {} languages",
-            BUILTIN_LANGUAGES.len()
-        );
+        assert!(BUILTIN_LANGUAGES.len() >= 35, "only {} languages", BUILTIN_LANGUAGES.len());
         let files = files();
         for language in BUILTIN_LANGUAGES {
-            assert!(
-                files.iter().any(|f| f == language),
-                "www/i18n/{language}.json is missing"
-            );
+            assert!(files.iter().any(|f| f == language), "www/i18n/{language}.json is missing");
         }
         for file in &files {
-            assert!(
-                BUILTIN_LANGUAGES.contains(&file.as_str()),
-                "www/i18n/{file}.json is not in BUILTIN_LANGUAGES"
-            );
+            assert!(BUILTIN_LANGUAGES.contains(&file.as_str()), "www/i18n/{file}.json is not in BUILTIN_LANGUAGES");
         }
         let mut unique = BUILTIN_LANGUAGES.to_vec();
         unique.sort();
         unique.dedup();
-        assert_eq!(
-            unique.len(),
-            BUILTIN_LANGUAGES.len(),
-            "a language is listed twice"
-        );
+        assert_eq!(unique.len(), BUILTIN_LANGUAGES.len(), "a language is listed twice");
         for eu in [
-            "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it",
-            "lt", "lv", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "sv",
+            "bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt", "nl", "pl", "pt", "ro",
+            "sk", "sl", "sv",
         ] {
-            assert!(
-                BUILTIN_LANGUAGES.contains(&eu),
-                "official EU language {eu} is missing"
-            );
+            assert!(BUILTIN_LANGUAGES.contains(&eu), "official EU language {eu} is missing");
         }
     }
 
@@ -529,10 +476,7 @@ mod tests {
         for language in files() {
             let texts = load(&language);
             let required = required_keys_of(&language);
-            let missing: Vec<_> = required
-                .iter()
-                .filter(|k| !texts.contains_key(*k))
-                .collect();
+            let missing: Vec<_> = required.iter().filter(|k| !texts.contains_key(*k)).collect();
             let extra: Vec<_> = texts.keys().filter(|k| !required.contains(k)).collect();
             assert!(missing.is_empty(), "{language} misses {missing:?}");
             assert!(extra.is_empty(), "{language} has unknown keys {extra:?}");
@@ -544,23 +488,14 @@ mod tests {
                 for placeholder in placeholders_of(key) {
                     let count = value.matches(placeholder).count();
                     if number_optional {
-                        assert!(
-                            count <= 1,
-                            "{language}.{key} has {placeholder} more than once"
-                        );
+                        assert!(count <= 1, "{language}.{key} has {placeholder} more than once");
                     } else {
                         assert_eq!(count, 1, "{language}.{key} must keep {placeholder} once");
                     }
                 }
                 let braces = value.matches('{').count() + value.matches('}').count();
-                let expected: usize = placeholders_of(key)
-                    .iter()
-                    .map(|p| value.matches(p).count() * 2)
-                    .sum();
-                assert_eq!(
-                    braces, expected,
-                    "{language}.{key} has a stray or broken placeholder: {value}"
-                );
+                let expected: usize = placeholders_of(key).iter().map(|p| value.matches(p).count() * 2).sum();
+                assert_eq!(braces, expected, "{language}.{key} has a stray or broken placeholder: {value}");
             }
         }
     }
@@ -569,11 +504,7 @@ mod tests {
     fn refusal_and_consent_buttons_differ_in_every_language() {
         for language in BUILTIN_LANGUAGES {
             let t = load(language);
-            let (accept, reject, customize) = (
-                &t["action.accept_all"],
-                &t["action.reject_all"],
-                &t["action.customize"],
-            );
+            let (accept, reject, customize) = (&t["action.accept_all"], &t["action.reject_all"], &t["action.customize"]);
             assert_ne!(accept, reject, "{language}");
             assert_ne!(reject, customize, "{language}");
             assert_ne!(accept, customize, "{language}");
@@ -587,16 +518,7 @@ mod tests {
         let table: &[(&str, &[(u32, PluralForm)])] = &[
             ("en", &[(1, One), (2, Other), (21, Other), (101, Other)]),
             ("de", &[(1, One), (0, Other), (13, Other)]),
-            (
-                "fr",
-                &[
-                    (1, One),
-                    (2, Other),
-                    (1_000_000, Many),
-                    (2_000_000, Many),
-                    (1_000_001, Other),
-                ],
-            ),
+            ("fr", &[(1, One), (2, Other), (1_000_000, Many), (2_000_000, Many), (1_000_001, Other)]),
             ("pt-BR", &[(1, One), (2, Other), (1_000_000, Many)]),
             ("zh-Hant", &[(1, Other), (2, Other)]),
             ("ja", &[(1, Other), (100, Other)]),
@@ -617,128 +539,18 @@ mod tests {
                     (121, One),
                 ],
             ),
-            (
-                "uk",
-                &[(1, One), (3, Few), (14, Many), (31, One), (44, Few)],
-            ),
-            (
-                "pl",
-                &[
-                    (1, One),
-                    (2, Few),
-                    (5, Many),
-                    (12, Many),
-                    (21, Many),
-                    (22, Few),
-                    (101, Many),
-                    (104, Few),
-                ],
-            ),
-            (
-                "cs",
-                &[(1, One), (2, Few), (4, Few), (5, Other), (22, Other)],
-            ),
+            ("uk", &[(1, One), (3, Few), (14, Many), (31, One), (44, Few)]),
+            ("pl", &[(1, One), (2, Few), (5, Many), (12, Many), (21, Many), (22, Few), (101, Many), (104, Few)]),
+            ("cs", &[(1, One), (2, Few), (4, Few), (5, Other), (22, Other)]),
             ("sk", &[(1, One), (3, Few), (21, Other)]),
-            (
-                "hr",
-                &[
-                    (1, One),
-                    (2, Few),
-                    (5, Other),
-                    (11, Other),
-                    (21, One),
-                    (23, Few),
-                    (113, Other),
-                ],
-            ),
-            (
-                "sl",
-                &[
-                    (1, One),
-                    (2, Two),
-                    (3, Few),
-                    (4, Few),
-                    (5, Other),
-                    (101, One),
-                    (102, Two),
-                    (103, Few),
-                    (111, Other),
-                ],
-            ),
-            (
-                "lt",
-                &[
-                    (1, One),
-                    (2, Few),
-                    (9, Few),
-                    (10, Other),
-                    (11, Other),
-                    (19, Other),
-                    (21, One),
-                    (22, Few),
-                    (30, Other),
-                    (111, Other),
-                ],
-            ),
-            (
-                "lv",
-                &[
-                    (1, One),
-                    (2, Other),
-                    (10, Zero),
-                    (11, Zero),
-                    (19, Zero),
-                    (20, Zero),
-                    (21, One),
-                    (22, Other),
-                    (111, Zero),
-                ],
-            ),
-            (
-                "ro",
-                &[
-                    (1, One),
-                    (2, Few),
-                    (19, Few),
-                    (20, Other),
-                    (100, Other),
-                    (101, Few),
-                    (102, Few),
-                    (119, Few),
-                    (120, Other),
-                ],
-            ),
-            (
-                "is",
-                &[(1, One), (11, Other), (21, One), (2, Other), (111, Other)],
-            ),
-            (
-                "ga",
-                &[
-                    (1, One),
-                    (2, Two),
-                    (3, Few),
-                    (6, Few),
-                    (7, Many),
-                    (10, Many),
-                    (11, Other),
-                ],
-            ),
-            (
-                "mt",
-                &[
-                    (1, One),
-                    (2, Two),
-                    (3, Few),
-                    (10, Few),
-                    (11, Many),
-                    (19, Many),
-                    (20, Other),
-                    (102, Other),
-                    (103, Few),
-                    (111, Many),
-                ],
-            ),
+            ("hr", &[(1, One), (2, Few), (5, Other), (11, Other), (21, One), (23, Few), (113, Other)]),
+            ("sl", &[(1, One), (2, Two), (3, Few), (4, Few), (5, Other), (101, One), (102, Two), (103, Few), (111, Other)]),
+            ("lt", &[(1, One), (2, Few), (9, Few), (10, Other), (11, Other), (19, Other), (21, One), (22, Few), (30, Other), (111, Other)]),
+            ("lv", &[(1, One), (2, Other), (10, Zero), (11, Zero), (19, Zero), (20, Zero), (21, One), (22, Other), (111, Zero)]),
+            ("ro", &[(1, One), (2, Few), (19, Few), (20, Other), (100, Other), (101, Few), (102, Few), (119, Few), (120, Other)]),
+            ("is", &[(1, One), (11, Other), (21, One), (2, Other), (111, Other)]),
+            ("ga", &[(1, One), (2, Two), (3, Few), (6, Few), (7, Many), (10, Many), (11, Other)]),
+            ("mt", &[(1, One), (2, Two), (3, Few), (10, Few), (11, Many), (19, Many), (20, Other), (102, Other), (103, Few), (111, Many)]),
             (
                 "ar",
                 &[
@@ -755,10 +567,7 @@ mod tests {
                     (111, Many),
                 ],
             ),
-            (
-                "he",
-                &[(1, One), (2, Two), (3, Other), (10, Other), (20, Other)],
-            ),
+            ("he", &[(1, One), (2, Two), (3, Other), (10, Other), (20, Other)]),
         ];
         for (language, cases) in table {
             for (n, form) in *cases {
@@ -810,11 +619,7 @@ mod tests {
             ("zh-Hant", Span(30, Day), "30 天"),
         ];
         for (language, duration, expected) in cases {
-            assert_eq!(
-                texts_of(language).duration(*duration),
-                *expected,
-                "{language} {duration}"
-            );
+            assert_eq!(texts_of(language).duration(*duration), *expected, "{language} {duration}");
         }
     }
 
@@ -822,18 +627,9 @@ mod tests {
     fn a_missing_form_falls_back_to_other_then_to_the_key() {
         let mut entries = BTreeMap::new();
         entries.insert("duration.year.other".to_owned(), "{n} лет".to_owned());
-        let texts = Texts {
-            language: "ru".into(),
-            entries,
-        };
-        assert_eq!(
-            texts.duration(CookieDuration::Span(2, DurationUnit::Year)),
-            "2 лет"
-        );
-        assert_eq!(
-            texts.duration(CookieDuration::Span(2, DurationUnit::Day)),
-            "duration.day.few"
-        );
+        let texts = Texts { language: "ru".into(), entries };
+        assert_eq!(texts.duration(CookieDuration::Span(2, DurationUnit::Year)), "2 лет");
+        assert_eq!(texts.duration(CookieDuration::Span(2, DurationUnit::Day)), "duration.day.few");
     }
 
     #[test]
@@ -853,13 +649,7 @@ mod tests {
 
     #[test]
     fn splits_around_a_placeholder() {
-        assert_eq!(
-            split_placeholder("Read our {policy}.", "{policy}"),
-            ("Read our ", Some("."))
-        );
-        assert_eq!(
-            split_placeholder("No link here", "{policy}"),
-            ("No link here", None)
-        );
+        assert_eq!(split_placeholder("Read our {policy}.", "{policy}"), ("Read our ", Some(".")));
+        assert_eq!(split_placeholder("No link here", "{policy}"), ("No link here", None));
     }
 }

@@ -13,10 +13,7 @@ fn demo_config_is_valid_with_defaults_filled_in() {
     assert_eq!(config.site, "crumb-demo");
     assert_eq!(config.expiry_days, DEFAULT_EXPIRY_DAYS);
     assert_eq!(config.language, "auto");
-    assert_eq!(
-        config.offered_languages(),
-        crumb_core::texts::BUILTIN_LANGUAGES
-    );
+    assert_eq!(config.offered_languages(), crumb_core::texts::BUILTIN_LANGUAGES);
     assert!(config.honor_gpc);
     let ids: Vec<_> = config.categories.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["necessary", "preferences", "analytics", "marketing"]);
@@ -32,10 +29,7 @@ fn refused_at(path: &str, change: impl FnOnce(&mut Value)) {
     change(&mut value);
     match parse(value) {
         Ok(_) => panic!("a config bad at `{path}` was accepted"),
-        Err(errors) => assert!(
-            errors.names(path),
-            "expected an error at `{path}`, got: {errors}"
-        ),
+        Err(errors) => assert!(errors.names(path), "expected an error at `{path}`, got: {errors}"),
     }
 }
 
@@ -45,10 +39,7 @@ fn unknown_top_level_field() {
     value["colour"] = json!("red");
     let errors = parse(value).unwrap_err();
     assert_eq!(errors.0[0].path, "colour");
-    assert!(
-        errors.to_string().contains("unknown field `colour`"),
-        "{errors}"
-    );
+    assert!(errors.to_string().contains("unknown field `colour`"), "{errors}");
 }
 
 #[test]
@@ -56,10 +47,7 @@ fn unknown_field_deep_in_a_cookie() {
     let mut value = demo_config_json();
     value["categories"][2]["services"][0]["cookies"][0]["lifetime"] = json!("2 years");
     let errors = parse(value).unwrap_err();
-    assert_eq!(
-        errors.0[0].path,
-        "categories[2].services[0].cookies[0].lifetime"
-    );
+    assert_eq!(errors.0[0].path, "categories[2].services[0].cookies[0].lifetime");
     assert!(errors.0[0].message.contains("unknown field `lifetime`"));
 }
 
@@ -78,10 +66,7 @@ fn missing_site() {
     let mut value = demo_config_json();
     value.as_object_mut().unwrap().remove("site");
     let errors = parse(value).unwrap_err();
-    assert!(
-        errors.to_string().contains("missing field `site`"),
-        "{errors}"
-    );
+    assert!(errors.to_string().contains("missing field `site`"), "{errors}");
 }
 
 #[test]
@@ -91,40 +76,29 @@ fn site_with_spaces() {
 
 #[test]
 fn duplicate_category_id() {
-    refused_at("categories[3].id", |v| {
-        v["categories"][3]["id"] = json!("analytics")
-    });
+    refused_at("categories[3].id", |v| v["categories"][3]["id"] = json!("analytics"));
 }
 
 #[test]
 fn category_id_with_capitals() {
-    refused_at("categories[1].id", |v| {
-        v["categories"][1]["id"] = json!("Preferences")
-    });
+    refused_at("categories[1].id", |v| v["categories"][1]["id"] = json!("Preferences"));
 }
 
 #[test]
 fn required_category_with_a_service_missing_its_name() {
     refused_at("categories[0].services[0]", |v| {
-        v["categories"][0]["services"][0]
-            .as_object_mut()
-            .unwrap()
-            .remove("name");
+        v["categories"][0]["services"][0].as_object_mut().unwrap().remove("name");
     });
 }
 
 #[test]
 fn service_with_an_empty_name() {
-    refused_at("categories[0].services[0].name", |v| {
-        v["categories"][0]["services"][0]["name"] = json!("  ")
-    });
+    refused_at("categories[0].services[0].name", |v| v["categories"][0]["services"][0]["name"] = json!("  "));
 }
 
 #[test]
 fn duplicate_service_id_across_categories() {
-    refused_at("categories[3].services[0].id", |v| {
-        v["categories"][3]["services"][0]["id"] = json!("demo-analytics")
-    });
+    refused_at("categories[3].services[0].id", |v| v["categories"][3]["services"][0]["id"] = json!("demo-analytics"));
 }
 
 #[test]
@@ -153,10 +127,7 @@ fn bad_cookie_duration() {
     let mut value = demo_config_json();
     value["categories"][1]["services"][0]["cookies"][0]["duration"] = json!("forever");
     let errors = parse(value).unwrap_err();
-    assert_eq!(
-        errors.0[0].path,
-        "categories[1].services[0].cookies[0].duration"
-    );
+    assert_eq!(errors.0[0].path, "categories[1].services[0].cookies[0].duration");
     assert!(errors.0[0].message.contains("forever"));
 }
 
@@ -177,10 +148,7 @@ fn cookie_with_both_name_and_pattern() {
 #[test]
 fn cookie_with_neither_name_nor_pattern() {
     refused_at("categories[3].services[0].cookies[0]", |v| {
-        v["categories"][3]["services"][0]["cookies"][0]
-            .as_object_mut()
-            .unwrap()
-            .remove("name");
+        v["categories"][3]["services"][0]["cookies"][0].as_object_mut().unwrap().remove("name");
     });
 }
 
@@ -200,9 +168,7 @@ fn cookie_without_purpose() {
 
 #[test]
 fn javascript_policy_url() {
-    refused_at("policy_url", |v| {
-        v["policy_url"] = json!("javascript:alert(1)")
-    });
+    refused_at("policy_url", |v| v["policy_url"] = json!("javascript:alert(1)"));
     refused_at("policy_url", |v| v["policy_url"] = json!("//evil.example/"));
 }
 
@@ -240,37 +206,25 @@ fn signal_mapped_twice() {
 
 #[test]
 fn unknown_consent_mode_signal() {
-    refused_at("categories[2].consent_mode[0]", |v| {
-        v["categories"][2]["consent_mode"] = json!(["analytics"])
-    });
+    refused_at("categories[2].consent_mode[0]", |v| v["categories"][2]["consent_mode"] = json!(["analytics"]));
 }
 
 #[test]
 fn custom_category_without_a_title() {
     refused_at("categories[4].id", |v| {
-        v["categories"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!({"id": "social"}));
+        v["categories"].as_array_mut().unwrap().push(json!({"id": "social"}));
     });
     // With its title in the fallback language's texts it is fine.
     let mut value = demo_config_json();
-    value["categories"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!({"id": "social"}));
+    value["categories"].as_array_mut().unwrap().push(json!({"id": "social"}));
     value["texts"] = json!({"en": {"category.social.title": "Social media"}});
     assert!(parse(value).is_ok());
 }
 
 #[test]
 fn unknown_text_key_and_unknown_text_language() {
-    refused_at("texts.en.banner.titel", |v| {
-        v["texts"] = json!({"en": {"banner.titel": "Hi"}})
-    });
-    refused_at("texts.sw", |v| {
-        v["texts"] = json!({"sw": {"banner.title": "Karibu"}})
-    });
+    refused_at("texts.en.banner.titel", |v| v["texts"] = json!({"en": {"banner.titel": "Hi"}}));
+    refused_at("texts.sw", |v| v["texts"] = json!({"sw": {"banner.title": "Karibu"}}));
     refused_at("texts.fr", |v| {
         v["languages"] = json!(["en", "nl"]);
         v["texts"] = json!({"fr": {"banner.title": "Salut"}});
@@ -279,9 +233,7 @@ fn unknown_text_key_and_unknown_text_language() {
 
 #[test]
 fn bad_theme_colour() {
-    refused_at("theme.accent", |v| {
-        v["theme"] = json!({"accent": "blue; background: url(x)"})
-    });
+    refused_at("theme.accent", |v| v["theme"] = json!({"accent": "blue; background: url(x)"}));
 }
 
 #[test]
@@ -291,53 +243,29 @@ fn all_semantic_errors_are_reported_together() {
     value["expiry_days"] = json!(0);
     value["categories"][3]["id"] = json!("analytics");
     let errors = parse(value).unwrap_err();
-    assert!(
-        errors.names("site") && errors.names("expiry_days") && errors.names("categories[3].id"),
-        "{errors}"
-    );
+    assert!(errors.names("site") && errors.names("expiry_days") && errors.names("categories[3].id"), "{errors}");
 }
 
 #[test]
 fn durations_parse_in_their_written_forms() {
-    assert_eq!(
-        CookieDuration::parse("session"),
-        Some(CookieDuration::Session)
-    );
-    assert_eq!(
-        CookieDuration::parse("1 day"),
-        Some(CookieDuration::Span(1, DurationUnit::Day))
-    );
-    assert_eq!(
-        CookieDuration::parse("13 Months"),
-        Some(CookieDuration::Span(13, DurationUnit::Month))
-    );
+    assert_eq!(CookieDuration::parse("session"), Some(CookieDuration::Session));
+    assert_eq!(CookieDuration::parse("1 day"), Some(CookieDuration::Span(1, DurationUnit::Day)));
+    assert_eq!(CookieDuration::parse("13 Months"), Some(CookieDuration::Span(13, DurationUnit::Month)));
     assert_eq!(CookieDuration::parse("0 days"), None);
     assert_eq!(CookieDuration::parse("2years"), None);
-    assert_eq!(
-        CookieDuration::Span(2, DurationUnit::Year).to_string(),
-        "2 years"
-    );
+    assert_eq!(CookieDuration::Span(2, DurationUnit::Year).to_string(), "2 years");
 }
 
 #[test]
 fn cookie_domain_must_be_a_bare_domain() {
-    refused_at("cookie_domain", |v| {
-        v["cookie_domain"] = json!("https://example.com")
-    });
-    refused_at("cookie_domain", |v| {
-        v["cookie_domain"] = json!("example.com:8080")
-    });
+    refused_at("cookie_domain", |v| v["cookie_domain"] = json!("https://example.com"));
+    refused_at("cookie_domain", |v| v["cookie_domain"] = json!("example.com:8080"));
     refused_at("cookie_domain", |v| v["cookie_domain"] = json!("localhost"));
-    refused_at("cookie_domain", |v| {
-        v["cookie_domain"] = json!("Example.com")
-    });
+    refused_at("cookie_domain", |v| v["cookie_domain"] = json!("Example.com"));
     for good in ["example.com", ".example.com", "shop.example.co.uk"] {
         let mut value = demo_config_json();
         value["cookie_domain"] = json!(good);
-        assert_eq!(
-            parse(value).map(|c| c.cookie_domain),
-            Ok(Some(good.to_owned()))
-        );
+        assert_eq!(parse(value).map(|c| c.cookie_domain), Ok(Some(good.to_owned())));
     }
 }
 
@@ -346,21 +274,12 @@ fn google_consent_mode_options() {
     let config = demo_config();
     assert_eq!(config.google_consent_mode.wait_for_update, 500);
     assert!(config.google_consent_mode.region.is_empty());
-    refused_at("google_consent_mode.region[1]", |v| {
-        v["google_consent_mode"] = json!({"region": ["DE", "de"]})
-    });
-    refused_at("google_consent_mode.region[0]", |v| {
-        v["google_consent_mode"] = json!({"region": ["USA-CA"]})
-    });
-    refused_at("google_consent_mode.wait_for_update", |v| {
-        v["google_consent_mode"] = json!({"wait_for_update": 60000})
-    });
-    refused_at("google_consent_mode.ads_data_redaction", |v| {
-        v["google_consent_mode"] = json!({"ads_data_redaction": "yes"})
-    });
+    refused_at("google_consent_mode.region[1]", |v| v["google_consent_mode"] = json!({"region": ["DE", "de"]}));
+    refused_at("google_consent_mode.region[0]", |v| v["google_consent_mode"] = json!({"region": ["USA-CA"]}));
+    refused_at("google_consent_mode.wait_for_update", |v| v["google_consent_mode"] = json!({"wait_for_update": 60000}));
+    refused_at("google_consent_mode.ads_data_redaction", |v| v["google_consent_mode"] = json!({"ads_data_redaction": "yes"}));
     let mut value = demo_config_json();
-    value["google_consent_mode"] =
-        json!({"region": ["DE", "US-CA"], "ads_data_redaction": true, "url_passthrough": true});
+    value["google_consent_mode"] = json!({"region": ["DE", "US-CA"], "ads_data_redaction": true, "url_passthrough": true});
     let gcm = parse(value).expect("valid options").google_consent_mode;
     assert_eq!(gcm.region, ["DE", "US-CA"]);
     assert!(gcm.ads_data_redaction && gcm.url_passthrough);
@@ -368,9 +287,7 @@ fn google_consent_mode_options() {
 
 #[test]
 fn local_storage_keys_name_exactly_one_of_name_or_pattern() {
-    refused_at("categories[2].services[0].local_storage[0]", |v| {
-        v["categories"][2]["services"][0]["local_storage"] = json!([{}])
-    });
+    refused_at("categories[2].services[0].local_storage[0]", |v| v["categories"][2]["services"][0]["local_storage"] = json!([{}]));
     refused_at("categories[2].services[0].local_storage[0].name", |v| {
         v["categories"][2]["services"][0]["local_storage"] = json!([{"name": "crumb"}])
     });

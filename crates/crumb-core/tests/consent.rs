@@ -6,38 +6,21 @@ use std::collections::BTreeMap;
 
 use common::{demo_config, DAY, NOW};
 use crumb_core::consent::{effects_on_load, STORED_VERSION};
-use crumb_core::{
-    decide, prompt_for, Action, Choice, Consent, Decision, DecisionContext, Effect, Prompt, Signal,
-    StoredError,
-};
+use crumb_core::{decide, prompt_for, Action, Choice, Consent, Decision, DecisionContext, Effect, Prompt, Signal, StoredError};
 use serde_json::json;
 
 const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
 fn ctx(now: i64) -> DecisionContext<'static> {
-    DecisionContext {
-        now,
-        new_id: ID,
-        language: "en",
-        gpc: false,
-        url_path: "/shop",
-    }
+    DecisionContext { now, new_id: ID, language: "en", gpc: false, url_path: "/shop" }
 }
 
 fn custom(granted: &[&str]) -> Choice {
-    Choice::Custom {
-        categories: granted.iter().map(|c| (c.to_string(), true)).collect(),
-        services: BTreeMap::new(),
-    }
+    Choice::Custom { categories: granted.iter().map(|c| (c.to_string(), true)).collect(), services: BTreeMap::new() }
 }
 
 fn granted(consent: &Consent) -> Vec<&str> {
-    consent
-        .categories
-        .iter()
-        .filter(|(_, on)| **on)
-        .map(|(id, _)| id.as_str())
-        .collect()
+    consent.categories.iter().filter(|(_, on)| **on).map(|(id, _)| id.as_str()).collect()
 }
 
 #[test]
@@ -45,17 +28,11 @@ fn accept_all_grants_every_category_and_service() {
     let config = demo_config();
     let d = decide(&config, None, &Choice::AcceptAll, &ctx(NOW));
     assert_eq!(d.action, Action::AcceptAll);
-    assert_eq!(
-        granted(&d.consent),
-        ["analytics", "marketing", "necessary", "preferences"]
-    );
+    assert_eq!(granted(&d.consent), ["analytics", "marketing", "necessary", "preferences"]);
     assert!(d.consent.services.values().all(|on| *on));
     assert_eq!(d.consent.id, ID);
     assert_eq!(d.consent.expires_at, NOW + 182 * DAY);
-    assert_eq!(
-        d.diff.granted,
-        ["analytics", "marketing", "necessary", "preferences"]
-    );
+    assert_eq!(d.diff.granted, ["analytics", "marketing", "necessary", "preferences"]);
 }
 
 #[test]
@@ -82,10 +59,7 @@ fn custom_grants_exactly_the_chosen_categories_and_required_cannot_be_refused() 
     let mut categories = BTreeMap::new();
     categories.insert("analytics".to_owned(), true);
     categories.insert("necessary".to_owned(), false);
-    let choice = Choice::Custom {
-        categories,
-        services: BTreeMap::new(),
-    };
+    let choice = Choice::Custom { categories, services: BTreeMap::new() };
     let d = decide(&config, None, &choice, &ctx(NOW));
     assert_eq!(d.action, Action::Custom);
     assert_eq!(granted(&d.consent), ["analytics", "necessary"]);
@@ -98,10 +72,7 @@ fn per_service_refusal_inside_a_granted_category() {
     let config = demo_config();
     let mut services = BTreeMap::new();
     services.insert("demo-analytics".to_owned(), false);
-    let choice = Choice::Custom {
-        categories: [("analytics".to_owned(), true)].into(),
-        services,
-    };
+    let choice = Choice::Custom { categories: [("analytics".to_owned(), true)].into(), services };
     let d = decide(&config, None, &choice, &ctx(NOW));
     assert!(d.consent.granted("analytics"));
     assert!(!d.consent.service_granted("demo-analytics"));
@@ -128,26 +99,18 @@ fn granting_more_later_is_not_a_withdrawal_and_erases_nothing() {
     let first = decide(&config, None, &Choice::RejectAll, &ctx(NOW)).consent;
     let d = decide(&config, Some(&first), &Choice::AcceptAll, &ctx(NOW + 1));
     assert_eq!(d.action, Action::AcceptAll);
-    assert!(!d
-        .effects
-        .iter()
-        .any(|e| matches!(e, Effect::ClearCookies(_))));
+    assert!(!d.effects.iter().any(|e| matches!(e, Effect::ClearCookies(_))));
 }
 
 #[test]
 fn gpc_denies_marketing_even_on_accept_all_unless_the_site_opts_out() {
     let mut config = demo_config();
-    let gpc = DecisionContext {
-        gpc: true,
-        ..ctx(NOW)
-    };
+    let gpc = DecisionContext { gpc: true, ..ctx(NOW) };
     let d = decide(&config, None, &Choice::AcceptAll, &gpc);
     assert!(!d.consent.granted("marketing"));
     assert!(d.consent.granted("analytics"));
     config.honor_gpc = false;
-    assert!(decide(&config, None, &Choice::AcceptAll, &gpc)
-        .consent
-        .granted("marketing"));
+    assert!(decide(&config, None, &Choice::AcceptAll, &gpc).consent.granted("marketing"));
 }
 
 #[test]
@@ -164,12 +127,7 @@ fn effects_store_run_signal_and_send_in_that_order() {
 #[test]
 fn a_withdrawal_stores_then_erases_before_anything_runs() {
     let mut config = demo_config();
-    config.categories[2].services[0]
-        .local_storage
-        .push(crumb_core::StorageKey {
-            name: Some("demo_ga_state".into()),
-            pattern: None,
-        });
+    config.categories[2].services[0].local_storage.push(crumb_core::StorageKey { name: Some("demo_ga_state".into()), pattern: None });
     let first = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
     let d = decide(&config, Some(&first), &Choice::RejectAll, &ctx(NOW + 1));
     let kinds: Vec<&str> = d
@@ -185,10 +143,7 @@ fn a_withdrawal_stores_then_erases_before_anything_runs() {
             Effect::SendRecord(_) => "send",
         })
         .collect();
-    assert_eq!(
-        kinds,
-        ["store", "cookies", "storage", "run", "signal", "send"]
-    );
+    assert_eq!(kinds, ["store", "cookies", "storage", "run", "signal", "send"]);
 }
 
 #[test]
@@ -197,16 +152,9 @@ fn a_decision_is_stamped_after_the_one_it_replaces_even_when_the_clock_went_back
     let first = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
     for now in [NOW, NOW - 5_000] {
         let d = decide(&config, Some(&first), &Choice::RejectAll, &ctx(now));
-        assert_eq!(
-            d.consent.updated_at,
-            NOW + 1,
-            "not a copy of the first record"
-        );
+        assert_eq!(d.consent.updated_at, NOW + 1, "not a copy of the first record");
         assert_eq!(d.consent.expires_at, NOW + 1 + 182 * DAY);
-        assert_ne!(
-            record_of(&d).updated_at,
-            record_of(&decide(&config, None, &Choice::AcceptAll, &ctx(NOW))).updated_at
-        );
+        assert_ne!(record_of(&d).updated_at, record_of(&decide(&config, None, &Choice::AcceptAll, &ctx(NOW))).updated_at);
     }
 }
 
@@ -214,35 +162,19 @@ fn a_decision_is_stamped_after_the_one_it_replaces_even_when_the_clock_went_back
 fn consent_mode_follows_the_default_mapping() {
     let config = demo_config();
     let d = decide(&config, None, &custom(&["analytics"]), &ctx(NOW));
-    let Some(Effect::UpdateConsentMode(signals)) = d
-        .effects
-        .iter()
-        .find(|e| matches!(e, Effect::UpdateConsentMode(_)))
-    else {
+    let Some(Effect::UpdateConsentMode(signals)) = d.effects.iter().find(|e| matches!(e, Effect::UpdateConsentMode(_))) else {
         panic!("no Consent Mode update")
     };
-    let on: Vec<_> = signals
-        .iter()
-        .filter(|(_, g)| *g)
-        .map(|(s, _)| s.as_str())
-        .collect();
+    let on: Vec<_> = signals.iter().filter(|(_, g)| *g).map(|(s, _)| s.as_str()).collect();
     assert_eq!(on, ["analytics_storage", "security_storage"]);
     assert_eq!(signals.len(), 7);
-    assert!(
-        crumb_core::consent_mode_signals(&config, None)
-            .iter()
-            .all(|(_, g)| !g),
-        "denied without a consent"
-    );
+    assert!(crumb_core::consent_mode_signals(&config, None).iter().all(|(_, g)| !g), "denied without a consent");
 }
 
 #[test]
 fn consent_mode_mapping_is_configurable_per_category() {
     let mut config = demo_config();
-    config.categories[2].consent_mode = Some(vec![
-        Signal::AnalyticsStorage,
-        Signal::PersonalizationStorage,
-    ]);
+    config.categories[2].consent_mode = Some(vec![Signal::AnalyticsStorage, Signal::PersonalizationStorage]);
     let consent = decide(&config, None, &custom(&["analytics"]), &ctx(NOW)).consent;
     let signals = crumb_core::consent_mode_signals(&config, Some(&consent));
     assert!(signals.contains(&(Signal::PersonalizationStorage, true)));
@@ -256,10 +188,7 @@ fn returning_visit_runs_scripts_and_restates_consent_mode() {
     let effects = effects_on_load(&config, &consent);
     assert!(matches!(effects[0], Effect::RunScripts));
     assert!(matches!(effects[1], Effect::UpdateConsentMode(_)));
-    assert!(
-        !effects.iter().any(|e| matches!(e, Effect::SendRecord(_))),
-        "a page load is not a decision"
-    );
+    assert!(!effects.iter().any(|e| matches!(e, Effect::SendRecord(_))), "a page load is not a decision");
 }
 
 #[test]
@@ -268,19 +197,10 @@ fn prompt_first_revision_expired_none() {
     let consent = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
     assert_eq!(prompt_for(&config, None, NOW), Prompt::First);
     assert_eq!(prompt_for(&config, Some(&consent), NOW + DAY), Prompt::None);
-    assert_eq!(
-        prompt_for(&config, Some(&consent), NOW + 182 * DAY),
-        Prompt::Expired
-    );
-    assert_eq!(
-        prompt_for(&config, Some(&consent), NOW + 181 * DAY),
-        Prompt::None
-    );
+    assert_eq!(prompt_for(&config, Some(&consent), NOW + 182 * DAY), Prompt::Expired);
+    assert_eq!(prompt_for(&config, Some(&consent), NOW + 181 * DAY), Prompt::None);
     config.revision += 1;
-    assert_eq!(
-        prompt_for(&config, Some(&consent), NOW + DAY),
-        Prompt::Revision
-    );
+    assert_eq!(prompt_for(&config, Some(&consent), NOW + DAY), Prompt::Revision);
     assert!(!Prompt::None.shows_banner() && Prompt::Revision.shows_banner());
 }
 
@@ -314,10 +234,7 @@ fn valid_stored() -> serde_json::Value {
 #[test]
 fn stored_value_round_trips() {
     let config = demo_config();
-    let consent = stored(valid_stored())
-        .unwrap()
-        .checked(&config, NOW)
-        .unwrap();
+    let consent = stored(valid_stored()).unwrap().checked(&config, NOW).unwrap();
     assert!(consent.granted("analytics"));
     assert_eq!(prompt_for(&config, Some(&consent), NOW), Prompt::None);
 }
@@ -339,20 +256,14 @@ fn stored_value_that_is_not_a_consent_object() {
 fn stored_value_of_another_version() {
     let mut value = valid_stored();
     value["v"] = json!(2);
-    assert_eq!(
-        stored(value).unwrap().checked(&demo_config(), NOW),
-        Err(StoredError::WrongVersion(2))
-    );
+    assert_eq!(stored(value).unwrap().checked(&demo_config(), NOW), Err(StoredError::WrongVersion(2)));
 }
 
 #[test]
 fn stored_value_with_a_bad_id() {
     let mut value = valid_stored();
     value["id"] = json!("<script>");
-    assert_eq!(
-        stored(value).unwrap().checked(&demo_config(), NOW),
-        Err(StoredError::BadId)
-    );
+    assert_eq!(stored(value).unwrap().checked(&demo_config(), NOW), Err(StoredError::BadId));
 }
 
 #[test]
@@ -388,18 +299,10 @@ fn stored_value_that_expired_asks_again() {
 #[test]
 fn stored_value_with_impossible_dates() {
     let config = demo_config();
-    for (field, value) in [
-        ("given_at", json!(0)),
-        ("expires_at", json!(NOW - 2 * DAY)),
-        ("expires_at", json!(NOW + 5_000 * DAY)),
-    ] {
+    for (field, value) in [("given_at", json!(0)), ("expires_at", json!(NOW - 2 * DAY)), ("expires_at", json!(NOW + 5_000 * DAY))] {
         let mut v = valid_stored();
         v[field] = value;
-        assert_eq!(
-            stored(v).unwrap().checked(&config, NOW),
-            Err(StoredError::BadDates),
-            "{field}"
-        );
+        assert_eq!(stored(v).unwrap().checked(&config, NOW), Err(StoredError::BadDates), "{field}");
     }
 }
 
@@ -409,19 +312,14 @@ fn stored_value_dated_far_in_the_future() {
     value["given_at"] = json!(NOW + 30 * DAY);
     value["updated_at"] = json!(NOW + 30 * DAY);
     value["expires_at"] = json!(NOW + 200 * DAY);
-    assert_eq!(
-        stored(value).unwrap().checked(&demo_config(), NOW),
-        Err(StoredError::FutureDates)
-    );
+    assert_eq!(stored(value).unwrap().checked(&demo_config(), NOW), Err(StoredError::FutureDates));
 }
 
 #[test]
 fn record_validation_refuses_bad_records() {
     let config = demo_config();
     let d = decide(&config, None, &Choice::AcceptAll, &ctx(NOW));
-    let Some(Effect::SendRecord(record)) = d.effects.last().cloned() else {
-        panic!("no record")
-    };
+    let Some(Effect::SendRecord(record)) = d.effects.last().cloned() else { panic!("no record") };
     assert!(record.validate(NOW).is_ok());
     let json = serde_json::to_value(&record).unwrap();
     assert_eq!(json["action"], "accept_all");
@@ -451,33 +349,19 @@ fn record_of(d: &crumb_core::Decision) -> crumb_core::ConsentRecord {
 }
 
 fn embed(category: &str, service: Option<&str>) -> Choice {
-    Choice::Embed {
-        category: category.to_owned(),
-        service: service.map(str::to_owned),
-    }
+    Choice::Embed { category: category.to_owned(), service: service.map(str::to_owned) }
 }
 
 #[test]
 fn load_content_grants_the_one_service_while_its_category_stays_off() {
     let config = demo_config();
     let first = decide(&config, None, &Choice::RejectAll, &ctx(NOW)).consent;
-    let d = decide(
-        &config,
-        Some(&first),
-        &embed("marketing", Some("demo-ads")),
-        &ctx(NOW + 1),
-    );
+    let d = decide(&config, Some(&first), &embed("marketing", Some("demo-ads")), &ctx(NOW + 1));
     assert_eq!(d.action, Action::Custom);
     assert!(!d.consent.granted("marketing"), "the category stays off");
     assert!(d.consent.service_granted("demo-ads"));
-    assert!(
-        d.consent.allows("marketing", Some("demo-ads")),
-        "content naming the service loads"
-    );
-    assert!(
-        !d.consent.allows("marketing", None),
-        "content naming only the category stays blocked"
-    );
+    assert!(d.consent.allows("marketing", Some("demo-ads")), "content naming the service loads");
+    assert!(!d.consent.allows("marketing", None), "content naming only the category stays blocked");
     assert!(!d.consent.allows("analytics", Some("demo-analytics")));
     assert_eq!(d.diff.services_granted, ["demo-ads"]);
     assert!(d.diff.granted.is_empty());
@@ -491,20 +375,13 @@ fn load_content_grants_the_one_service_while_its_category_stays_off() {
         Effect::UpdateConsentMode(s) => Some(s.clone()),
         _ => None,
     });
-    assert!(update
-        .expect("consent mode update")
-        .contains(&(Signal::AdStorage, false)));
+    assert!(update.expect("consent mode update").contains(&(Signal::AdStorage, false)));
 }
 
 #[test]
 fn load_content_on_a_first_visit_is_a_decision_with_everything_else_off() {
     let config = demo_config();
-    let d = decide(
-        &config,
-        None,
-        &embed("marketing", Some("demo-ads")),
-        &ctx(NOW),
-    );
+    let d = decide(&config, None, &embed("marketing", Some("demo-ads")), &ctx(NOW));
     assert_eq!(granted(&d.consent), ["necessary"]);
     assert!(d.consent.service_granted("demo-ads"));
     assert!(!d.consent.service_granted("demo-analytics"));
@@ -515,12 +392,7 @@ fn load_content_on_a_first_visit_is_a_decision_with_everything_else_off() {
 fn load_content_without_a_service_grants_the_category() {
     let config = demo_config();
     let first = decide(&config, None, &custom(&["analytics"]), &ctx(NOW)).consent;
-    let d = decide(
-        &config,
-        Some(&first),
-        &embed("marketing", None),
-        &ctx(NOW + 1),
-    );
+    let d = decide(&config, Some(&first), &embed("marketing", None), &ctx(NOW + 1));
     assert_eq!(granted(&d.consent), ["analytics", "marketing", "necessary"]);
     assert!(d.consent.allows("marketing", None));
 }
@@ -528,58 +400,26 @@ fn load_content_without_a_service_grants_the_category() {
 #[test]
 fn load_content_keeps_earlier_per_service_refusals() {
     let config = demo_config();
-    let choice = Choice::Custom {
-        categories: [("analytics".to_owned(), true)].into(),
-        services: [("demo-analytics".to_owned(), false)].into(),
-    };
+    let choice =
+        Choice::Custom { categories: [("analytics".to_owned(), true)].into(), services: [("demo-analytics".to_owned(), false)].into() };
     let first = decide(&config, None, &choice, &ctx(NOW)).consent;
-    let d = decide(
-        &config,
-        Some(&first),
-        &embed("marketing", Some("demo-ads")),
-        &ctx(NOW + 1),
-    );
+    let d = decide(&config, Some(&first), &embed("marketing", Some("demo-ads")), &ctx(NOW + 1));
     assert!(d.consent.granted("analytics"));
-    assert!(
-        !d.consent.service_granted("demo-analytics"),
-        "a refused service stays refused"
-    );
+    assert!(!d.consent.service_granted("demo-analytics"), "a refused service stays refused");
     assert!(!d.consent.allows("analytics", Some("demo-analytics")));
 }
 
 #[test]
 fn a_service_granted_on_its_own_survives_saving_choices_and_goes_on_reject_all() {
     let config = demo_config();
-    let first = decide(
-        &config,
-        None,
-        &embed("marketing", Some("demo-ads")),
-        &ctx(NOW),
-    )
-    .consent;
-    let saved = decide(
-        &config,
-        Some(&first),
-        &custom(&["analytics"]),
-        &ctx(NOW + 1),
-    );
-    assert!(
-        saved.consent.service_granted("demo-ads"),
-        "saving other switches does not undo Load content"
-    );
+    let first = decide(&config, None, &embed("marketing", Some("demo-ads")), &ctx(NOW)).consent;
+    let saved = decide(&config, Some(&first), &custom(&["analytics"]), &ctx(NOW + 1));
+    assert!(saved.consent.service_granted("demo-ads"), "saving other switches does not undo Load content");
     assert_eq!(saved.action, Action::Custom);
-    let rejected = decide(
-        &config,
-        Some(&saved.consent),
-        &Choice::RejectAll,
-        &ctx(NOW + 2),
-    );
+    let rejected = decide(&config, Some(&saved.consent), &Choice::RejectAll, &ctx(NOW + 2));
     assert!(!rejected.consent.service_granted("demo-ads"));
     assert_eq!(rejected.action, Action::Withdraw);
-    assert_eq!(
-        rejected.diff.services_revoked,
-        ["demo-ads", "demo-analytics"]
-    );
+    assert_eq!(rejected.diff.services_revoked, ["demo-ads", "demo-analytics"]);
     let erased = erased_cookies(&rejected);
     assert_eq!(erased, ["^_demo_ga(_.*)?$", "_demo_ads"]);
 }
@@ -587,17 +427,8 @@ fn a_service_granted_on_its_own_survives_saving_choices_and_goes_on_reject_all()
 #[test]
 fn an_explicit_service_refusal_in_save_choices_ends_its_own_grant() {
     let config = demo_config();
-    let first = decide(
-        &config,
-        None,
-        &embed("marketing", Some("demo-ads")),
-        &ctx(NOW),
-    )
-    .consent;
-    let choice = Choice::Custom {
-        categories: BTreeMap::new(),
-        services: [("demo-ads".to_owned(), false)].into(),
-    };
+    let first = decide(&config, None, &embed("marketing", Some("demo-ads")), &ctx(NOW)).consent;
+    let choice = Choice::Custom { categories: BTreeMap::new(), services: [("demo-ads".to_owned(), false)].into() };
     let d = decide(&config, Some(&first), &choice, &ctx(NOW + 1));
     assert!(!d.consent.service_granted("demo-ads"));
     assert_eq!(d.action, Action::Withdraw);
@@ -609,10 +440,7 @@ fn allows_reads_the_service_answer_first_then_the_category() {
     let all = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
     assert!(all.allows("analytics", None));
     assert!(all.allows("analytics", Some("demo-analytics")));
-    assert!(
-        all.allows("analytics", Some("not-in-the-config")),
-        "an unknown service follows its category"
-    );
+    assert!(all.allows("analytics", Some("not-in-the-config")), "an unknown service follows its category");
     let none = decide(&config, None, &Choice::RejectAll, &ctx(NOW)).consent;
     assert!(!none.allows("analytics", Some("not-in-the-config")));
     assert!(!none.allows("no-such-category", None));
@@ -621,16 +449,10 @@ fn allows_reads_the_service_answer_first_then_the_category() {
 #[test]
 fn revoking_a_service_erases_its_local_storage_keys() {
     let mut value = common::demo_config_json();
-    value["categories"][2]["services"][0]["local_storage"] =
-        json!([{"name": "demo_ga_state"}, {"pattern": "^_demo_ga_"}]);
+    value["categories"][2]["services"][0]["local_storage"] = json!([{"name": "demo_ga_state"}, {"pattern": "^_demo_ga_"}]);
     let config = common::parse(value).unwrap();
     let first = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
-    let d = decide(
-        &config,
-        Some(&first),
-        &custom(&["marketing"]),
-        &ctx(NOW + 1),
-    );
+    let d = decide(&config, Some(&first), &custom(&["marketing"]), &ctx(NOW + 1));
     let keys: Vec<_> = d
         .effects
         .iter()
@@ -642,62 +464,33 @@ fn revoking_a_service_erases_its_local_storage_keys() {
         .map(|k| k.name.or(k.pattern).unwrap_or_default())
         .collect();
     assert_eq!(keys, ["demo_ga_state", "^_demo_ga_"]);
-    let again = decide(
-        &config,
-        Some(&d.consent),
-        &custom(&["marketing"]),
-        &ctx(NOW + 2),
-    );
-    assert!(
-        !again
-            .effects
-            .iter()
-            .any(|e| matches!(e, Effect::ClearStorage(_))),
-        "nothing revoked, nothing erased"
-    );
+    let again = decide(&config, Some(&d.consent), &custom(&["marketing"]), &ctx(NOW + 2));
+    assert!(!again.effects.iter().any(|e| matches!(e, Effect::ClearStorage(_))), "nothing revoked, nothing erased");
 }
 
 #[test]
 fn gpc_is_recorded_whether_or_not_the_site_honours_it() {
     let mut config = demo_config();
     config.categories[2].sale_or_share = Some(true);
-    let gpc = DecisionContext {
-        gpc: true,
-        ..ctx(NOW)
-    };
+    let gpc = DecisionContext { gpc: true, ..ctx(NOW) };
     let d = decide(&config, None, &Choice::AcceptAll, &gpc);
-    assert_eq!(
-        granted(&d.consent),
-        ["necessary", "preferences"],
-        "analytics marked sale_or_share is denied too"
-    );
+    assert_eq!(granted(&d.consent), ["necessary", "preferences"], "analytics marked sale_or_share is denied too");
     assert!(!d.consent.service_granted("demo-ads"));
     assert!(record_of(&d).gpc);
     config.honor_gpc = false;
     let d = decide(&config, None, &Choice::AcceptAll, &gpc);
     assert!(d.consent.granted("marketing") && d.consent.granted("analytics"));
-    assert!(
-        record_of(&d).gpc,
-        "the record still says what the browser sent"
-    );
+    assert!(record_of(&d).gpc, "the record still says what the browser sent");
     assert!(!record_of(&decide(&config, None, &Choice::AcceptAll, &ctx(NOW))).gpc);
 }
 
 #[test]
 fn load_content_for_a_service_the_config_does_not_list_grants_its_category() {
     let config = demo_config();
-    let d = decide(
-        &config,
-        None,
-        &embed("analytics", Some("unlisted-video")),
-        &ctx(NOW),
-    );
+    let d = decide(&config, None, &embed("analytics", Some("unlisted-video")), &ctx(NOW));
     assert!(d.consent.granted("analytics"));
     assert!(d.consent.allows("analytics", Some("unlisted-video")));
-    assert!(
-        !d.consent.services.contains_key("unlisted-video"),
-        "only listed services are stored"
-    );
+    assert!(!d.consent.services.contains_key("unlisted-video"), "only listed services are stored");
 }
 
 /// The names (or patterns) of the cookies a decision erases, in order.

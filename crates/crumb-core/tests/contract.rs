@@ -20,8 +20,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use crumb_core::contract::{
-    consent_mode_signal_names, short_event_name, API_ACTIONS, API_GLOBALS, API_METHODS,
-    API_PROPERTIES, API_QUESTIONS, API_SUBSCRIBE, EVENTS, EVENT_PREFIX, READY_UNCONFIGURED,
+    consent_mode_signal_names, short_event_name, API_ACTIONS, API_GLOBALS, API_METHODS, API_PROPERTIES, API_QUESTIONS, API_SUBSCRIBE,
+    EVENTS, EVENT_PREFIX, READY_UNCONFIGURED,
 };
 use crumb_core::ids::DATALAYER_EVENT;
 use crumb_core::texts::{TextKey, BUILTIN_LANGUAGES};
@@ -41,12 +41,7 @@ fn set<'a>(items: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
 }
 
 fn keys(value: &Value) -> BTreeSet<String> {
-    value
-        .as_object()
-        .unwrap_or_else(|| panic!("not an object: {value}"))
-        .keys()
-        .cloned()
-        .collect()
+    value.as_object().unwrap_or_else(|| panic!("not an object: {value}")).keys().cloned().collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -95,11 +90,7 @@ fn strip_comments(text: &str) -> String {
 
 /// What is between the braces that follow `header` (which must occur once).
 fn block_after<'a>(text: &'a str, header: &str) -> &'a str {
-    assert_eq!(
-        text.matches(header).count(),
-        1,
-        "`{header}` should occur exactly once"
-    );
+    assert_eq!(text.matches(header).count(), 1, "`{header}` should occur exactly once");
     let start = text.find(header).unwrap() + header.len();
     let open = start + text[start..].find('{').unwrap();
     let mut depth = 0;
@@ -133,11 +124,7 @@ fn split_top(text: &str, separator: char) -> Vec<&str> {
         }
     }
     parts.push(&text[from..]);
-    parts
-        .into_iter()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect()
+    parts.into_iter().map(str::trim).filter(|p| !p.is_empty()).collect()
 }
 
 /// A TypeScript interface member or object-literal entry: its name (quotes removed) and whether
@@ -148,27 +135,16 @@ fn member(text: &str) -> (String, bool) {
         let end = quoted.find('"').unwrap();
         return (quoted[..end].to_owned(), false);
     }
-    let end = text
-        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-        .unwrap_or(text.len());
-    let rest = text[end..]
-        .trim_start()
-        .trim_start_matches('?')
-        .trim_start();
-    (
-        text[..end].to_owned(),
-        rest.starts_with('(') || rest.starts_with('<'),
-    )
+    let end = text.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).unwrap_or(text.len());
+    let rest = text[end..].trim_start().trim_start_matches('?').trim_start();
+    (text[..end].to_owned(), rest.starts_with('(') || rest.starts_with('<'))
 }
 
 /// The members of `interface <name>` in crumb.d.ts: name → is a method.
 fn interface(name: &str) -> BTreeMap<String, bool> {
     let dts = strip_comments(DTS);
     let header = format!("interface {name} ");
-    split_top(block_after(&dts, &header), ';')
-        .into_iter()
-        .map(member)
-        .collect()
+    split_top(block_after(&dts, &header), ';').into_iter().map(member).collect()
 }
 
 /// The members of an interface as `name: type` text.
@@ -178,9 +154,7 @@ fn interface_types(name: &str) -> BTreeMap<String, String> {
         .into_iter()
         .map(|m| {
             // The colon after the name (a quoted name may hold one: `"crumb:ready"`).
-            let from = m
-                .strip_prefix('"')
-                .map_or(0, |quoted| quoted.find('"').unwrap() + 2);
+            let from = m.strip_prefix('"').map_or(0, |quoted| quoted.find('"').unwrap() + 2);
             let colon = from + m[from..].find(':').unwrap();
             (member(&m[..colon]).0, m[colon + 1..].trim().to_owned())
         })
@@ -194,10 +168,7 @@ fn union(name: &str) -> BTreeSet<String> {
     assert_eq!(dts.matches(&header).count(), 1, "`{header}`");
     let start = dts.find(&header).unwrap() + header.len();
     let end = start + dts[start..].find(';').unwrap();
-    dts[start..end]
-        .split('|')
-        .map(|t| t.trim().trim_matches('"').to_owned())
-        .collect()
+    dts[start..end].split('|').map(|t| t.trim().trim_matches('"').to_owned()).collect()
 }
 
 #[test]
@@ -205,22 +176,11 @@ fn the_declared_api_is_the_contract() {
     let api = interface("CrumbApi");
     let methods: BTreeSet<String> = api.iter().filter(|m| *m.1).map(|m| m.0.clone()).collect();
     let properties: BTreeSet<String> = api.iter().filter(|m| !*m.1).map(|m| m.0.clone()).collect();
-    assert_eq!(
-        methods,
-        set(API_METHODS.iter().copied()),
-        "crumb.d.ts `CrumbApi` methods vs contract::API_METHODS"
-    );
-    assert_eq!(
-        properties,
-        set(API_PROPERTIES.iter().copied()),
-        "crumb.d.ts `CrumbApi` properties vs contract::API_PROPERTIES"
-    );
+    assert_eq!(methods, set(API_METHODS.iter().copied()), "crumb.d.ts `CrumbApi` methods vs contract::API_METHODS");
+    assert_eq!(properties, set(API_PROPERTIES.iter().copied()), "crumb.d.ts `CrumbApi` properties vs contract::API_PROPERTIES");
     let window = interface("Window");
     for global in API_GLOBALS {
-        assert!(
-            window.contains_key(*global),
-            "crumb.d.ts declares no window.{global}"
-        );
+        assert!(window.contains_key(*global), "crumb.d.ts declares no window.{global}");
     }
 }
 
@@ -232,11 +192,7 @@ fn the_declared_events_are_the_contract() {
     assert_eq!(union("CrumbEventName"), short, "CrumbEventName");
     let details: BTreeSet<String> = interface("CrumbEventDetail").into_keys().collect();
     assert_eq!(details, short, "CrumbEventDetail");
-    assert_eq!(
-        union("CrumbReadyDetail"),
-        set(["true", READY_UNCONFIGURED]),
-        "crumb:ready's detail"
-    );
+    assert_eq!(union("CrumbReadyDetail"), set(["true", READY_UNCONFIGURED]), "crumb:ready's detail");
     let types = interface_types("CrumbEventMap");
     assert_eq!(types["crumb:consent"], "CustomEvent<CrumbConsent>");
     assert_eq!(types["crumb:change"], "CustomEvent<CrumbDiff>");
@@ -271,46 +227,19 @@ fn the_declared_consent_and_diff_are_the_rust_json() {
     let declared: BTreeSet<String> = interface("CrumbDiff").into_keys().collect();
     assert_eq!(declared, keys(&diff), "CrumbDiff vs Diff's JSON");
 
-    let actions = [
-        Action::AcceptAll,
-        Action::RejectAll,
-        Action::Custom,
-        Action::Withdraw,
-    ];
-    let rust: BTreeSet<String> = actions
-        .iter()
-        .map(|a| {
-            serde_json::to_value(a)
-                .unwrap()
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    let actions = [Action::AcceptAll, Action::RejectAll, Action::Custom, Action::Withdraw];
+    let rust: BTreeSet<String> = actions.iter().map(|a| serde_json::to_value(a).unwrap().as_str().unwrap().to_owned()).collect();
     assert_eq!(union("CrumbAction"), rust, "CrumbAction vs Action");
-    assert_eq!(
-        interface_types("CrumbDataLayerEvent")["event"],
-        format!("\"{DATALAYER_EVENT}\""),
-        "the dataLayer event name"
-    );
+    assert_eq!(interface_types("CrumbDataLayerEvent")["event"], format!("\"{DATALAYER_EVENT}\""), "the dataLayer event name");
 }
 
 #[test]
 fn the_declaration_reader_reads_typescript() {
     let (name, method) = member("on<E extends X>(event: E): () => void");
     assert_eq!((name.as_str(), method), ("on", true));
-    assert_eq!(
-        member("readonly version?: string"),
-        ("version".into(), false)
-    );
-    assert_eq!(
-        member("\"crumb:ready\": CustomEvent<true>"),
-        ("crumb:ready".into(), false)
-    );
-    assert_eq!(
-        strip_comments("a /* b */ c // d\ne \"//\""),
-        "a   c \ne \"//\""
-    );
+    assert_eq!(member("readonly version?: string"), ("version".into(), false));
+    assert_eq!(member("\"crumb:ready\": CustomEvent<true>"), ("crumb:ready".into(), false));
+    assert_eq!(strip_comments("a /* b */ c // d\ne \"//\""), "a   c \ne \"//\"");
     assert_eq!(split_top("a(b; c); d", ';'), ["a(b; c)", "d"]);
 }
 
@@ -319,24 +248,14 @@ fn the_declaration_reader_reads_typescript() {
 
 /// The string literals of the array literal after `header` (`var actions = [`).
 fn array_literal(js: &str, header: &str) -> Vec<String> {
-    let start = js
-        .find(header)
-        .unwrap_or_else(|| panic!("loader.js has no `{header}`: update tests/contract.rs"))
-        + header.len();
+    let start = js.find(header).unwrap_or_else(|| panic!("loader.js has no `{header}`: update tests/contract.rs")) + header.len();
     let end = start + js[start..].find(']').unwrap();
-    js[start..end]
-        .split(',')
-        .map(|s| s.trim().trim_matches('"').to_owned())
-        .filter(|s| !s.is_empty())
-        .collect()
+    js[start..end].split(',').map(|s| s.trim().trim_matches('"').to_owned()).filter(|s| !s.is_empty()).collect()
 }
 
 /// The entries of the object literal after `header` (`var defaults =`): key → value text.
 fn object_literal(js: &str, header: &str) -> BTreeMap<String, String> {
-    assert!(
-        js.contains(header),
-        "loader.js has no `{header}`: update tests/contract.rs"
-    );
+    assert!(js.contains(header), "loader.js has no `{header}`: update tests/contract.rs");
     split_top(block_after(js, header), ',')
         .into_iter()
         .map(|entry| {
@@ -350,84 +269,36 @@ fn object_literal(js: &str, header: &str) -> BTreeMap<String, String> {
 fn the_loader_denies_exactly_the_seven_signals() {
     let js = strip_comments(LOADER);
     let defaults = object_literal(&js, "var defaults =");
-    let denied: BTreeSet<String> = defaults
-        .iter()
-        .filter(|(_, value)| value.as_str() == "\"denied\"")
-        .map(|(key, _)| key.clone())
-        .collect();
-    assert_eq!(
-        denied,
-        set(consent_mode_signal_names()),
-        "loader.js Consent Mode defaults vs Signal::ALL"
-    );
-    let others: BTreeSet<&str> = defaults
-        .keys()
-        .map(String::as_str)
-        .filter(|k| !denied.contains(*k))
-        .collect();
-    assert_eq!(
-        others,
-        BTreeSet::from(["wait_for_update"]),
-        "loader.js defaults has a key that is no signal"
-    );
+    let denied: BTreeSet<String> =
+        defaults.iter().filter(|(_, value)| value.as_str() == "\"denied\"").map(|(key, _)| key.clone()).collect();
+    assert_eq!(denied, set(consent_mode_signal_names()), "loader.js Consent Mode defaults vs Signal::ALL");
+    let others: BTreeSet<&str> = defaults.keys().map(String::as_str).filter(|k| !denied.contains(*k)).collect();
+    assert_eq!(others, BTreeSet::from(["wait_for_update"]), "loader.js defaults has a key that is no signal");
 }
 
 #[test]
 fn the_loader_stub_has_the_api_methods() {
     let js = strip_comments(LOADER);
     let actions = array_literal(&js, "var actions = [");
-    assert_eq!(
-        actions, API_ACTIONS,
-        "loader.js queued actions vs contract::API_ACTIONS"
-    );
+    assert_eq!(actions, API_ACTIONS, "loader.js queued actions vs contract::API_ACTIONS");
     assert!(
         js.contains("stub[actions[a]] = queued(actions[a])"),
         "loader.js no longer installs the queued actions on its stub as the test expects"
     );
     let stub = object_literal(&js, "var stub =");
     let literal = |v: &str| matches!(v, "true" | "false" | "null") || v.starts_with('"');
-    let properties: BTreeSet<&str> = stub
-        .iter()
-        .filter(|(_, v)| literal(v))
-        .map(|(k, _)| k.as_str())
-        .collect();
-    let functions: BTreeSet<&str> = stub
-        .iter()
-        .filter(|(_, v)| !literal(v))
-        .map(|(k, _)| k.as_str())
-        .collect();
+    let properties: BTreeSet<&str> = stub.iter().filter(|(_, v)| literal(v)).map(|(k, _)| k.as_str()).collect();
+    let functions: BTreeSet<&str> = stub.iter().filter(|(_, v)| !literal(v)).map(|(k, _)| k.as_str()).collect();
     let mut questions = set(API_QUESTIONS.iter().copied());
     questions.insert(API_SUBSCRIBE.to_owned());
-    assert_eq!(
-        set(functions.iter().copied()),
-        questions,
-        "loader.js stub's answering methods vs contract::API_QUESTIONS + on"
-    );
+    assert_eq!(set(functions.iter().copied()), questions, "loader.js stub's answering methods vs contract::API_QUESTIONS + on");
     assert_eq!(stub["ready"], "false", "the stub says it is not ready");
-    let all: BTreeSet<String> = functions
-        .iter()
-        .copied()
-        .chain(actions.iter().map(String::as_str))
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(
-        all,
-        set(API_METHODS.iter().copied()),
-        "loader.js stub's methods vs contract::API_METHODS"
-    );
-    assert!(
-        properties.iter().all(|p| API_PROPERTIES.contains(p)),
-        "{properties:?}"
-    );
-    assert!(
-        js.contains(&format!("\"{EVENT_PREFIX}\" + name")),
-        "loader.js's `on` listens to `{EVENT_PREFIX}<name>`"
-    );
+    let all: BTreeSet<String> = functions.iter().copied().chain(actions.iter().map(String::as_str)).map(str::to_owned).collect();
+    assert_eq!(all, set(API_METHODS.iter().copied()), "loader.js stub's methods vs contract::API_METHODS");
+    assert!(properties.iter().all(|p| API_PROPERTIES.contains(p)), "{properties:?}");
+    assert!(js.contains(&format!("\"{EVENT_PREFIX}\" + name")), "loader.js's `on` listens to `{EVENT_PREFIX}<name>`");
     for global in API_GLOBALS {
-        assert!(
-            js.contains(&format!("\"{global}\"")),
-            "loader.js never names {global}"
-        );
+        assert!(js.contains(&format!("\"{global}\"")), "loader.js never names {global}");
     }
 }
 
@@ -462,39 +333,24 @@ fn the_widget_installs_every_name_of_the_contract() {
     assert!(!sources.is_empty(), "no widget sources found");
     for name in API_METHODS.iter().chain(API_PROPERTIES) {
         let quoted = format!("\"{name}\"");
-        assert!(
-            sources.iter().any(|(_, text)| text.contains(&quoted)),
-            "the widget (src/) never installs `{name}`"
-        );
+        assert!(sources.iter().any(|(_, text)| text.contains(&quoted)), "the widget (src/) never installs `{name}`");
     }
     for event in EVENTS {
         let quoted = format!("\"{}\"", short_event_name(event));
-        assert!(
-            sources.iter().any(|(_, text)| text.contains(&quoted)),
-            "the widget (src/) never sends `{event}`"
-        );
+        assert!(sources.iter().any(|(_, text)| text.contains(&quoted)), "the widget (src/) never sends `{event}`");
     }
 }
 
 #[test]
 fn the_docs_name_every_method_and_event() {
     let mut docs = texts_under("docs", ".md");
-    docs.push((
-        "README.md".into(),
-        std::fs::read_to_string(repo().join("README.md")).unwrap(),
-    ));
+    docs.push(("README.md".into(), std::fs::read_to_string(repo().join("README.md")).unwrap()));
     let documented = |needle: &str| docs.iter().any(|(_, text)| text.contains(needle));
     for name in API_METHODS {
-        assert!(
-            documented(&format!("{name}(")),
-            "neither README.md nor docs/ documents `Crumb.{name}(…)`"
-        );
+        assert!(documented(&format!("{name}(")), "neither README.md nor docs/ documents `Crumb.{name}(…)`");
     }
     for name in API_PROPERTIES.iter().chain(EVENTS) {
-        assert!(
-            documented(name),
-            "neither README.md nor docs/ names `{name}`"
-        );
+        assert!(documented(name), "neither README.md nor docs/ names `{name}`");
     }
 }
 
@@ -534,14 +390,12 @@ fn repo_configs() -> Vec<(String, Value)> {
                 if let Some(at) = html.find(marker) {
                     let start = at + marker.len();
                     let end = start + html[start..].find("</script>").unwrap();
-                    let value = serde_json::from_str(&html[start..end])
-                        .unwrap_or_else(|e| panic!("{name}: {e}"));
+                    let value = serde_json::from_str(&html[start..end]).unwrap_or_else(|e| panic!("{name}: {e}"));
                     configs.push((name, value));
                 }
             }
             Some("json") if !name.starts_with("www/i18n/") => {
-                let value: Value =
-                    serde_json::from_str(&text()).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let value: Value = serde_json::from_str(&text()).unwrap_or_else(|e| panic!("{name}: {e}"));
                 // A config is an object with `site` and `categories`; other JSON is not one.
                 if value.get("site").is_some() && value.get("categories").is_some() {
                     configs.push((name, value));
@@ -557,11 +411,7 @@ fn repo_configs() -> Vec<(String, Value)> {
 fn every_config_in_the_repository_is_valid_for_the_schema_and_for_rust() {
     let schema = schema();
     let configs = repo_configs();
-    assert!(
-        configs.len() >= 7,
-        "found only {:?}",
-        configs.iter().map(|c| &c.0).collect::<Vec<_>>()
-    );
+    assert!(configs.len() >= 7, "found only {:?}", configs.iter().map(|c| &c.0).collect::<Vec<_>>());
     for (name, config) in &configs {
         let errors = validate(&schema, config);
         assert!(errors.is_empty(), "{name} against the schema: {errors:#?}");
@@ -617,9 +467,7 @@ fn full_config() -> Value {
 fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {
         Some(reference) => {
-            let name = reference
-                .strip_prefix("#/$defs/")
-                .unwrap_or_else(|| panic!("only local $refs: {reference}"));
+            let name = reference.strip_prefix("#/$defs/").unwrap_or_else(|| panic!("only local $refs: {reference}"));
             resolve(root, &root["$defs"][name])
         }
         None => schema,
@@ -628,24 +476,14 @@ fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
 
 /// Walks the schema and a value together through every object schema that has `properties`,
 /// calling `visit(path, object schema, value)`; arrays visit each item.
-fn walk_objects(
-    root: &Value,
-    schema: &Value,
-    value: &Value,
-    path: &str,
-    visit: &mut dyn FnMut(&str, &Value, &Value),
-) {
+fn walk_objects(root: &Value, schema: &Value, value: &Value, path: &str, visit: &mut dyn FnMut(&str, &Value, &Value)) {
     let schema = resolve(root, schema);
     match value {
         Value::Object(object) if schema.get("properties").is_some() => {
             visit(path, schema, value);
             for (key, property) in schema["properties"].as_object().unwrap() {
                 if let Some(inner) = object.get(key) {
-                    let at = if path.is_empty() {
-                        key.clone()
-                    } else {
-                        format!("{path}.{key}")
-                    };
+                    let at = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
                     walk_objects(root, property, inner, &at, visit);
                 }
             }
@@ -673,16 +511,8 @@ fn the_schema_has_exactly_the_fields_of_the_rust_types() {
     let mut visited = Vec::new();
     walk_objects(&schema, &schema, &rust, "", &mut |path, object, value| {
         let declared = keys(&object["properties"]);
-        assert_eq!(
-            keys(value),
-            declared,
-            "at `{path}`: the Rust fields (left) vs the schema's properties (right)"
-        );
-        assert_eq!(
-            object["additionalProperties"],
-            json!(false),
-            "at `{path}`: the schema must refuse unknown fields, as Rust does"
-        );
+        assert_eq!(keys(value), declared, "at `{path}`: the Rust fields (left) vs the schema's properties (right)");
+        assert_eq!(object["additionalProperties"], json!(false), "at `{path}`: the schema must refuse unknown fields, as Rust does");
         visited.push(path.to_owned());
     });
     for level in [
@@ -695,31 +525,18 @@ fn the_schema_has_exactly_the_fields_of_the_rust_types() {
         "layout",
         "google_consent_mode",
     ] {
-        assert!(
-            visited.iter().any(|v| v == level),
-            "`{level}` was not compared: {visited:?}"
-        );
+        assert!(visited.iter().any(|v| v == level), "`{level}` was not compared: {visited:?}");
     }
     // And the full config really sets each of them, so nothing was compared against a default.
     walk_objects(&schema, &schema, &full, "", &mut |path, object, value| {
-        let missing: Vec<String> = keys(&object["properties"])
-            .difference(&keys(value))
-            .cloned()
-            .collect();
+        let missing: Vec<String> = keys(&object["properties"]).difference(&keys(value)).cloned().collect();
         let optional_alternative = path.contains("cookies[1]") || path.contains("local_storage[");
-        assert!(
-            missing.is_empty() || optional_alternative,
-            "full_config() lacks {missing:?} at `{path}`"
-        );
+        assert!(missing.is_empty() || optional_alternative, "full_config() lacks {missing:?} at `{path}`");
     });
 }
 
 /// `value` with `edit` applied to the object at `path` (`categories[1].services[0]`).
-fn edited(
-    value: &Value,
-    path: &str,
-    edit: impl FnOnce(&mut serde_json::Map<String, Value>),
-) -> Value {
+fn edited(value: &Value, path: &str, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Value {
     let mut value = value.clone();
     let mut at = &mut value;
     for part in path.split('.').filter(|p| !p.is_empty()) {
@@ -753,10 +570,7 @@ fn an_unknown_field_is_refused_by_both_at_every_level() {
         let config = edited(&full, path, |o| {
             o.insert("colour".into(), json!("red"));
         });
-        assert!(
-            !validate(&schema, &config).is_empty(),
-            "the schema accepts an unknown field at `{path}`"
-        );
+        assert!(!validate(&schema, &config).is_empty(), "the schema accepts an unknown field at `{path}`");
         let error = parse_config(config).expect_err(path).to_string();
         assert!(error.contains("colour"), "{path}: {error}");
     }
@@ -786,33 +600,18 @@ fn a_wrong_type_or_a_missing_required_field_is_refused_by_both() {
         let config = edited(&full, "", |o| {
             o.insert(name.clone(), wrong_value(&schema, property));
         });
-        assert!(
-            !validate(&schema, &config).is_empty(),
-            "the schema accepts a wrong type for `{name}`"
-        );
-        assert!(
-            parse_config(config).is_err(),
-            "parse_config accepts a wrong type for `{name}`"
-        );
+        assert!(!validate(&schema, &config).is_empty(), "the schema accepts a wrong type for `{name}`");
+        assert!(parse_config(config).is_err(), "parse_config accepts a wrong type for `{name}`");
     }
     // Numbers out of their Rust type's range.
-    for (name, bad) in [
-        ("revision", json!(-1)),
-        ("expiry_days", json!(0)),
-        ("expiry_days", json!(396)),
-    ] {
+    for (name, bad) in [("revision", json!(-1)), ("expiry_days", json!(0)), ("expiry_days", json!(396))] {
         let config = edited(&full, "", |o| {
             o.insert(name.into(), bad.clone());
         });
         assert!(!validate(&schema, &config).is_empty(), "{name} = {bad}");
         assert!(parse_config(config).is_err(), "{name} = {bad}");
     }
-    let required: BTreeSet<&str> = schema["required"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
+    let required: BTreeSet<&str> = schema["required"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
     for name in keys(&schema["properties"]) {
         let config = edited(&full, "", |o| {
             o.remove(&name);
@@ -821,10 +620,7 @@ fn a_wrong_type_or_a_missing_required_field_is_refused_by_both() {
         let rust_ok = parse_config(config).is_ok();
         assert_eq!(
             (schema_ok, rust_ok),
-            (
-                !required.contains(name.as_str()),
-                !required.contains(name.as_str())
-            ),
+            (!required.contains(name.as_str()), !required.contains(name.as_str())),
             "leaving out `{name}`: (schema accepts, Rust accepts)"
         );
     }
@@ -896,10 +692,7 @@ fn the_schema_defaults_are_rust_defaults() {
         "categories[0].services[1].local_storage",
         "google_consent_mode.wait_for_update",
     ] {
-        assert!(
-            checked.iter().any(|c| c == field),
-            "`{field}` not checked: {checked:?}"
-        );
+        assert!(checked.iter().any(|c| c == field), "`{field}` not checked: {checked:?}");
     }
 }
 
@@ -945,8 +738,7 @@ fn the_schema_id_and_site_patterns_are_the_rust_rules() {
     let schema = schema();
     let id = regex::Regex::new(schema["$defs"]["id"]["pattern"].as_str().unwrap()).unwrap();
     assert_eq!(schema["$defs"]["id"]["pattern"], "^[a-z][a-z0-9_-]{0,39}$");
-    let site =
-        regex::Regex::new(schema["properties"]["site"]["pattern"].as_str().unwrap()).unwrap();
+    let site = regex::Regex::new(schema["properties"]["site"]["pattern"].as_str().unwrap()).unwrap();
     for probe in probes() {
         assert_eq!(id.is_match(&probe), is_id(&probe), "id {probe:?}");
         assert_eq!(site.is_match(&probe), is_site_id(&probe), "site {probe:?}");
@@ -956,56 +748,27 @@ fn the_schema_id_and_site_patterns_are_the_rust_rules() {
 #[test]
 fn the_schema_enums_are_the_rust_lists() {
     let schema = schema();
-    let strings = |value: &Value| -> Vec<String> {
-        value
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_str().unwrap().to_owned())
-            .collect()
-    };
+    let strings = |value: &Value| -> Vec<String> { value.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect() };
     let defs = &schema["$defs"];
     assert_eq!(strings(&defs["language"]["enum"]), BUILTIN_LANGUAGES);
     let mut language = vec!["auto".to_owned()];
     language.extend(BUILTIN_LANGUAGES.iter().map(|l| (*l).to_owned()));
     assert_eq!(strings(&schema["properties"]["language"]["enum"]), language);
-    assert_eq!(
-        strings(&defs["signal"]["enum"]),
-        consent_mode_signal_names()
-    );
+    assert_eq!(strings(&defs["signal"]["enum"]), consent_mode_signal_names());
     let text_keys: Vec<&str> = TextKey::ALL.iter().map(|k| k.as_str()).collect();
-    assert_eq!(
-        strings(&defs["texts"]["propertyNames"]["anyOf"][0]["enum"]),
-        text_keys
-    );
+    assert_eq!(strings(&defs["texts"]["propertyNames"]["anyOf"][0]["enum"]), text_keys);
     // Each enum value is accepted by Rust, and a value just outside is refused.
     let full = full_config();
     for (path, field, values) in [
-        (
-            "theme",
-            "scheme",
-            strings(&defs["theme"]["properties"]["scheme"]["enum"]),
-        ),
-        (
-            "layout",
-            "position",
-            strings(&defs["layout"]["properties"]["position"]["enum"]),
-        ),
-        (
-            "categories[1].services[0].cookies[0]",
-            "party",
-            strings(&defs["cookie"]["properties"]["party"]["enum"]),
-        ),
+        ("theme", "scheme", strings(&defs["theme"]["properties"]["scheme"]["enum"])),
+        ("layout", "position", strings(&defs["layout"]["properties"]["position"]["enum"])),
+        ("categories[1].services[0].cookies[0]", "party", strings(&defs["cookie"]["properties"]["party"]["enum"])),
     ] {
         for value in values.iter().map(String::as_str).chain(["other"]) {
             let config = edited(&full, path, |o| {
                 o.insert(field.into(), json!(value));
             });
-            assert_eq!(
-                parse_config(config.clone()).is_ok(),
-                value != "other",
-                "{path}.{field} = {value}"
-            );
+            assert_eq!(parse_config(config.clone()).is_ok(), value != "other", "{path}.{field} = {value}");
             assert_eq!(validate(&schema, &config).is_empty(), value != "other");
         }
     }
@@ -1037,12 +800,7 @@ fn schema_and_rust_agree_on_values_at_the_edges() {
         ("google_consent_mode", "region", json!(["de"]), false),
         ("google_consent_mode", "region", json!(["US-CALI"]), false),
         ("google_consent_mode", "region", json!(["US-CA1"]), true),
-        (
-            "google_consent_mode",
-            "wait_for_update",
-            json!(10_001),
-            false,
-        ),
+        ("google_consent_mode", "wait_for_update", json!(10_001), false),
         (cookie, "duration", json!("30 dayz"), false),
         (cookie, "duration", json!("0 days"), false),
         (cookie, "duration", json!("1 day"), true),
@@ -1058,31 +816,11 @@ fn schema_and_rust_agree_on_values_at_the_edges() {
         (service, "id", json!("GA4"), false),
         (service, "name", json!({}), false),
         (service, "description", json!(null), true),
-        (
-            service,
-            "local_storage",
-            json!([{ "name": "crumb" }]),
-            false,
-        ),
-        (
-            service,
-            "local_storage",
-            json!([{ "name": "crumb_outbox" }]),
-            false,
-        ),
-        (
-            service,
-            "local_storage",
-            json!([{ "name": "crumbs" }]),
-            true,
-        ),
+        (service, "local_storage", json!([{ "name": "crumb" }]), false),
+        (service, "local_storage", json!([{ "name": "crumb_outbox" }]), false),
+        (service, "local_storage", json!([{ "name": "crumbs" }]), true),
         (service, "local_storage", json!([{}]), false),
-        (
-            "categories[1]",
-            "consent_mode",
-            json!(["ad_storage", "ad_storage"]),
-            false,
-        ),
+        ("categories[1]", "consent_mode", json!(["ad_storage", "ad_storage"]), false),
         ("categories[1]", "consent_mode", json!(["ad_store"]), false),
     ];
     for (path, field, value, accepted) in cases {
@@ -1090,16 +828,8 @@ fn schema_and_rust_agree_on_values_at_the_edges() {
             o.insert((*field).into(), value.clone());
         });
         let errors = validate(&schema, &config);
-        assert_eq!(
-            errors.is_empty(),
-            *accepted,
-            "schema, {path}.{field} = {value}: {errors:?}"
-        );
-        assert_eq!(
-            parse_config(config).is_ok(),
-            *accepted,
-            "parse_config, {path}.{field} = {value}"
-        );
+        assert_eq!(errors.is_empty(), *accepted, "schema, {path}.{field} = {value}: {errors:?}");
+        assert_eq!(parse_config(config).is_ok(), *accepted, "parse_config, {path}.{field} = {value}");
     }
 }
 
@@ -1107,14 +837,7 @@ fn schema_and_rust_agree_on_values_at_the_edges() {
 // A JSON Schema (2020-12) validator for the keywords crumb-config.schema.json uses, and no more:
 // an unknown keyword is a test failure, so the schema cannot rely on one nothing checks.
 
-const ANNOTATIONS: &[&str] = &[
-    "$schema",
-    "$defs",
-    "title",
-    "description",
-    "default",
-    "examples",
-];
+const ANNOTATIONS: &[&str] = &["$schema", "$defs", "title", "description", "default", "examples"];
 
 /// Every problem of `value` against the root `schema`, by path (empty: valid).
 fn validate(schema: &Value, value: &Value) -> Vec<String> {
@@ -1134,9 +857,7 @@ fn pattern_matches(pattern: &str, text: &str) -> bool {
         compiled
             .borrow_mut()
             .entry(pattern.to_owned())
-            .or_insert_with(|| {
-                regex::Regex::new(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"))
-            })
+            .or_insert_with(|| regex::Regex::new(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}")))
             .is_match(text)
     })
 }
@@ -1167,13 +888,7 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
     for (keyword, argument) in schema {
         match keyword.as_str() {
             k if ANNOTATIONS.contains(&k) => {}
-            "$ref" => check(
-                root,
-                resolve(root, &json!({ "$ref": argument })),
-                value,
-                at,
-                &mut nested,
-            ),
+            "$ref" => check(root, resolve(root, &json!({ "$ref": argument })), value, at, &mut nested),
             "type" => {
                 let ok = match argument {
                     Value::String(t) => type_matches(t, value),
@@ -1206,9 +921,7 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
                 if let Some(text) = value.as_str() {
                     let length = text.chars().count() as u64;
                     let bound = argument.as_u64().unwrap();
-                    if (keyword == "minLength" && length < bound)
-                        || (keyword == "maxLength" && length > bound)
-                    {
+                    if (keyword == "minLength" && length < bound) || (keyword == "maxLength" && length > bound) {
                         fail(format!("length {length} breaks {keyword} {bound}"));
                     }
                 }
@@ -1216,28 +929,19 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
             "minimum" | "maximum" => {
                 if let Some(number) = value.as_f64() {
                     let bound = argument.as_f64().unwrap();
-                    if (keyword == "minimum" && number < bound)
-                        || (keyword == "maximum" && number > bound)
-                    {
+                    if (keyword == "minimum" && number < bound) || (keyword == "maximum" && number > bound) {
                         fail(format!("{number} breaks {keyword} {bound}"));
                     }
                 }
             }
             "minItems" => {
-                if value
-                    .as_array()
-                    .is_some_and(|a| (a.len() as u64) < argument.as_u64().unwrap())
-                {
+                if value.as_array().is_some_and(|a| (a.len() as u64) < argument.as_u64().unwrap()) {
                     fail(format!("has fewer than {argument} items"));
                 }
             }
             "uniqueItems" => {
                 if let (Some(items), Some(true)) = (value.as_array(), argument.as_bool()) {
-                    if items
-                        .iter()
-                        .enumerate()
-                        .any(|(i, a)| items[..i].contains(a))
-                    {
+                    if items.iter().enumerate().any(|(i, a)| items[..i].contains(a)) {
                         fail("has an item twice".into());
                     }
                 }
@@ -1259,10 +963,7 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
                 }
             }
             "minProperties" => {
-                if value
-                    .as_object()
-                    .is_some_and(|o| (o.len() as u64) < argument.as_u64().unwrap())
-                {
+                if value.as_object().is_some_and(|o| (o.len() as u64) < argument.as_u64().unwrap()) {
                     fail(format!("has fewer than {argument} properties"));
                 }
             }
@@ -1284,13 +985,7 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
                                 check(root, argument, inner, &here, &mut nested);
                             }
                         }
-                        _ => check(
-                            root,
-                            argument,
-                            &json!(name),
-                            &format!("{here} (name)"),
-                            &mut nested,
-                        ),
+                        _ => check(root, argument, &json!(name), &format!("{here} (name)"), &mut nested),
                     }
                 }
             }
@@ -1313,10 +1008,7 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
                     _ => passing == 0,
                 };
                 if !ok {
-                    fail(format!(
-                        "{keyword} fails ({passing} of {} branches pass)",
-                        branches.len()
-                    ));
+                    fail(format!("{keyword} fails ({passing} of {} branches pass)", branches.len()));
                 }
             }
             other => panic!("the test's validator does not know the keyword `{other}`"),

@@ -9,13 +9,7 @@ use crumb_core::gating::{allowed, wants_placeholder, CategoryExpr};
 use crumb_core::{decide, Choice, Consent, DecisionContext};
 
 fn ctx() -> DecisionContext<'static> {
-    DecisionContext {
-        now: NOW,
-        new_id: "0f8fad5b-d9cb-469f-a165-70867728950e",
-        language: "en",
-        gpc: false,
-        url_path: "/",
-    }
+    DecisionContext { now: NOW, new_id: "0f8fad5b-d9cb-469f-a165-70867728950e", language: "en", gpc: false, url_path: "/" }
 }
 
 fn consent(choice: Choice) -> Consent {
@@ -36,17 +30,11 @@ fn analytics_and_one_video() -> Consent {
     let first = decide(
         &config,
         None,
-        &Choice::Custom {
-            categories: BTreeMap::from([("analytics".to_owned(), true)]),
-            services: BTreeMap::new(),
-        },
+        &Choice::Custom { categories: BTreeMap::from([("analytics".to_owned(), true)]), services: BTreeMap::new() },
         &ctx(),
     )
     .consent;
-    let embed = Choice::Embed {
-        category: "marketing".into(),
-        service: Some("demo-video".into()),
-    };
+    let embed = Choice::Embed { category: "marketing".into(), service: Some("demo-video".into()) };
     decide(&config, Some(&first), &embed, &ctx()).consent
 }
 
@@ -66,10 +54,7 @@ fn a_category_runs_when_granted_and_its_negation_when_refused() {
     assert!(!allowed(Some(&yes), "!analytics", None));
     assert!(!allowed(Some(&no), "analytics", None));
     assert!(allowed(Some(&no), "!analytics", None));
-    assert!(
-        allowed(Some(&no), "necessary", None),
-        "required is always granted"
-    );
+    assert!(allowed(Some(&no), "necessary", None), "required is always granted");
     assert!(!allowed(Some(&no), "!necessary", None));
 }
 
@@ -89,20 +74,9 @@ fn whitespace_around_names_and_services_is_ignored() {
 #[test]
 fn malformed_expressions_never_run() {
     for consent in [accept_all(), reject_all()] {
-        for expr in [
-            "",
-            "   ",
-            "!",
-            " ! ",
-            "!!analytics",
-            "analytics marketing",
-            "! a b",
-        ] {
+        for expr in ["", "   ", "!", " ! ", "!!analytics", "analytics marketing", "! a b"] {
             assert!(!allowed(Some(&consent), expr, None), "{expr:?}");
-            assert!(
-                !allowed(Some(&consent), expr, Some("demo-video")),
-                "{expr:?}"
-            );
+            assert!(!allowed(Some(&consent), expr, Some("demo-video")), "{expr:?}");
             assert!(CategoryExpr::parse(expr).is_none(), "{expr:?}");
         }
     }
@@ -137,40 +111,18 @@ fn a_service_answer_wins_over_its_category() {
     )
     .consent;
     assert!(allowed(Some(&refused_inside), "marketing", None));
-    assert!(allowed(
-        Some(&refused_inside),
-        "marketing",
-        Some("demo-ads")
-    ));
-    assert!(!allowed(
-        Some(&refused_inside),
-        "marketing",
-        Some("demo-video")
-    ));
-    assert!(allowed(
-        Some(&refused_inside),
-        "!marketing",
-        Some("demo-video")
-    ));
+    assert!(allowed(Some(&refused_inside), "marketing", Some("demo-ads")));
+    assert!(!allowed(Some(&refused_inside), "marketing", Some("demo-video")));
+    assert!(allowed(Some(&refused_inside), "!marketing", Some("demo-video")));
     // A service the consent does not know: the category decides.
-    assert!(allowed(
-        Some(&refused_inside),
-        "marketing",
-        Some("unlisted")
-    ));
+    assert!(allowed(Some(&refused_inside), "marketing", Some("unlisted")));
     assert!(!allowed(Some(&mixed), "marketing", Some("unlisted")));
 }
 
 #[test]
 fn of_an_expression_and_its_negation_exactly_one_runs_after_any_decision() {
     let consents = [accept_all(), reject_all(), analytics_and_one_video()];
-    let categories = [
-        "necessary",
-        "preferences",
-        "analytics",
-        "marketing",
-        "unknown",
-    ];
+    let categories = ["necessary", "preferences", "analytics", "marketing", "unknown"];
     let services = [None, Some("demo-video"), Some("demo-ads"), Some("unlisted")];
     for consent in &consents {
         for category in categories {
@@ -185,14 +137,8 @@ fn of_an_expression_and_its_negation_exactly_one_runs_after_any_decision() {
 
 #[test]
 fn expressions_parse_into_their_kind() {
-    assert_eq!(
-        CategoryExpr::parse(" analytics "),
-        Some(CategoryExpr::Granted("analytics"))
-    );
-    assert_eq!(
-        CategoryExpr::parse("! marketing"),
-        Some(CategoryExpr::Refused("marketing"))
-    );
+    assert_eq!(CategoryExpr::parse(" analytics "), Some(CategoryExpr::Granted("analytics")));
+    assert_eq!(CategoryExpr::parse("! marketing"), Some(CategoryExpr::Refused("marketing")));
 }
 
 #[test]

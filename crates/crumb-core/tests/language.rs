@@ -13,14 +13,7 @@ fn list(codes: &[&str]) -> Vec<String> {
 }
 
 /// (setting, html lang, browser languages, offered (None = all built-in), fallback, expected)
-type Case<'a> = (
-    &'a str,
-    Option<&'a str>,
-    &'a [&'a str],
-    Option<&'a [&'a str]>,
-    &'a str,
-    &'a str,
-);
+type Case<'a> = (&'a str, Option<&'a str>, &'a [&'a str], Option<&'a [&'a str]>, &'a str, &'a str);
 
 #[test]
 fn negotiation_table() {
@@ -29,14 +22,7 @@ fn negotiation_table() {
         ("auto", None, &["nl-BE", "en"], None, "en", "nl"),
         ("auto", None, &["fr-CA", "en"], None, "en", "fr"),
         ("auto", None, &["de-AT"], None, "en", "de"),
-        (
-            "auto",
-            None,
-            &["fr-FR", "zh-CN", "en"],
-            Some(&["en", "nl", "zh"]),
-            "en",
-            "zh",
-        ),
+        ("auto", None, &["fr-FR", "zh-CN", "en"], Some(&["en", "nl", "zh"]), "en", "zh"),
         ("auto", None, &["sw", "am", "de"], None, "en", "de"),
         ("auto", None, &["sw", "am"], None, "en", "en"),
         ("auto", None, &["sw"], None, "nl", "nl"),
@@ -57,14 +43,7 @@ fn negotiation_table() {
         ("auto", None, &["zh-hant"], None, "en", "zh-Hant"),
         // A Traditional reader is better served by Simplified than by the fallback, and vice versa.
         ("auto", None, &["zh-TW"], Some(&["en", "zh"]), "en", "zh"),
-        (
-            "auto",
-            None,
-            &["zh-CN"],
-            Some(&["en", "zh-Hant"]),
-            "en",
-            "zh-Hant",
-        ),
+        ("auto", None, &["zh-CN"], Some(&["en", "zh-Hant"]), "en", "zh-Hant"),
         // Portuguese: Brazil vs Portugal.
         ("auto", None, &["pt-BR"], None, "en", "pt-BR"),
         ("auto", None, &["pt-br"], None, "en", "pt-BR"),
@@ -72,14 +51,7 @@ fn negotiation_table() {
         ("auto", None, &["pt"], None, "en", "pt"),
         ("auto", None, &["pt-AO"], None, "en", "pt"),
         ("auto", None, &["pt-BR"], Some(&["en", "pt"]), "en", "pt"),
-        (
-            "auto",
-            None,
-            &["pt-PT"],
-            Some(&["en", "pt-BR"]),
-            "en",
-            "pt-BR",
-        ),
+        ("auto", None, &["pt-PT"], Some(&["en", "pt-BR"]), "en", "pt-BR"),
         // Norwegian: Bokmål for no, nb and nn.
         ("auto", None, &["nb-NO"], None, "en", "nb"),
         ("auto", None, &["nn-NO"], None, "en", "nb"),
@@ -107,10 +79,7 @@ fn negotiation_table() {
     for (setting, html, browser, offered, fallback, expected) in cases {
         let offered = offered.map(list).unwrap_or_else(all);
         let got = negotiate_language(setting, *html, &list(browser), &offered, fallback);
-        assert_eq!(
-            got, *expected,
-            "setting {setting}, html {html:?}, browser {browser:?}, offered {offered:?}"
-        );
+        assert_eq!(got, *expected, "setting {setting}, html {html:?}, browser {browser:?}, offered {offered:?}");
     }
 }
 
@@ -118,10 +87,7 @@ fn negotiation_table() {
 fn every_built_in_language_matches_itself_in_any_case() {
     for code in BUILTIN_LANGUAGES {
         assert_eq!(match_language(code, &all()).as_deref(), Some(*code));
-        assert_eq!(
-            match_language(&code.to_uppercase(), &all()).as_deref(),
-            Some(*code)
-        );
+        assert_eq!(match_language(&code.to_uppercase(), &all()).as_deref(), Some(*code));
     }
 }
 
@@ -140,8 +106,7 @@ fn every_built_in_language_has_its_own_name() {
 mod common;
 
 fn builtin(language: &str) -> std::collections::BTreeMap<String, String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(format!("../../www/i18n/{language}.json"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../www/i18n/{language}.json"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -158,27 +123,15 @@ fn site_texts_override_a_new_language_key_by_key() {
 
     let ar = Texts::new("ar", builtin("ar"), &config);
     assert_eq!(ar.get(TextKey::BannerTitle), "خصوصيتك تهمّنا");
-    assert_eq!(
-        ar.get(TextKey::RejectAll),
-        builtin("ar")["action.reject_all"]
-    );
+    assert_eq!(ar.get(TextKey::RejectAll), builtin("ar")["action.reject_all"]);
     assert_eq!(ar.get(TextKey::RejectAll), "رفض الكل");
 
     let ru = Texts::new("ru", builtin("ru"), &config);
-    assert_eq!(
-        ru.duration(CookieDuration::Span(2, DurationUnit::Year)),
-        "2 года (ru)"
-    );
-    assert_eq!(
-        ru.duration(CookieDuration::Span(5, DurationUnit::Year)),
-        "5 лет"
-    );
+    assert_eq!(ru.duration(CookieDuration::Span(2, DurationUnit::Year)), "2 года (ru)");
+    assert_eq!(ru.duration(CookieDuration::Span(5, DurationUnit::Year)), "5 лет");
     assert_eq!(ru.get(TextKey::BannerTitle), builtin("ru")["banner.title"]);
 
     // Overrides of one language never leak into another.
     let de = Texts::new("de", builtin("de"), &config);
-    assert_eq!(
-        de.get(TextKey::BannerTitle),
-        "Wir respektieren Ihre Privatsphäre"
-    );
+    assert_eq!(de.get(TextKey::BannerTitle), "Wir respektieren Ihre Privatsphäre");
 }

@@ -22,24 +22,14 @@ fn the_outbox_keeps_the_first_and_the_newest_and_names_what_it_drops() {
     for n in 0..OUTBOX_CAP {
         assert!(push_bounded(&mut list, record(n)).is_empty());
     }
-    assert!(
-        push_bounded(&mut list, record(5)).is_empty(),
-        "a copy is not queued twice"
-    );
+    assert!(push_bounded(&mut list, record(5)).is_empty(), "a copy is not queued twice");
     assert_eq!(list.len(), OUTBOX_CAP);
     let dropped = push_bounded(&mut list, record(OUTBOX_CAP));
     assert_eq!(dropped, vec![record(1)]);
     assert_eq!(list.len(), OUTBOX_CAP);
     assert_eq!(list[0], record(0), "the first record stays");
-    assert_eq!(
-        list[OUTBOX_CAP - 1],
-        record(OUTBOX_CAP),
-        "the newest record stays"
-    );
-    assert_eq!(
-        push_bounded(&mut list, record(OUTBOX_CAP + 1)),
-        vec![record(2)]
-    );
+    assert_eq!(list[OUTBOX_CAP - 1], record(OUTBOX_CAP), "the newest record stays");
+    assert_eq!(push_bounded(&mut list, record(OUTBOX_CAP + 1)), vec![record(2)]);
 }
 
 #[test]
@@ -65,11 +55,7 @@ fn copies_are_the_same_consent_id_and_update_time() {
     assert!(!same_record(&a, &other_id));
     let mut list = vec![a];
     assert!(push_bounded(&mut list, other_action).is_empty());
-    assert_eq!(
-        list.len(),
-        1,
-        "the copy already queued is kept, not the new one"
-    );
+    assert_eq!(list.len(), 1, "the copy already queued is kept, not the new one");
     assert_eq!(list[0].url_path, "/");
 }
 
@@ -83,11 +69,7 @@ fn statuses_deliver_refuse_or_retry() {
         assert_eq!(delivery(Some(later)), Delivery::Retry, "{later}");
     }
     for refused in [400, 401, 403, 404, 405, 409, 410, 413, 415, 422, 499] {
-        assert_eq!(
-            delivery(Some(refused)),
-            Delivery::Refused(refused),
-            "{refused}"
-        );
+        assert_eq!(delivery(Some(refused)), Delivery::Refused(refused), "{refused}");
     }
     // Not understood: kept and retried rather than lost.
     for odd in [0, 100, 101, 199, 300, 301, 304, 308, 399, 600, 999] {
@@ -99,10 +81,7 @@ fn statuses_deliver_refuse_or_retry() {
 fn retries_wait_two_seconds_then_double_up_to_a_minute() {
     let mut backoff = Backoff::new();
     let waits: Vec<i32> = (0..8).map(|_| backoff.next_delay()).collect();
-    assert_eq!(
-        waits,
-        [2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]
-    );
+    assert_eq!(waits, [2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
     backoff.reset();
     assert_eq!(backoff.next_delay(), Backoff::FIRST_MS);
     assert_eq!(backoff.next_delay(), 4_000);

@@ -76,10 +76,7 @@ fn every_builtin_language_at_the_issue_numbers() {
     listed.sort_unstable();
     let mut builtin = BUILTIN_LANGUAGES.to_vec();
     builtin.sort_unstable();
-    assert_eq!(
-        listed, builtin,
-        "the table covers exactly the built-in languages"
-    );
+    assert_eq!(listed, builtin, "the table covers exactly the built-in languages");
     let mut wrong = Vec::new();
     for (language, forms) in table {
         for (n, form) in NUMBERS.iter().zip(forms) {
@@ -100,21 +97,9 @@ fn romanian_101_is_few_and_0_is_not_many_in_the_romance_languages() {
     assert_eq!(plural_form("ro", 120), PluralForm::Other, "120 de zile");
     for language in ["fr", "es", "it", "pt", "pt-BR"] {
         assert_ne!(plural_form(language, 0), PluralForm::Many, "{language}");
-        assert_eq!(
-            plural_form(language, 1_000_000),
-            PluralForm::Many,
-            "{language}"
-        );
-        assert_eq!(
-            plural_form(language, 2_000_000),
-            PluralForm::Many,
-            "{language}"
-        );
-        assert_eq!(
-            plural_form(language, 1_000_001),
-            PluralForm::Other,
-            "{language}"
-        );
+        assert_eq!(plural_form(language, 1_000_000), PluralForm::Many, "{language}");
+        assert_eq!(plural_form(language, 2_000_000), PluralForm::Many, "{language}");
+        assert_eq!(plural_form(language, 1_000_001), PluralForm::Other, "{language}");
     }
     // Brazilian Portuguese and French say "0 dia", "0 jour"; European Portuguese "0 dias".
     assert_eq!(plural_form("fr", 0), PluralForm::One);
@@ -132,11 +117,7 @@ fn every_cldr_integer_sample_is_in_its_category() {
                 continue;
             };
             for n in integer_samples(samples) {
-                assert_eq!(
-                    plural_form(language, n).as_str(),
-                    *category,
-                    "{language} n={n}: CLDR lists it under `{category}`"
-                );
+                assert_eq!(plural_form(language, n).as_str(), *category, "{language} n={n}: CLDR lists it under `{category}`");
             }
         }
     }
@@ -144,22 +125,13 @@ fn every_cldr_integer_sample_is_in_its_category() {
 
 #[test]
 fn plural_form_agrees_with_the_cldr_rule_text_for_whole_numbers() {
-    let numbers = (0..=10_000u32)
-        .chain((1..=4_000).map(|m| m * 1_000_000))
-        .chain([1_000_001, 1_000_101, u32::MAX]);
+    let numbers = (0..=10_000u32).chain((1..=4_000).map(|m| m * 1_000_000)).chain([1_000_001, 1_000_101, u32::MAX]);
     let numbers: Vec<u32> = numbers.collect();
     for language in BUILTIN_LANGUAGES {
         let rules = rules_of(cldr_locale(language));
         for &n in &numbers {
-            let expected = rules
-                .iter()
-                .find(|(_, rule)| holds(rule, n))
-                .map_or("other", |(category, _)| *category);
-            assert_eq!(
-                plural_form(language, n).as_str(),
-                expected,
-                "{language} n={n}"
-            );
+            let expected = rules.iter().find(|(_, rule)| holds(rule, n)).map_or("other", |(category, _)| *category);
+            assert_eq!(plural_form(language, n).as_str(), expected, "{language} n={n}");
         }
     }
 }
@@ -172,30 +144,14 @@ fn the_evaluator_reads_cldr_syntax() {
     assert!(!holds("n = 0 or n != 1 and n % 100 = 1..19", 1));
     assert!(holds("i = 0,1", 0));
     assert!(!holds("v != 0", 5));
-    assert!(holds(
-        "e = 0 and i != 0 and i % 1000000 = 0 and v = 0 or e != 0..5",
-        3_000_000
-    ));
-    assert!(!holds(
-        "e = 0 and i != 0 and i % 1000000 = 0 and v = 0 or e != 0..5",
-        0
-    ));
-    assert!(
-        !holds("@integer 0~15", 3),
-        "a rule of samples only holds for nothing"
-    );
-    assert_eq!(
-        integer_samples(" 0, 2~4, 101, 1c6, …"),
-        vec![0, 2, 3, 4, 101]
-    );
+    assert!(holds("e = 0 and i != 0 and i % 1000000 = 0 and v = 0 or e != 0..5", 3_000_000));
+    assert!(!holds("e = 0 and i != 0 and i % 1000000 = 0 and v = 0 or e != 0..5", 0));
+    assert!(!holds("@integer 0~15", 3), "a rule of samples only holds for nothing");
+    assert_eq!(integer_samples(" 0, 2~4, 101, 1c6, …"), vec![0, 2, 3, 4, 101]);
 }
 
 fn rules_of(locale: &str) -> &'static [(&'static str, &'static str)] {
-    CLDR_48
-        .iter()
-        .find(|(l, _)| *l == locale)
-        .map(|(_, rules)| *rules)
-        .unwrap_or_else(|| panic!("no CLDR rules copied for `{locale}`"))
+    CLDR_48.iter().find(|(l, _)| *l == locale).map(|(_, rules)| *rules).unwrap_or_else(|| panic!("no CLDR rules copied for `{locale}`"))
 }
 
 /// The integers of an `@integer` sample list: `0, 2~16, 101, 1001, …`. Compact forms (`1c6`)
@@ -221,10 +177,7 @@ fn holds(rule: &str, n: u32) -> bool {
     if condition.is_empty() {
         return false;
     }
-    condition.split(" or ").any(|and| {
-        and.split(" and ")
-            .all(|relation| relation_holds(relation, n))
-    })
+    condition.split(" or ").any(|and| and.split(" and ").all(|relation| relation_holds(relation, n)))
 }
 
 /// `operand [% modulus] (= | !=) range_list`, with ranges `a..b` and commas.
@@ -232,9 +185,7 @@ fn relation_holds(relation: &str, n: u32) -> bool {
     let (left, right, equal) = match relation.split_once("!=") {
         Some((l, r)) => (l, r, false),
         None => {
-            let (l, r) = relation
-                .split_once('=')
-                .unwrap_or_else(|| panic!("`{relation}`"));
+            let (l, r) = relation.split_once('=').unwrap_or_else(|| panic!("`{relation}`"));
             (l, r, true)
         }
     };
@@ -250,13 +201,10 @@ fn relation_holds(relation: &str, n: u32) -> bool {
     if let Some(modulus) = modulus {
         value %= modulus;
     }
-    let in_list = right
-        .trim()
-        .split(',')
-        .any(|range| match range.split_once("..") {
-            Some((a, b)) => (a.parse().unwrap()..=b.parse().unwrap()).contains(&value),
-            None => value == range.parse::<u64>().unwrap(),
-        });
+    let in_list = right.trim().split(',').any(|range| match range.split_once("..") {
+        Some((a, b)) => (a.parse().unwrap()..=b.parse().unwrap()).contains(&value),
+        None => value == range.parse::<u64>().unwrap(),
+    });
     in_list == equal
 }
 

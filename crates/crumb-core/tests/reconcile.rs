@@ -11,13 +11,7 @@ use crumb_core::{decide, reconcile, Choice, Consent, DecisionContext, Effect, St
 const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
 fn ctx(now: i64) -> DecisionContext<'static> {
-    DecisionContext {
-        now,
-        new_id: ID,
-        language: "en",
-        gpc: false,
-        url_path: "/",
-    }
+    DecisionContext { now, new_id: ID, language: "en", gpc: false, url_path: "/" }
 }
 
 fn accepted(at: i64) -> Consent {
@@ -26,10 +20,7 @@ fn accepted(at: i64) -> Consent {
 
 /// The same consent, withdrawn (analytics and marketing off) at `at`.
 fn withdrawn(from: &Consent, at: i64) -> Consent {
-    let choice = Choice::Custom {
-        categories: BTreeMap::from([("preferences".to_owned(), true)]),
-        services: BTreeMap::new(),
-    };
+    let choice = Choice::Custom { categories: BTreeMap::from([("preferences".to_owned(), true)]), services: BTreeMap::new() };
     decide(&demo_config(), Some(from), &choice, &ctx(at)).consent
 }
 
@@ -56,11 +47,7 @@ fn nothing_stored_means_no_consent() {
 #[test]
 fn the_local_consent_holds_when_no_cookie_is_newer() {
     let local = accepted(NOW - DAY);
-    for shared in [
-        vec![],
-        vec![Ok(local.clone())],
-        vec![Ok(accepted(NOW - 2 * DAY))],
-    ] {
+    for shared in [vec![], vec![Ok(local.clone())], vec![Ok(accepted(NOW - 2 * DAY))]] {
         let r = reconcile(&demo_config(), NOW, Some(Ok(local.clone())), shared);
         assert_eq!(r.consent.as_ref(), Some(&local));
         assert!(!r.store_locally);
@@ -72,12 +59,7 @@ fn the_local_consent_holds_when_no_cookie_is_newer() {
 fn a_newer_cookie_wins_is_stored_locally_and_erases_what_it_revoked_here() {
     let local = accepted(NOW - DAY);
     let shared = withdrawn(&local, NOW - 1_000);
-    let r = reconcile(
-        &demo_config(),
-        NOW,
-        Some(Ok(local.clone())),
-        vec![Ok(local.clone()), Ok(shared.clone())],
-    );
+    let r = reconcile(&demo_config(), NOW, Some(Ok(local.clone())), vec![Ok(local.clone()), Ok(shared.clone())]);
     assert_eq!(r.consent, Some(shared));
     assert!(r.store_locally);
     assert_eq!(
@@ -86,9 +68,7 @@ fn a_newer_cookie_wins_is_stored_locally_and_erases_what_it_revoked_here() {
         "analytics and marketing were revoked on the other subdomain"
     );
     assert!(
-        r.effects
-            .iter()
-            .all(|e| matches!(e, Effect::ClearCookies(_) | Effect::ClearStorage(_))),
+        r.effects.iter().all(|e| matches!(e, Effect::ClearCookies(_) | Effect::ClearStorage(_))),
         "no record, no run: the decision was made over there"
     );
 }
@@ -96,19 +76,8 @@ fn a_newer_cookie_wins_is_stored_locally_and_erases_what_it_revoked_here() {
 #[test]
 fn a_newer_cookie_that_grants_more_erases_nothing() {
     let local = withdrawn(&accepted(NOW - 2 * DAY), NOW - DAY);
-    let shared = decide(
-        &demo_config(),
-        Some(&local),
-        &Choice::AcceptAll,
-        &ctx(NOW - 1),
-    )
-    .consent;
-    let r = reconcile(
-        &demo_config(),
-        NOW,
-        Some(Ok(local)),
-        vec![Ok(shared.clone())],
-    );
+    let shared = decide(&demo_config(), Some(&local), &Choice::AcceptAll, &ctx(NOW - 1)).consent;
+    let r = reconcile(&demo_config(), NOW, Some(Ok(local)), vec![Ok(shared.clone())]);
     assert_eq!(r.consent, Some(shared));
     assert!(r.store_locally);
     assert!(r.effects.is_empty());
@@ -118,12 +87,7 @@ fn a_newer_cookie_that_grants_more_erases_nothing() {
 fn an_older_cookie_is_ignored() {
     let older = accepted(NOW - 2 * DAY);
     let local = withdrawn(&older, NOW - DAY);
-    let r = reconcile(
-        &demo_config(),
-        NOW,
-        Some(Ok(local.clone())),
-        vec![Ok(older)],
-    );
+    let r = reconcile(&demo_config(), NOW, Some(Ok(local.clone())), vec![Ok(older)]);
     assert_eq!(r.consent, Some(local));
     assert!(!r.store_locally);
     assert!(r.effects.is_empty());
@@ -142,12 +106,7 @@ fn invalid_cookies_are_ignored_and_the_newest_valid_one_counts() {
         &demo_config(),
         NOW,
         Some(Ok(local)),
-        vec![
-            Err(StoredError::Malformed("not JSON".into())),
-            Ok(bad_id),
-            Ok(future),
-            Ok(valid.clone()),
-        ],
+        vec![Err(StoredError::Malformed("not JSON".into())), Ok(bad_id), Ok(future), Ok(valid.clone())],
     );
     assert_eq!(r.consent, Some(valid));
     assert!(r.store_locally);
@@ -157,12 +116,7 @@ fn invalid_cookies_are_ignored_and_the_newest_valid_one_counts() {
 #[test]
 fn only_invalid_cookies_leave_the_local_consent_in_force() {
     let local = accepted(NOW - DAY);
-    let r = reconcile(
-        &demo_config(),
-        NOW,
-        Some(Ok(local.clone())),
-        vec![Err(StoredError::Malformed("%E0".into()))],
-    );
+    let r = reconcile(&demo_config(), NOW, Some(Ok(local.clone())), vec![Err(StoredError::Malformed("%E0".into()))]);
     assert_eq!(r.consent, Some(local));
     assert!(!r.store_locally);
 }
@@ -170,19 +124,11 @@ fn only_invalid_cookies_leave_the_local_consent_in_force() {
 #[test]
 fn an_unreadable_local_value_gives_way_to_a_valid_cookie_and_is_reported() {
     let shared = accepted(NOW - DAY);
-    let r = reconcile(
-        &demo_config(),
-        NOW,
-        Some(Err(StoredError::Malformed("expected `,`".into()))),
-        vec![Ok(shared.clone())],
-    );
+    let r = reconcile(&demo_config(), NOW, Some(Err(StoredError::Malformed("expected `,`".into()))), vec![Ok(shared.clone())]);
     assert_eq!(r.consent, Some(shared));
     assert!(r.store_locally);
     assert!(r.effects.is_empty(), "nothing was granted here to revoke");
-    assert_eq!(
-        r.local_error,
-        Some(StoredError::Malformed("expected `,`".into()))
-    );
+    assert_eq!(r.local_error, Some(StoredError::Malformed("expected `,`".into())));
 }
 
 #[test]
@@ -220,10 +166,7 @@ fn values_are_checked_against_the_config() {
 fn adopting_is_one_rule() {
     let local = accepted(NOW - DAY);
     assert!(adopts_shared(None, &local));
-    assert!(
-        !adopts_shared(Some(&local), &local),
-        "the same time is not newer"
-    );
+    assert!(!adopts_shared(Some(&local), &local), "the same time is not newer");
     assert!(adopts_shared(Some(&local), &withdrawn(&local, NOW)));
     assert!(!adopts_shared(Some(&withdrawn(&local, NOW)), &local));
 }

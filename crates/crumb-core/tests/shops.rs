@@ -41,31 +41,16 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 
 /// Words of a text: runs of characters a cookie name can hold.
 fn words(text: &str) -> BTreeSet<&str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || "_.-".contains(c)))
-        .filter(|w| !w.is_empty())
-        .collect()
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || "_.-".contains(c))).filter(|w| !w.is_empty()).collect()
 }
 
 #[test]
 fn there_are_five_shops_each_with_its_page_and_policy_copy() {
     let slugs: Vec<_> = SHOPS.iter().map(|s| s.slug).collect();
-    assert_eq!(
-        slugs,
-        [
-            "121time",
-            "swedish-b2b",
-            "onto-object",
-            "contrado",
-            "timelux"
-        ]
-    );
+    assert_eq!(slugs, ["121time", "swedish-b2b", "onto-object", "contrado", "timelux"]);
     for shop in SHOPS {
         assert!(shop.page_file().is_file(), "{} has no page", shop.slug);
-        assert!(
-            shop.policy_file().is_file(),
-            "{} has no local copy of its policy",
-            shop.slug
-        );
+        assert!(shop.policy_file().is_file(), "{} has no local copy of its policy", shop.slug);
         assert!(shop.demo_css().is_file(), "{} has no stylesheet", shop.slug);
     }
 }
@@ -75,53 +60,18 @@ fn every_shop_config_parses_and_validates() {
     for shop in SHOPS {
         let config = config(shop);
         assert_eq!(config.site, shop.slug);
-        assert_eq!(
-            config.revision, shop.revision,
-            "{}: revision is the policy's version",
-            shop.slug
-        );
-        assert_eq!(
-            config.policy_url.as_deref(),
-            Some(format!("/demo/{}/privacy.html", shop.slug).as_str())
-        );
+        assert_eq!(config.revision, shop.revision, "{}: revision is the policy's version", shop.slug);
+        assert_eq!(config.policy_url.as_deref(), Some(format!("/demo/{}/privacy.html", shop.slug).as_str()));
         assert_eq!(config.language, "auto", "{}", shop.slug);
-        assert_eq!(
-            config.offered_languages(),
-            shop.languages,
-            "{}: the policy's language and English",
-            shop.slug
-        );
-        assert_eq!(
-            config.fallback, shop.language,
-            "{}: falls back to the policy's language",
-            shop.slug
-        );
+        assert_eq!(config.offered_languages(), shop.languages, "{}: the policy's language and English", shop.slug);
+        assert_eq!(config.fallback, shop.language, "{}: falls back to the policy's language", shop.slug);
         let comment = config.comment.as_deref().unwrap_or_default();
-        assert!(
-            comment.len() > 200,
-            "{}: the comment must say where the policy was vague and what was chosen",
-            shop.slug
-        );
+        assert!(comment.len() > 200, "{}: the comment must say where the policy was vague and what was chosen", shop.slug);
         for service in config.categories.iter().flat_map(|c| &c.services) {
-            assert!(
-                service.provider.is_some(),
-                "{}: service {} names no provider",
-                shop.slug,
-                service.id
-            );
+            assert!(service.provider.is_some(), "{}: service {} names no provider", shop.slug, service.id);
         }
-        let required: Vec<_> = config
-            .categories
-            .iter()
-            .filter(|c| c.required)
-            .map(|c| c.id.as_str())
-            .collect();
-        assert_eq!(
-            required,
-            ["necessary"],
-            "{}: one required category",
-            shop.slug
-        );
+        let required: Vec<_> = config.categories.iter().filter(|c| c.required).map(|c| c.id.as_str()).collect();
+        assert_eq!(required, ["necessary"], "{}: one required category", shop.slug);
     }
 }
 
@@ -132,26 +82,13 @@ fn every_cookie_the_policy_names_is_in_its_category_and_nothing_else_is() {
         let config_ids: Vec<_> = config.categories.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(config_ids, shop.categories(), "{}: categories", shop.slug);
         for category in &config.categories {
-            let listed: Vec<&str> = category
-                .services
-                .iter()
-                .flat_map(|s| s.cookies.iter().map(|c| c.label()))
-                .collect();
+            let listed: Vec<&str> = category.services.iter().flat_map(|s| s.cookies.iter().map(|c| c.label())).collect();
             let wanted = shop.in_category(&category.id);
-            assert_eq!(
-                listed, wanted,
-                "{}: cookies in `{}`",
-                shop.slug, category.id
-            );
+            assert_eq!(listed, wanted, "{}: cookies in `{}`", shop.slug, category.id);
         }
         let all: Vec<_> = shop.cookies.iter().map(|c| c.label).collect();
         let unique: BTreeSet<_> = all.iter().collect();
-        assert_eq!(
-            unique.len(),
-            all.len(),
-            "{}: a cookie is listed twice",
-            shop.slug
-        );
+        assert_eq!(unique.len(), all.len(), "{}: a cookie is listed twice", shop.slug);
     }
 }
 
@@ -163,38 +100,15 @@ fn the_policy_copy_names_what_the_list_says_it_names() {
         for cookie in shop.cookies {
             match cookie.named {
                 Named::Verbatim => {
-                    assert!(
-                        words.contains(cookie.label),
-                        "{}: the policy does not name `{}`",
-                        shop.slug,
-                        cookie.label
-                    )
+                    assert!(words.contains(cookie.label), "{}: the policy does not name `{}`", shop.slug, cookie.label)
                 }
                 Named::As(spelling) => {
-                    assert!(
-                        text.contains(spelling),
-                        "{}: the policy does not write `{spelling}`",
-                        shop.slug
-                    );
-                    assert!(
-                        !words.contains(cookie.label),
-                        "{}: `{}` is verbatim in the policy",
-                        shop.slug,
-                        cookie.label
-                    );
+                    assert!(text.contains(spelling), "{}: the policy does not write `{spelling}`", shop.slug);
+                    assert!(!words.contains(cookie.label), "{}: `{}` is verbatim in the policy", shop.slug, cookie.label);
                 }
                 Named::Purpose(quote) => {
-                    assert!(
-                        text.contains(quote),
-                        "{}: the policy does not say `{quote}`",
-                        shop.slug
-                    );
-                    assert!(
-                        !words.contains(cookie.label),
-                        "{}: `{}` is verbatim in the policy",
-                        shop.slug,
-                        cookie.label
-                    );
+                    assert!(text.contains(quote), "{}: the policy does not say `{quote}`", shop.slug);
+                    assert!(!words.contains(cookie.label), "{}: `{}` is verbatim in the policy", shop.slug, cookie.label);
                 }
                 Named::Crumb => assert_eq!(cookie.label, "crumb_consent"),
             }
@@ -214,10 +128,7 @@ fn the_policy_copies_are_the_published_text() {
     ];
     for (slug, line) in expect {
         let shop = SHOPS.iter().find(|s| s.slug == slug).unwrap();
-        assert!(
-            shop.policy_text().contains(line),
-            "{slug}: the policy copy lacks `{line}`"
-        );
+        assert!(shop.policy_text().contains(line), "{slug}: the policy copy lacks `{line}`");
     }
 }
 
@@ -246,38 +157,17 @@ fn shops_in_two_languages_write_their_own_strings_in_both() {
         for (at, text) in own_texts(&config) {
             match text.languages() {
                 // A proper name reads the same in every language.
-                None => assert!(
-                    at.ends_with(".name"),
-                    "{}: `{at}` is in one language only",
-                    shop.slug
-                ),
-                Some(languages) => assert_eq!(
-                    languages.len(),
-                    shop.languages.len(),
-                    "{}: `{at}` in {languages:?}",
-                    shop.slug
-                ),
+                None => assert!(at.ends_with(".name"), "{}: `{at}` is in one language only", shop.slug),
+                Some(languages) => assert_eq!(languages.len(), shop.languages.len(), "{}: `{at}` in {languages:?}", shop.slug),
             }
             for language in shop.languages {
-                assert!(
-                    !text.get(language, &config.fallback).trim().is_empty(),
-                    "{}: `{at}` empty in {language}",
-                    shop.slug
-                );
+                assert!(!text.get(language, &config.fallback).trim().is_empty(), "{}: `{at}` empty in {language}", shop.slug);
             }
         }
         // The policy's language and English differ: the English is not a copy.
-        let purposes: Vec<_> = own_texts(&config)
-            .into_iter()
-            .filter(|(at, _)| at.ends_with(".purpose"))
-            .collect();
+        let purposes: Vec<_> = own_texts(&config).into_iter().filter(|(at, _)| at.ends_with(".purpose")).collect();
         for (at, text) in purposes {
-            assert_ne!(
-                text.get(shop.language, "-"),
-                text.get("en", "-"),
-                "{}: `{at}` is not translated",
-                shop.slug
-            );
+            assert_ne!(text.get(shop.language, "-"), text.get("en", "-"), "{}: `{at}` is not translated", shop.slug);
         }
     }
 }
@@ -287,43 +177,21 @@ fn custom_categories_and_overridden_texts_exist_in_every_offered_language() {
     for shop in SHOPS {
         let config = config(shop);
         for language in shop.languages {
-            let texts = config
-                .texts
-                .get(*language)
-                .unwrap_or_else(|| panic!("{}: no texts for {language}", shop.slug));
-            let banner = texts
-                .get("banner.text")
-                .unwrap_or_else(|| panic!("{}: no banner.text in {language}", shop.slug));
-            assert_eq!(
-                banner.matches("{policy}").count(),
-                1,
-                "{}: banner.text in {language} keeps {{policy}} once",
-                shop.slug
-            );
+            let texts = config.texts.get(*language).unwrap_or_else(|| panic!("{}: no texts for {language}", shop.slug));
+            let banner = texts.get("banner.text").unwrap_or_else(|| panic!("{}: no banner.text in {language}", shop.slug));
+            assert_eq!(banner.matches("{policy}").count(), 1, "{}: banner.text in {language} keeps {{policy}} once", shop.slug);
             for category in &config.categories {
                 if !crumb_core::texts::BUILTIN_CATEGORIES.contains(&category.id.as_str()) {
                     for field in ["title", "description"] {
                         let key = format!("category.{}.{field}", category.id);
-                        assert!(
-                            texts.contains_key(&key),
-                            "{}: no `{key}` in {language}",
-                            shop.slug
-                        );
+                        assert!(texts.contains_key(&key), "{}: no `{key}` in {language}", shop.slug);
                     }
                 }
             }
         }
         // Same keys in every language.
-        let keys: Vec<BTreeSet<_>> = shop
-            .languages
-            .iter()
-            .map(|l| config.texts[*l].keys().collect())
-            .collect();
-        assert!(
-            keys.windows(2).all(|w| w[0] == w[1]),
-            "{}: texts differ in keys between languages",
-            shop.slug
-        );
+        let keys: Vec<BTreeSet<_>> = shop.languages.iter().map(|l| config.texts[*l].keys().collect()).collect();
+        assert!(keys.windows(2).all(|w| w[0] == w[1]), "{}: texts differ in keys between languages", shop.slug);
     }
 }
 
@@ -334,16 +202,10 @@ fn pages_are_plain_site_owner_pages_under_a_strict_csp() {
         let config = config(shop);
         // Outside the config: no <style>, no style attribute, no inline event handler.
         let markup = html.replace(&shop.config_text(), "");
-        assert!(
-            !markup.contains("<style") && !markup.contains(" style="),
-            "{}: inline style",
-            shop.slug
-        );
+        assert!(!markup.contains("<style") && !markup.contains(" style="), "{}: inline style", shop.slug);
         for piece in markup.split('<').skip(1) {
             let tag = piece.split('>').next().unwrap_or_default();
-            let handler = tag
-                .split_whitespace()
-                .any(|a| a.starts_with("on") && a.contains('='));
+            let handler = tag.split_whitespace().any(|a| a.starts_with("on") && a.contains('='));
             assert!(!handler, "{}: inline event handler in <{tag}>", shop.slug);
         }
         let scripts = tags(&html, "script");
@@ -358,56 +220,23 @@ fn pages_are_plain_site_owner_pages_under_a_strict_csp() {
                 ),
                 Some("/crumb/loader.js") => {
                     loader += 1;
-                    assert_eq!(
-                        attr(tag, "data-endpoint"),
-                        Some("/api/consent"),
-                        "{}",
-                        shop.slug
-                    );
+                    assert_eq!(attr(tag, "data-endpoint"), Some("/api/consent"), "{}", shop.slug);
                 }
                 Some(src) => {
                     let file = shop_policies::demo_dir().join(src.trim_start_matches("/demo/"));
-                    assert!(
-                        src.starts_with("/demo/") && file.is_file(),
-                        "{}: script {src} is not a demo file",
-                        shop.slug
-                    );
+                    assert!(src.starts_with("/demo/") && file.is_file(), "{}: script {src} is not a demo file", shop.slug);
                 }
             }
         }
         assert_eq!(loader, 1, "{}: one loader script tag", shop.slug);
-        let css: Vec<_> = tags(&html, "link")
-            .into_iter()
-            .filter_map(|t| attr(t, "href"))
-            .collect();
-        assert_eq!(
-            css,
-            [format!("/demo/{}/shop.css", shop.slug)],
-            "{}: its own stylesheet",
-            shop.slug
-        );
-        assert!(
-            html.contains(&format!("<html lang=\"{}", shop.language)),
-            "{}: <html lang> is the policy's language",
-            shop.slug
-        );
-        assert!(
-            html.contains("data-crumb=\"preferences\""),
-            "{}: a cookie settings link",
-            shop.slug
-        );
+        let css: Vec<_> = tags(&html, "link").into_iter().filter_map(|t| attr(t, "href")).collect();
+        assert_eq!(css, [format!("/demo/{}/shop.css", shop.slug)], "{}: its own stylesheet", shop.slug);
+        assert!(html.contains(&format!("<html lang=\"{}", shop.language)), "{}: <html lang> is the policy's language", shop.slug);
+        assert!(html.contains("data-crumb=\"preferences\""), "{}: a cookie settings link", shop.slug);
         let policy = config.policy_url.as_deref().unwrap_or_default();
         let policy_file = shop_policies::demo_dir().join(policy.trim_start_matches("/demo/"));
-        assert!(
-            policy.starts_with("/demo/") && policy_file.is_file(),
-            "{}: the policy link {policy} is served",
-            shop.slug
-        );
-        assert!(
-            html.contains(&format!("href=\"{policy}\"")),
-            "{}: the page links its policy",
-            shop.slug
-        );
+        assert!(policy.starts_with("/demo/") && policy_file.is_file(), "{}: the policy link {policy} is served", shop.slug);
+        assert!(html.contains(&format!("href=\"{policy}\"")), "{}: the page links its policy", shop.slug);
     }
 }
 
@@ -429,85 +258,35 @@ fn stand_ins_set_the_cookies_of_their_own_service_only() {
         let necessary: Vec<&str> = shop.in_category("necessary");
 
         // The shop's own, ungated script: necessary cookies only.
-        let own: Vec<_> = scripts
-            .iter()
-            .filter(|t| attr(t, "data-stand-in") == Some("shop"))
-            .collect();
+        let own: Vec<_> = scripts.iter().filter(|t| attr(t, "data-stand-in") == Some("shop")).collect();
         assert_eq!(own.len(), 1, "{}: one ungated shop script", shop.slug);
-        assert_eq!(
-            attr(own[0], "type"),
-            None,
-            "{}: the shop's own script is not gated",
-            shop.slug
-        );
+        assert_eq!(attr(own[0], "type"), None, "{}: the shop's own script is not gated", shop.slug);
         let set = sets_cookies(own[0]);
-        assert_eq!(
-            set, shop.set_by_shop,
-            "{}: the shop's own cookies",
-            shop.slug
-        );
+        assert_eq!(set, shop.set_by_shop, "{}: the shop's own cookies", shop.slug);
         for name in set {
-            let covered = necessary.contains(&name)
-                || (name.starts_with("TS") && necessary.iter().any(|l| l.starts_with("^TS")));
-            assert!(
-                covered,
-                "{}: the shop sets `{name}`, which is not a necessary cookie",
-                shop.slug
-            );
+            let covered = necessary.contains(&name) || (name.starts_with("TS") && necessary.iter().any(|l| l.starts_with("^TS")));
+            assert!(covered, "{}: the shop sets `{name}`, which is not a necessary cookie", shop.slug);
         }
 
         // Gated stand-ins: one per service of an optional category, setting that service's cookies.
-        let gated: Vec<_> = scripts
-            .iter()
-            .filter(|t| attr(t, "type") == Some("text/plain"))
-            .collect();
-        let services: Vec<_> = gated
-            .iter()
-            .map(|t| attr(t, "data-service").unwrap_or_default())
-            .collect();
+        let gated: Vec<_> = scripts.iter().filter(|t| attr(t, "type") == Some("text/plain")).collect();
+        let services: Vec<_> = gated.iter().map(|t| attr(t, "data-service").unwrap_or_default()).collect();
         let wanted: Vec<_> = shop.set_on_consent.iter().map(|(s, _)| *s).collect();
         assert_eq!(services, wanted, "{}: gated stand-ins", shop.slug);
         for tag in gated {
             let category_id = attr(tag, "data-category").unwrap_or_default();
             let service_id = attr(tag, "data-service").unwrap_or_default();
-            let category = config
-                .category(category_id)
-                .unwrap_or_else(|| panic!("{}: no category {category_id}", shop.slug));
-            assert!(
-                !category.required,
-                "{}: {service_id} is gated on a required category",
-                shop.slug
-            );
-            let service = category
-                .services
-                .iter()
-                .find(|s| s.id == service_id)
-                .unwrap_or_else(|| panic!("{}: {service_id}", shop.slug));
+            let category = config.category(category_id).unwrap_or_else(|| panic!("{}: no category {category_id}", shop.slug));
+            assert!(!category.required, "{}: {service_id} is gated on a required category", shop.slug);
+            let service = category.services.iter().find(|s| s.id == service_id).unwrap_or_else(|| panic!("{}: {service_id}", shop.slug));
             let set = sets_cookies(tag);
-            let (_, expected) = shop
-                .set_on_consent
-                .iter()
-                .find(|(s, _)| *s == service_id)
-                .unwrap();
+            let (_, expected) = shop.set_on_consent.iter().find(|(s, _)| *s == service_id).unwrap();
             assert_eq!(&set, expected, "{}: cookies of {service_id}", shop.slug);
             for name in set {
-                let by_name = service
-                    .cookies
-                    .iter()
-                    .any(|c| c.name.as_deref() == Some(name));
-                let by_pattern = service
-                    .cookies
-                    .iter()
-                    .any(|c| c.pattern.as_deref() == Some("^_ga_[A-Z0-9]+$"))
-                    && name.strip_prefix("_ga_").is_some_and(|id| {
-                        id.bytes()
-                            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-                    });
-                assert!(
-                    by_name || by_pattern,
-                    "{}: {service_id} sets `{name}`, which it does not list",
-                    shop.slug
-                );
+                let by_name = service.cookies.iter().any(|c| c.name.as_deref() == Some(name));
+                let by_pattern = service.cookies.iter().any(|c| c.pattern.as_deref() == Some("^_ga_[A-Z0-9]+$"))
+                    && name.strip_prefix("_ga_").is_some_and(|id| id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()));
+                assert!(by_name || by_pattern, "{}: {service_id} sets `{name}`, which it does not list", shop.slug);
             }
         }
     }

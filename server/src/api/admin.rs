@@ -80,8 +80,7 @@ table{border-collapse:collapse;margin:1rem 0}td,th{border-bottom:1px solid #ddd;
 th:first-child,td:first-child{text-align:left}form{display:flex;gap:1rem;align-items:end;flex-wrap:wrap}\
 label{display:flex;flex-direction:column;font-size:.85rem}.muted{color:#666}svg{max-width:100%;height:auto}";
 
-const COLORS: [(&str, &str); 4] =
-    [("accept all", "#2e7d32"), ("reject all", "#c62828"), ("custom", "#f9a825"), ("withdraw", "#6a1b9a")];
+const COLORS: [(&str, &str); 4] = [("accept all", "#2e7d32"), ("reject all", "#c62828"), ("custom", "#f9a825"), ("withdraw", "#6a1b9a")];
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -179,16 +178,10 @@ fn render(sites: &[String], site: Option<&str>, from: &str, to: &str, stats: &St
     }
     html.push_str("</table><h2>Decisions per day</h2>");
     html.push_str(&chart(stats));
-    html.push_str(
-        "<h2>Consent rate per category</h2><table><tr><th>Category</th><th>Granted</th><th>Decisions</th><th>Rate</th></tr>",
-    );
+    html.push_str("<h2>Consent rate per category</h2><table><tr><th>Category</th><th>Granted</th><th>Decisions</th><th>Rate</th></tr>");
     for (category, (granted, seen)) in &stats.categories {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{granted}</td><td>{seen}</td><td>{}</td></tr>",
-            escape(category),
-            percent(*granted, *seen)
-        );
+        let _ =
+            write!(html, "<tr><td>{}</td><td>{granted}</td><td>{seen}</td><td>{}</td></tr>", escape(category), percent(*granted, *seen));
     }
     let _ = write!(
         html,
@@ -205,9 +198,7 @@ fn render(sites: &[String], site: Option<&str>, from: &str, to: &str, stats: &St
 /// The page's Content-Security-Policy: nothing may load or run but the one inline style block.
 pub fn content_security_policy() -> String {
     let hash = auth::base64_encode(&Sha256::digest(STYLE.as_bytes()));
-    format!(
-        "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
-    )
+    format!("default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 }
 
 fn day_of(ms: i64) -> String {

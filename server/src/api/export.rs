@@ -112,8 +112,7 @@ pub(super) async fn export(State(state): State<AppState>, headers: HeaderMap, Qu
             }
         }
     });
-    let stream =
-        futures_util::stream::unfold(receiver, |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move { receiver.recv().await.map(|item| (item, receiver)) });
     let content_type = match format {
         Format::Csv => "text/csv; charset=utf-8",
         Format::JsonLines => "application/x-ndjson",

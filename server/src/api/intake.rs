@@ -64,16 +64,13 @@ fn origin_of(headers: &HeaderMap) -> Option<&str> {
 fn check_origin(state: &AppState, headers: &HeaderMap, site: Option<&str>) -> Origin {
     let Some(origin) = origin_of(headers) else { return Origin::Own };
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let own = !host.is_empty()
-        && origin.split_once("://").is_some_and(|(scheme, rest)| (scheme == "http" || scheme == "https") && rest == host);
+    let own =
+        !host.is_empty() && origin.split_once("://").is_some_and(|(scheme, rest)| (scheme == "http" || scheme == "https") && rest == host);
     if own {
         return Origin::Own;
     }
-    let listed = state
-        .settings
-        .allowed_origins
-        .iter()
-        .any(|allowed| allowed.origin == origin && site.is_none_or(|site| allowed.site == site));
+    let listed =
+        state.settings.allowed_origins.iter().any(|allowed| allowed.origin == origin && site.is_none_or(|site| allowed.site == site));
     match (listed, HeaderValue::from_str(origin)) {
         (true, Ok(value)) => Origin::Allowed(value),
         _ => Origin::Refused(match site {

@@ -16,8 +16,7 @@ pub(crate) struct RangeParams {
 
 /// `YYYY-MM-DD` as epoch ms of that day's start (UTC).
 pub(crate) fn parse_day(text: &str) -> Option<i64> {
-    let ok =
-        text.len() == 10 && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let ok = text.len() == 10 && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
     if !ok {
         return None;
     }

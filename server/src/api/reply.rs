@@ -23,9 +23,7 @@ pub(crate) fn internal(what: &str, err: &ServerError) -> Response {
 pub(crate) fn refuse_without_token(state: &AppState, headers: &HeaderMap) -> Option<Response> {
     let refusal = auth::check(state.token.as_ref().as_ref(), headers).err()?;
     let mut response = error(StatusCode::UNAUTHORIZED, refusal.message());
-    response
-        .headers_mut()
-        .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"crumb admin\", charset=\"UTF-8\""));
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"crumb admin\", charset=\"UTF-8\""));
     Some(response)
 }
 

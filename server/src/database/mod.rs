@@ -141,8 +141,7 @@ impl Database {
     /// to date. Plain TCP only: run it on the same machine or a private network (or behind a TLS
     /// tunnel).
     pub fn open_postgres(url: &str) -> Result<Database, ServerError> {
-        let config: postgres::Config =
-            url.parse().map_err(|e| ServerError::Usage(format!("--database: not a PostgreSQL URL: {e}")))?;
+        let config: postgres::Config = url.parse().map_err(|e| ServerError::Usage(format!("--database: not a PostgreSQL URL: {e}")))?;
         Database::open_postgres_config(config)
     }
 
@@ -201,8 +200,7 @@ impl Database {
         let updated_at = normalised_updated_at(record)?;
         let json = serde_json::to_string(record)?;
         let action = record.action.as_str();
-        let params: [&dyn session::Param; 7] =
-            [&record.consent_id, &record.site, &action, &updated_at, &received_at, &json, &client_ip];
+        let params: [&dyn session::Param; 7] = [&record.consent_id, &record.site, &action, &updated_at, &received_at, &json, &client_ip];
         let changed = self.session(|session| session.execute(sql::INSERT_RECORD, &params))?;
         Ok(changed == 1)
     }

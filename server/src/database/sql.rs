@@ -67,8 +67,7 @@ INSERT INTO consent_records (consent_id, site, action, updated_at, received_at, 
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (consent_id, updated_at) DO NOTHING";
 /// A consent id's records (`$1`), oldest decision first: record JSON, received_at, client_ip.
-pub const HISTORY: &str =
-    "SELECT record, received_at, client_ip FROM consent_records WHERE consent_id = $1 ORDER BY updated_at, id";
+pub const HISTORY: &str = "SELECT record, received_at, client_ip FROM consent_records WHERE consent_id = $1 ORDER BY updated_at, id";
 /// How many records there are.
 pub const COUNT: &str = "SELECT count(*) FROM consent_records";
 /// A site's (`$1`) records with `$2 <= updated_at < $3`, oldest first: as [`HISTORY`].

@@ -84,8 +84,8 @@ impl ScratchPostgres {
     pub fn create() -> ScratchPostgres {
         let url = postgres_url();
         let name = format!("crumb_t_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::SeqCst));
-        let mut admin = postgres::Client::connect(&url, postgres::NoTls)
-            .unwrap_or_else(|e| panic!("connect to CRUMB_TEST_POSTGRES_URL ({url}): {e}"));
+        let mut admin =
+            postgres::Client::connect(&url, postgres::NoTls).unwrap_or_else(|e| panic!("connect to CRUMB_TEST_POSTGRES_URL ({url}): {e}"));
         admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).expect("drop an old database");
         admin.batch_execute(&format!("CREATE DATABASE {name}")).expect("create database");
         let mut config: postgres::Config = url.parse().expect("URL");

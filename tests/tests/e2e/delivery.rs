@@ -16,11 +16,7 @@ fn only_necessary() -> std::collections::BTreeMap<String, bool> {
 }
 
 async fn wait_outbox_len(shop: &Shopper, len: usize) {
-    wait_for!(
-        shop,
-        format!("{len} record(s) in localStorage `crumb_outbox`"),
-        (shop.outbox().await.len() == len).then_some(())
-    );
+    wait_for!(shop, format!("{len} record(s) in localStorage `crumb_outbox`"), (shop.outbox().await.len() == len).then_some(()));
 }
 
 /// Waits for the outbox to empty, lets late copies arrive, then checks the server holds exactly
@@ -29,12 +25,7 @@ async fn assert_delivered_once(shop: &Shopper, count: u64) {
     wait_for!(shop, "the outbox to empty", shop.outbox().await.is_empty().then_some(()));
     // A late second copy (a retry still in flight) would have arrived by the time the page reaches the server again.
     shop.page_caught_up().await;
-    assert_eq!(
-        shop.server.count_records().await,
-        count,
-        "expected exactly {count} stored record(s)\n{}",
-        shop.diagnostics().await
-    );
+    assert_eq!(shop.server.count_records().await, count, "expected exactly {count} stored record(s)\n{}", shop.diagnostics().await);
     assert!(shop.outbox().await.is_empty());
     shop.assert_no_crash().await;
 }
@@ -63,11 +54,7 @@ async fn delivery_1_records_queued_while_down_survive_reloads_and_arrive_once_ea
 
     let refused_before = shop.server.refused_posts();
     shop.reload_widget().await;
-    wait_for!(
-        shop,
-        "the reloaded page to retry (and be refused)",
-        (shop.server.refused_posts() > refused_before).then_some(())
-    );
+    wait_for!(shop, "the reloaded page to retry (and be refused)", (shop.server.refused_posts() > refused_before).then_some(()));
     assert_eq!(shop.outbox().await.len(), 2, "a reload lost or duplicated a queued record");
     assert_eq!(shop.server.count_records().await, 0);
 
@@ -112,8 +99,7 @@ impl WebDriverCompatibleCommand for NetworkConditions {
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let conditions =
-            json!({ "offline": self.offline, "latency": 0, "download_throughput": -1, "upload_throughput": -1 });
+        let conditions = json!({ "offline": self.offline, "latency": 0, "download_throughput": -1, "upload_throughput": -1 });
         (http::Method::POST, Some(json!({ "network_conditions": conditions }).to_string()))
     }
 }

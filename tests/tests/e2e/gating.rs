@@ -28,10 +28,7 @@ const CONFIG: &str = r#"{
 /// A host page with inline and external gated scripts interleaved, a `!analytics` one, a blocked
 /// iframe and image, and CSS that would hide any light-DOM placeholder.
 fn gating_page(shop: &Shopper) -> String {
-    shop.server.script(
-        "gating/external.js",
-        "window.__order.push('external:' + document.currentScript.getAttribute('data-extra'));",
-    );
+    shop.server.script("gating/external.js", "window.__order.push('external:' + document.currentScript.getAttribute('data-extra'));");
     shop.server.page("gating/frame.html", "<!doctype html><title>frame</title><p id=frame>embedded</p>");
     shop.server.file(
         "gating/pixel.svg",
@@ -122,8 +119,7 @@ async fn load_button(shop: &Shopper, id: &str) -> Element {
         )
         .await;
     let object = value.as_object().expect("the Load content button");
-    let reference =
-        object.get("element-6066-11e4-a52e-4f735466cecf").and_then(Value::as_str).expect("an element reference");
+    let reference = object.get("element-6066-11e4-a52e-4f735466cecf").and_then(Value::as_str).expect("an element reference");
     Element::from_element_id(shop.client().clone(), ElementRef::from(reference.to_owned()))
 }
 
@@ -158,11 +154,7 @@ async fn gated_scripts_run_in_document_order_once_and_late_ones_too() {
     assert_eq!(video["text"], json!(embed_text("en", "Video Player Inc.", "Marketing")), "{video}");
     assert_eq!(video["button"], json!(texts("en")["embed.load"]));
     assert_eq!(video["described"], json!(true), "the button is not described by the text: {video}");
-    assert_eq!(
-        (video["width"].as_f64(), video["height"].as_f64()),
-        (Some(400.0), Some(220.0)),
-        "sized from width/height: {video}"
-    );
+    assert_eq!((video["width"].as_f64(), video["height"].as_f64()), (Some(400.0), Some(220.0)), "sized from width/height: {video}");
     assert_eq!(video["embed_hidden"], json!(true));
     let pixel = wait_placeholder(&shop, "pixel").await;
     // The image names no service and has no title, and its source is on this site: the category names it.
@@ -170,10 +162,7 @@ async fn gated_scripts_run_in_document_order_once_and_late_ones_too() {
     // The widget is ready and shows its placeholders; the page has caught up since.
     shop.page_caught_up().await;
     assert_eq!(order(&shop).await, Vec::<String>::new(), "a gated script ran before consent");
-    assert!(
-        !shop.server.was_requested("/p/gating/external.js"),
-        "the external gated script was fetched before consent"
-    );
+    assert!(!shop.server.was_requested("/p/gating/external.js"), "the external gated script was fetched before consent");
     assert!(!shop.server.was_requested("/p/gating/frame.html") && !shop.server.was_requested("/p/gating/pixel.svg"));
     assert_eq!(attribute(&shop, "video", "src").await, None);
 
@@ -196,7 +185,10 @@ async fn gated_scripts_run_in_document_order_once_and_late_ones_too() {
         done.then_some(())
     });
     let hidden: bool = shop
-        .js("return ['video', 'pixel'].some(function (id) { return getComputedStyle(document.getElementById(id)).display === 'none'; });", vec![])
+        .js(
+            "return ['video', 'pixel'].some(function (id) { return getComputedStyle(document.getElementById(id)).display === 'none'; });",
+            vec![],
+        )
         .await;
     assert!(!hidden, "an embed stayed hidden after it loaded");
     wait_for!(shop, "the iframe to be fetched", shop.server.was_requested("/p/gating/frame.html").then_some(()));
@@ -238,8 +230,7 @@ async fn refusal_runs_negated_scripts_and_load_content_grants_one_service() {
     });
     wait_order(&shop, &["refused", "video"]).await;
     wait_for!(shop, "the video placeholder to go", placeholder(&shop, "video").await.is_null().then_some(()));
-    let focused: Option<String> =
-        shop.js("return document.activeElement ? document.activeElement.id : null;", vec![]).await;
+    let focused: Option<String> = shop.js("return document.activeElement ? document.activeElement.id : null;", vec![]).await;
     assert_eq!(focused.as_deref(), Some("video"), "focus did not move to the loaded iframe");
 
     let after = shop.wait_stored_consent(consent.updated_at).await;
@@ -273,7 +264,8 @@ async fn refusal_runs_negated_scripts_and_load_content_grants_one_service() {
 async fn demo_shop_video_placeholder_is_translated_and_loads_on_accept() {
     let shop = Shopper::with_browser(BrowserOptions::languages(&["nl"])).await;
     shop.open_widget("/").await;
-    let id: String = shop.js("var f = document.querySelector('iframe[data-src=\"/demo/video.html\"]'); f.id = 'demo-video'; return f.id;", vec![]).await;
+    let id: String =
+        shop.js("var f = document.querySelector('iframe[data-src=\"/demo/video.html\"]'); f.id = 'demo-video'; return f.id;", vec![]).await;
     let shown = wait_placeholder(&shop, &id).await;
     let nl = texts("nl");
     assert_eq!(shown["text"], json!(embed_text("nl", "Demo Video", &nl["category.marketing.title"])), "{shown}");

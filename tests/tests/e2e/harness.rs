@@ -91,10 +91,7 @@ async fn harness_drives_a_page_with_an_open_shadow_root() {
 
     // The console, including what was logged before the load event.
     let console = shop.browser.console().await;
-    assert!(
-        console.iter().any(|e| e.level == "SEVERE" && e.message.contains("smoke: early error before load")),
-        "{console:?}"
-    );
+    assert!(console.iter().any(|e| e.level == "SEVERE" && e.message.contains("smoke: early error before load")), "{console:?}");
     assert!(console.iter().any(|e| e.level == "WARNING" && e.message.contains("smoke: early warning")), "{console:?}");
 
     // The endpoint switch.
@@ -111,8 +108,7 @@ async fn harness_drives_a_page_with_an_open_shadow_root() {
 
     // A page variant with an edited config.
     shop.open(&variant).await;
-    let config: Value =
-        shop.js("return JSON.parse(document.getElementById('crumb-config').textContent);", vec![]).await;
+    let config: Value = shop.js("return JSON.parse(document.getElementById('crumb-config').textContent);", vec![]).await;
     assert_eq!(config, json!({"site": "smoke", "revision": 2}));
 }
 

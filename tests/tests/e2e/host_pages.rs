@@ -9,17 +9,17 @@ use std::collections::BTreeMap;
 
 use crumb_core::consent::Action;
 use crumb_e2e::selectors::{
-    banner_button, switch, BANNER, BANNER_ACCEPT, BANNER_CUSTOMIZE, BANNER_REJECT, BANNER_TITLE, EMBED_HOST,
-    EMBED_LOAD, HOST, PREFS, PREFS_ACCEPT, PREFS_CLOSE, PREFS_SAVE, REOPEN, WIDGET,
+    banner_button, switch, BANNER, BANNER_ACCEPT, BANNER_CUSTOMIZE, BANNER_REJECT, BANNER_TITLE, EMBED_HOST, EMBED_LOAD, HOST, PREFS,
+    PREFS_ACCEPT, PREFS_CLOSE, PREFS_SAVE, REOPEN, WIDGET,
 };
 use crumb_e2e::server::CDN_PATH;
 use crumb_e2e::{choices, wait_for, Shopper};
 use serde_json::{json, Map, Value};
 
 const LOADER: &str = "/crumb/loader.js";
-const GATED_ANALYTICS: &str = r#"<script type="text/plain" data-category="analytics" data-service="demo-analytics" src="/demo/analytics.js"></script>"#;
-const GATED_ADS: &str =
-    r#"<script type="text/plain" data-category="marketing" data-service="demo-ads" src="/demo/ads.js"></script>"#;
+const GATED_ANALYTICS: &str =
+    r#"<script type="text/plain" data-category="analytics" data-service="demo-analytics" src="/demo/analytics.js"></script>"#;
+const GATED_ADS: &str = r#"<script type="text/plain" data-category="marketing" data-service="demo-ads" src="/demo/ads.js"></script>"#;
 
 /// A plain host page: `head` and `body` are the site's own markup.
 fn host_page(head: &str, body: &str) -> String {
@@ -35,11 +35,7 @@ fn config_tag(config: &Value) -> String {
 }
 
 async fn wait_analytics_ran(shop: &Shopper) {
-    wait_for!(
-        shop,
-        "the gated analytics script to run",
-        (shop.gated_runs().await.analytics.as_deref() == Some("1")).then_some(())
-    );
+    wait_for!(shop, "the gated analytics script to run", (shop.gated_runs().await.analytics.as_deref() == Some("1")).then_some(()));
 }
 
 async fn console_messages(shop: &Shopper, needle: &str) -> Vec<String> {
@@ -123,10 +119,7 @@ async fn config_by_url_and_endpoint_by_attribute() {
     assert_eq!(shop.wait_records(&consent.id, 1).await[0].action, Action::AcceptAll);
 
     // A config URL that answers 404: named in the console, no banner, nothing granted.
-    let page = host_page(
-        "",
-        &format!(r#"<script src="{LOADER}" data-config="/p/site/missing.json"></script>{GATED_ANALYTICS}"#),
-    );
+    let page = host_page("", &format!(r#"<script src="{LOADER}" data-config="/p/site/missing.json"></script>{GATED_ANALYTICS}"#));
     let path = shop.server.page("by-url-missing.html", &page);
     forget(&shop).await;
     shop.open(&path).await;
@@ -169,10 +162,8 @@ async fn loader_fetches_everything_next_to_itself() {
 async fn loader_included_twice_gives_one_banner_and_one_warning() {
     let shop = Shopper::new().await;
     let tag = format!(r#"<script src="{LOADER}" data-endpoint="/api/consent"></script>"#);
-    let page = host_page(
-        &format!("{}\n{tag}", config_tag(&shop.server.demo_config())),
-        &format!(r#"<script src="{LOADER}?v=2" async></script>"#),
-    );
+    let page =
+        host_page(&format!("{}\n{tag}", config_tag(&shop.server.demo_config())), &format!(r#"<script src="{LOADER}?v=2" async></script>"#));
     let path = shop.server.page("twice.html", &page);
     shop.open_widget(&path).await;
     shop.wait_visible(BANNER).await;
@@ -250,10 +241,7 @@ async fn array_prototype_extended_works_and_broken_fails_safe() {
     shop.click(&switch("analytics")).await;
     shop.click(PREFS_SAVE).await;
     let consent = shop.wait_stored_consent(0).await;
-    assert_eq!(
-        consent.categories,
-        choices(&[("necessary", true), ("preferences", false), ("analytics", true), ("marketing", false)])
-    );
+    assert_eq!(consent.categories, choices(&[("necessary", true), ("preferences", false), ("analytics", true), ("marketing", false)]));
     wait_analytics_ran(&shop).await;
     assert_eq!(shop.wait_records(&consent.id, 1).await[0].action, Action::Custom);
     wait_for!(shop, "the outbox to empty", shop.outbox().await.is_empty().then_some(()));
@@ -269,9 +257,7 @@ async fn array_prototype_extended_works_and_broken_fails_safe() {
     shop.server.script("after.js", "Array.prototype.push = window.__realPush; window.__pageScriptAfterLoader = true;");
     let page = host_page(
         &format!(r#"<script src="/p/break-push.js"></script>{}"#, config_tag(&shop.server.demo_config())),
-        &format!(
-            r#"<script src="{LOADER}" data-endpoint="/api/consent"></script><script src="/p/after.js"></script>{GATED_ANALYTICS}"#
-        ),
+        &format!(r#"<script src="{LOADER}" data-endpoint="/api/consent"></script><script src="/p/after.js"></script>{GATED_ANALYTICS}"#),
     );
     let path = shop.server.page("broken-push.html", &page);
     shop.open(&path).await;
@@ -290,8 +276,7 @@ async fn array_prototype_extended_works_and_broken_fails_safe() {
         .await;
     assert_eq!(state, json!({"root": false, "granted": false, "first": ["consent", "default", "denied"]}));
     assert_eq!(shop.gated_runs().await.analytics, None);
-    let uncaught: Vec<_> =
-        shop.browser.console().await.into_iter().filter(|e| e.message.contains("Uncaught")).collect();
+    let uncaught: Vec<_> = shop.browser.console().await.into_iter().filter(|e| e.message.contains("Uncaught")).collect();
     assert!(uncaught.is_empty(), "an uncaught error on the page: {uncaught:#?}");
 }
 
@@ -334,11 +319,7 @@ async fn hostile_css_cannot_hide_shrink_or_cover_the_widget() {
             .await;
         (seen["font"] == "15px").then_some(seen)
     });
-    assert_eq!(
-        (placeholder["width"].as_f64(), placeholder["iframe_hidden"].as_bool()),
-        (Some(560.0), Some(true)),
-        "{placeholder}"
-    );
+    assert_eq!((placeholder["width"].as_f64(), placeholder["iframe_hidden"].as_bool()), (Some(560.0), Some(true)), "{placeholder}");
     assert!(placeholder["height"].as_f64().unwrap_or(0.0) >= 315.0, "{placeholder}");
     assert_ne!(placeholder["display"], "none", "{placeholder}");
     assert_eq!(placeholder["visibility"], "visible", "{placeholder}");
@@ -360,10 +341,7 @@ async fn hostile_css_cannot_hide_shrink_or_cover_the_widget() {
         let seen: Value = shop.js(&probe(&selector), vec![]).await;
         let width = seen["width"].as_f64().unwrap_or(0.0);
         let height = seen["height"].as_f64().unwrap_or(0.0);
-        assert!(
-            (100.0..700.0).contains(&width) && (40.0..90.0).contains(&height),
-            "{action} is {width}x{height}: {seen}"
-        );
+        assert!((100.0..700.0).contains(&width) && (40.0..90.0).contains(&height), "{action} is {width}x{height}: {seen}");
         assert_eq!(seen["font"], "15px", "{action}: the host's font size leaked in: {seen}");
         assert_eq!(seen["transform"], "none", "{action}: the host's text-transform leaked in: {seen}");
         assert_eq!(seen["on_top"], true, "{action} is covered by the host page: {seen}");
@@ -394,14 +372,10 @@ async fn strict_csp_page_works_without_a_single_violation() {
     let shop = Shopper::new().await;
     let demo = crumb_e2e::server::built_site().join("demo/strict-csp/index.html");
     let html = std::fs::read_to_string(&demo).unwrap_or_else(|e| panic!("{}: {e}", demo.display()));
-    let nonce = format!(
-        "n{:x}",
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos())
-    );
+    let nonce = format!("n{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(7, |d| d.as_nanos()));
     let html = html.replace("crumb-demo-nonce", &nonce);
     let policy = format!("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}'; style-src 'self'");
-    let path =
-        shop.server.file("csp/index.html", "text/html; charset=utf-8", &[("content-security-policy", &policy)], &html);
+    let path = shop.server.file("csp/index.html", "text/html; charset=utf-8", &[("content-security-policy", &policy)], &html);
 
     shop.open_widget(&path).await;
     shop.wait_visible(BANNER).await;
@@ -415,8 +389,7 @@ async fn strict_csp_page_works_without_a_single_violation() {
     let consent = shop.wait_stored_consent(0).await;
     wait_analytics_ran(&shop).await;
     wait_for!(shop, "the nonce'd inline gated script to run", {
-        let ran: Option<String> =
-            shop.js("return document.documentElement.getAttribute('data-demo-inline');", vec![]).await;
+        let ran: Option<String> = shop.js("return document.documentElement.getAttribute('data-demo-inline');", vec![]).await;
         (ran.as_deref() == Some("ran")).then_some(())
     });
     assert_eq!(shop.wait_records(&consent.id, 1).await[0].action, Action::Custom);
@@ -452,7 +425,8 @@ async fn strict_csp_page_works_without_a_single_violation() {
 async fn consent_mode_order_options_and_mapping() {
     let shop = Shopper::new().await;
     let mut config = shop.server.demo_config();
-    config["google_consent_mode"] = json!({"region": ["DE", "FR", "US-CA"], "ads_data_redaction": true, "url_passthrough": true, "wait_for_update": 800});
+    config["google_consent_mode"] =
+        json!({"region": ["DE", "FR", "US-CA"], "ads_data_redaction": true, "url_passthrough": true, "wait_for_update": 800});
     // Analytics also grants personalization_storage here; preferences keeps functionality_storage.
     config["categories"][1]["consent_mode"] = json!(["functionality_storage"]);
     config["categories"][2]["consent_mode"] = json!(["analytics_storage", "personalization_storage"]);
@@ -506,8 +480,7 @@ async fn consent_mode_order_options_and_mapping() {
     let tag_at = layer.iter().position(|e| e.get("event") == Some(&json!("tag_loaded"))).unwrap_or(usize::MAX);
     let update_at = layer.iter().position(|e| e[0] == "consent" && e[1] == "update").unwrap_or(0);
     assert!(tag_at < update_at, "the update came before the tag loaded: {layer:#?}");
-    let granted: BTreeMap<String, String> =
-        update.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect();
+    let granted: BTreeMap<String, String> = update.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect();
     assert_eq!(
         granted,
         [
@@ -533,9 +506,7 @@ async fn consent_mode_order_options_and_mapping() {
     shop.click(PREFS_ACCEPT).await;
     wait_for!(shop, "a second update granting ad_storage", {
         let layer = shop.data_layer().await;
-        (updates(&layer) == 2
-            && shop.last_consent_update().await.is_some_and(|u| signal(&u, "ad_storage") == "granted"))
-        .then_some(())
+        (updates(&layer) == 2 && shop.last_consent_update().await.is_some_and(|u| signal(&u, "ad_storage") == "granted")).then_some(())
     });
 
     // A returning page load: default first again, then one update restating the stored choice.
@@ -572,17 +543,10 @@ async fn js_api_events_and_early_calls() {
     let path = shop.server.page("api.html", &page);
     shop.open_widget(&path).await;
     let early: Value = shop.js("return window.__early;", vec![]).await;
-    assert_eq!(
-        early,
-        json!({"ready": false, "analytics": false, "consent": null}),
-        "answers before the widget was ready"
-    );
+    assert_eq!(early, json!({"ready": false, "analytics": false, "consent": null}), "answers before the widget was ready");
     // The queued acceptCategory(['analytics']) was replayed: a custom decision, no banner.
     let consent = shop.wait_stored_consent(0).await;
-    assert_eq!(
-        consent.categories,
-        choices(&[("necessary", true), ("preferences", false), ("analytics", true), ("marketing", false)])
-    );
+    assert_eq!(consent.categories, choices(&[("necessary", true), ("preferences", false), ("analytics", true), ("marketing", false)]));
     assert_eq!(shop.wait_records(&consent.id, 1).await[0].action, Action::Custom);
     wait_analytics_ran(&shop).await;
     assert!(!shop.is_visible(BANNER).await);
@@ -623,11 +587,7 @@ async fn js_api_events_and_early_calls() {
     );
     let via_on: u32 = shop.js("return window.__viaOn.length;", vec![]).await;
     assert_eq!(via_on, 1, "the unsubscribed listener still got events");
-    wait_for!(
-        shop,
-        "the ad pixel to run after acceptCategory('all')",
-        (shop.gated_runs().await.ads.as_deref() == Some("1")).then_some(())
-    );
+    wait_for!(shop, "the ad pixel to run after acceptCategory('all')", (shop.gated_runs().await.ads.as_deref() == Some("1")).then_some(()));
 
     // acceptCategory([]) refuses everything optional; show/hide/showPreferences drive the views.
     shop.js::<Value>("Crumb.acceptCategory([]); return null;", vec![]).await;
@@ -653,11 +613,7 @@ async fn js_api_events_and_early_calls() {
     assert!(switched);
     shop.js::<Value>("Crumb.show(); return null;", vec![]).await;
     let title = crumb_e2e::texts("nl")["banner.title"].clone();
-    wait_for!(
-        shop,
-        "the Dutch banner title",
-        (shop.text(BANNER_TITLE).await.as_deref() == Some(title.as_str())).then_some(())
-    );
+    wait_for!(shop, "the Dutch banner title", (shop.text(BANNER_TITLE).await.as_deref() == Some(title.as_str())).then_some(()));
     let refused: bool = shop.js("return Crumb.setLanguage('xx');", vec![]).await;
     assert!(!refused);
 
@@ -720,7 +676,10 @@ async fn removed_category_leaves_the_rest_of_the_consent_in_force() {
     shop.page_caught_up().await;
     assert!(!shop.is_visible(BANNER).await, "removing a category asked the shopper again");
     let answers: Value = shop
-        .js("return [Crumb.acceptedCategory('analytics'), Crumb.acceptedCategory('marketing'), Crumb.acceptedCategory('preferences')];", vec![])
+        .js(
+            "return [Crumb.acceptedCategory('analytics'), Crumb.acceptedCategory('marketing'), Crumb.acceptedCategory('preferences')];",
+            vec![],
+        )
         .await;
     assert_eq!(answers, json!([true, true, false]), "the removed category must count for nothing");
     let update = shop.last_consent_update().await.expect("an update on load");

@@ -118,8 +118,9 @@ async fn the_widget_survives_a_replaced_body_and_removals() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_base_href_does_not_move_the_widgets_urls() {
     let shop = Shopper::new().await;
-    let page =
-        shop.server.page("hostile-base.html", &hostile_page(&shop, "<base href=\"http://elsewhere.invalid/\">", &shop.server.demo_config(), ""));
+    let page = shop
+        .server
+        .page("hostile-base.html", &hostile_page(&shop, "<base href=\"http://elsewhere.invalid/\">", &shop.server.demo_config(), ""));
     shop.open_widget(&page).await;
     shop.wait_visible(BANNER).await;
     let policy: String = shop.in_shadow("var a = root.querySelector('a.crumb-policy-link'); return a ? a.href : '';", vec![]).await;
@@ -146,7 +147,8 @@ async fn hostile_configs_fail_clearly_and_safely() {
     catastrophic["categories"][2]["services"][0]["cookies"][0] = json!({
         "pattern": "^(a+)+$", "purpose": "x", "duration": "session", "party": "first"
     });
-    let cases = [("deep", deep_text, "levels deep"), ("huge", huge.to_string(), "bytes"), ("catastrophic", catastrophic.to_string(), "pattern")];
+    let cases =
+        [("deep", deep_text, "levels deep"), ("huge", huge.to_string(), "bytes"), ("catastrophic", catastrophic.to_string(), "pattern")];
     for (name, config_text, needle) in cases {
         let html = hostile_page(&shop, "", &Value::Null, "").replace("null</script>", &format!("{config_text}</script>"));
         let page = shop.server.page(&format!("hostile-config-{name}.html"), &html);

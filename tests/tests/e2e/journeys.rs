@@ -7,9 +7,8 @@ use std::collections::BTreeSet;
 
 use crumb_core::consent::Action;
 use crumb_e2e::selectors::{
-    category_section, category_services_summary, service_cookie_table, switch, BANNER, BANNER_ACCEPT, BANNER_CUSTOMIZE,
-    BANNER_POLICY_LINK, BANNER_REJECT, BANNER_TITLE, COOKIE_ROWS, PAGE_SETTINGS_LINK, PREFS, PREFS_REJECT, PREFS_SAVE,
-    PREFS_TEXT, PREFS_TITLE, REOPEN,
+    category_section, category_services_summary, service_cookie_table, switch, BANNER, BANNER_ACCEPT, BANNER_CUSTOMIZE, BANNER_POLICY_LINK,
+    BANNER_REJECT, BANNER_TITLE, COOKIE_ROWS, PAGE_SETTINGS_LINK, PREFS, PREFS_REJECT, PREFS_SAVE, PREFS_TEXT, PREFS_TITLE, REOPEN,
 };
 use crumb_e2e::{choices, texts, wait_for, BrowserOptions, Shopper};
 use fantoccini::key::Key;
@@ -50,11 +49,7 @@ async fn assert_nothing_gated_ran(shop: &Shopper) {
     let runs = shop.gated_runs().await;
     assert_eq!(runs, Default::default(), "a gated demo script ran: {runs:?}\n{}", shop.diagnostics().await);
     for script in ["/demo/analytics.js", "/demo/ads.js"] {
-        assert!(
-            !shop.server.was_requested(script),
-            "{script} was fetched before consent\n{}",
-            shop.diagnostics().await
-        );
+        assert!(!shop.server.was_requested(script), "{script} was fetched before consent\n{}", shop.diagnostics().await);
     }
     let cookies = shop.cookie_names().await;
     let extra: BTreeSet<_> = cookies.iter().filter(|c| !ESSENTIAL_COOKIES.contains(&c.as_str())).collect();
@@ -95,11 +90,9 @@ async fn journey_01_first_visit_shows_the_banner_and_runs_nothing() {
     assert!(!description.is_empty(), "aria-describedby=`{describedby}` names no text");
     let policy = shop.attr(BANNER_POLICY_LINK, "href").await.expect("policy link");
     assert!(policy.ends_with("/demo/privacy.html"), "policy link goes to {policy}");
-    for (selector, key) in [
-        (BANNER_ACCEPT, "action.accept_all"),
-        (BANNER_REJECT, "action.reject_all"),
-        (BANNER_CUSTOMIZE, "action.customize"),
-    ] {
+    for (selector, key) in
+        [(BANNER_ACCEPT, "action.accept_all"), (BANNER_REJECT, "action.reject_all"), (BANNER_CUSTOMIZE, "action.customize")]
+    {
         assert_eq!(shop.text(selector).await.as_deref(), Some(en[key].as_str()), "{selector}");
     }
 
@@ -261,11 +254,7 @@ async fn journey_04_customize_analytics_only() {
     assert_eq!(shop.attr(&necessary, "aria-disabled").await.as_deref(), Some("true"));
     assert!(shop.attr(&necessary, "disabled").await.is_some(), "the required switch is not disabled");
     for category in ["preferences", "analytics", "marketing"] {
-        assert_eq!(
-            shop.attr(&switch(category), "aria-checked").await.as_deref(),
-            Some("false"),
-            "{category} is pre-ticked"
-        );
+        assert_eq!(shop.attr(&switch(category), "aria-checked").await.as_deref(), Some("false"), "{category} is pre-ticked");
     }
     for category in CATEGORIES {
         assert!(shop.shadow(&category_section(category)).await.is_some(), "no section for {category}");
@@ -314,13 +303,7 @@ async fn journey_04_customize_analytics_only() {
     assert_eq!(consent.categories, only_analytics());
     assert_eq!(
         consent.services,
-        choices(&[
-            ("shop", true),
-            ("shop-preferences", false),
-            ("demo-analytics", true),
-            ("demo-ads", false),
-            ("demo-video", false)
-        ])
+        choices(&[("shop", true), ("shop-preferences", false), ("demo-analytics", true), ("demo-ads", false), ("demo-video", false)])
     );
     shop.wait_hidden(PREFS).await;
     shop.wait_hidden(BANNER).await;
@@ -339,8 +322,7 @@ async fn journey_04_customize_analytics_only() {
 
     let update = shop.last_consent_update().await.expect("a Consent Mode update after Save");
     assert_eq!(signal(&update, "analytics_storage"), "granted", "{update:?}");
-    for name in ["ad_storage", "ad_user_data", "ad_personalization", "functionality_storage", "personalization_storage"]
-    {
+    for name in ["ad_storage", "ad_user_data", "ad_personalization", "functionality_storage", "personalization_storage"] {
         assert_eq!(signal(&update, name), "denied", "{name}: {update:?}");
     }
     shop.assert_no_crash().await;
@@ -363,11 +345,7 @@ async fn journey_05_reopen_and_withdraw_analytics() {
     shop.click(REOPEN).await;
     shop.wait_visible(PREFS).await;
     for category in CATEGORIES {
-        assert_eq!(
-            shop.attr(&switch(category), "aria-checked").await.as_deref(),
-            Some("true"),
-            "{category} after Accept all"
-        );
+        assert_eq!(shop.attr(&switch(category), "aria-checked").await.as_deref(), Some("true"), "{category} after Accept all");
     }
     shop.click(&switch("analytics")).await;
     wait_for!(
@@ -380,14 +358,9 @@ async fn journey_05_reopen_and_withdraw_analytics() {
 
     let consent = shop.wait_stored_consent(accepted.updated_at).await;
     assert_eq!(consent.id, accepted.id, "the consent id changed");
-    assert_eq!(
-        consent.categories,
-        choices(&[("necessary", true), ("preferences", true), ("analytics", false), ("marketing", true)])
-    );
-    let cookies = wait_cookies(&shop, "_demo_ga and _demo_ga_SESSION erased", |c| {
-        !c.contains("_demo_ga") && !c.contains("_demo_ga_SESSION")
-    })
-    .await;
+    assert_eq!(consent.categories, choices(&[("necessary", true), ("preferences", true), ("analytics", false), ("marketing", true)]));
+    let cookies =
+        wait_cookies(&shop, "_demo_ga and _demo_ga_SESSION erased", |c| !c.contains("_demo_ga") && !c.contains("_demo_ga_SESSION")).await;
     assert!(cookies.contains("_demo_ads"), "marketing cookie erased too: {cookies:?}");
     assert!(cookies.contains("crumb_demo_cart"), "the required cart cookie was erased: {cookies:?}");
 
@@ -433,8 +406,7 @@ async fn journey_06_new_revision_asks_again() {
     shop.wait_visible(BANNER).await;
 
     shop.click(BANNER_ACCEPT).await;
-    let second =
-        wait_for!(shop, "a consent stored for revision 2", shop.stored_consent().await.filter(|c| c.revision == 2));
+    let second = wait_for!(shop, "a consent stored for revision 2", shop.stored_consent().await.filter(|c| c.revision == 2));
     let records = wait_for!(shop, "a record for revision 2 on the server", {
         let records = shop.server.records_for(&second.id).await;
         records.iter().any(|r| r.revision == 2).then_some(records)
@@ -540,11 +512,7 @@ async fn journey_08_keyboard_only_customize_and_save() {
                 shop.press_shift_tab().await;
             }
             let focus = shop.focus().await;
-            assert!(
-                focus.in_prefs,
-                "{label} #{step} moved focus out of the dialog to {}; before: {seen:#?}",
-                focus.element
-            );
+            assert!(focus.in_prefs, "{label} #{step} moved focus out of the dialog to {}; before: {seen:#?}", focus.element);
             seen.push((focus.index, focus.element));
         }
         let distinct: BTreeSet<_> = seen.iter().map(|(index, _)| *index).collect();
@@ -603,25 +571,15 @@ async fn journey_08_keyboard_only_customize_and_save() {
 async fn assert_texts_in(shop: &Shopper, language: &str) {
     let t = texts(language);
     shop.wait_visible(BANNER).await;
-    assert_eq!(
-        shop.text(BANNER_TITLE).await.as_deref(),
-        Some(t["banner.title"].as_str()),
-        "banner title in {language}"
-    );
-    for (selector, key) in [
-        (BANNER_ACCEPT, "action.accept_all"),
-        (BANNER_REJECT, "action.reject_all"),
-        (BANNER_CUSTOMIZE, "action.customize"),
-    ] {
+    assert_eq!(shop.text(BANNER_TITLE).await.as_deref(), Some(t["banner.title"].as_str()), "banner title in {language}");
+    for (selector, key) in
+        [(BANNER_ACCEPT, "action.accept_all"), (BANNER_REJECT, "action.reject_all"), (BANNER_CUSTOMIZE, "action.customize")]
+    {
         assert_eq!(shop.text(selector).await.as_deref(), Some(t[key].as_str()), "{selector} in {language}");
     }
     shop.click(BANNER_CUSTOMIZE).await;
     shop.wait_visible(PREFS).await;
-    assert_eq!(
-        shop.text(PREFS_TITLE).await.as_deref(),
-        Some(t["prefs.title"].as_str()),
-        "preferences title in {language}"
-    );
+    assert_eq!(shop.text(PREFS_TITLE).await.as_deref(), Some(t["prefs.title"].as_str()), "preferences title in {language}");
     assert_eq!(shop.text(PREFS_SAVE).await.as_deref(), Some(t["action.save"].as_str()), "Save in {language}");
     let analytics_title = t["category.analytics.title"].as_str();
     let section = shop.text(&category_section("analytics")).await.unwrap_or_default();
@@ -675,18 +633,13 @@ async fn assert_broken_config_is_safe(shop: &Shopper, page: &str, field: &str) {
             assert_ne!(signal(&params, name), "granted", "Consent Mode `{kind}` grants {name} with a broken config");
         }
     }
-    let analytics: Value = shop
-        .js(
-            "return window.Crumb && window.Crumb.acceptedCategory ? window.Crumb.acceptedCategory('analytics') : null;",
-            vec![],
-        )
-        .await;
+    let analytics: Value =
+        shop.js("return window.Crumb && window.Crumb.acceptedCategory ? window.Crumb.acceptedCategory('analytics') : null;", vec![]).await;
     assert_ne!(analytics, json!(true), "Crumb.acceptedCategory('analytics') is true with a broken config");
 
     // The shop itself still works.
     wait_for!(shop, "the shop script to set the cart count", {
-        let count: Option<String> =
-            shop.js("var o = document.getElementById('cart-count'); return o && o.textContent;", vec![]).await;
+        let count: Option<String> = shop.js("var o = document.getElementById('cart-count'); return o && o.textContent;", vec![]).await;
         (count.as_deref() == Some("0")).then_some(())
     });
     shop.click_page(".add-to-cart").await;

@@ -9,8 +9,8 @@ use std::path::Path;
 
 use crumb_core::consent::Action;
 use crumb_e2e::selectors::{
-    banner_button, category_title, switch, BANNER, BANNER_CUSTOMIZE, BANNER_TITLE, PREFS, PREFS_CLOSE, PREFS_LANGUAGE,
-    PREFS_REJECT, PREFS_SAVE, PREFS_TITLE, REOPEN,
+    banner_button, category_title, switch, BANNER, BANNER_CUSTOMIZE, BANNER_TITLE, PREFS, PREFS_CLOSE, PREFS_LANGUAGE, PREFS_REJECT,
+    PREFS_SAVE, PREFS_TITLE, REOPEN,
 };
 use crumb_e2e::{texts, wait_for, BrowserOptions, Shopper, TestServer};
 use serde_json::{json, Value};
@@ -62,9 +62,7 @@ async fn assert_banner_in(shop: &Shopper, language: &str) {
     wait_for!(shop, format!("the banner title in {language}"), {
         (shop.text(BANNER_TITLE).await.as_deref() == Some(t["banner.title"].as_str())).then_some(())
     });
-    for (action, key) in
-        [("accept-all", "action.accept_all"), ("reject-all", "action.reject_all"), ("customize", "action.customize")]
-    {
+    for (action, key) in [("accept-all", "action.accept_all"), ("reject-all", "action.reject_all"), ("customize", "action.customize")] {
         let selector = banner_button(action);
         assert_eq!(shop.text(&selector).await.as_deref(), Some(t[key].as_str()), "{action} in {language}");
     }
@@ -163,12 +161,10 @@ async fn switcher_changes_the_language_and_the_record_carries_it() {
         )
         .await;
     assert_eq!(options.len(), crumb_core::texts::BUILTIN_LANGUAGES.len(), "{options:?}");
-    for (code, name) in [("de", "Deutsch"), ("ar", "العربية"), ("zh-Hant", "繁體中文"), ("pt-BR", "Português (Brasil)")]
-    {
+    for (code, name) in [("de", "Deutsch"), ("ar", "العربية"), ("zh-Hant", "繁體中文"), ("pt-BR", "Português (Brasil)")] {
         assert!(options.contains(&(code.to_owned(), name.to_owned())), "{code} is listed as {name}: {options:?}");
     }
-    let selected: String =
-        shop.in_shadow("return root.querySelector(arguments[0]).value;", vec![json!(PREFS_LANGUAGE)]).await;
+    let selected: String = shop.in_shadow("return root.querySelector(arguments[0]).value;", vec![json!(PREFS_LANGUAGE)]).await;
     assert_eq!(selected, "en");
 
     // A real selection through WebDriver.
@@ -211,10 +207,7 @@ async fn set_language_switches_and_refuses_unknown_codes() {
     shop.next_frame().await;
     assert_banner_in(&shop, "ar").await;
     let console = shop.browser.console_text().await;
-    assert!(
-        console.contains("xx-unknown") && console.contains("SEVERE"),
-        "no console error names the code:\n{console}"
-    );
+    assert!(console.contains("xx-unknown") && console.contains("SEVERE"), "no console error names the code:\n{console}");
 
     let switched: Value = shop.js("return Crumb.setLanguage('pt-br');", vec![]).await;
     assert_eq!(switched, json!(true));
@@ -275,20 +268,13 @@ fn assert_mirrored(what: &str, en: Rect, ar: Rect, width: f64) {
 async fn arabic_and_hebrew_layouts_mirror_the_english_one() {
     let shop = Shopper::new().await;
     let en = layout(&shop, "/", "en").await;
-    assert!(
-        en.buttons[0].left < en.buttons[1].left && en.buttons[1].left < en.buttons[2].left,
-        "en buttons run left to right"
-    );
+    assert!(en.buttons[0].left < en.buttons[1].left && en.buttons[1].left < en.buttons[2].left, "en buttons run left to right");
     assert!(en.close.left > en.title.left, "en close button is on the right");
     assert!(en.switch.left > en.category_title.right, "en switch is right of its title");
     assert!(en.reopen.right < en.width / 2.0, "en reopen button is bottom-left");
 
     for language in ["ar", "he"] {
-        shop.js::<Value>(
-            "localStorage.clear(); document.cookie = 'crumb_consent=; max-age=0; path=/'; return null;",
-            vec![],
-        )
-        .await;
+        shop.js::<Value>("localStorage.clear(); document.cookie = 'crumb_consent=; max-age=0; path=/'; return null;", vec![]).await;
         let page = shop.server.variant(language, |config| config["language"] = json!(language));
         let rtl = layout(&shop, &page, language).await;
         assert_eq!(root_lang_dir(&shop).await, (language.to_owned(), "rtl".to_owned()));

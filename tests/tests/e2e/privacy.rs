@@ -158,8 +158,7 @@ async fn consent_given_on_one_subdomain_holds_on_another() {
     assert!(!shop.is_visible(BANNER).await, "www.crumb.test asked again\n{}", shop.diagnostics().await);
     assert_eq!(shop.stored_consent().await, Some(consent.clone()), "the shared consent was not stored locally on www");
     assert_eq!(shop.server.records_for(&consent.id).await.len(), 1, "applying a shared consent posted a record");
-    let warnings: Vec<_> =
-        shop.browser.console().await.into_iter().filter(|e| e.message.contains("cookie_domain")).collect();
+    let warnings: Vec<_> = shop.browser.console().await.into_iter().filter(|e| e.message.contains("cookie_domain")).collect();
     assert!(warnings.is_empty(), "{warnings:?}");
     shop.assert_no_crash().await;
 }
@@ -191,11 +190,8 @@ async fn a_withdrawal_on_one_subdomain_erases_the_service_data_on_another() {
     assert!(!withdrawn.granted("analytics"));
 
     open_on(&shop, "www.crumb.test", &page).await;
-    let stored = wait_for!(
-        shop,
-        "www to take the withdrawal",
-        shop.stored_consent().await.filter(|c| c.updated_at == withdrawn.updated_at)
-    );
+    let stored =
+        wait_for!(shop, "www to take the withdrawal", shop.stored_consent().await.filter(|c| c.updated_at == withdrawn.updated_at));
     assert!(!stored.granted("analytics"));
     let cookies = cookie_domains(&shop).await;
     assert!(!cookies.keys().any(|n| n.starts_with("_ga")), "GA cookies live on at www.crumb.test: {cookies:?}");
@@ -290,10 +286,7 @@ async fn a_site_can_switch_gpc_off_only_explicitly() {
     let page = shop.server.variant("no-gpc", |config| config["honor_gpc"] = json!(false));
     shop.open_widget(&page).await;
     shop.wait_visible(BANNER).await;
-    assert!(
-        shop.shadow(GPC_NOTICE_ANYWHERE).await.is_none(),
-        "the GPC notice shows though the site does not honour it"
-    );
+    assert!(shop.shadow(GPC_NOTICE_ANYWHERE).await.is_none(), "the GPC notice shows though the site does not honour it");
     shop.click(BANNER_ACCEPT).await;
     let consent = shop.wait_stored_consent(0).await;
     assert!(consent.granted("marketing"), "{consent:?}");

@@ -19,9 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crumb_core::consent::Action;
 use crumb_core::{parse_config, Config, Texts};
 use crumb_e2e::selectors::{
-    category_cookie_table, category_section, category_services_summary, category_text, category_title, cookie_row,
-    service_name, BANNER, BANNER_ACCEPT, BANNER_CUSTOMIZE, BANNER_POLICY_LINK, BANNER_REJECT, BANNER_TITLE,
-    CATEGORY_SECTIONS, COOKIE_ROW, PREFS, PREFS_ACCEPT, PREFS_REJECT, REOPEN, WIDGET,
+    category_cookie_table, category_section, category_services_summary, category_text, category_title, cookie_row, service_name, BANNER,
+    BANNER_ACCEPT, BANNER_CUSTOMIZE, BANNER_POLICY_LINK, BANNER_REJECT, BANNER_TITLE, CATEGORY_SECTIONS, COOKIE_ROW, PREFS, PREFS_ACCEPT,
+    PREFS_REJECT, REOPEN, WIDGET,
 };
 use crumb_e2e::{texts, wait_for, BrowserOptions, Shopper};
 use serde_json::json;
@@ -38,12 +38,8 @@ fn shop_texts(config: &Config, language: &str) -> Texts {
 
 /// Cookie names in `document.cookie`.
 async fn document_cookies(page: &Shopper) -> BTreeSet<String> {
-    let names: Vec<String> = page
-        .js(
-            "return document.cookie.split(';').map(function (c) { return c.trim().split('=')[0]; }).filter(Boolean);",
-            vec![],
-        )
-        .await;
+    let names: Vec<String> =
+        page.js("return document.cookie.split(';').map(function (c) { return c.trim().split('=')[0]; }).filter(Boolean);", vec![]).await;
     names.into_iter().collect()
 }
 
@@ -81,19 +77,14 @@ async fn banner_speaks_the_shop_language(page: &Shopper, shop: &Shop, t: &Texts)
     let lang = shop.language;
     assert_eq!(page.attr(WIDGET, "lang").await.as_deref(), Some(lang), "{}: the widget's language", shop.slug);
     assert_eq!(page.text(BANNER_TITLE).await.as_deref(), Some(t.lookup("banner.title").unwrap_or("?")));
-    for (selector, key) in [
-        (BANNER_ACCEPT, "action.accept_all"),
-        (BANNER_REJECT, "action.reject_all"),
-        (BANNER_CUSTOMIZE, "action.customize"),
-    ] {
+    for (selector, key) in
+        [(BANNER_ACCEPT, "action.accept_all"), (BANNER_REJECT, "action.reject_all"), (BANNER_CUSTOMIZE, "action.customize")]
+    {
         assert_eq!(page.text(selector).await.as_deref(), t.lookup(key), "{}: {selector} in {lang}", shop.slug);
     }
     let described = page.attr(BANNER, "aria-describedby").await.expect("the banner has a description");
     let shown = page.text(&format!("#{described}")).await.unwrap_or_default();
-    let own = t
-        .lookup("banner.text")
-        .unwrap_or_default()
-        .replace("{policy}", t.lookup("banner.policy_link").unwrap_or_default());
+    let own = t.lookup("banner.text").unwrap_or_default().replace("{policy}", t.lookup("banner.policy_link").unwrap_or_default());
     assert_eq!(shown, own, "{}: the shop's own banner text in {lang}", shop.slug);
     let policy = page.attr(BANNER_POLICY_LINK, "href").await.unwrap_or_default();
     assert!(policy.ends_with(&format!("/demo/{}/privacy.html", shop.slug)), "{}: policy link {policy}", shop.slug);
@@ -116,13 +107,7 @@ async fn preference_center_lists_the_policy(page: &Shopper, shop: &Shop, config:
         let title = page.text(&category_title(&category.id)).await.unwrap_or_default();
         assert_eq!(title, t.category_title(&category.id), "{}: title of {} in {lang}", shop.slug, category.id);
         let description = page.text(&category_text(&category.id)).await.unwrap_or_default();
-        assert_eq!(
-            description,
-            t.category_description(&category.id),
-            "{}: {} described in {lang}",
-            shop.slug,
-            category.id
-        );
+        assert_eq!(description, t.category_description(&category.id), "{}: {} described in {lang}", shop.slug, category.id);
         page.click(&category_services_summary(&category.id)).await;
         page.wait_visible(&category_cookie_table(&category.id)).await;
         let rows: Vec<Vec<String>> = page
@@ -135,8 +120,7 @@ async fn preference_center_lists_the_policy(page: &Shopper, shop: &Shop, config:
             .await;
         let labels: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
         assert_eq!(labels, shop.in_category(&category.id), "{}: cookies listed under {}", shop.slug, category.id);
-        let specs: BTreeMap<&str, _> =
-            category.services.iter().flat_map(|s| s.cookies.iter().map(|c| (c.label(), c))).collect();
+        let specs: BTreeMap<&str, _> = category.services.iter().flat_map(|s| s.cookies.iter().map(|c| (c.label(), c))).collect();
         for row in &rows {
             let spec = specs[row[0].as_str()];
             let party = match spec.party {
@@ -196,8 +180,7 @@ async fn journey(slug: &str) {
         .chain(shop.set_on_consent.iter().flat_map(|(_, names)| names.iter().map(|n| n.to_string())))
         .collect();
     wait_document_cookies(&page, "every cookie after Accept all", &all_set).await;
-    let ran: Vec<String> =
-        std::iter::once("shop").chain(shop.set_on_consent.iter().map(|(s, _)| *s)).map(str::to_owned).collect();
+    let ran: Vec<String> = std::iter::once("shop").chain(shop.set_on_consent.iter().map(|(s, _)| *s)).map(str::to_owned).collect();
     assert_eq!(stand_ins(&page).await, ran, "{slug}: the gated stand-ins after Accept all, in page order");
 
     // Reject all again: the optional cookies go, now and after a reload.
@@ -254,9 +237,7 @@ async fn shop_onto_object_in_english_after_set_language() {
     page.wait_visible(BANNER).await;
     let _: serde_json::Value = page.js("window.Crumb.setLanguage('en'); return null;", vec![]).await;
     let en = shop_texts(&config, "en");
-    wait_for!(page, "the banner in English", {
-        (page.text(BANNER_TITLE).await.as_deref() == en.lookup("banner.title")).then_some(())
-    });
+    wait_for!(page, "the banner in English", { (page.text(BANNER_TITLE).await.as_deref() == en.lookup("banner.title")).then_some(()) });
     page.click(BANNER_CUSTOMIZE).await;
     page.wait_visible(PREFS).await;
     let section = category_section("preferences");

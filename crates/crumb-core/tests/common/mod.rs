@@ -10,10 +10,8 @@ pub const DAY: i64 = 86_400_000;
 
 /// The JSON inside `<script type="application/json" id="crumb-config">` of the demo page.
 pub fn demo_config_json() -> Value {
-    let html = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../index.html"))
-        .expect("index.html");
-    let start =
-        html.find(r#"id="crumb-config">"#).expect("config element") + r#"id="crumb-config">"#.len();
+    let html = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../index.html")).expect("index.html");
+    let start = html.find(r#"id="crumb-config">"#).expect("config element") + r#"id="crumb-config">"#.len();
     let end = start + html[start..].find("</script>").expect("end of config");
     serde_json::from_str(&html[start..end]).expect("demo config is JSON")
 }

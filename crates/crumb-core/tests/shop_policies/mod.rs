@@ -51,11 +51,7 @@ pub struct Shop {
 }
 
 const fn c(category: &'static str, label: &'static str, named: Named) -> Listed {
-    Listed {
-        category,
-        label,
-        named,
-    }
+    Listed { category, label, named }
 }
 
 use Named::{As, Crumb, Purpose, Verbatim};
@@ -74,16 +70,8 @@ pub const SHOPS: &[Shop] = &[
         languages: &["en"],
         revision: 1,
         cookies: &[
-            c(
-                "necessary",
-                "121time_session",
-                Purpose("As a 121TIME customer you have access to an account"),
-            ),
-            c(
-                "necessary",
-                "121time_cart",
-                Purpose("retain an overview of products"),
-            ),
+            c("necessary", "121time_session", Purpose("As a 121TIME customer you have access to an account")),
+            c("necessary", "121time_cart", Purpose("retain an overview of products")),
             c("necessary", "crumb_consent", Crumb),
             c("analytics", "_ga", GA4_121),
             c("analytics", "^_ga_[A-Z0-9]+$", GA4_121),
@@ -110,15 +98,7 @@ pub const SHOPS: &[Shop] = &[
             c("analytics", "_ga", GA_SWB),
             c("analytics", "^_ga_[A-Z0-9]+$", GA_SWB),
         ],
-        set_by_shop: &[
-            "XSRF-TOKEN",
-            "hs",
-            "svSession",
-            "TS01a2b3c4",
-            "SSR-caching",
-            "bSession",
-            "fedops.logger.sessionId",
-        ],
+        set_by_shop: &["XSRF-TOKEN", "hs", "svSession", "TS01a2b3c4", "SSR-caching", "bSession", "fedops.logger.sessionId"],
         set_on_consent: &[("ga4", &["_ga", "_ga_SWB2BDEMO"])],
     },
     Shop {
@@ -129,40 +109,18 @@ pub const SHOPS: &[Shop] = &[
         revision: 1,
         cookies: &[
             c("necessary", "sc_cart", Purpose("winkelmandje")),
-            c(
-                "necessary",
-                "sc_session",
-                Purpose("of de bezoeker al geregistreerd is of niet"),
-            ),
+            c("necessary", "sc_session", Purpose("of de bezoeker al geregistreerd is of niet")),
             c("necessary", "sc_lang", Purpose("de geslecteerde taal")),
             c("necessary", "crumb_consent", Crumb),
-            c(
-                "preferences",
-                "sc_recent",
-                Purpose("recent bekeken producten"),
-            ),
+            c("preferences", "sc_recent", Purpose("recent bekeken producten")),
             c("preferences", "sc_wishlist", Purpose("wishlist")),
-            c(
-                "preferences",
-                "sc_compare",
-                Purpose("producten die vergeleken worden"),
-            ),
-            c(
-                "preferences",
-                "sc_registered",
-                Purpose("om u te herkennen bij een volgend bezoek"),
-            ),
+            c("preferences", "sc_compare", Purpose("producten die vergeleken worden")),
+            c("preferences", "sc_registered", Purpose("om u te herkennen bij een volgend bezoek")),
             c("analytics", "_ga", GA_SC),
             c("analytics", "^_ga_[A-Z0-9]+$", GA_SC),
         ],
         set_by_shop: &["sc_session", "sc_cart", "sc_lang"],
-        set_on_consent: &[
-            (
-                "remember",
-                &["sc_recent", "sc_wishlist", "sc_compare", "sc_registered"],
-            ),
-            ("ga4", &["_ga", "_ga_SCDEMO1"]),
-        ],
+        set_on_consent: &[("remember", &["sc_recent", "sc_wishlist", "sc_compare", "sc_registered"]), ("ga4", &["_ga", "_ga_SCDEMO1"])],
     },
     Shop {
         slug: "contrado",
@@ -213,26 +171,10 @@ pub const SHOPS: &[Shop] = &[
         ],
         set_by_shop: &["ASP.NET_SessionId", "treeview"],
         set_on_consent: &[
-            (
-                "contrado-memory",
-                &["cuplphotos", "customervisit", "designInfo", "optInfo"],
-            ),
-            (
-                "google-analytics",
-                &["__utma", "__utmb", "__utmc", "__utmz"],
-            ),
-            (
-                "facebook",
-                &[
-                    "datr", "lu", "s", "act", "p", "c_user", "csm", "xs", "presence", "sub",
-                ],
-            ),
-            (
-                "google-plus",
-                &[
-                    "NID", "PREF", "HSID", "SSID", "APISID", "SAPISID", "ULS", "SID", "BEAT",
-                ],
-            ),
+            ("contrado-memory", &["cuplphotos", "customervisit", "designInfo", "optInfo"]),
+            ("google-analytics", &["__utma", "__utmb", "__utmc", "__utmz"]),
+            ("facebook", &["datr", "lu", "s", "act", "p", "c_user", "csm", "xs", "presence", "sub"]),
+            ("google-plus", &["NID", "PREF", "HSID", "SSID", "APISID", "SAPISID", "ULS", "SID", "BEAT"]),
             ("twitter", &["guest_id", "k", "_twitter_sess"]),
             ("pinterest", &["_pinterest_sess"]),
             ("facebook-pixel", &["_fbp"]),
@@ -247,30 +189,19 @@ pub const SHOPS: &[Shop] = &[
         cookies: &[
             c("necessary", "Session_ID", Verbatim),
             c("necessary", "crumb_consent", Crumb),
-            c(
-                "preferences",
-                "Persistent_ID",
-                Purpose("Persistent cookies, in contrast, last from visit to visit"),
-            ),
+            c("preferences", "Persistent_ID", Purpose("Persistent cookies, in contrast, last from visit to visit")),
             c("analytics", "_ga", GA_TLX),
             c("analytics", "^_ga_[A-Z0-9]+$", GA_TLX),
         ],
         set_by_shop: &["Session_ID"],
-        set_on_consent: &[
-            ("saved-bag", &["Persistent_ID"]),
-            ("ga4", &["_ga", "_ga_TLXDEMO1"]),
-        ],
+        set_on_consent: &[("saved-bag", &["Persistent_ID"]), ("ga4", &["_ga", "_ga_TLXDEMO1"])],
     },
 ];
 
 impl Shop {
     /// The labels the policy puts in one category, in policy order.
     pub fn in_category(&self, category: &str) -> Vec<&'static str> {
-        self.cookies
-            .iter()
-            .filter(|c| c.category == category)
-            .map(|c| c.label)
-            .collect()
+        self.cookies.iter().filter(|c| c.category == category).map(|c| c.label).collect()
     }
 
     /// The categories, in the order they first appear.
@@ -309,20 +240,13 @@ impl Shop {
     pub fn config_text(&self) -> String {
         let html = self.page();
         let open = r#"<script type="application/json" id="crumb-config">"#;
-        let start = html
-            .find(open)
-            .unwrap_or_else(|| panic!("{}: no `{open}`", self.slug))
-            + open.len();
-        let end = start
-            + html[start..]
-                .find("</script>")
-                .unwrap_or_else(|| panic!("{}: config not closed", self.slug));
+        let start = html.find(open).unwrap_or_else(|| panic!("{}: no `{open}`", self.slug)) + open.len();
+        let end = start + html[start..].find("</script>").unwrap_or_else(|| panic!("{}: config not closed", self.slug));
         html[start..end].to_owned()
     }
 
     pub fn config_json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.config_text())
-            .unwrap_or_else(|e| panic!("{}: the config is not JSON: {e}", self.slug))
+        serde_json::from_str(&self.config_text()).unwrap_or_else(|e| panic!("{}: the config is not JSON: {e}", self.slug))
     }
 
     /// The policy's text as the local copy shows it (tags dropped, entities decoded).
@@ -341,11 +265,7 @@ impl Shop {
                 _ => {}
             }
         }
-        text.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&#x27;", "'")
-            .replace("&amp;", "&")
+        text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#x27;", "'").replace("&amp;", "&")
     }
 }
 
