@@ -120,6 +120,23 @@ impl Database {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| ServerError::io(parent, e))?;
         }
+        // Servers starting together on one new file: switching it to WAL (and a migration racing
+        // that switch) can answer "database is locked" at once, without waiting for the busy
+        // timeout. Start-up tries again for a while before it gives up.
+        let started = std::time::Instant::now();
+        loop {
+            match Database::open_sqlite_once(path) {
+                Err(ServerError::Database(rusqlite::Error::SqliteFailure(e, _)))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy && started.elapsed() < Duration::from_secs(20) =>
+                {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                opened => return opened,
+            }
+        }
+    }
+
+    fn open_sqlite_once(path: &Path) -> Result<Database, ServerError> {
         let connection = Connection::open(path)?;
         connection.busy_timeout(Duration::from_secs(5))?;
         // WAL with synchronous=FULL: the WAL is fsynced at every commit, so a record answered
