@@ -1,7 +1,7 @@
 //! The five real shops served as demos under `www/demo/<slug>/`: for each, the cookies its
 //! published policy names, typed from the policy, with the category the shop's config puts them
 //! in. Shared by the host test (`crates/crumb-core/tests/shops.rs`: the config says what this list
-//! says) and the end-to-end test (`tests/tests/shops.rs`: the preference center shows it, and
+//! says) and the end-to-end test (`tests/tests/e2e/shops.rs`: the preference center shows it, and
 //! Reject all leaves only the necessary cookies).
 //!
 //! A cookie's `label` is its `name` in the config, or its `pattern` when it stands for several.
