@@ -109,6 +109,20 @@ fn unknown_fields(input: &JsValue, known: &JsValue, path: &str, errors: &mut Vec
     }
 }
 
+/// English texts compiled in, used only when the language file cannot be fetched.
+const BUILTIN_ENGLISH: &str = include_str!("../../www/i18n/en.json");
+
+/// [`load_texts`], or the built-in English (with a console warning) when the file cannot be had.
+pub async fn load_texts_or_english(base: &str, language: &str, config: &Config) -> crumb_core::Texts {
+    match load_texts(base, language, config).await {
+        Ok(texts) => texts,
+        Err(why) => {
+            crate::error::warn(&format!("could not load the `{language}` texts ({why}); using the built-in English"));
+            crumb_core::Texts::new("en", super::dom::from_json(BUILTIN_ENGLISH, usize::MAX).unwrap_or_default(), config)
+        }
+    }
+}
+
 /// The largest language file read.
 const MAX_TEXTS_BYTES: usize = 200_000;
 

@@ -130,3 +130,18 @@ pub fn elements(selector: &str) -> Vec<web_sys::Element> {
     };
     (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
 }
+
+/// Runs `then` once the document is parsed (at once when it already is).
+pub fn when_dom_ready(then: impl FnOnce() + 'static) {
+    let Some(doc) = document() else { return };
+    if doc.ready_state() == "loading" {
+        let mut then = Some(then);
+        listen(&doc, "DOMContentLoaded", move |_| {
+            if let Some(then) = then.take() {
+                then();
+            }
+        });
+    } else {
+        then();
+    }
+}

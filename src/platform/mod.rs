@@ -50,6 +50,33 @@ pub struct Platform {
     pub base: String,
 }
 
+impl Platform {
+    /// The browser's implementation of every effect, for `config`, with records going to
+    /// `endpoint` (already resolved) and the Consent Mode updates to loader.js's `gtag`.
+    pub fn browser(
+        config: &crumb_core::Config,
+        base: &str,
+        endpoint: Option<String>,
+        gtag: Option<js_sys::Function>,
+        host: Rc<host::Host>,
+    ) -> Rc<Platform> {
+        let navigator: Rc<dyn navigator::NavigatorReads> = Rc::new(navigator::BrowserNavigator);
+        let kv: Rc<dyn storage::KeyValueStore> = Rc::new(storage::BrowserStorage::open());
+        let jar: Rc<dyn cookies::CookieJar> = Rc::new(cookies::DocumentCookies);
+        Rc::new(Platform {
+            consent_store: storage::ConsentStore::new(kv.clone(), jar.clone(), config, &navigator.host(), navigator.secure()),
+            outbox: transport::Outbox::new(kv.clone(), Rc::new(transport::FetchTransport), endpoint),
+            gate: gating::Gate::new(),
+            tags: Box::new(consent_mode::GtagSink { gtag }),
+            cookies: jar,
+            storage: kv,
+            navigator,
+            host,
+            base: base.to_owned(),
+        })
+    }
+}
+
 /// Epoch milliseconds now.
 pub fn now() -> i64 {
     js_sys::Date::now() as i64

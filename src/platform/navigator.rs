@@ -115,3 +115,14 @@ pub fn foreign_base() -> Option<String> {
     let page = web_sys::Url::new(&window()?.location().href().ok()?).ok()?;
     (base.origin() != page.origin()).then(|| base.origin())
 }
+
+/// Says once in the console when a `<base href>` points to another origin: the widget's own
+/// relative URLs ignore it (see [`resolve_on_page`]), while the page's links follow it.
+pub fn warn_if_foreign_base() {
+    if let Some(origin) = foreign_base() {
+        crate::error::warn(&format!(
+            "the page's <base href> points to {origin}; Crumb resolves its own relative URLs (endpoint, data-config, policy_url) \
+             against the page's address, not the <base>"
+        ));
+    }
+}
