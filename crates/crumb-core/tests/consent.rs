@@ -4,9 +4,9 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{demo_config, DAY, NOW};
+use common::{demo_config, effect_kinds, erased_cookies, DAY, NOW};
 use crumb_core::consent::{effects_on_load, STORED_VERSION};
-use crumb_core::{decide, prompt_for, Action, Choice, Consent, Decision, DecisionContext, Effect, Prompt, Signal, StoredError};
+use crumb_core::{decide, prompt_for, Action, Choice, Consent, DecisionContext, Effect, Prompt, Signal, StoredError};
 use serde_json::json;
 
 const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
@@ -89,7 +89,7 @@ fn switching_a_category_off_is_a_withdrawal_that_erases_its_cookies() {
     assert_eq!(d.consent.id, first.id, "the consent id continues");
     assert_eq!(d.consent.given_at, NOW);
     assert_eq!(d.consent.updated_at, later);
-    let erased = erased_cookies(&d);
+    let erased = erased_cookies(&d.effects);
     assert_eq!(erased, ["^_demo_ga(_.*)?$"]);
 }
 
@@ -130,19 +130,7 @@ fn a_withdrawal_stores_then_erases_before_anything_runs() {
     config.categories[2].services[0].local_storage.push(crumb_core::StorageKey { name: Some("demo_ga_state".into()), pattern: None });
     let first = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
     let d = decide(&config, Some(&first), &Choice::RejectAll, &ctx(NOW + 1));
-    let kinds: Vec<&str> = d
-        .effects
-        .iter()
-        .map(|e| match e {
-            Effect::StoreConsent(_) => "store",
-            Effect::ForgetConsent => "forget",
-            Effect::ClearCookies(_) => "cookies",
-            Effect::ClearStorage(_) => "storage",
-            Effect::RunScripts => "run",
-            Effect::UpdateConsentMode(_) => "signal",
-            Effect::SendRecord(_) => "send",
-        })
-        .collect();
+    let kinds = effect_kinds(&d.effects);
     assert_eq!(kinds, ["store", "cookies", "storage", "run", "signal", "send"]);
 }
 
@@ -420,7 +408,7 @@ fn a_service_granted_on_its_own_survives_saving_choices_and_goes_on_reject_all()
     assert!(!rejected.consent.service_granted("demo-ads"));
     assert_eq!(rejected.action, Action::Withdraw);
     assert_eq!(rejected.diff.services_revoked, ["demo-ads", "demo-analytics"]);
-    let erased = erased_cookies(&rejected);
+    let erased = erased_cookies(&rejected.effects);
     assert_eq!(erased, ["^_demo_ga(_.*)?$", "_demo_ads"]);
 }
 
@@ -493,31 +481,18 @@ fn load_content_for_a_service_the_config_does_not_list_grants_its_category() {
     assert!(!d.consent.services.contains_key("unlisted-video"), "only listed services are stored");
 }
 
-/// The names (or patterns) of the cookies a decision erases, in order.
-fn erased_cookies(decision: &Decision) -> Vec<String> {
-    decision
-        .effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::ClearCookies(specs) => Some(specs.iter().map(|s| s.label().to_owned())),
-            _ => None,
-        })
-        .flatten()
-        .collect()
-}
-
 #[test]
 fn a_first_reject_all_erases_what_every_refused_service_declares() {
     let config = demo_config();
     let d = decide(&config, None, &Choice::RejectAll, &ctx(NOW));
-    let erased = erased_cookies(&d);
+    let erased = erased_cookies(&d.effects);
     assert!(erased.iter().any(|e| e == "^_demo_ga(_.*)?$") && erased.iter().any(|e| e == "_demo_ads"), "{erased:?}");
     let (necessary, _) = config.stored_by(|category, _| category.required);
     for kept in necessary {
         assert!(!erased.iter().any(|e| e == kept.label()), "a necessary cookie stays: {}", kept.label());
     }
     let later = decide(&config, Some(&d.consent), &Choice::RejectAll, &ctx(NOW + 60_000));
-    assert!(erased_cookies(&later).is_empty(), "a later refusal with nothing revoked erases nothing");
+    assert!(erased_cookies(&later.effects).is_empty(), "a later refusal with nothing revoked erases nothing");
 }
 
 #[test]
@@ -528,7 +503,7 @@ fn a_first_decision_keeps_a_cookie_a_granted_service_also_declares() {
     let marketing = config.categories.iter_mut().find(|c| c.id == "marketing").expect("marketing");
     marketing.services[0].cookies.extend(analytics_cookie);
     let d = decide(&config, None, &custom(&["analytics"]), &ctx(NOW));
-    let erased = erased_cookies(&d);
+    let erased = erased_cookies(&d.effects);
     assert!(erased.iter().any(|e| e == "_demo_ads"), "{erased:?}");
     assert!(!erased.iter().any(|e| e == "^_demo_ga(_.*)?$"), "shared with a granted service: {erased:?}");
 }

@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{demo_config, DAY, NOW};
+use common::{demo_config, erased_cookies, DAY, NOW};
 use crumb_core::reconcile::adopts_shared;
 use crumb_core::{decide, reconcile, Choice, Consent, DecisionContext, Effect, StoredError};
 
@@ -22,17 +22,6 @@ fn accepted(at: i64) -> Consent {
 fn withdrawn(from: &Consent, at: i64) -> Consent {
     let choice = Choice::Custom { categories: BTreeMap::from([("preferences".to_owned(), true)]), services: BTreeMap::new() };
     decide(&demo_config(), Some(from), &choice, &ctx(at)).consent
-}
-
-fn erased_cookies(effects: &[Effect]) -> Vec<String> {
-    effects
-        .iter()
-        .filter_map(|e| match e {
-            Effect::ClearCookies(specs) => Some(specs.iter().map(|s| s.label().to_owned())),
-            _ => None,
-        })
-        .flatten()
-        .collect()
 }
 
 #[test]

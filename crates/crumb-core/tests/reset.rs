@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{demo_config, DAY, NOW};
+use common::{demo_config, effect_kinds, DAY, NOW};
 use crumb_core::config::StorageKey;
 use crumb_core::{decide, reset, Action, Choice, Config, Consent, DecisionContext, Effect};
 
@@ -28,25 +28,10 @@ fn given(choice: Choice) -> Consent {
     decide(&config(), None, &choice, &first).consent
 }
 
-fn kinds(effects: &[Effect]) -> Vec<&'static str> {
-    effects
-        .iter()
-        .map(|e| match e {
-            Effect::StoreConsent(_) => "store",
-            Effect::ForgetConsent => "forget",
-            Effect::ClearCookies(_) => "cookies",
-            Effect::ClearStorage(_) => "storage",
-            Effect::RunScripts => "run",
-            Effect::UpdateConsentMode(_) => "signal",
-            Effect::SendRecord(_) => "send",
-        })
-        .collect()
-}
-
 #[test]
 fn reset_erases_every_optional_category_and_signals_all_denied() {
     let effects = reset(&config(), Some(&given(Choice::AcceptAll)), &ctx(NOW));
-    assert_eq!(kinds(&effects), ["forget", "cookies", "storage", "run", "signal", "send"]);
+    assert_eq!(effect_kinds(&effects), ["forget", "cookies", "storage", "run", "signal", "send"]);
     let Effect::ClearCookies(cookies) = &effects[1] else { unreachable!() };
     let labels: Vec<_> = cookies.iter().map(|c| c.label()).collect();
     assert_eq!(
@@ -65,9 +50,9 @@ fn reset_erases_every_optional_category_and_signals_all_denied() {
 fn reset_erases_optional_cookies_even_when_the_consent_refused_them() {
     // What an unblocked tag set before the widget ran goes too.
     let effects = reset(&config(), Some(&given(Choice::RejectAll)), &ctx(NOW));
-    assert_eq!(kinds(&effects), ["forget", "cookies", "storage", "run", "signal"]);
+    assert_eq!(effect_kinds(&effects), ["forget", "cookies", "storage", "run", "signal"]);
     let effects = reset(&config(), None, &ctx(NOW));
-    assert_eq!(kinds(&effects), ["forget", "cookies", "storage", "run", "signal"]);
+    assert_eq!(effect_kinds(&effects), ["forget", "cookies", "storage", "run", "signal"]);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use crumb_core::{parse_config, Config, ConfigErrors};
+use crumb_core::{parse_config, Config, ConfigErrors, Effect};
 use serde_json::Value;
 
 pub const NOW: i64 = 1_795_324_003_123; // 2026-11-22T05:06:43.123Z
@@ -22,4 +22,32 @@ pub fn parse(value: Value) -> Result<Config, ConfigErrors> {
 
 pub fn demo_config() -> Config {
     parse(demo_config_json()).expect("demo config is valid")
+}
+
+/// Each effect's kind, in order (`store`, `forget`, `cookies`, `storage`, `run`, `signal`, `send`).
+pub fn effect_kinds(effects: &[Effect]) -> Vec<&'static str> {
+    effects
+        .iter()
+        .map(|e| match e {
+            Effect::StoreConsent(_) => "store",
+            Effect::ForgetConsent => "forget",
+            Effect::ClearCookies(_) => "cookies",
+            Effect::ClearStorage(_) => "storage",
+            Effect::RunScripts => "run",
+            Effect::UpdateConsentMode(_) => "signal",
+            Effect::SendRecord(_) => "send",
+        })
+        .collect()
+}
+
+/// The names (or patterns) of the cookies the effects erase, in order.
+pub fn erased_cookies(effects: &[Effect]) -> Vec<String> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::ClearCookies(specs) => Some(specs.iter().map(|s| s.label().to_owned())),
+            _ => None,
+        })
+        .flatten()
+        .collect()
 }
