@@ -155,22 +155,25 @@ impl Widget {
         Choice::Custom { categories: self.draft.get_untracked(), services: BTreeMap::new() }
     }
 
+    /// What the browser tells about this decision: now, the language shown, the page, the GPC
+    /// signal.
+    fn observed(&self) -> Observed {
+        let platform = self.platform();
+        Observed {
+            now: platform::now(),
+            language: self.texts.with_untracked(|t| t.language.clone()),
+            url_path: platform.navigator.path(),
+            gpc: platform.navigator.gpc(),
+        }
+    }
+
     /// Records a choice and carries out its effects.
     pub fn choose(&self, choice: Choice) {
         let config = self.config();
-        let platform = self.platform();
         let previous = self.consent.get_untracked().or_else(|| self.stale.get_value());
         let new_id = platform::random_id();
-        let language = self.texts.with_untracked(|t| t.language.clone());
-        let url_path = platform.navigator.path();
-        // The record logs the signal the browser sent; crumb-core applies it only if the site honours it.
-        let context = DecisionContext {
-            now: platform::now(),
-            new_id: &new_id,
-            language: &language,
-            gpc: platform.navigator.gpc(),
-            url_path: &url_path,
-        };
+        let observed = self.observed();
+        let context = observed.context(&new_id);
         let Decision { consent, action, diff, effects } = decide(&config, previous.as_ref(), &choice, &context);
         self.consent.set(Some(consent.clone()));
         self.stale.set_value(None);
@@ -212,12 +215,10 @@ impl Widget {
     /// with a `withdraw` record (the rule is `crumb_core::reset`), and the banner returns.
     pub fn reset(&self) {
         let config = self.config();
-        let platform = self.platform();
         let in_force = self.consent.get_untracked();
-        let language = self.texts.with_untracked(|t| t.language.clone());
-        let url_path = platform.navigator.path();
-        let context =
-            DecisionContext { now: platform::now(), new_id: "", language: &language, gpc: platform.navigator.gpc(), url_path: &url_path };
+        // Reset continues the consent in force: no new id is drawn.
+        let observed = self.observed();
+        let context = observed.context("");
         let effects = crumb_core::reset::reset(&config, in_force.as_ref(), &context);
         self.consent.set(None);
         self.stale.set_value(None);
@@ -274,6 +275,23 @@ impl Widget {
         let platform = self.platform();
         platform.gate.stop();
         platform.host.remove();
+    }
+}
+
+/// What the widget observed when the shopper decided (or reset), owned so that a
+/// [`DecisionContext`] can borrow it.
+struct Observed {
+    now: i64,
+    language: String,
+    url_path: String,
+    /// The signal the browser sent: the record logs it; crumb-core applies it only if the site
+    /// honours it.
+    gpc: bool,
+}
+
+impl Observed {
+    fn context<'a>(&'a self, new_id: &'a str) -> DecisionContext<'a> {
+        DecisionContext { now: self.now, new_id, language: &self.language, gpc: self.gpc, url_path: &self.url_path }
     }
 }
 

@@ -8,7 +8,7 @@
 //! | cookies | [`cookies::CookieJar`] | [`cookies::DocumentCookies`] | [`cookies::FakeCookieJar`] |
 //! | record delivery | [`transport::Transport`] | [`transport::FetchTransport`] | (tests' own) |
 //! | Consent Mode / dataLayer | [`consent_mode::TagSink`] | [`consent_mode::GtagSink`] | (tests' own) |
-//! | navigator reads | [`navigator::NavigatorReads`] | [`navigator::BrowserNavigator`] | [`navigator::FixedNavigator`] |
+//! | navigator reads | [`navigator::NavigatorReads`] | [`navigator::BrowserNavigator`] | (tests read the real browser's) |
 //! | gating (DOM) | [`gating::Placeholders`] is injected | [`gating::Gate`] | - |
 //!
 //! [`Platform`] bundles one of each for the widget, which is the only caller of the effects.

@@ -63,42 +63,6 @@ impl NavigatorReads for BrowserNavigator {
     }
 }
 
-/// Fixed answers, for tests.
-#[derive(Clone, Default)]
-pub struct FixedNavigator {
-    /// What `languages()` answers.
-    pub languages: Vec<String>,
-    /// What `page_language()` answers.
-    pub page_language: Option<String>,
-    /// What `gpc()` answers.
-    pub gpc: bool,
-    /// What `path()` answers.
-    pub path: String,
-    /// What `host()` answers.
-    pub host: String,
-}
-
-impl NavigatorReads for FixedNavigator {
-    fn languages(&self) -> Vec<String> {
-        self.languages.clone()
-    }
-    fn page_language(&self) -> Option<String> {
-        self.page_language.clone()
-    }
-    fn gpc(&self) -> bool {
-        self.gpc
-    }
-    fn path(&self) -> String {
-        self.path.clone()
-    }
-    fn host(&self) -> String {
-        self.host.clone()
-    }
-    fn secure(&self) -> bool {
-        false
-    }
-}
-
 /// Resolves a URL from the config or a `data-*` attribute against the page's own address, not
 /// against `<base href>`: a site owner who writes `/api/consent` means this site. Gives the
 /// absolute URL, or `None` when it cannot be resolved.

@@ -290,6 +290,23 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    async fn a_blocked_storage_keeps_the_outbox_in_memory_and_delivers_it() {
+        let store = Rc::new(MemoryStore::default());
+        store.blocked.set(true);
+        let network = Rc::new(Answering { status: Cell::new(Some(503)), posted: RefCell::new(Vec::new()) });
+        let outbox = Outbox::new(store.clone(), network.clone(), Some("/api/consent".into()));
+        outbox.send(record());
+        settle().await;
+        assert_eq!(network.posted.borrow().len(), 1, "posted although storage is blocked");
+        assert_eq!(outbox.pending(), vec![record()], "kept in memory while the endpoint is down");
+        network.status.set(Some(204));
+        outbox.flush();
+        settle().await;
+        assert!(outbox.pending().is_empty(), "delivered, then gone");
+        assert_eq!(network.posted.borrow().len(), 2);
+    }
+
+    #[wasm_bindgen_test]
     async fn an_outbox_survives_a_page_that_pollutes_array_to_json() {
         let array_proto = js_sys::Reflect::get(&js_sys::Array::new(), &"__proto__".into()).unwrap();
         let polluter = Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from_str("polluted")).into_js_value();

@@ -29,11 +29,6 @@ impl EmbedPlaceholders {
     pub fn new(widget: Widget, owner: Owner) -> EmbedPlaceholders {
         EmbedPlaceholders { widget, owner, live: RefCell::new(Vec::new()) }
     }
-
-    /// How many placeholders are on the page (with an effect alive).
-    pub fn count(&self) -> usize {
-        self.live.borrow().len()
-    }
 }
 
 impl Placeholders for EmbedPlaceholders {
