@@ -455,15 +455,7 @@ async fn consent_mode_order_options_and_mapping() {
     assert_eq!(layer[1], json!(["set", "url_passthrough", true]));
     let default = layer[2][2].as_object().cloned().unwrap_or_default();
     assert_eq!(layer[2][1], "default");
-    for name in [
-        "ad_storage",
-        "ad_user_data",
-        "ad_personalization",
-        "analytics_storage",
-        "functionality_storage",
-        "personalization_storage",
-        "security_storage",
-    ] {
+    for name in crumb_core::contract::consent_mode_signal_names() {
         assert_eq!(signal(&default, name), "denied", "default {name}");
     }
     assert_eq!(default.get("region"), Some(&json!(["DE", "FR", "US-CA"])));

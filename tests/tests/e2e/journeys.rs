@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use crumb_core::consent::Action;
+use crumb_core::contract::consent_mode_signal_names;
 use crumb_e2e::selectors::{
     category_section, category_services_summary, service_cookie_table, switch, BANNER, BANNER_ACCEPT, BANNER_CUSTOMIZE, BANNER_POLICY_LINK,
     BANNER_REJECT, BANNER_TITLE, COOKIE_ROWS, PAGE_SETTINGS_LINK, PREFS, PREFS_REJECT, PREFS_SAVE, PREFS_TEXT, PREFS_TITLE, REOPEN,
@@ -15,15 +16,6 @@ use fantoccini::key::Key;
 use serde_json::{json, Map, Value};
 
 const CATEGORIES: [&str; 4] = ["necessary", "preferences", "analytics", "marketing"];
-const SIGNALS: [&str; 7] = [
-    "ad_storage",
-    "ad_user_data",
-    "ad_personalization",
-    "analytics_storage",
-    "functionality_storage",
-    "personalization_storage",
-    "security_storage",
-];
 /// Cookies the shop may set before any consent (its own required cart cookie).
 const ESSENTIAL_COOKIES: [&str; 2] = ["crumb_demo_cart", "crumb_consent"];
 
@@ -121,7 +113,7 @@ async fn journey_01_first_visit_shows_the_banner_and_runs_nothing() {
     let consent_mode = shop.consent_mode().await;
     let (kind, defaults) = consent_mode.first().cloned().expect("a Consent Mode default in dataLayer");
     assert_eq!(kind, "default", "{consent_mode:?}");
-    for name in SIGNALS {
+    for name in consent_mode_signal_names() {
         assert_eq!(signal(&defaults, name), "denied", "default {name}: {defaults:?}");
     }
     assert_eq!(defaults.get("wait_for_update"), Some(&json!(500)), "{defaults:?}");
@@ -137,7 +129,7 @@ async fn journey_01_first_visit_shows_the_banner_and_runs_nothing() {
     assert_eq!(shop.local_storage("crumb").await, None, "a consent was stored without a decision");
     assert!(!shop.cookie_names().await.contains("crumb_consent"), "a consent cookie was set without a decision");
     for (kind, params) in shop.consent_mode().await {
-        for name in SIGNALS {
+        for name in consent_mode_signal_names() {
             assert_ne!(signal(&params, name), "granted", "Consent Mode `{kind}` grants {name} before any decision");
         }
     }
@@ -177,7 +169,7 @@ async fn journey_02_accept_all_runs_everything_and_is_remembered() {
     shop.wait_hidden(BANNER).await;
     shop.wait_visible(REOPEN).await;
     let update = shop.last_consent_update().await.expect("a Consent Mode update after Accept all");
-    for name in SIGNALS {
+    for name in consent_mode_signal_names() {
         assert_eq!(signal(&update, name), "granted", "after Accept all, {name}: {update:?}");
     }
 
@@ -216,7 +208,7 @@ async fn journey_03_reject_all_runs_nothing_and_is_recorded() {
     shop.wait_visible(REOPEN).await;
     let update = shop.last_consent_update().await.expect("a Consent Mode update after Reject all");
     assert_eq!(signal(&update, "security_storage"), "granted", "{update:?}");
-    for name in SIGNALS.iter().filter(|s| **s != "security_storage") {
+    for name in consent_mode_signal_names().iter().filter(|s| **s != "security_storage") {
         assert_eq!(signal(&update, name), "denied", "after Reject all, {name}: {update:?}");
     }
     shop.gating_caught_up("necessary").await;
@@ -629,7 +621,7 @@ async fn assert_broken_config_is_safe(shop: &Shopper, page: &str, field: &str) {
     shop.page_caught_up().await;
     assert_nothing_gated_ran(shop).await;
     for (kind, params) in shop.consent_mode().await {
-        for name in SIGNALS {
+        for name in consent_mode_signal_names() {
             assert_ne!(signal(&params, name), "granted", "Consent Mode `{kind}` grants {name} with a broken config");
         }
     }
