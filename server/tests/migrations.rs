@@ -360,18 +360,24 @@ fn new_postgres_database_has_the_issue5_shape() {
     assert_eq!(shape.indexes.len(), 3, "the primary key, the unique key and the site index");
 }
 
-#[test]
-fn postgres_servers_starting_together_migrate_once() {
-    let scratch = ScratchPostgres::create();
+/// Six servers open one database at the same moment; each must open it and find it empty.
+fn six_servers_open_together<E: std::fmt::Debug + Send + 'static>(open: impl Fn() -> Result<Database, E> + Clone + Send + 'static) {
     let opened: Vec<_> = (0..6)
         .map(|_| {
-            let config = scratch.config.clone();
-            std::thread::spawn(move || Database::open_postgres_config(config).map(|database| database.count()))
+            let open = open.clone();
+            std::thread::spawn(move || open().map(|database| database.count()))
         })
         .collect();
     for handle in opened {
         assert_eq!(handle.join().unwrap().unwrap().unwrap(), 0);
     }
+}
+
+#[test]
+fn postgres_servers_starting_together_migrate_once() {
+    let scratch = ScratchPostgres::create();
+    let config = scratch.config.clone();
+    six_servers_open_together(move || Database::open_postgres_config(config.clone()));
     assert_eq!(postgres_migrations(&scratch), all_migrations());
 }
 
@@ -379,15 +385,8 @@ fn postgres_servers_starting_together_migrate_once() {
 fn sqlite_servers_starting_together_migrate_once() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("consent.sqlite3");
-    let opened: Vec<_> = (0..6)
-        .map(|_| {
-            let path = path.clone();
-            std::thread::spawn(move || Database::open_sqlite(&path).map(|database| database.count()))
-        })
-        .collect();
-    for handle in opened {
-        assert_eq!(handle.join().unwrap().unwrap().unwrap(), 0);
-    }
+    let file = path.clone();
+    six_servers_open_together(move || Database::open_sqlite(&file));
     assert_eq!(sqlite_migrations(&path), all_migrations());
 }
 

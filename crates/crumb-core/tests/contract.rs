@@ -515,16 +515,7 @@ fn the_schema_has_exactly_the_fields_of_the_rust_types() {
         assert_eq!(object["additionalProperties"], json!(false), "at `{path}`: the schema must refuse unknown fields, as Rust does");
         visited.push(path.to_owned());
     });
-    for level in [
-        "",
-        "categories[1]",
-        "categories[1].services[0]",
-        "categories[1].services[0].cookies[0]",
-        "categories[1].services[0].local_storage[0]",
-        "theme",
-        "layout",
-        "google_consent_mode",
-    ] {
+    for level in OBJECT_LEVELS {
         assert!(visited.iter().any(|v| v == level), "`{level}` was not compared: {visited:?}");
     }
     // And the full config really sets each of them, so nothing was compared against a default.
@@ -534,6 +525,19 @@ fn the_schema_has_exactly_the_fields_of_the_rust_types() {
         assert!(missing.is_empty() || optional_alternative, "full_config() lacks {missing:?} at `{path}`");
     });
 }
+
+/// Every level of the config that is an object with fields of its own, as a path into
+/// `full_config()`.
+const OBJECT_LEVELS: [&str; 8] = [
+    "",
+    "categories[1]",
+    "categories[1].services[0]",
+    "categories[1].services[0].cookies[0]",
+    "categories[1].services[0].local_storage[0]",
+    "theme",
+    "layout",
+    "google_consent_mode",
+];
 
 /// `value` with `edit` applied to the object at `path` (`categories[1].services[0]`).
 fn edited(value: &Value, path: &str, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> Value {
@@ -557,16 +561,7 @@ fn edited(value: &Value, path: &str, edit: impl FnOnce(&mut serde_json::Map<Stri
 fn an_unknown_field_is_refused_by_both_at_every_level() {
     let schema = schema();
     let full = full_config();
-    for path in [
-        "",
-        "categories[1]",
-        "categories[1].services[0]",
-        "categories[1].services[0].cookies[0]",
-        "categories[1].services[0].local_storage[0]",
-        "theme",
-        "layout",
-        "google_consent_mode",
-    ] {
+    for path in OBJECT_LEVELS {
         let config = edited(&full, path, |o| {
             o.insert("colour".into(), json!("red"));
         });
