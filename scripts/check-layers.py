@@ -5,7 +5,7 @@ import pathlib, re, sys
 
 # Lower number = lower layer. A module may import only from its own layer or below.
 # A new top-level module under src/ must be added here.
-LAYERS = {"error": 0, "platform": 1, "widget": 2, "ui": 3, "api": 3, "boot": 4}
+LAYERS = {"error": 0, "platform": 1, "widget": 2, "ui": 3, "api": 3, "parts": 4, "boot": 5}
 
 src = pathlib.Path("src")
 files = {}

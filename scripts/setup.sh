@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Crumb needs, skipping what is already there:
-# the wasm32 target, Trunk 0.21.14, wasm-bindgen-cli 0.2.130, wasm-opt (binaryen 132 from npm),
+# the wasm32 target, Trunk 0.21.14, wasm-bindgen-cli 0.2.130, wasm-split-cli 0.2.4, wasm-opt (binaryen 132 from npm),
 # and for tests Debian's Chromium + ChromeDriver and PostgreSQL (the server suite's second database). Usage: scripts/setup.sh [build|test]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,13 @@ fi
 if [ "$(trunk --version 2>/dev/null)" != "trunk 0.21.14" ]; then
   say "installing Trunk 0.21.14 (about 11 minutes, once)"
   cargo install trunk --version 0.21.14 --locked --force
+fi
+
+# The splitter that cuts the widget's wasm into parts loaded on demand (scripts/build-widget.sh);
+# it matches the wasm_split_helpers 0.2.3 that Leptos 0.8 and the widget use.
+if ! cargo install --list 2>/dev/null | grep -qx 'wasm_split_cli_support v0.2.4:'; then
+  say "installing wasm-split-cli 0.2.4 (about 2 minutes, once)"
+  cargo install wasm_split_cli_support --version 0.2.4 --features build-binary --locked --force
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version | grep -q 'version 132'; then

@@ -5,15 +5,16 @@
 
 use std::rc::Rc;
 
-use crumb_core::{negotiate_language, prompt_for};
+use crumb_core::{negotiate_language, prompt_for, Texts};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::error::{report, CrumbError};
-use crate::platform::config_input::{config_text, load_texts_or_english, read_config};
+use crate::parts;
+use crate::platform::config_input::{config_text, read_config};
 use crate::platform::navigator::{resolve_on_page, warn_if_foreign_base, BrowserNavigator, NavigatorReads};
 use crate::platform::{self, host::Host, loader::LoaderOptions, Platform};
-use crate::ui::{embed::EmbedPlaceholders, preferences, App};
+use crate::ui::preferences;
 use crate::widget::{Start, Widget};
 
 /// Entry point: boots once the DOM is parsed.
@@ -22,19 +23,27 @@ pub fn start(options: LoaderOptions) {
 }
 
 /// Builds and starts the widget; `None` (after a console error) when it cannot run.
+///
+/// A returning visitor's consent is applied first (gated scripts start, Consent Mode is
+/// updated) before anything the UI needs is fetched: the texts and the `ui` part follow.
 pub async fn boot(options: LoaderOptions) -> Option<Widget> {
+    // Leptos' effects need an executor, also when no component is ever mounted (a returning
+    // visitor, or a UI part that could not be fetched). Already set up (by a test): fine.
+    let _ = any_spawner::Executor::init_wasm_bindgen();
     warn_if_foreign_base();
     let config_url = options.config_url.as_deref().and_then(resolve_on_page);
-    let config = match config_text(config_url.as_deref()).await.and_then(|text| read_config(&text)) {
-        Ok(config) => config,
+    let config = match config_text(config_url.as_deref()).await {
+        Ok(text) => match read_config(&text).await {
+            Ok(config) => config,
+            Err(error) => return unconfigured(&options, &error),
+        },
         Err(error) => return unconfigured(&options, &error),
     };
     let browser = BrowserNavigator;
     let offered = config.offered_languages();
     let language =
         negotiate_language(&config.language, browser.page_language().as_deref(), &browser.languages(), &offered, &config.fallback);
-    let texts = load_texts_or_english(&options.base, &language, &config).await;
-    let Some(host) = Host::create(&options.base) else {
+    let Some(host) = Host::create() else {
         return unconfigured(&options, &CrumbError::Browser("could not create the widget's host element".to_owned()));
     };
     let endpoint = options.endpoint.clone().or_else(|| config.endpoint.clone()).and_then(|e| resolve_on_page(&e));
@@ -42,23 +51,22 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     let now = platform::now();
     let stored = platform.consent_store.read(&config, now);
     let ask = prompt_for(&config, stored.consent.as_ref(), now).shows_banner();
+    if ask {
+        // A first visit needs the UI at once: its part downloads while the texts do.
+        parts::preload_ui();
+    }
 
     let owner = Owner::new();
+    // The language is known now; its texts are fetched with the UI, when a page view needs it.
+    let texts = Texts::new(&language, Default::default(), &config);
     let start = Start { config, texts, stored: stored.consent, ask, shadow: host.shadow.clone() };
     let widget = owner.with(|| Widget::new(start, platform.clone()));
-    let mounted = owner.with(|| {
-        leptos::mount::mount_to(host.mount.clone(), move || {
-            provide_context(widget);
-            view! { <App/> }
-        })
-    });
-    mounted.forget();
-    platform.gate.set_placeholders(Rc::new(EmbedPlaceholders::new(widget, owner.clone())));
+    let ui = parts::Ui::new(widget, owner.clone(), host.clone(), platform.gate.clone(), language);
+    // Blocked embeds need placeholders, which are drawn by the UI: the first one asks for it.
+    platform.gate.set_placeholders(Rc::new(ui.clone()));
     // The widget lives as long as the page: its owner is never dropped.
     std::mem::forget(owner);
-    host.keep_attached(move || widget.redraw());
 
-    crate::api::install(widget, &options, preferences::open);
     let in_force = widget.consent.get_untracked();
     // What a newer consent from another subdomain revoked here goes first.
     widget.carry_out(in_force.as_ref(), stored.effects);
@@ -66,8 +74,17 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     if let Some(consent) = &in_force {
         widget.apply_stored(consent);
     }
-    // Placeholders for blocked embeds, and gated content the page adds from now on.
+    // Gated content the page adds from now on.
     platform.gate.watch(in_force.as_ref());
+
+    // The UI now if this page view shows something (the banner, the reopen button, an embed's
+    // placeholder); otherwise when it first does (`Crumb.show()`, a preferences link, a blocked
+    // embed the page adds later).
+    if ask || widget.config().layout.reopen_button || ui.requested() {
+        ui.load().await;
+    }
+    ui.load_when_shown();
+    crate::api::install(widget, &options, preferences::open);
     preferences::open_from_links(widget);
     platform::dispatch("ready", &JsValue::TRUE);
     crate::api::replay(&options);

@@ -18,6 +18,8 @@ pub enum CrumbError {
     StorageBlocked,
     /// A browser API failed.
     Browser(String),
+    /// A part of the widget (a wasm module loaded on demand) could not be fetched.
+    PartMissing,
 }
 
 impl fmt::Display for CrumbError {
@@ -28,6 +30,9 @@ impl fmt::Display for CrumbError {
             CrumbError::Stored(error) => write!(f, "{error}; asking again"),
             CrumbError::StorageBlocked => f.write_str("storage is blocked; the choice is kept for this page only"),
             CrumbError::Browser(what) => write!(f, "browser API failed: {what}"),
+            CrumbError::PartMissing => {
+                f.write_str("a part of the widget could not be loaded (see the network error above); nothing optional runs")
+            }
         }
     }
 }
@@ -35,6 +40,13 @@ impl fmt::Display for CrumbError {
 impl From<ConfigErrors> for CrumbError {
     fn from(errors: ConfigErrors) -> Self {
         CrumbError::Config(errors)
+    }
+}
+
+#[cfg(feature = "split")]
+impl From<wasm_split_helpers::SplitLoaderError> for CrumbError {
+    fn from(_: wasm_split_helpers::SplitLoaderError) -> Self {
+        CrumbError::PartMissing
     }
 }
 
@@ -58,7 +70,9 @@ impl From<JsValue> for CrumbError {
 /// Reports an error: config errors and failures as `console.error`, degraded modes as `console.warn`.
 pub fn report(problem: &CrumbError) {
     match problem {
-        CrumbError::Config(_) | CrumbError::ConfigMissing(_) | CrumbError::Browser(_) => error(&problem.to_string()),
+        CrumbError::Config(_) | CrumbError::ConfigMissing(_) | CrumbError::Browser(_) | CrumbError::PartMissing => {
+            error(&problem.to_string())
+        }
         CrumbError::Stored(_) | CrumbError::StorageBlocked => warn(&problem.to_string()),
     }
 }

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod boot;
 pub mod error;
+pub mod parts;
 pub mod platform;
 pub mod ui;
 pub mod widget;

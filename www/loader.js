@@ -98,6 +98,21 @@
   function attribute(name) { return (me && me.getAttribute && me.getAttribute(name)) || undefined; }
   // The wasm download starts now, alongside the JS glue, instead of after it.
   var wasm = fetch(base + "crumb_bg.wasm");
+  // Nothing stored yet (a first visit): the banner's part (the widget's components) is needed as
+  // well, so it downloads alongside instead of after the main part asks for it. A returning
+  // visitor's consent is applied without it. The wasm decides; this is only a head start.
+  var storageKey = "crumb", consentCookie = "crumb_consent";
+  var stored = false;
+  try { stored = !!w.localStorage.getItem(storageKey); } catch (e) { /* blocked storage */ }
+  try { stored = stored || (" " + d.cookie).indexOf(" " + consentCookie + "=") >= 0; } catch (e) { /* sandboxed */ }
+  if (!stored) {
+    var ui = d.createElement("link");
+    ui.setAttribute("rel", "preload");
+    ui.setAttribute("as", "fetch");
+    ui.setAttribute("crossorigin", "anonymous");
+    ui.setAttribute("href", base + "split_ui.wasm");
+    (d.head || d.documentElement).appendChild(ui);
+  }
   import(base + "crumb.js")
     .then(function (widget) {
       return widget.default({ module_or_path: wasm }).then(function () {

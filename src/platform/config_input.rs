@@ -3,7 +3,7 @@
 //! validated by crumb-core. Errors name the path.
 
 use crumb_core::json_bounds::MAX_CONFIG_BYTES;
-use crumb_core::{parse_config, Config, ConfigError, ConfigErrors};
+use crumb_core::{parse_config, parse_config_unnamed, Config, ConfigError, ConfigErrors};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -36,17 +36,18 @@ pub async fn config_text(config_url: Option<&str>) -> Result<String, CrumbError>
 
 /// Parses and validates a config text: bounded (size, depth), JSON, typed, every field known,
 /// every semantic rule, and every cookie pattern a valid JavaScript regular expression.
-pub fn read_config(text: &str) -> Result<Config, CrumbError> {
+pub async fn read_config(text: &str) -> Result<Config, CrumbError> {
     let value =
         parse_json(text, MAX_CONFIG_BYTES).map_err(|why| CrumbError::ConfigMissing(format!("the config is not usable JSON: {why}")))?;
-    let config = parse_config(serde_wasm_bindgen::Deserializer::from(value.clone())).map_err(|ConfigErrors(errors)| {
-        // serde-wasm-bindgen's errors print as JS errors: drop their `Error: ` prefix.
-        let errors = errors
-            .into_iter()
-            .map(|e| ConfigError { message: e.message.strip_prefix("Error: ").unwrap_or(&e.message).to_owned(), ..e })
-            .collect();
-        ConfigErrors(errors)
-    })?;
+    let config = match parse_config_unnamed(serde_wasm_bindgen::Deserializer::from(value.clone())) {
+        Ok(config) => config,
+        // A wrong-typed value: the code that names its path is a part of its own, fetched now.
+        Err(errors) if errors.0.iter().any(|e| e.path.is_empty()) => {
+            let named = load_type_error_path(value).await.ok().filter(|named| !named.0.is_empty());
+            return Err(without_js_prefix(named.unwrap_or(errors)).into());
+        }
+        Err(errors) => return Err(without_js_prefix(errors).into()),
+    };
     let mut errors = Vec::new();
     // serde-wasm-bindgen reads only the fields a struct declares, so `deny_unknown_fields` never
     // sees the others: compare the input with what the config reads back as.
@@ -109,6 +110,30 @@ fn unknown_fields(input: &JsValue, known: &JsValue, path: &str, errors: &mut Vec
     }
 }
 
+/// serde-wasm-bindgen's errors print as JS errors: drop their `Error: ` prefix.
+fn without_js_prefix(ConfigErrors(errors): ConfigErrors) -> ConfigErrors {
+    ConfigErrors(
+        errors
+            .into_iter()
+            .map(|e| ConfigError { message: e.message.strip_prefix("Error: ").unwrap_or(&e.message).to_owned(), ..e })
+            .collect(),
+    )
+}
+
+/// The config's type error again, this time with the path of the wrong value. In a split build it
+/// is the `config_errors` part, fetched only for a broken config.
+#[cfg_attr(feature = "split", wasm_split_helpers::wasm_split(config_errors, fallible))]
+fn type_error_path(value: JsValue) -> Result<ConfigErrors, CrumbError> {
+    Ok(parse_config(serde_wasm_bindgen::Deserializer::from(value)).err().unwrap_or(ConfigErrors(Vec::new())))
+}
+
+async fn load_type_error_path(value: JsValue) -> Result<ConfigErrors, CrumbError> {
+    #[cfg(feature = "split")]
+    return type_error_path(value).await;
+    #[cfg(not(feature = "split"))]
+    return type_error_path(value);
+}
+
 /// English texts compiled in, used only when the language file cannot be fetched.
 const BUILTIN_ENGLISH: &str = include_str!("../../www/i18n/en.json");
 
@@ -142,7 +167,7 @@ mod tests {
     wasm_bindgen_test_configure!(run_in_browser);
 
     #[wasm_bindgen_test]
-    fn bad_patterns_in_cookies_and_local_storage_are_named_by_path() {
+    async fn bad_patterns_in_cookies_and_local_storage_are_named_by_path() {
         let config = r#"{"site": "t", "revision": 1, "categories": [
             {"id": "necessary", "required": true},
             {"id": "analytics", "services": [{"id": "ga", "name": "GA",
@@ -150,7 +175,7 @@ mod tests {
                             {"pattern": "([", "purpose": "p", "duration": "session", "party": "first"},
                             {"pattern": "^(a+)+$", "purpose": "p", "duration": "session", "party": "first"}],
                 "local_storage": [{"pattern": "^fine$"}, {"pattern": "*bad"}]}]}]}"#;
-        let Err(CrumbError::Config(errors)) = read_config(config) else { panic!("bad patterns were accepted") };
+        let Err(CrumbError::Config(errors)) = read_config(config).await else { panic!("bad patterns were accepted") };
         assert!(errors.names("categories[1].services[0].cookies[1].pattern"), "{errors}");
         assert!(errors.names("categories[1].services[0].cookies[2].pattern"), "a catastrophic pattern: {errors}");
         assert!(errors.names("categories[1].services[0].local_storage[1].pattern"), "{errors}");

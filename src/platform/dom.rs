@@ -96,13 +96,28 @@ pub fn dispatch(name: &str, detail: &JsValue) {
 /// Gives `host` an open shadow root that links `{base}crumb.css` and holds one mount point, kept
 /// hidden until the stylesheet has loaded (or failed), so nothing shows unstyled.
 pub fn styled_shadow(host: &web_sys::Element, base: &str) -> Option<(web_sys::ShadowRoot, web_sys::HtmlElement)> {
+    let (root, mount) = hidden_shadow(host)?;
+    link_styles(&root, &mount, base)?;
+    Some((root, mount))
+}
+
+/// Gives `host` an open shadow root with one mount point, hidden until [`link_styles`] reveals it.
+pub fn hidden_shadow(host: &web_sys::Element) -> Option<(web_sys::ShadowRoot, web_sys::HtmlElement)> {
     let doc = document()?;
     let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
+    let mount: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
+    mount.set_hidden(true);
+    root.append_child(&mount).ok()?;
+    Some((root, mount))
+}
+
+/// Links `{base}crumb.css` into a shadow root (before its mount point) and shows the mount point
+/// once the stylesheet has loaded (or failed), so nothing shows unstyled.
+pub fn link_styles(root: &web_sys::ShadowRoot, mount: &web_sys::HtmlElement, base: &str) -> Option<()> {
+    let doc = document()?;
     let link: web_sys::HtmlLinkElement = doc.create_element("link").ok()?.dyn_into().ok()?;
     link.set_rel("stylesheet");
     link.set_href(&format!("{base}crumb.css"));
-    let mount: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
-    mount.set_hidden(true);
     let reveal = {
         let mount = mount.clone();
         Closure::once_into_js(move || mount.set_hidden(false))
@@ -110,9 +125,8 @@ pub fn styled_shadow(host: &web_sys::Element, base: &str) -> Option<(web_sys::Sh
     let reveal: js_sys::Function = reveal.unchecked_into();
     link.set_onload(Some(&reveal));
     link.set_onerror(Some(&reveal));
-    root.append_child(&link).ok()?;
-    root.append_child(&mount).ok()?;
-    Some((root, mount))
+    root.insert_before(&link, Some(mount)).ok()?;
+    Some(())
 }
 
 /// Adds a listener that lives as long as the page.

@@ -59,9 +59,15 @@ impl Gate {
         Rc::new(Gate::default())
     }
 
-    /// Who draws the placeholders of blocked embeds (set once by the composition root).
+    /// Who draws the placeholders of blocked embeds (set once by the composition root, when the
+    /// UI has loaded): embeds blocked before then get theirs now.
     pub fn set_placeholders(&self, placeholders: Rc<dyn Placeholders>) {
         *self.placeholders.borrow_mut() = Some(placeholders);
+        for element in elements(MEDIA) {
+            if element.get_attribute(STATE).as_deref() == Some("blocked") {
+                self.draw_placeholder(&element);
+            }
+        }
     }
 
     /// Runs the page under a new consent: starts everything it allows that has not run yet.
@@ -164,6 +170,11 @@ impl Gate {
     /// An embed the consent blocks: hidden behind a placeholder (unless `data-placeholder="false"`).
     fn block(&self, element: &web_sys::Element) {
         let _ = element.set_attribute(STATE, "blocked");
+        self.draw_placeholder(element);
+    }
+
+    /// A blocked embed's placeholder, once someone draws them; the embed itself is hidden.
+    fn draw_placeholder(&self, element: &web_sys::Element) {
         if element.get_attribute("data-placeholder").as_deref() == Some("false") {
             return;
         }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::{closure::Closure, JsCast};
 
-use super::dom::{document, styled_shadow};
+use super::dom::{document, hidden_shadow, link_styles};
 use crate::error::{error, warn};
 
 /// Put back this many times before the console warns that the page keeps removing it.
@@ -31,16 +31,22 @@ pub struct Host {
 }
 
 impl Host {
-    /// Creates the host element first in `<body>`, with its styled shadow root.
-    pub fn create(base: &str) -> Option<Rc<Host>> {
+    /// Creates the host element first in `<body>`, with its shadow root; the stylesheet is
+    /// linked by [`Host::style`] when there is something to show.
+    pub fn create() -> Option<Rc<Host>> {
         let doc = document()?;
         let body = doc.body()?;
         let element = doc.create_element("div").ok()?;
         element.set_id("crumb-root");
         let _ = element.set_attribute("data-crumb-root", "");
-        let (shadow, mount) = styled_shadow(&element, base)?;
+        let (shadow, mount) = hidden_shadow(&element)?;
         body.prepend_with_node_1(&element).ok()?;
         Some(Rc::new(Host { element, shadow, mount, put_back: Cell::new(0), observer: RefCell::new(None) }))
+    }
+
+    /// Links the stylesheet from `base`; the mount point shows once it has loaded (or failed).
+    pub fn style(&self, base: &str) {
+        let _ = link_styles(&self.shadow, &self.mount, base);
     }
 
     /// Puts the host back whenever the page removes it or replaces `<body>`, then calls

@@ -302,7 +302,10 @@ mod tests {
 
     fn config() -> Config {
         let text = r#"{"site": "t", "revision": 1, "categories": [{"id": "necessary", "required": true}, {"id": "analytics"}]}"#;
-        crate::platform::config_input::read_config(text).unwrap()
+        crumb_core::parse_config_unnamed(serde_wasm_bindgen::Deserializer::from(
+            crate::platform::dom::parse_json(text, usize::MAX).unwrap(),
+        ))
+        .unwrap()
     }
 
     fn consent(now: i64) -> Consent {

@@ -15,6 +15,7 @@ use crumb_core::TextKey;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::error::CrumbError;
 use crate::widget::{use_widget, View, Widget};
 
 /// Puts a `popover="manual"` element of the widget into the browser's top layer, above every
@@ -98,9 +99,77 @@ pub fn App() -> impl IntoView {
             dir=move || if widget.texts.with(|t| crumb_core::texts::is_rtl(&t.language)) { "rtl" } else { "ltr" }
         >
             {move || (widget.view.get() == View::Banner).then(|| view! { <banner::Banner/> })}
-            {move || (widget.view.get() == View::Preferences).then(|| view! { <preferences::Preferences/> })}
+            {preference_center(widget)}
             {move || (widget.view.get() == View::Closed).then(|| view! { <reopen::Reopen/> })}
         </div>
     }
     .into_any()
+}
+
+/// Draws the preference center.
+type Draw = fn() -> AnyView;
+
+/// Where the preference center's part stands.
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Idle,
+    Loading,
+    Ready(Draw),
+    Failed,
+}
+
+/// The preference center (with its category rows, cookie tables and language switcher), a part
+/// of its own in a split build: fetched once the banner is up or when first opened. Opened while
+/// it is on its way, it shows as soon as it arrives; if it cannot be fetched, the console says so
+/// and the banner comes back, so Reject all stays one click away.
+fn preference_center(widget: Widget) -> impl IntoView {
+    let part = RwSignal::new(Part::Idle);
+    let fetch = move || {
+        if matches!(part.get_untracked(), Part::Loading | Part::Ready(_)) {
+            return;
+        }
+        part.set(Part::Loading);
+        wasm_bindgen_futures::spawn_local(async move {
+            match load_preference_center().await {
+                Ok(draw) => {
+                    part.set(Part::Ready(draw));
+                    if widget.view.get_untracked() == View::Preferences {
+                        focus::focus_first_in(widget, "[data-crumb-part=preferences]");
+                    }
+                }
+                Err(error) => {
+                    part.set(Part::Failed);
+                    crate::error::report(&error);
+                    if widget.view.get_untracked() == View::Preferences {
+                        widget.close();
+                    }
+                }
+            }
+        });
+    };
+    Effect::new(move |_| match widget.view.get() {
+        View::Preferences => fetch(),
+        // The banner has been painted: the preference center comes next, before it is asked for.
+        View::Banner if matches!(part.get_untracked(), Part::Idle) => {
+            request_animation_frame(move || set_timeout(fetch, Default::default()))
+        }
+        _ => {}
+    });
+    move || match (widget.view.get(), part.get()) {
+        (View::Preferences, Part::Ready(draw)) => Some(draw()),
+        _ => None,
+    }
+}
+
+/// The preference center's drawing function; in a split build, the `preferences` part.
+#[cfg_attr(feature = "split", wasm_split_helpers::wasm_split(preferences, fallible))]
+fn preference_center_part() -> Result<Draw, CrumbError> {
+    Ok(|| view! { <preferences::Preferences/> }.into_any())
+}
+
+async fn load_preference_center() -> Result<Draw, CrumbError> {
+    #[cfg(feature = "split")]
+    return preference_center_part().await;
+    #[cfg(not(feature = "split"))]
+    return preference_center_part();
 }

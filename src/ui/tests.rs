@@ -403,32 +403,32 @@ async fn blocked_storage_keeps_working_in_memory() {
 }
 
 #[wasm_bindgen_test]
-fn config_errors_from_the_browser_name_the_bad_field() {
+async fn config_errors_from_the_browser_name_the_bad_field() {
     let bad = demo_config().replace("\"30 days\"", "\"30 dayz\"");
-    match read_config(&bad) {
+    match read_config(&bad).await {
         Err(crate::error::CrumbError::Config(errors)) => {
             assert!(errors.names("categories[1].services[0].cookies[0].duration"), "{errors}");
         }
         other => panic!("expected a config error, got {:?}", other.map(|c| c.site)),
     }
     let bad_pattern = demo_config().replace("^_demo_ga(_.*)?$", "^_demo_ga(");
-    match read_config(&bad_pattern) {
+    match read_config(&bad_pattern).await {
         Err(crate::error::CrumbError::Config(errors)) => {
             assert!(errors.names("categories[2].services[0].cookies[0].pattern"), "{errors}");
         }
         other => panic!("expected a pattern error, got {:?}", other.map(|c| c.site)),
     }
-    assert!(matches!(read_config("{not json"), Err(crate::error::CrumbError::ConfigMissing(_))));
+    assert!(matches!(read_config("{not json").await, Err(crate::error::CrumbError::ConfigMissing(_))));
     // serde-wasm-bindgen alone would let unknown fields through.
     let unknown = demo_config().replace("\"required\": true,", "\"required\": true, \"colour\": \"red\",");
-    match read_config(&unknown) {
+    match read_config(&unknown).await {
         Err(crate::error::CrumbError::Config(errors)) => {
             assert!(errors.names("categories[0].colour"), "{errors}")
         }
         other => panic!("expected an unknown-field error, got {:?}", other.map(|c| c.site)),
     }
     let top = demo_config().replacen("{", "{ \"sitee\": \"typo\",", 1);
-    match read_config(&top) {
+    match read_config(&top).await {
         Err(crate::error::CrumbError::Config(errors)) => assert!(errors.names("sitee"), "{errors}"),
         other => panic!("expected an unknown-field error, got {:?}", other.map(|c| c.site)),
     }
@@ -636,14 +636,14 @@ async fn a_polluted_object_prototype_changes_nothing() {
 }
 
 #[wasm_bindgen_test]
-fn deep_or_huge_config_text_is_refused_with_a_short_message() {
+async fn deep_or_huge_config_text_is_refused_with_a_short_message() {
     let deep = format!("{{\"site\": \"s\", \"x\": {}{}}}", "[".repeat(5_000), "]".repeat(5_000));
-    match read_config(&deep) {
+    match read_config(&deep).await {
         Err(error) => assert!(error.to_string().contains("levels deep"), "{error}"),
         Ok(_) => panic!("a 5,000-level config was accepted"),
     }
     let huge = format!("{{\"site\": \"s\", \"revision\": \"{}\", \"categories\": []}}", "x".repeat(900_000));
-    match read_config(&huge) {
+    match read_config(&huge).await {
         Err(error) => {
             let text = error.to_string();
             assert!(text.contains("`revision`") && text.len() < 1_000, "{} characters: {}", text.len(), &text[..200.min(text.len())]);
@@ -651,7 +651,7 @@ fn deep_or_huge_config_text_is_refused_with_a_short_message() {
         Ok(_) => panic!("a wrong-typed revision was accepted"),
     }
     let too_big = format!("{{\"site\": \"{}\"}}", "x".repeat(1_100_000));
-    assert!(read_config(&too_big).is_err_and(|e| e.to_string().contains("bytes")));
+    assert!(read_config(&too_big).await.is_err_and(|e| e.to_string().contains("bytes")));
 }
 
 #[wasm_bindgen_test]

@@ -1,7 +1,8 @@
 //! The crumb-server under test, in process on `127.0.0.1:0` with a fresh SQLite file, serving the
 //! built bundle, plus what only tests need in front of it: page variants with an edited config
 //! (`GET /t/{name}`), an "endpoint down" switch for `POST /api/consent` (all posts, or only the
-//! widget's `fetch` posts so that only `sendBeacon` gets through), and a log of requests.
+//! widget's `fetch` posts so that only `sendBeacon` gets through), a log of requests, and files of
+//! the bundle held back (answered only when the test lets them go) or answered 404.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,27 @@ struct Controls {
     requests: Arc<Mutex<Vec<String>>>,
     variants: Arc<Mutex<HashMap<String, String>>>,
     files: Arc<Mutex<HashMap<String, TestFile>>>,
+    /// Paths answered 404 (a part of the widget that cannot be fetched).
+    missing: Arc<Mutex<Vec<String>>>,
+    /// Paths whose answer waits until the test opens the gate.
+    held: Arc<Mutex<HashMap<String, tokio::sync::watch::Receiver<bool>>>>,
+}
+
+/// A file held back by [`TestServer::hold`]: answered once [`Held::release`] is called (or the
+/// handle dropped).
+pub struct Held(tokio::sync::watch::Sender<bool>);
+
+impl Held {
+    /// Lets every waiting and later request for the file through.
+    pub fn release(&self) {
+        let _ = self.0.send(true);
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.release();
+    }
 }
 
 /// A test-only file served at `/p/{path}`: any body, content type and extra headers.
@@ -141,6 +163,18 @@ impl TestServer {
     /// How many `POST /api/consent` were answered 503 by the switch.
     pub fn refused_posts(&self) -> usize {
         self.controls.refused_posts.load(Ordering::SeqCst)
+    }
+
+    /// From now on, `GET path` answers 404 (as a part of the widget that cannot be fetched).
+    pub fn make_missing(&self, path: &str) {
+        self.controls.missing.lock().unwrap().push(path.to_owned());
+    }
+
+    /// From now on, `GET path` waits until the returned handle releases it.
+    pub fn hold(&self, path: &str) -> Held {
+        let (open, wait) = tokio::sync::watch::channel(false);
+        self.controls.held.lock().unwrap().insert(path.to_owned(), wait);
+        Held(open)
     }
 
     /// Every request so far, as `METHOD /path?query`.
@@ -246,6 +280,15 @@ async fn endpoint_switch(State(controls): State<Controls>, request: Request, nex
 async fn log_request(State(controls): State<Controls>, request: Request, next: Next) -> Response {
     let line = format!("{} {}", request.method(), request.uri());
     controls.requests.lock().unwrap().push(line);
+    let path = request.uri().path().to_owned();
+    if controls.missing.lock().unwrap().contains(&path) {
+        return (StatusCode::NOT_FOUND, "made missing by the test").into_response();
+    }
+    let held = controls.held.lock().unwrap().get(&path).cloned();
+    if let Some(mut gate) = held {
+        // Released, or the test (and its handle) is gone.
+        let _ = gate.wait_for(|open| *open).await;
+    }
     next.run(request).await
 }
 

@@ -516,6 +516,17 @@ pub fn parse_config<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Config
     Ok(config)
 }
 
+/// [`parse_config`] without tracking where a wrong-typed value sits: a type error comes back
+/// with an empty path. Smaller code for the widget's path that every page view takes; the widget
+/// calls [`parse_config`] (in a part loaded only then) to name the path of such an error.
+pub fn parse_config_unnamed<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Config, ConfigErrors> {
+    let config = Config::deserialize(deserializer).map_err(|e| {
+        ConfigErrors(vec![ConfigError { path: String::new(), message: crate::json_bounds::cap_message(&e.to_string(), 200) }])
+    })?;
+    config.validate()?;
+    Ok(config)
+}
+
 /// A URL a shopper may be sent to or a record posted to: `https://`, `http://` or a same-site
 /// path. `javascript:` and friends are refused.
 fn is_safe_url(text: &str) -> bool {

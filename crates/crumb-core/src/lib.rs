@@ -27,7 +27,10 @@ pub mod scope;
 pub mod texts;
 pub mod time;
 
-pub use config::{parse_config, Category, Config, ConfigError, ConfigErrors, CookieSpec, GoogleConsentMode, Party, Service, StorageKey};
+pub use config::{
+    parse_config, parse_config_unnamed, Category, Config, ConfigError, ConfigErrors, CookieSpec, GoogleConsentMode, Party, Service,
+    StorageKey,
+};
 pub use consent::{decide, effects_on_load, Action, Choice, Consent, Decision, DecisionContext, StoredError};
 pub use consent_mode::{consent_mode_signals, Signal};
 pub use diff::Diff;

@@ -127,7 +127,7 @@ fn bad_cookie_duration() {
     let mut value = demo_config_json();
     value["categories"][1]["services"][0]["cookies"][0]["duration"] = json!("forever");
     let errors = parse(value).unwrap_err();
-    assert_eq!(errors.0[0].path, "categories[1].services[0].cookies[0].duration");
+    assert_eq!(errors.0[0].path, "categories[2].services[0].cookies[0].duration");
     assert!(errors.0[0].message.contains("forever"));
 }
 
@@ -294,4 +294,31 @@ fn local_storage_keys_name_exactly_one_of_name_or_pattern() {
     refused_at("categories[2].services[0].local_storage[0].purpose", |v| {
         v["categories"][2]["services"][0]["local_storage"] = json!([{"name": "x", "purpose": "y"}])
     });
+}
+
+/// The widget reads configs with `parse_config_unnamed` and asks `parse_config` only to name the
+/// path of a type error: both must accept and refuse the same configs, with the same semantic
+/// errors, and the unnamed one must leave the path empty only where the named one fills it in.
+#[test]
+fn the_unnamed_parser_accepts_and_refuses_what_the_named_one_does() {
+    use crumb_core::parse_config_unnamed;
+    let demo = common::demo_config_json();
+    assert_eq!(parse_config_unnamed(demo.clone()).expect("demo config"), common::demo_config());
+
+    let mut wrong_type = demo.clone();
+    wrong_type["categories"][2]["services"][0]["cookies"][0]["duration"] = serde_json::json!(5);
+    let named = common::parse(wrong_type.clone()).expect_err("a number where a text belongs");
+    let unnamed = parse_config_unnamed(wrong_type).expect_err("a number where a text belongs");
+    assert_eq!(named.0.len(), 1);
+    assert_eq!(named.0[0].path, "categories[2].services[0].cookies[0].duration");
+    assert_eq!(unnamed.0.len(), 1);
+    assert_eq!(unnamed.0[0].path, "", "the quick parser does not track paths");
+    assert_eq!(unnamed.0[0].message, named.0[0].message, "same serde message, only the path differs");
+
+    let mut semantic = demo;
+    semantic["categories"][1]["id"] = serde_json::json!("9bad");
+    let named = common::parse(semantic.clone()).expect_err("an id must start with a letter");
+    let unnamed = parse_config_unnamed(semantic).expect_err("an id must start with a letter");
+    assert_eq!(named, unnamed, "semantic errors are named by validate() in both");
+    assert!(unnamed.0.iter().all(|e| !e.path.is_empty()), "{unnamed}");
 }

@@ -1053,3 +1053,14 @@ fn the_validator_checks_what_it_claims() {
     let unknown = std::panic::catch_unwind(|| validate(&json!({ "format": "email" }), &json!("x")));
     assert!(unknown.is_err(), "an unknown keyword must fail the test");
 }
+
+#[test]
+fn the_loader_looks_for_a_stored_consent_under_the_cores_names() {
+    let js = strip_comments(LOADER);
+    let header = "var storageKey = ";
+    let start = js.find(header).expect("loader.js has no `var storageKey = `: update tests/contract.rs") + header.len();
+    let end = start + js[start..].find(';').unwrap();
+    let names: Vec<String> =
+        split_top(&js[start..end], ',').iter().map(|entry| entry.rsplit('=').next().unwrap().trim().trim_matches('"').to_owned()).collect();
+    assert_eq!(names, [crumb_core::ids::STORAGE_KEY, crumb_core::ids::CONSENT_COOKIE], "loader.js's first-visit check vs crumb_core::ids");
+}

@@ -12,5 +12,6 @@ mod host_pages;
 mod hostile;
 mod journeys;
 mod languages;
+mod parts;
 mod privacy;
 mod shops;
