@@ -5,7 +5,7 @@
 #   1. crumb-core and crumb-server on the host (cargo test); the server suite runs against SQLite
 #      and against a throwaway PostgreSQL started by scripts/postgres.sh
 #   2. the widget's component tests in headless Chromium (wasm-bindgen-test)
-#   3. the release bundle, then the shoppers' journeys end to end in headless Chromium
+#   3. the release bundle and its byte budgets, then the shoppers' journeys end to end in headless Chromium
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -36,6 +36,9 @@ cargo test --target wasm32-unknown-unknown -p crumb --lib
 
 echo "==> release bundle"
 trunk build --release
+
+echo "==> byte budgets of the built widget (brotli; scripts/size-budgets.json)"
+node scripts/check-sizes.mjs
 
 echo "==> end-to-end journeys in headless Chromium"
 cargo test -p crumb-e2e --tests -- --test-threads=2

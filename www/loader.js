@@ -105,13 +105,17 @@
   var stored = false;
   try { stored = !!w.localStorage.getItem(storageKey); } catch (e) { /* blocked storage */ }
   try { stored = stored || (" " + d.cookie).indexOf(" " + consentCookie + "=") >= 0; } catch (e) { /* sandboxed */ }
+  function preload(file, as, cors) {
+    var link = d.createElement("link");
+    link.setAttribute("rel", "preload");
+    link.setAttribute("as", as);
+    if (cors) link.setAttribute("crossorigin", "anonymous");
+    link.setAttribute("href", base + file);
+    (d.head || d.documentElement).appendChild(link);
+  }
   if (!stored) {
-    var ui = d.createElement("link");
-    ui.setAttribute("rel", "preload");
-    ui.setAttribute("as", "fetch");
-    ui.setAttribute("crossorigin", "anonymous");
-    ui.setAttribute("href", base + "split_ui.wasm");
-    (d.head || d.documentElement).appendChild(ui);
+    preload("split_ui.wasm", "fetch", true);
+    preload("crumb.css", "style", false);
   }
   import(base + "crumb.js")
     .then(function (widget) {
