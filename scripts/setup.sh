@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Crumb needs, skipping what is already there:
-# the wasm32 target, Trunk 0.21.14, wasm-bindgen-cli 0.2.130, wasm-split-cli 0.2.4, wasm-opt (binaryen 132 from npm),
+# the wasm32 target, Trunk 0.21.14, wasm-bindgen-cli 0.2.130, wasm-split-cli 0.2.4, wasm-opt (binaryen 132) and esbuild from npm,
 # and for tests Debian's Chromium + ChromeDriver and PostgreSQL (the server suite's second database). Usage: scripts/setup.sh [build|test]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,8 +30,9 @@ if ! cargo install --list 2>/dev/null | grep -qx 'wasm_split_cli_support v0.2.4:
   cargo install wasm_split_cli_support --version 0.2.4 --features build-binary --locked --force
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version | grep -q 'version 132'; then
-  say "installing binaryen 132 (wasm-opt) from npm"
+if [ ! -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version | grep -q 'version 132' ||
+  [ "$(node_modules/.bin/esbuild --version 2>/dev/null)" != 0.28.2 ]; then
+  say "installing binaryen 132 (wasm-opt) and esbuild 0.28.2 (minifies the widget's JavaScript) from npm"
   npm ci --no-audit --no-fund
 fi
 
