@@ -127,7 +127,7 @@ fn bad_cookie_duration() {
     let mut value = demo_config_json();
     value["categories"][1]["services"][0]["cookies"][0]["duration"] = json!("forever");
     let errors = parse(value).unwrap_err();
-    assert_eq!(errors.0[0].path, "categories[2].services[0].cookies[0].duration");
+    assert_eq!(errors.0[0].path, "categories[1].services[0].cookies[0].duration");
     assert!(errors.0[0].message.contains("forever"));
 }
 
