@@ -67,6 +67,8 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     // The widget lives as long as the page: its owner is never dropped.
     std::mem::forget(owner);
 
+    // Before anything is applied: a page's `crumb:consent` listener may ask `Crumb` at once.
+    crate::api::install(widget, &options, preferences::open);
     let in_force = widget.consent.get_untracked();
     // What a newer consent from another subdomain revoked here goes first.
     widget.carry_out(in_force.as_ref(), stored.effects);
@@ -84,7 +86,6 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
         ui.load().await;
     }
     ui.load_when_shown();
-    crate::api::install(widget, &options, preferences::open);
     preferences::open_from_links(widget);
     platform::dispatch("ready", &JsValue::TRUE);
     crate::api::replay(&options);

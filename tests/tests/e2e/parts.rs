@@ -33,11 +33,17 @@ async fn a_returning_visitor_is_served_by_the_main_part_alone() {
     shop.wait_hidden(BANNER).await;
     assert!(shop.stored_consent().await.is_some_and(|c| c.categories.get("analytics") == Some(&true)));
 
+    // A page that asks `Crumb` from its `crumb:consent` listener gets the real answer.
+    let listener = "window.addEventListener('crumb:consent', function () { \
+                    window.__crumbAnswers = (window.__crumbAnswers || []).concat([window.Crumb.acceptedCategory('analytics')]); });";
+    shop.browser.add_init_script(listener).await.expect("init script");
     shop.reload_widget().await;
     wait_for!(shop, "the gated analytics script to run for the returning visitor", { shop.gated_runs().await.analytics.map(|_| ()) });
     shop.page_caught_up().await;
     let update = shop.last_consent_update().await.expect("a Consent Mode update for the stored consent");
     assert_eq!(update.get("analytics_storage"), Some(&json!("granted")));
+    let answers: Vec<bool> = shop.js("return window.__crumbAnswers || [];", vec![]).await;
+    assert_eq!(answers, [true], "Crumb.acceptedCategory asked from the crumb:consent listener");
     let files = loaded_files(&shop).await;
     for part in [UI_PART, PREFERENCES_PART, "/crumb/i18n/en.json", "/crumb/crumb.css"] {
         assert!(!files.iter().any(|f| f == part), "a returning visitor loaded {part}: {files:?}");
