@@ -512,6 +512,21 @@ impl Shopper {
         let _: bool = self.js_async(&next_frame_script(), vec![]).await;
     }
 
+    /// Waits until the page has loaded the file at `path` (a part of the widget, say), cached or
+    /// not: Resource Timing lists it with its response complete.
+    pub async fn wait_loaded(&self, path: &str) {
+        wait_for!(self, format!("{path} to be loaded by the page"), {
+            let loaded: bool = self
+                .js(
+                    "var path = arguments[0]; return performance.getEntriesByType('resource').some(function (e) { \
+                       return new URL(e.name).pathname === path && e.responseEnd > 0; });",
+                    vec![json!(path)],
+                )
+                .await;
+            loaded.then_some(())
+        });
+    }
+
     /// [`Shopper::next_frame`], and then a request the page makes has been answered by the test
     /// server: the requests the page started before (a record posted, a script or frame
     /// fetched) have been sent by then. The positive marker to wait for before asserting that

@@ -116,6 +116,9 @@ async fn set_offline(shop: &Shopper, offline: bool) {
 async fn delivery_3_offline_then_online_delivers_each_record_once() {
     let shop = Shopper::new().await;
     shop.open_widget("/").await;
+    // The preference center is a part fetched once the banner is up: this shopper goes offline
+    // after it has arrived (opened while offline before that, it could not be fetched).
+    shop.wait_loaded("/crumb/split_preferences.wasm").await;
     set_offline(&shop, true).await;
     shop.click(BANNER_ACCEPT).await;
     let accepted = shop.wait_stored_consent(0).await;
