@@ -29,15 +29,14 @@ pub fn Banner() -> impl IntoView {
     };
     let node = NodeRef::<leptos::html::Section>::new();
     super::raise(node);
-    let text = move |key: TextKey| widget.texts.with(|t| t.get(key).to_owned());
-    banner_view(text, policy_url, widget.gpc, node, decide, customize).into_any()
+    banner_view(move |key| super::text(widget, key), policy_url, widget.gpc, node, decide, customize).into_any()
 }
 
-/// The first layer's markup from plain data: `text` gives each text (reactive in the widget, a
-/// fixed language when rendered ahead of time), `decide` and `customize` are the buttons' actions.
-/// It touches no browser object while it renders, so the host can render it to HTML with Leptos
-/// SSR (`crates/crumb-prerender`) and the page gets the same markup the widget draws.
-pub fn banner_view<T, D, C>(
+/// The first layer's markup from plain data: `text` gives each text as a closure (reactive in the
+/// widget, a fixed language when rendered ahead of time), `decide` and `customize` are the
+/// buttons' actions. It touches no browser object while it renders, so the host can render it to
+/// HTML with Leptos SSR (`crates/crumb-prerender`) and the page gets the markup the widget draws.
+pub fn banner_view<T, R, D, C>(
     text: T,
     policy_url: Option<String>,
     gpc: bool,
@@ -46,14 +45,15 @@ pub fn banner_view<T, D, C>(
     customize: C,
 ) -> impl IntoView
 where
-    T: Fn(TextKey) -> String + Copy + Send + Sync + 'static,
+    T: Fn(TextKey) -> R + Copy + Send + Sync + 'static,
+    R: Fn() -> String + Copy + Send + Sync + 'static,
     D: Fn(Choice) + Copy + 'static,
     C: Fn() + 'static,
 {
     let body = move || {
-        let all = text(TextKey::BannerText);
+        let all = text(TextKey::BannerText)();
         let (before, after) = split_placeholder(&all, "{policy}");
-        (before.to_owned(), after.map(str::to_owned), text(TextKey::PolicyLink))
+        (before.to_owned(), after.map(str::to_owned), text(TextKey::PolicyLink)())
     };
     let link = move || {
         let (_, after, label) = body();
@@ -65,7 +65,7 @@ where
             view! { {link}{after} }
         })
     };
-    let gpc = gpc.then(|| view! { <p class="crumb-gpc" data-crumb-part="gpc">{move || text(TextKey::BannerGpc)}</p> });
+    let gpc = gpc.then(|| view! { <p class="crumb-gpc" data-crumb-part="gpc">{text(TextKey::BannerGpc)}</p> });
     view! {
         <section
             node_ref=node
@@ -77,18 +77,18 @@ where
             aria-labelledby="crumb-banner-title"
             aria-describedby="crumb-banner-text"
         >
-            <h2 id="crumb-banner-title" class="crumb-title">{move || text(TextKey::BannerTitle)}</h2>
+            <h2 id="crumb-banner-title" class="crumb-title">{text(TextKey::BannerTitle)}</h2>
             <p id="crumb-banner-text" class="crumb-text">{move || body().0}{link}</p>
             {gpc}
             <div class="crumb-actions">
                 <button type="button" class="crumb-btn" data-action="accept-all" on:click=move |_| decide(Choice::AcceptAll)>
-                    {move || text(TextKey::AcceptAll)}
+                    {text(TextKey::AcceptAll)}
                 </button>
                 <button type="button" class="crumb-btn" data-action="reject-all" on:click=move |_| decide(Choice::RejectAll)>
-                    {move || text(TextKey::RejectAll)}
+                    {text(TextKey::RejectAll)}
                 </button>
                 <button type="button" class="crumb-btn" data-action="customize" on:click=move |_| customize()>
-                    {move || text(TextKey::Customize)}
+                    {text(TextKey::Customize)}
                 </button>
             </div>
         </section>

@@ -14,6 +14,8 @@ use crumb::ui::shell_view;
 use crumb_core::{Config, Texts};
 use leptos::prelude::*;
 
+const USAGE: &str = "usage: crumb-prerender <config.json | page.html> <i18n dir> [--gpc] [--out DIR] LANG...";
+
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -37,10 +39,12 @@ fn run(args: Vec<String>) -> Result<(), String> {
         }
     }
     let [config_path, i18n, languages @ ..] = positional.as_slice() else {
-        return Err("usage: crumb-prerender <config.json | page.html> <i18n dir> [--gpc] [--out DIR] LANG...".into());
+        return Err(USAGE.into());
     };
+    if languages.is_empty() {
+        return Err(USAGE.into());
+    }
     let config = read_config(Path::new(config_path))?;
-    let languages: Vec<&str> = if languages.is_empty() { vec![config.language.as_str()] } else { languages.iter().map(String::as_str).collect() };
     for language in languages {
         let texts = read_texts(Path::new(i18n), language, &config)?;
         let html = render_first_layer(&config, texts, gpc);
@@ -60,11 +64,14 @@ pub fn render_first_layer(config: &Config, texts: Texts, gpc: bool) -> String {
     let owner = Owner::new();
     owner.with(|| {
         let texts = StoredValue::new(texts);
-        let text = move |key| texts.with_value(|t: &Texts| t.get(key).to_owned());
+        let text = move |key| move || texts.with_value(|t: &Texts| t.get(key).to_owned());
         let language = move || texts.with_value(|t: &Texts| t.language.clone());
         // The buttons do nothing here: the markup is inert until the widget takes it over.
         let banner = banner_view(text, config.policy_url.clone(), gpc, NodeRef::new(), |_| {}, || {});
-        shell_view(config, language, NodeRef::new(), banner).to_html()
+        // The same three places the widget's `App` has: the banner, the preference center and the
+        // reopen button (both absent before a choice), so the markup matches node for node.
+        let children = (Some(banner), None::<()>, None::<()>);
+        shell_view(config, language, NodeRef::new(), children).to_html()
     })
 }
 
@@ -84,8 +91,63 @@ fn read_config(path: &Path) -> Result<Config, String> {
 
 /// The built-in texts of `language` (`<i18n>/<language>.json`) with the config's overrides.
 fn read_texts(i18n: &Path, language: &str, config: &Config) -> Result<Texts, String> {
+    // A language code only: it names a file.
+    if language.is_empty() || !language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(format!("{language:?} is not a language code"));
+    }
     let path = i18n.join(format!("{language}.json"));
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     let builtin: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Texts::new(language, builtin, config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Config {
+        read_config(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../index.html")).unwrap()
+    }
+
+    fn render(language: &str, gpc: bool) -> String {
+        let config = demo();
+        let i18n = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../www/i18n");
+        render_first_layer(&config, read_texts(&i18n, language, &config).unwrap(), gpc)
+    }
+
+    #[test]
+    fn renders_the_demo_banner_in_the_language_asked() {
+        let html = render("de", false);
+        assert!(
+            html.starts_with(
+                r#"<div data-scheme="auto" data-position="bottom" lang="de" dir="ltr" class="crumb"><section popover="manual""#
+            ),
+            "{html}"
+        );
+        assert!(html.contains(r#"<h2 id="crumb-banner-title" class="crumb-title">Wir respektieren Ihre Privatsphäre</h2>"#), "{html}");
+        assert!(
+            html.contains(
+                r#"<a href="/demo/privacy.html" target="_blank" rel="noopener" class="crumb-policy-link">Datenschutzerklärung</a>."#
+            ),
+            "{html}"
+        );
+        assert_eq!(html.matches("<button").count(), 3);
+        assert!(!html.contains("crumb-gpc"));
+        // The preference center's and the reopen button's places, empty as in the widget.
+        assert!(html.ends_with("</section><!><!></div>"), "{html}");
+    }
+
+    #[test]
+    fn gpc_and_right_to_left() {
+        let html = render("ar", true);
+        assert!(html.contains(r#"lang="ar" dir="rtl""#), "{html}");
+        assert!(html.contains(r#"<p data-crumb-part="gpc" class="crumb-gpc">"#), "{html}");
+    }
+
+    #[test]
+    fn a_language_is_never_a_path() {
+        let config = demo();
+        let i18n = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../www/i18n");
+        assert!(read_texts(&i18n, "../en", &config).is_err());
+    }
 }
