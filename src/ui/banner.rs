@@ -5,7 +5,6 @@ use crumb_core::texts::split_placeholder;
 use crumb_core::{Choice, TextKey};
 use leptos::prelude::*;
 
-use super::text;
 use crate::widget::use_widget;
 
 #[component]
@@ -19,11 +18,42 @@ pub fn Banner() -> impl IntoView {
         Some(_) => crate::platform::navigator::resolve_on_page(&url).unwrap_or(url),
         None => url,
     });
+    let customize = move || super::preferences::open(widget);
+    // A keyboard user who decides here lands on the reopen button, not on <body>.
+    let decide = move |choice: Choice| {
+        let had_focus = super::focus::is_inside(widget, "[data-crumb-part=banner]");
+        widget.choose(choice);
+        if had_focus {
+            super::focus::after_decision(widget);
+        }
+    };
+    let node = NodeRef::<leptos::html::Section>::new();
+    super::raise(node);
+    banner_view(move |key| super::text(widget, key), policy_url, widget.gpc, node, decide, customize).into_any()
+}
+
+/// The first layer's markup from plain data: `text` gives each text as a closure (reactive in the
+/// widget, a fixed language when rendered ahead of time), `decide` and `customize` are the
+/// buttons' actions. It touches no browser object while it renders, so the host can render it to
+/// HTML with Leptos SSR (`crates/crumb-prerender`) and the page gets the markup the widget draws.
+pub fn banner_view<T, R, D, C>(
+    text: T,
+    policy_url: Option<String>,
+    gpc: bool,
+    node: NodeRef<leptos::html::Section>,
+    decide: D,
+    customize: C,
+) -> impl IntoView
+where
+    T: Fn(TextKey) -> R + Copy + Send + Sync + 'static,
+    R: Fn() -> String + Copy + Send + Sync + 'static,
+    D: Fn(Choice) + Copy + 'static,
+    C: Fn() + 'static,
+{
     let body = move || {
-        widget.texts.with(|t| {
-            let (before, after) = split_placeholder(t.get(TextKey::BannerText), "{policy}");
-            (before.to_owned(), after.map(str::to_owned), t.get(TextKey::PolicyLink).to_owned())
-        })
+        let all = text(TextKey::BannerText)();
+        let (before, after) = split_placeholder(&all, "{policy}");
+        (before.to_owned(), after.map(str::to_owned), text(TextKey::PolicyLink)())
     };
     let link = move || {
         let (_, after, label) = body();
@@ -35,18 +65,7 @@ pub fn Banner() -> impl IntoView {
             view! { {link}{after} }
         })
     };
-    let gpc = widget.gpc.then(|| view! { <p class="crumb-gpc" data-crumb-part="gpc">{text(widget, TextKey::BannerGpc)}</p> });
-    let customize = move |_| super::preferences::open(widget);
-    // A keyboard user who decides here lands on the reopen button, not on <body>.
-    let decide = move |choice: Choice| {
-        let had_focus = super::focus::is_inside(widget, "[data-crumb-part=banner]");
-        widget.choose(choice);
-        if had_focus {
-            super::focus::after_decision(widget);
-        }
-    };
-    let node = NodeRef::<leptos::html::Section>::new();
-    super::raise(node);
+    let gpc = gpc.then(|| view! { <p class="crumb-gpc" data-crumb-part="gpc">{text(TextKey::BannerGpc)}</p> });
     view! {
         <section
             node_ref=node
@@ -58,21 +77,20 @@ pub fn Banner() -> impl IntoView {
             aria-labelledby="crumb-banner-title"
             aria-describedby="crumb-banner-text"
         >
-            <h2 id="crumb-banner-title" class="crumb-title">{text(widget, TextKey::BannerTitle)}</h2>
+            <h2 id="crumb-banner-title" class="crumb-title">{text(TextKey::BannerTitle)}</h2>
             <p id="crumb-banner-text" class="crumb-text">{move || body().0}{link}</p>
             {gpc}
             <div class="crumb-actions">
                 <button type="button" class="crumb-btn" data-action="accept-all" on:click=move |_| decide(Choice::AcceptAll)>
-                    {text(widget, TextKey::AcceptAll)}
+                    {text(TextKey::AcceptAll)}
                 </button>
                 <button type="button" class="crumb-btn" data-action="reject-all" on:click=move |_| decide(Choice::RejectAll)>
-                    {text(widget, TextKey::RejectAll)}
+                    {text(TextKey::RejectAll)}
                 </button>
-                <button type="button" class="crumb-btn" data-action="customize" on:click=customize>
-                    {text(widget, TextKey::Customize)}
+                <button type="button" class="crumb-btn" data-action="customize" on:click=move |_| customize()>
+                    {text(TextKey::Customize)}
                 </button>
             </div>
         </section>
     }
-    .into_any()
 }

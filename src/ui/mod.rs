@@ -65,16 +65,6 @@ pub fn App() -> impl IntoView {
         return ().into_any();
     };
     let config = widget.config();
-    let scheme = match config.theme.scheme {
-        crumb_core::config::Scheme::Auto => "auto",
-        crumb_core::config::Scheme::Light => "light",
-        crumb_core::config::Scheme::Dark => "dark",
-    };
-    let position = match config.layout.position {
-        crumb_core::config::Position::Bottom => "bottom",
-        crumb_core::config::Position::Top => "top",
-        crumb_core::config::Position::Center => "center",
-    };
     // The site's accent, set through the CSSOM (a `style` attribute would break a strict CSP).
     let root = NodeRef::<leptos::html::Div>::new();
     let accent = config.theme.accent.clone();
@@ -89,21 +79,45 @@ pub fn App() -> impl IntoView {
         widget.view.track();
         cancel_page_zoom(&element);
     });
+    let language = move || widget.texts.with(|t| t.language.clone());
+    let children = view! {
+        {move || (widget.view.get() == View::Banner).then(|| view! { <banner::Banner/> })}
+        {preference_center(widget)}
+        {move || (widget.view.get() == View::Closed).then(|| view! { <reopen::Reopen/> })}
+    };
+    shell_view(&config, language, root, children).into_any()
+}
+
+/// The widget's root element from plain data: the config's scheme and position, the language
+/// (with its direction) and what goes inside. It touches no browser object while it renders, so
+/// the host can render it ahead of time too (`crates/crumb-prerender`).
+pub fn shell_view<L, C>(config: &crumb_core::Config, language: L, root: NodeRef<leptos::html::Div>, children: C) -> impl IntoView
+where
+    L: Fn() -> String + Copy + Send + Sync + 'static,
+    C: IntoView + 'static,
+{
+    let scheme = match config.theme.scheme {
+        crumb_core::config::Scheme::Auto => "auto",
+        crumb_core::config::Scheme::Light => "light",
+        crumb_core::config::Scheme::Dark => "dark",
+    };
+    let position = match config.layout.position {
+        crumb_core::config::Position::Bottom => "bottom",
+        crumb_core::config::Position::Top => "top",
+        crumb_core::config::Position::Center => "center",
+    };
     view! {
         <div
             class="crumb"
             node_ref=root
             data-scheme=scheme
             data-position=position
-            lang=move || widget.texts.with(|t| t.language.clone())
-            dir=move || if widget.texts.with(|t| crumb_core::texts::is_rtl(&t.language)) { "rtl" } else { "ltr" }
+            lang=language
+            dir=move || if crumb_core::texts::is_rtl(&language()) { "rtl" } else { "ltr" }
         >
-            {move || (widget.view.get() == View::Banner).then(|| view! { <banner::Banner/> })}
-            {preference_center(widget)}
-            {move || (widget.view.get() == View::Closed).then(|| view! { <reopen::Reopen/> })}
+            {children}
         </div>
     }
-    .into_any()
 }
 
 /// Draws the preference center.
