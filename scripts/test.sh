@@ -2,7 +2,7 @@
 # Runs every test of Crumb, installing what is missing first:
 #   0. the habits, before anything slow: the widget's layer rule (scripts/check-layers.py), rustfmt, and clippy with warnings as errors on the host
 #      (every crate, every target) and on wasm32 for the widget (its component tests included)
-#   1. crumb-core and crumb-server on the host (cargo test); the server suite runs against SQLite
+#   1. crumb-core, crumb-server and crumb-prerender on the host (cargo test); the server suite runs against SQLite
 #      and against a throwaway PostgreSQL started by scripts/postgres.sh
 #   2. the widget's component tests in headless Chromium (wasm-bindgen-test)
 #   3. the release bundle and its byte budgets, then the shoppers' journeys end to end in headless Chromium
@@ -28,8 +28,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "==> clippy on wasm32 for the widget, warnings are errors"
 cargo clippy --target wasm32-unknown-unknown -p crumb --all-targets -- -D warnings
 
-echo "==> host tests: crumb-core, crumb-server (SQLite and PostgreSQL)"
-scripts/postgres.sh cargo test -p crumb-core -p crumb-server --all-targets
+echo "==> host tests: crumb-core, crumb-server (SQLite and PostgreSQL), crumb-prerender"
+scripts/postgres.sh cargo test -p crumb-core -p crumb-server -p crumb-prerender --all-targets
 
 echo "==> component tests in headless Chromium (wasm-bindgen-test)"
 cargo test --target wasm32-unknown-unknown -p crumb --lib
