@@ -6,6 +6,19 @@
 //! [`ui`] and [`api`] ← [`boot`] (the composition root). [`error`] is the reporter every layer
 //! uses.
 
+/// Calls a split point (a function marked `#[wasm_split]` under the `split` feature): in a split
+/// build the call is awaited, since its part may have to be fetched first; otherwise the function
+/// is called directly. Use it inside an `async` function.
+macro_rules! call_part {
+    ($call:expr) => {{
+        #[cfg(feature = "split")]
+        let result = $call.await;
+        #[cfg(not(feature = "split"))]
+        let result = $call;
+        result
+    }};
+}
+
 pub mod api;
 pub mod boot;
 pub mod error;

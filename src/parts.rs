@@ -60,7 +60,7 @@ impl Ui {
         self.host.style(&base);
         let texts = load_texts_or_english(&base, &self.language, &widget.config()).await;
         widget.texts.set(texts);
-        match load_components(widget, self.owner.clone(), self.host.clone(), self.gate.clone()).await {
+        match call_part!(mount_components(widget, self.owner.clone(), self.host.clone(), self.gate.clone())) {
             Ok(()) => {
                 self.state.set(State::Mounted);
                 self.host.keep_attached(move || widget.redraw());
@@ -124,13 +124,6 @@ fn mount_components(widget: Widget, owner: Owner, host: Rc<Host>, gate: Rc<Gate>
     mounted.forget();
     gate.set_placeholders(Rc::new(EmbedPlaceholders::new(widget, owner)));
     Ok(())
-}
-
-async fn load_components(widget: Widget, owner: Owner, host: Rc<Host>, gate: Rc<Gate>) -> Result<(), CrumbError> {
-    #[cfg(feature = "split")]
-    return mount_components(widget, owner, host, gate).await;
-    #[cfg(not(feature = "split"))]
-    return mount_components(widget, owner, host, gate);
 }
 
 /// Starts downloading the `ui` part without waiting for it (nothing to do in an unsplit build).

@@ -43,7 +43,7 @@ pub async fn read_config(text: &str) -> Result<Config, CrumbError> {
         Ok(config) => config,
         // A wrong-typed value: the code that names its path is a part of its own, fetched now.
         Err(errors) if errors.0.iter().any(|e| e.path.is_empty()) => {
-            let named = load_type_error_path(value).await.ok().filter(|named| !named.0.is_empty());
+            let named = call_part!(type_error_path(value)).ok().filter(|named| !named.0.is_empty());
             return Err(without_js_prefix(named.unwrap_or(errors)).into());
         }
         Err(errors) => return Err(without_js_prefix(errors).into()),
@@ -125,13 +125,6 @@ fn without_js_prefix(ConfigErrors(errors): ConfigErrors) -> ConfigErrors {
 #[cfg_attr(feature = "split", wasm_split_helpers::wasm_split(config_errors, fallible))]
 fn type_error_path(value: JsValue) -> Result<ConfigErrors, CrumbError> {
     Ok(parse_config(serde_wasm_bindgen::Deserializer::from(value)).err().unwrap_or(ConfigErrors(Vec::new())))
-}
-
-async fn load_type_error_path(value: JsValue) -> Result<ConfigErrors, CrumbError> {
-    #[cfg(feature = "split")]
-    return type_error_path(value).await;
-    #[cfg(not(feature = "split"))]
-    return type_error_path(value);
 }
 
 /// English texts compiled in, used only when the language file cannot be fetched.

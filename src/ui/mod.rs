@@ -144,7 +144,7 @@ fn preference_center(widget: Widget) -> impl IntoView {
         }
         part.set(Part::Loading);
         wasm_bindgen_futures::spawn_local(async move {
-            match load_preference_center().await {
+            match call_part!(preference_center_part()) {
                 Ok(draw) => {
                     part.set(Part::Ready(draw));
                     if widget.view.get_untracked() == View::Preferences {
@@ -179,11 +179,4 @@ fn preference_center(widget: Widget) -> impl IntoView {
 #[cfg_attr(feature = "split", wasm_split_helpers::wasm_split(preferences, fallible))]
 fn preference_center_part() -> Result<Draw, CrumbError> {
     Ok(|| view! { <preferences::Preferences/> }.into_any())
-}
-
-async fn load_preference_center() -> Result<Draw, CrumbError> {
-    #[cfg(feature = "split")]
-    return preference_center_part().await;
-    #[cfg(not(feature = "split"))]
-    return preference_center_part();
 }

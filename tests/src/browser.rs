@@ -210,6 +210,11 @@ impl Browser {
         all.clone()
     }
 
+    /// Whether a console entry so far contains `needle`.
+    pub async fn console_has(&self, needle: &str) -> bool {
+        self.console().await.iter().any(|e| e.message.contains(needle))
+    }
+
     /// The console as text, one entry a line, for failure messages.
     pub async fn console_text(&self) -> String {
         self.console().await.iter().map(|e| format!("  [{}] {}", e.level, e.message)).collect::<Vec<_>>().join("\n")

@@ -23,10 +23,6 @@ fn hostile_page(shop: &Shopper, head: &str, config: &Value, loader_attributes: &
     )
 }
 
-async fn console_has(shop: &Shopper, needle: &str) -> bool {
-    shop.browser.console().await.iter().any(|e| e.message.contains(needle))
-}
-
 async fn consent_id(shop: &Shopper) -> String {
     let stored: String = shop.js("return localStorage.getItem('crumb') || '';", vec![]).await;
     let value: Value = serde_json::from_str(&stored).unwrap_or(Value::Null);
@@ -106,7 +102,11 @@ async fn the_widget_survives_a_replaced_body_and_removals() {
             back.then_some(())
         });
     }
-    wait_for!(shop, "a console warning that the page keeps removing the widget", console_has(&shop, "keeps removing").await.then_some(()));
+    wait_for!(
+        shop,
+        "a console warning that the page keeps removing the widget",
+        shop.browser.console_has("keeps removing").await.then_some(())
+    );
     let ready: bool = shop.js("return window.Crumb.ready === true;", vec![]).await;
     assert!(ready);
     shop.assert_no_crash().await;
@@ -128,7 +128,7 @@ async fn a_foreign_base_href_does_not_move_the_widgets_urls() {
     shop.wait_visible(REOPEN).await;
     let id = consent_id(&shop).await;
     shop.wait_records(&id, 1).await;
-    assert!(console_has(&shop, "points to http://elsewhere.invalid").await, "{}", shop.diagnostics().await);
+    assert!(shop.browser.console_has("points to http://elsewhere.invalid").await, "{}", shop.diagnostics().await);
 }
 
 // Configs a site (or an attacker who can write the config) could serve: 5,000 levels of nesting,
@@ -250,5 +250,5 @@ async fn a_full_local_storage_still_posts_the_record() {
     let id = consent["id"].as_str().unwrap_or_default().to_owned();
     let records = shop.wait_records(&id, 1).await;
     assert_eq!(records[0].categories.get("analytics"), Some(&true));
-    assert!(console_has(&shop, "could not be persisted").await, "{}", shop.diagnostics().await);
+    assert!(shop.browser.console_has("could not be persisted").await, "{}", shop.diagnostics().await);
 }

@@ -16,10 +16,6 @@ async fn loaded_files(shop: &Shopper) -> Vec<String> {
     shop.js("return performance.getEntriesByType('resource').map(function (e) { return new URL(e.name).pathname; });", vec![]).await
 }
 
-async fn console_has(shop: &Shopper, needle: &str) -> bool {
-    shop.browser.console().await.iter().any(|e| e.message.contains(needle))
-}
-
 // A returning visitor on a site without the floating reopen button: the stored consent is applied
 // (the gated analytics run, Consent Mode is updated) and the page view ends without the UI part,
 // the preference center's part or a language file ever being loaded. The footer's "Cookie
@@ -88,7 +84,7 @@ async fn a_preference_center_that_cannot_load_leaves_reject_all_one_click_away()
     shop.open_widget("/").await;
     shop.wait_visible(BANNER).await;
     shop.click(BANNER_CUSTOMIZE).await;
-    wait_for!(shop, "the console error about the missing part", console_has(&shop, "could not be loaded").await.then_some(()));
+    wait_for!(shop, "the console error about the missing part", shop.browser.console_has("could not be loaded").await.then_some(()));
     shop.wait_visible(BANNER).await;
     assert!(!shop.is_visible(PREFS).await);
     shop.click(BANNER_REJECT).await;
@@ -105,7 +101,7 @@ async fn a_ui_part_that_cannot_load_grants_nothing() {
     let shop = Shopper::new().await;
     shop.server.make_missing(UI_PART);
     shop.open_widget("/").await;
-    wait_for!(shop, "the console error about the missing part", console_has(&shop, "could not be loaded").await.then_some(()));
+    wait_for!(shop, "the console error about the missing part", shop.browser.console_has("could not be loaded").await.then_some(()));
     shop.page_caught_up().await;
     assert!(!shop.is_visible(BANNER).await);
     assert!(shop.gated_runs().await.analytics.is_none(), "analytics ran without consent");
