@@ -53,10 +53,10 @@ const row = (name, bytes, budget, goal) => {
   const over = bytes > budget;
   if (over) failures.push(`${name}: ${bytes} B brotli is over its budget of ${budget} B`);
   const goalText = goal === undefined ? "" : `${goal}`.padStart(9) + (bytes <= goal ? "  met" : "  not yet");
-  console.log(`${name.padEnd(52)}${String(bytes).padStart(9)}${String(budget).padStart(9)}${goalText}${over ? "  OVER" : ""}`);
+  console.log(`${name.padEnd(70)}${String(bytes).padStart(9)}${String(budget).padStart(9)}${goalText}${over ? "  OVER" : ""}`);
 };
 
-console.log(`${"part (brotli q11, bytes)".padEnd(52)}${"size".padStart(9)}${"budget".padStart(9)}${"goal".padStart(9)}`);
+console.log(`${"part (brotli q11, bytes)".padEnd(70)}${"size".padStart(9)}${"budget".padStart(9)}${"goal".padStart(9)}`);
 for (const [file, budget] of Object.entries(budgets.parts)) {
   const goal = file.endsWith(".wasm") ? budgets.goal_each_wasm : undefined;
   row(file, sizes[file], budget, goal);

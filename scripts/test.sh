@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Crumb, installing what is missing first:
-#   0. the habits, before anything slow: the widget's layer rule (scripts/check-layers.py), rustfmt, and clippy with warnings as errors on the host
+#   0. the habits, before anything slow: the widget's layer rule (scripts/check-layers.py), prepaint.js's copy of the language rules
+#      (scripts/check-prepaint.mjs), rustfmt, and clippy with warnings as errors on the host
 #      (every crate, every target) and on wasm32 for the widget (its component tests included)
 #   1. crumb-core, crumb-server and crumb-prerender on the host (cargo test); the server suite runs against SQLite
 #      and against a throwaway PostgreSQL started by scripts/postgres.sh
@@ -18,6 +19,9 @@ exec > >(tee "$log") 2>&1
 
 echo "==> the widget's layers point one way, without a cycle"
 scripts/check-layers.py
+
+echo "==> prepaint.js chooses the language as crumb-core does (scripts/check-prepaint.mjs)"
+node scripts/check-prepaint.mjs
 
 echo "==> cargo fmt --check"
 cargo fmt --all --check

@@ -43,7 +43,7 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     let offered = config.offered_languages();
     let language =
         negotiate_language(&config.language, browser.page_language().as_deref(), &browser.languages(), &offered, &config.fallback);
-    let Some(host) = Host::create() else {
+    let Some(host) = Host::create(options.prepaint.as_ref()) else {
         return unconfigured(&options, &CrumbError::Browser("could not create the widget's host element".to_owned()));
     };
     let endpoint = options.endpoint.clone().or_else(|| config.endpoint.clone()).and_then(|e| resolve_on_page(&e));
@@ -54,6 +54,9 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     if ask {
         // A first visit needs the UI at once: its part downloads while the texts do.
         parts::preload_ui();
+    } else {
+        // loader.js painted a banner this page view does not show (it found nothing stored).
+        host.discard_prepaint();
     }
 
     let owner = Owner::new();
@@ -94,6 +97,10 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
 
 fn unconfigured(options: &LoaderOptions, error: &CrumbError) -> Option<Widget> {
     report(error);
+    // A banner painted ahead of time would be inert: it goes, and a click made on it is dropped.
+    if let Some(prepaint) = &options.prepaint {
+        prepaint.discard();
+    }
     crate::api::install_unconfigured(options);
     platform::dispatch("ready", &JsValue::from_str(crumb_core::contract::READY_UNCONFIGURED));
     crate::api::replay(options);

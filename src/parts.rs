@@ -12,7 +12,7 @@ use crate::error::{report, CrumbError};
 use crate::platform::config_input::load_texts_or_english;
 use crate::platform::gating::{Gate, Placeholders};
 use crate::platform::host::Host;
-use crate::ui::{embed::EmbedPlaceholders, focus, App};
+use crate::ui::{banner, embed::EmbedPlaceholders, focus, App};
 use crate::widget::{View, Widget};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,7 @@ impl Ui {
             }
             Err(error) => {
                 self.state.set(State::Failed);
+                self.host.discard_prepaint();
                 // Without its UI the widget still answers the API and keeps what is in force;
                 // nothing optional is granted by default.
                 report(&error);
@@ -123,6 +124,11 @@ fn mount_components(widget: Widget, owner: Owner, host: Rc<Host>, gate: Rc<Gate>
     });
     mounted.forget();
     gate.set_placeholders(Rc::new(EmbedPlaceholders::new(widget, owner)));
+    // The banner loader.js painted gives way to the one just mounted, in this task, and a click
+    // made on it meanwhile is carried out now.
+    if let Some((prepaint, painted)) = host.take_painted() {
+        banner::take_over(widget, &prepaint, painted);
+    }
     Ok(())
 }
 

@@ -117,14 +117,57 @@
     preload("split_ui.wasm", "fetch", true);
     preload("crumb.css", "style", false);
   }
+  // A first visit on a site with a prepaint (data-prepaint, written by crumb-prerender): the
+  // banner is painted from it as soon as it and crumb.css are here, long before the wasm. It is
+  // inert until the widget takes it over: the first button pressed is remembered and carried out
+  // then (`prepaint.action`), and the widget replaces the painted banner with its own in one task.
+  var prepaint = null;
+  var prepaintUrl = attribute("data-prepaint");
+  if (!stored && prepaintUrl) {
+    prepaint = { host: null, shadow: null, mount: null, link: null, styled: false, language: null, action: null, taken: false };
+    fetchPrepaint(prepaintUrl, prepaint);
+  }
   import(base + "crumb.js")
     .then(function (widget) {
       return widget.default({ module_or_path: wasm }).then(function () {
         widget.start({ base: base, endpoint: attribute("data-endpoint"), config: attribute("data-config"), queue: queue, gtag: gtag,
-          on: on, global: global });
+          on: on, global: global, prepaint: prepaint });
       });
     })
     .catch(function (error) {
       fail("the widget could not load; everything optional stays off.", error);
+      // A painted banner would stay inert: it goes (a click made on it never grants anything).
+      if (prepaint) {
+        prepaint.taken = true;
+        if (prepaint.host && prepaint.host.parentNode) prepaint.host.parentNode.removeChild(prepaint.host);
+      }
     });
+
+  // Fetched together (one round trip after this file): the prepaint and the code that paints it,
+  // which a returning visitor never loads.
+  function fetchPrepaint(url, state) {
+    var resolved;
+    try { resolved = new URL(url, w.location.href); } catch (e) { resolved = null; }
+    if (!resolved || (resolved.protocol !== "https:" && resolved.protocol !== "http:")) {
+      fail("data-prepaint must be an http(s) URL; the banner shows once the widget has loaded.");
+      return;
+    }
+    var file = fetch(resolved.href, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.text();
+    });
+    Promise.all([import(base + "prepaint.js"), file])
+      .then(function (loaded) {
+        var text = loaded[1];
+        if (text.length > 262144) throw new Error("larger than 256 KiB");
+        var data = JSON.parse(text);
+        function paint() { loaded[0].paint(data, state, base); }
+        if (d.body) paint();
+        else d.addEventListener("DOMContentLoaded", function () { try { paint(); } catch (e) { unusable(e); } });
+      })
+      .catch(unusable);
+  }
+  function unusable(error) {
+    if (w.console) console.warn("Crumb: the prepainted banner (data-prepaint) could not be used; the banner shows once the widget has loaded.", error);
+  }
 })();

@@ -103,12 +103,32 @@ pub fn styled_shadow(host: &web_sys::Element, base: &str) -> Option<(web_sys::Sh
 
 /// Gives `host` an open shadow root with one mount point, hidden until [`link_styles`] reveals it.
 pub fn hidden_shadow(host: &web_sys::Element) -> Option<(web_sys::ShadowRoot, web_sys::HtmlElement)> {
-    let doc = document()?;
     let root = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?;
-    let mount: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
+    let mount = hidden_mount(&root)?;
+    Some((root, mount))
+}
+
+/// Appends a mount point to a shadow root, hidden until [`link_styles`] (or the caller) reveals it.
+pub fn hidden_mount(root: &web_sys::ShadowRoot) -> Option<web_sys::HtmlElement> {
+    let mount: web_sys::HtmlElement = document()?.create_element("div").ok()?.dyn_into().ok()?;
     mount.set_hidden(true);
     root.append_child(&mount).ok()?;
-    Some((root, mount))
+    Some(mount)
+}
+
+/// Shows `mount` once `link` has loaded or failed (at once when `loaded` says it has).
+pub fn reveal_after(link: &web_sys::HtmlLinkElement, loaded: bool, mount: &web_sys::HtmlElement) {
+    if loaded {
+        mount.set_hidden(false);
+        return;
+    }
+    let reveal = {
+        let mount = mount.clone();
+        Closure::once_into_js(move || mount.set_hidden(false))
+    };
+    let reveal: &js_sys::Function = reveal.unchecked_ref();
+    let _ = link.add_event_listener_with_callback("load", reveal);
+    let _ = link.add_event_listener_with_callback("error", reveal);
 }
 
 /// Links `{base}crumb.css` into a shadow root (before its mount point) and shows the mount point

@@ -9,7 +9,8 @@ use std::rc::Rc;
 
 use wasm_bindgen::{closure::Closure, JsCast};
 
-use super::dom::{document, hidden_shadow, link_styles};
+use super::dom::{document, hidden_mount, hidden_shadow, link_styles, reveal_after};
+use super::prepaint::{Painted, Prepaint};
 use crate::error::{error, warn};
 
 /// Put back this many times before the console warns that the page keeps removing it.
@@ -28,12 +29,35 @@ pub struct Host {
     pub mount: web_sys::HtmlElement,
     put_back: Cell<u32>,
     observer: RefCell<Option<web_sys::MutationObserver>>,
+    /// The first layer loader.js painted, until the widget's own replaces it.
+    painted: RefCell<Option<(Prepaint, Painted)>>,
+    /// loader.js's stylesheet link, when the host was adopted from a prepaint.
+    adopted_link: Option<(Prepaint, web_sys::HtmlLinkElement)>,
 }
 
 impl Host {
     /// Creates the host element first in `<body>`, with its shadow root; the stylesheet is
     /// linked by [`Host::style`] when there is something to show.
-    pub fn create() -> Option<Rc<Host>> {
+    /// When loader.js has painted the first layer already (`prepaint`), its host element and shadow
+    /// root are adopted instead (a second shadow root cannot be attached), with a mount point of
+    /// the widget's own beside the painted one.
+    pub fn create(prepaint: Option<&Prepaint>) -> Option<Rc<Host>> {
+        if let Some(prepaint) = prepaint {
+            if let Some(painted) = prepaint.claim() {
+                if let Some(mount) = hidden_mount(&painted.shadow) {
+                    return Some(Rc::new(Host {
+                        element: painted.host.clone(),
+                        shadow: painted.shadow.clone(),
+                        mount,
+                        put_back: Cell::new(0),
+                        observer: RefCell::new(None),
+                        adopted_link: painted.link.clone().map(|link| (prepaint.clone(), link)),
+                        painted: RefCell::new(Some((prepaint.clone(), painted))),
+                    }));
+                }
+                prepaint.discard();
+            }
+        }
         let doc = document()?;
         let body = doc.body()?;
         let element = doc.create_element("div").ok()?;
@@ -41,12 +65,40 @@ impl Host {
         let _ = element.set_attribute("data-crumb-root", "");
         let (shadow, mount) = hidden_shadow(&element)?;
         body.prepend_with_node_1(&element).ok()?;
-        Some(Rc::new(Host { element, shadow, mount, put_back: Cell::new(0), observer: RefCell::new(None) }))
+        Some(Rc::new(Host {
+            element,
+            shadow,
+            mount,
+            put_back: Cell::new(0),
+            observer: RefCell::new(None),
+            painted: RefCell::new(None),
+            adopted_link: None,
+        }))
     }
 
     /// Links the stylesheet from `base`; the mount point shows once it has loaded (or failed).
+    /// An adopted host has loader.js's link already.
     pub fn style(&self, base: &str) {
-        let _ = link_styles(&self.shadow, &self.mount, base);
+        match &self.adopted_link {
+            Some((prepaint, link)) => reveal_after(link, prepaint.styled(), &self.mount),
+            None => {
+                let _ = link_styles(&self.shadow, &self.mount, base);
+            }
+        }
+    }
+
+    /// The painted first layer, for the components to replace once theirs is mounted
+    /// ([`Prepaint::retire`]).
+    pub fn take_painted(&self) -> Option<(Prepaint, Painted)> {
+        self.painted.borrow_mut().take()
+    }
+
+    /// Removes the painted first layer without taking anything from it (no banner on this page
+    /// view, or the widget's components could not be fetched).
+    pub fn discard_prepaint(&self) {
+        if let Some((_, painted)) = self.painted.borrow_mut().take() {
+            painted.mount.remove();
+        }
     }
 
     /// Puts the host back whenever the page removes it or replaces `<body>`, then calls

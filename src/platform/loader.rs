@@ -21,6 +21,8 @@ pub struct LoaderOptions {
     pub on: Option<js_sys::Function>,
     /// The global the API is published on: `Crumb`, or `CrumbConsent` when the page owns `Crumb`.
     pub global: String,
+    /// The first layer loader.js painted, or is about to paint (`data-prepaint`).
+    pub prepaint: Option<super::prepaint::Prepaint>,
 }
 
 fn string_field(options: &JsValue, name: &str) -> Option<String> {
@@ -38,6 +40,7 @@ impl LoaderOptions {
             gtag: own(options, "gtag").and_then(|g| g.dyn_into().ok()),
             on: own(options, "on").and_then(|g| g.dyn_into().ok()),
             global: string_field(options, "global").filter(|g| g == "CrumbConsent").unwrap_or_else(|| "Crumb".to_owned()),
+            prepaint: own(options, "prepaint").and_then(super::prepaint::Prepaint::from_js),
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod gating;
 pub mod host;
 pub mod loader;
 pub mod navigator;
+pub mod prepaint;
 pub mod storage;
 pub mod transport;
 

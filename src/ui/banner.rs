@@ -5,7 +5,9 @@ use crumb_core::texts::split_placeholder;
 use crumb_core::{Choice, TextKey};
 use leptos::prelude::*;
 
-use crate::widget::use_widget;
+use crate::platform::prepaint::{Painted, Prepaint};
+use crate::widget::{use_widget, Widget};
+use wasm_bindgen::JsCast;
 
 #[component]
 pub fn Banner() -> impl IntoView {
@@ -19,17 +21,54 @@ pub fn Banner() -> impl IntoView {
         None => url,
     });
     let customize = move || super::preferences::open(widget);
-    // A keyboard user who decides here lands on the reopen button, not on <body>.
-    let decide = move |choice: Choice| {
-        let had_focus = super::focus::is_inside(widget, "[data-crumb-part=banner]");
-        widget.choose(choice);
-        if had_focus {
-            super::focus::after_decision(widget);
-        }
-    };
+    let decide = move |choice: Choice| decide(widget, choice, super::focus::is_inside(widget, "[data-crumb-part=banner]"));
     let node = NodeRef::<leptos::html::Section>::new();
     super::raise(node);
     banner_view(move |key| super::text(widget, key), policy_url, widget.gpc, node, decide, customize).into_any()
+}
+
+/// Accept all or Reject all on the first layer. A keyboard user who decides there (`had_focus`)
+/// lands on the reopen button, not on `<body>`.
+fn decide(widget: Widget, choice: Choice, had_focus: bool) {
+    widget.choose(choice);
+    if had_focus {
+        super::focus::after_decision(widget);
+    }
+}
+
+/// This banner has just replaced the one loader.js painted before the wasm arrived: a button
+/// pressed there is pressed here, and keyboard focus moves to the same button. A painted banner
+/// that says something else than this one (a prepaint older than the config, or another language)
+/// is named in the console, so the site owner renders it again.
+pub fn take_over(widget: Widget, prepaint: &Prepaint, painted: Painted) {
+    let handoff = prepaint.retire(painted);
+    let shadow = widget.shadow.get_value();
+    let drawn = shadow.query_selector("[data-crumb-part=banner]").ok().flatten().and_then(|b| b.text_content()).unwrap_or_default();
+    if drawn.trim() != handoff.text.trim() {
+        let language = widget.texts.with_untracked(|t| t.language.clone());
+        let painted = handoff.language.as_deref().unwrap_or("?");
+        crate::error::warn(&format!(
+            "the banner painted ahead of time (data-prepaint, language {painted}) says something else than the widget's              (language {language}); it was replaced. Run crumb-prerender again whenever the config or Crumb changes"
+        ));
+    }
+    let had_focus = handoff.focused.is_some();
+    match handoff.action.as_deref() {
+        Some("accept-all") => decide(widget, Choice::AcceptAll, had_focus),
+        Some("reject-all") => decide(widget, Choice::RejectAll, had_focus),
+        Some("customize") => super::preferences::open(widget),
+        // Once the banner has been raised into the top layer (a closed popover takes no focus),
+        // before the frame is painted.
+        _ => {
+            let Some(action) = handoff.focused.clone() else { return };
+            request_animation_frame(move || {
+                let selector = format!("[data-crumb-part=banner] [data-action=\"{}\"]", action.replace(['"', '\\'], ""));
+                let same = shadow.query_selector(&selector).ok().flatten().and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok());
+                if let Some(button) = same {
+                    let _ = button.focus();
+                }
+            });
+        }
+    }
 }
 
 /// The first layer's markup from plain data: `text` gives each text as a closure (reactive in the

@@ -217,6 +217,13 @@ impl TestServer {
         format!("/t/{name}")
     }
 
+    /// Registers `GET /t/{name}`: the demo page's HTML as `edit` rewrites it. Returns the path.
+    pub fn variant_html(&self, name: &str, edit: impl FnOnce(&str) -> String) -> String {
+        let html = edit(&self.index_html());
+        self.controls.variants.lock().unwrap().insert(name.to_owned(), html);
+        format!("/t/{name}")
+    }
+
     /// Serves `body` at `/p/{path}` with this content type and extra headers (a `Content-Security-Policy`
     /// say). Returns the URL path.
     pub fn file(&self, path: &str, content_type: &str, headers: &[(&str, &str)], body: &str) -> String {
@@ -288,6 +295,10 @@ async fn log_request(State(controls): State<Controls>, request: Request, next: N
     if let Some(mut gate) = held {
         // Released, or the test (and its handle) is gone.
         let _ = gate.wait_for(|open| *open).await;
+        // Made missing while it was held: it fails as it is let go.
+        if controls.missing.lock().unwrap().contains(&path) {
+            return (StatusCode::NOT_FOUND, "made missing by the test").into_response();
+        }
     }
     next.run(request).await
 }

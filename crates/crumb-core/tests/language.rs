@@ -135,3 +135,23 @@ fn site_texts_override_a_new_language_key_by_key() {
     let de = Texts::new("de", builtin("de"), &config);
     assert_eq!(de.get(TextKey::BannerTitle), "Wir respektieren Ihre Privatsphäre");
 }
+
+/// The table prepaint.js's copy of the rules is checked against as well (scripts/check-prepaint.mjs),
+/// so the language a prepaint is painted in is the one the widget then speaks.
+#[test]
+fn the_shared_table_of_cases_for_prepaint_js() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/language-cases.json")).unwrap();
+    let cases: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    assert!(cases.len() >= 30);
+    for case in cases {
+        let strings = |key: &str| -> Vec<String> { case[key].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_owned()).collect() };
+        let got = negotiate_language(
+            case["setting"].as_str().unwrap(),
+            case["html_lang"].as_str(),
+            &strings("browser"),
+            &strings("offered"),
+            case["fallback"].as_str().unwrap(),
+        );
+        assert_eq!(got, case["expect"].as_str().unwrap(), "{}", case["why"]);
+    }
+}

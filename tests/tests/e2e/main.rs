@@ -13,5 +13,6 @@ mod hostile;
 mod journeys;
 mod languages;
 mod parts;
+mod prepaint;
 mod privacy;
 mod shops;

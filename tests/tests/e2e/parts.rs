@@ -41,7 +41,7 @@ async fn a_returning_visitor_is_served_by_the_main_part_alone() {
     let answers: Vec<bool> = shop.js("return window.__crumbAnswers || [];", vec![]).await;
     assert_eq!(answers, [true], "Crumb.acceptedCategory asked from the crumb:consent listener");
     let files = loaded_files(&shop).await;
-    for part in [UI_PART, PREFERENCES_PART, "/crumb/i18n/en.json", "/crumb/crumb.css"] {
+    for part in [UI_PART, PREFERENCES_PART, "/crumb/i18n/en.json", "/crumb/crumb.css", "/demo/prepaint.json"] {
         assert!(!files.iter().any(|f| f == part), "a returning visitor loaded {part}: {files:?}");
     }
     assert!(files.iter().any(|f| f == "/crumb/crumb_bg.wasm"), "{files:?}");
