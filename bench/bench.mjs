@@ -47,6 +47,9 @@ const PAGES = {
     bannerFind: `document.querySelector("#crumb-root")?.shadowRoot?.querySelector("[data-crumb-part=banner]")`,
     // As before: laid out, and its mount no longer hidden (it stays hidden until crumb.css loads).
     bannerVisible: `(el) => el.getBoundingClientRect().height > 0 && !el.closest("[hidden]")`,
+    // The widget's own banner, not the one loader.js painted ahead of time from a prepaint (its
+    // buttons only take note of a click until the widget takes over).
+    bannerInteractive: `(el) => !el.closest("[data-crumb-prepaint]")`,
     dialogFind: `document.querySelector("#crumb-root")?.shadowRoot?.querySelector("[data-crumb-part=preferences]")`,
     customizeMatch: "[data-crumb-part=banner] [data-action=customize]",
     acceptMatch: "[data-crumb-part=banner] [data-action=accept-all]",
@@ -54,13 +57,15 @@ const PAGES = {
     accept: "#crumb-root [data-crumb-part=banner] [data-action=accept-all]",
     storage: { kind: "localStorage", key: "crumb" },
     consentPost: (url, method) => method === "POST" && new URL(url).pathname === "/api/consent",
-    /** The widget's files: everything under /crumb/, plus the config when the loader fetches it. */
+    /** The widget's files: everything under /crumb/, plus the config and the prepaint when the loader fetches them. */
     isWidget: (url, type, extra) => {
       const path = new URL(url).pathname;
-      return type !== "Document" && (path.startsWith("/crumb/") || (extra.configPath !== null && path === extra.configPath));
+      return type !== "Document" && (path.startsWith("/crumb/") || (extra.configPath !== null && path === extra.configPath) ||
+        (extra.prepaintPath !== null && path === extra.prepaintPath));
     },
-    extra: `(() => { const tag = document.querySelector("script[src*='/crumb/'][data-config]");
-      return { configPath: tag ? new URL(tag.dataset.config, location.href).pathname : null }; })()`,
+    extra: `(() => { const path = (name) => { const tag = document.querySelector("script[src*='/crumb/'][" + name + "]");
+        return tag ? new URL(tag.getAttribute(name), location.href).pathname : null; };
+      return { configPath: path("data-config"), prepaintPath: path("data-prepaint") }; })()`,
   },
   reference: {
     label: `orestbida vanilla-cookieconsent ${REFERENCE_VERSION}`,
@@ -71,6 +76,7 @@ const PAGES = {
     // laid out, not visibility:hidden and not fully transparent.
     bannerVisible: `(el) => getComputedStyle(el).position === "fixed" && el.getBoundingClientRect().height > 0 &&
       el.checkVisibility({ opacityProperty: true, visibilityProperty: true })`,
+    bannerInteractive: `() => true`,
     dialogFind: `document.querySelector("#cc-main .pm")`,
     customizeMatch: "#cc-main .cm [data-role=show]",
     acceptMatch: "#cc-main .cm [data-role=all]",
@@ -93,12 +99,13 @@ function initScript(page) {
   return `(() => {
   if (window !== window.top || window.__crumbBench) return;
   const b = window.__crumbBench = {
-    bannerAt: null, bannerMountedAt: null, longtasks: [], shifts: [], acceptClickAt: null, storedAt: null,
+    bannerAt: null, bannerInteractiveAt: null, bannerMountedAt: null, longtasks: [], shifts: [], acceptClickAt: null, storedAt: null,
     writesBeforeClick: 0, analyticsAt: null, pollFrames: 0,
     customizeClickAt: null, customizeEventAt: null, dialogAt: null,
   };
   const findBanner = () => ${page.bannerFind};
   const bannerVisible = ${page.bannerVisible};
+  const bannerInteractive = ${page.bannerInteractive};
   const findDialog = () => ${page.dialogFind};
   const dialogVisible = (el) => el.getBoundingClientRect().height > 0 &&
     el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) && !el.closest("[hidden]");
@@ -165,8 +172,11 @@ function initScript(page) {
     const el = findBanner();
     if (el && b.bannerMountedAt === null) b.bannerMountedAt = performance.now();
     if (el && bannerVisible(el)) {
-      b.bannerAt = performance.now();
-      return;
+      if (b.bannerAt === null) b.bannerAt = performance.now();
+      if (bannerInteractive(el)) {
+        b.bannerInteractiveAt = performance.now();
+        return;
+      }
     }
     if (performance.now() < 60000) requestAnimationFrame(poll);
   };
@@ -243,7 +253,8 @@ async function partFiles(dist) {
   const pick = async (folder, keep) => (await walk(join(dist, folder)))
     .map((p) => relative(dist, p).split(sep).join("/")).filter(keep);
   return {
-    crumb: await pick("crumb", (f) => /\.(js|wasm|css)$/.test(f) || f === "crumb/i18n/en.json"),
+    crumb: [...await pick("crumb", (f) => /\.(js|wasm|css)$/.test(f) || f === "crumb/i18n/en.json"),
+      ...await pick("demo", (f) => f === "demo/prepaint.json")],
     reference: await pick("reference", (f) => /\.(js|css)$/.test(f)),
   };
 }
@@ -411,10 +422,12 @@ async function measureOnce(browser, baseUrl, pageName, condition) {
   let stage = "first visit";
   try {
     const { page, requests } = first;
-    // 1. First visit: banner visible, then the blocking time and layout shift up to 1 s after it.
+    // 1. First visit: banner visible, then working (the widget's own, for a painted one), then the
+    // blocking time and layout shift up to 1 s after it works.
     await page.goto(url, { waitUntil: "commit" });
     const bannerAt = await (await page.waitForFunction(() => window.__crumbBench?.bannerAt ?? false, null, { polling: 50 })).jsonValue();
-    const windowEnd = bannerAt + WINDOW_AFTER_BANNER_MS;
+    const interactiveAt = await (await page.waitForFunction(() => window.__crumbBench?.bannerInteractiveAt ?? false, null, { polling: 50 })).jsonValue();
+    const windowEnd = interactiveAt + WINDOW_AFTER_BANNER_MS;
     // Wait a little beyond the window so long tasks running at its end are reported too.
     await page.waitForFunction((end) => performance.now() > end, windowEnd + 250, { polling: 50 });
     const firstState = await page.evaluate(() => window.__crumbBench);
@@ -470,6 +483,9 @@ async function measureOnce(browser, baseUrl, pageName, condition) {
       ok: true,
       bannerVisibleMs: bannerAt,
       bytesBeforeBanner: bytesUntil(firstResponses, bannerAt).body,
+      bannerInteractiveMs: interactiveAt,
+      bannerInertMs: interactiveAt - bannerAt,
+      bytesBeforeInteractive: bytesUntil(firstResponses, interactiveAt).body,
       totalBlockingTimeMs: tbt,
       cumulativeLayoutShift: cls,
       customizeToDialogMs: dialog.dialogAt - dialog.eventAt,
@@ -531,8 +547,11 @@ function summarize(values) {
 const METRICS = [
   ["bytesBeforeBanner", "bytes before banner (body, as served)", 0],
   ["bannerVisibleMs", "banner visible (ms from navigation start)", 1],
-  ["totalBlockingTimeMs", "total blocking time (ms, to banner + 1 s)", 1],
-  ["cumulativeLayoutShift", "cumulative layout shift (to banner + 1 s)", 4],
+  ["bytesBeforeInteractive", "bytes before the banner works (body, as served)", 0],
+  ["bannerInteractiveMs", "banner works (ms; a prepaint until then takes note)", 1],
+  ["bannerInertMs", "painted but not yet working (ms)", 1],
+  ["totalBlockingTimeMs", "total blocking time (ms, to banner works + 1 s)", 1],
+  ["cumulativeLayoutShift", "cumulative layout shift (to banner works + 1 s)", 4],
   ["customizeToDialogMs", "Customize click -> dialog visible (ms)", 1],
   ["acceptToStoredMs", "Accept all click -> consent stored (ms)", 1],
   ["returningBytesBeforeScripts", "returning, cold: bytes before consented scripts", 0],
@@ -575,7 +594,7 @@ function printSizes(sizes, responses) {
 /** The side-by-side table: one row per page and condition (medians unless said). */
 function printComparison(report) {
   const cols = [
-    ["page", 40], ["condition", 12], ["before banner B (wire)", 23], ["banner ms med", 14], ["p75", 8], ["TBT ms", 8], ["CLS", 7],
+    ["page", 40], ["condition", 12], ["before banner B (wire)", 23], ["banner ms med", 14], ["p75", 8], ["works ms", 9], ["TBT ms", 8], ["CLS", 7],
     ["Customize->dialog ms", 21], ["return B", 9], ["scripts ms", 11], ["after DCL", 10], ["fetched B", 10],
   ];
   const lines = [cols.map(([h, w], i) => (i < 2 ? h.padEnd(w) : pad(h, w))).join(" ")];
@@ -584,7 +603,8 @@ function printComparison(report) {
       const s = result.summary;
       const cells = [
         report.pages[pageName].label, condName, `${fmtInt(s.bytesBeforeBanner.median)} (${fmtInt(s.wireBytesBeforeBanner.median)})`,
-        fmtNum(s.bannerVisibleMs.median, 1), fmtNum(s.bannerVisibleMs.p75, 1), fmtNum(s.totalBlockingTimeMs.median, 1),
+        fmtNum(s.bannerVisibleMs.median, 1), fmtNum(s.bannerVisibleMs.p75, 1), fmtNum(s.bannerInteractiveMs.median, 1),
+        fmtNum(s.totalBlockingTimeMs.median, 1),
         fmtNum(s.cumulativeLayoutShift.median, 4), fmtNum(s.customizeToDialogMs.median, 1),
         fmtInt(s.returningBytesBeforeScripts.median), fmtNum(s.returningColdScriptsRanMs.median, 1),
         fmtNum(s.returningColdScriptsAfterDclMs.median, 1), fmtInt(s.firstWholeVisitBytes.median),
@@ -626,9 +646,10 @@ async function main() {
       order: "per condition, runs interleaved page by page (crumb, reference, crumb, reference, ...), so machine noise hits both alike",
       profile: "a fresh Playwright browser context per run (no storage, empty cache), locale en-US",
       bannerVisible: "performance.now() in the first animation frame where the banner is visible: Crumb, [data-crumb-part=banner] in #crumb-root's shadow root with a height and no [hidden] ancestor; reference, #cc-main .cm styled (position fixed: its CSS has applied), with a height and checkVisibility({opacityProperty, visibilityProperty}) (its fade-in has started)",
-      bytesBeforeBanner: "sum over the banner's own responses (Crumb: everything under /crumb/ plus a fetched config; reference: everything under /reference/ but the page) that finished before banner visible (Resource Timing responseEnd): body bytes as served (Content-Length of the brotli body); wire bytes (CDP encodedDataLength, headers included) in the JSON",
-      totalBlockingTime: `sum of (longtask duration - 50 ms) for long tasks starting before banner visible + ${WINDOW_AFTER_BANNER_MS} ms`,
-      cumulativeLayoutShift: `sum of layout-shift values without recent input up to banner visible + ${WINDOW_AFTER_BANNER_MS} ms`,
+      bytesBeforeBanner: "sum over the banner's own responses (Crumb: everything under /crumb/ plus a fetched config and prepaint; reference: everything under /reference/ but the page) that finished before banner visible (Resource Timing responseEnd): body bytes as served (Content-Length of the brotli body); wire bytes (CDP encodedDataLength, headers included) in the JSON",
+      bannerInteractive: "the first animation frame where the banner is the widget's own: Crumb, no [data-crumb-prepaint] ancestor (the banner loader.js paints from a prepaint only takes note of a click until the widget replaces it); reference, the same frame as visible",
+      totalBlockingTime: `sum of (longtask duration - 50 ms) for long tasks starting before banner works + ${WINDOW_AFTER_BANNER_MS} ms`,
+      cumulativeLayoutShift: `sum of layout-shift values without recent input up to banner works + ${WINDOW_AFTER_BANNER_MS} ms`,
       customizeToDialog: "a real click on the banner's Customize button: the click event's timeStamp -> the first animation frame where the preference dialog has a height and is visible (Crumb [data-crumb-part=preferences], reference #cc-main .pm); then Escape closes it",
       acceptToStored: "a real click on the banner's Accept all: capture-phase click listener on window -> the banner's storage written (Crumb localStorage 'crumb', reference cookie 'cc_cookie')",
       returningCold: `a new profile given only the first visit's cookies and localStorage (cold cache): navigation start (and DOMContentLoaded) -> <html data-demo-analytics> set by the gated demo analytics script; bytes: the banner's responses finished by then; whole visit: until ${RETURN_SETTLE_MS} ms later`,
