@@ -134,6 +134,8 @@ function referencePage(html) {
     .replace(/[ \t]*<script\b[^>]*\bid=["']crumb-config["'][^>]*>[\s\S]*?<\/script>[ \t]*\n?/gi, MARK)
     .replace(/[ \t]*<script\b[^>]*\bsrc=["'][^"']*\/crumb\/[^"']*["'][^>]*>\s*<\/script>[ \t]*\n?/gi, MARK)
     .replace(/[ \t]*<link\b[^>]*\bhref=["'][^"']*\/crumb\/[^"']*["'][^>]*>[ \t]*\n?/gi, MARK)
+    // The preload of the demo's prepaint (its other preloads are under /crumb/).
+    .replace(/[ \t]*<link\b[^>]*\bhref=["'][^"']*prepaint\.json["'][^>]*>[ \t]*\n?/gi, "")
     // The footer's "Cookie settings" link: orestbida's attribute for the same thing.
     .replace(/\bdata-crumb=["']preferences["']/g, 'data-cc="show-preferencesModal"');
   const left = /<(?:script|link)\b[^>]*\/crumb\/[^>]*>|id=["']crumb-config["']/i.exec(page);

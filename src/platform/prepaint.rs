@@ -1,9 +1,10 @@
-//! The first layer that loader.js painted before the wasm arrived (`data-prepaint`, rendered
-//! ahead of time by `crumb-prerender`): the widget takes over its host element and shadow root,
-//! then replaces the painted banner with its own in one task (the page never shows two banners,
-//! nor none in between), and learns which button the shopper pressed meanwhile, if any, and
-//! where keyboard focus was. This module only reads and removes what loader.js made; what a
-//! recorded click means is decided by the components (`ui::banner::replay`).
+//! The first layer that loader.js (with prepaint.js) painted before the wasm arrived
+//! (`data-prepaint`, rendered ahead of time by `crumb-prerender`): the widget takes over its host
+//! element and shadow root, then replaces the painted banner with its own in one task (the page
+//! never shows two banners, nor none in between), and learns which button the shopper pressed
+//! meanwhile, if any, and where keyboard focus was. This module only reads and removes what
+//! loader.js made; what a recorded click means is decided by the components
+//! (`ui::banner::take_over`).
 
 use wasm_bindgen::{JsCast, JsValue};
 

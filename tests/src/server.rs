@@ -217,6 +217,21 @@ impl TestServer {
         format!("/t/{name}")
     }
 
+    /// Registers `GET /t/{name}`: the demo page with its config edited by `edit`, and without the
+    /// page's own `<link rel="preload">` / `modulepreload` tags: what the widget fetches by itself.
+    pub fn variant_without_preloads(&self, name: &str, edit: impl FnOnce(&mut Value)) -> String {
+        let mut config = self.demo_config();
+        edit(&mut config);
+        let text = serde_json::to_string_pretty(&config).expect("config serializes");
+        self.variant_html(name, |html| {
+            let html = replace_config(html, &text).unwrap_or_else(|e| panic!("{e}"));
+            html.lines()
+                .filter(|line| !line.contains("rel=\"preload\"") && !line.contains("rel=\"modulepreload\""))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
     /// Registers `GET /t/{name}`: the demo page's HTML as `edit` rewrites it. Returns the path.
     pub fn variant_html(&self, name: &str, edit: impl FnOnce(&str) -> String) -> String {
         let html = edit(&self.index_html());

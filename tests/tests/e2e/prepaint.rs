@@ -51,8 +51,9 @@ async fn the_painted_banner_shows_before_the_wasm_and_gives_way_to_the_widgets()
 
     held.release();
     shop.wait_widget_ready().await;
+    // `Crumb.ready` comes before the components are mounted: the swap is the marker to wait for.
+    wait_for!(shop, "the widget's banner to replace the painted one", (banners(&shop).await == (1, 0)).then_some(()));
     shop.wait_visible(BANNER).await;
-    assert_eq!(banners(&shop).await, (1, 0), "the widget's banner did not replace the painted one");
     assert_eq!(shop.text(BANNER_TITLE).await, painted_title);
     assert!(!shop.browser.console_has("painted ahead of time").await, "{}", shop.browser.console_text().await);
     shop.assert_no_crash().await;
@@ -162,8 +163,10 @@ async fn a_stale_prepaint_is_replaced_and_named_in_the_console() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_prepaint_is_only_for_a_first_visit_in_a_prerendered_language() {
     let shop = Shopper::with_browser(crumb_e2e::BrowserOptions { languages: vec!["ja".into()], ..Default::default() }).await;
+    // Without the demo page's own preload tags: this is about what the loader fetches.
+    let page = shop.server.variant_without_preloads("no-preloads", |_| {});
     let held = shop.server.hold(MAIN_PART);
-    shop.open("/").await;
+    shop.open(&page).await;
     wait_for!(shop, "the prepaint to be fetched", shop.server.was_requested(PREPAINT).then_some(()));
     shop.wait_loaded(PREPAINT).await;
     shop.page_caught_up().await;
