@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Minifies the widget's JavaScript in a release build (esbuild from the npm devDependencies):
+# Fills in loader.js's list of UI parts (scripts/stage-loader.mjs), then minifies the widget's
+# JavaScript in a release build (esbuild from the npm devDependencies):
 # loader.js, the wasm-bindgen glue and the parts' loader lose comments and whitespace, about
 # 2.7 KB brotli on every page view. Trunk runs it as a post-build hook (Trunk.toml), on the files
 # it has staged; www/loader.js itself stays the readable source.
@@ -7,8 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-[ "${TRUNK_PROFILE:-release}" = release ] || exit 0
 out="${TRUNK_STAGING_DIR:-dist}/crumb"
+# First (any profile): the UI part's chunk files written into loader.js, read from the splitter's
+# unminified output.
+node scripts/stage-loader.mjs "$out"
+[ "${TRUNK_PROFILE:-release}" = release ] || exit 0
 # loader.js is a classic script (no module syntax); the others are ES modules.
 esbuild "$out/loader.js" --minify --target=es2017 --legal-comments=none --allow-overwrite --outfile="$out/loader.js" --log-level=warning
 for module in crumb.js __wasm_split.js prepaint.js; do

@@ -113,8 +113,11 @@
     link.setAttribute("href", base + file);
     (d.head || d.documentElement).appendChild(link);
   }
+  // The UI part and the code it shares with the preference center (chunk files numbered by the
+  // splitter): scripts/stage-loader.mjs writes their names in at build time.
+  var uiParts = ["split_ui.wasm"];
   if (!stored) {
-    preload("split_ui.wasm", "fetch", true);
+    for (var p = 0; p < uiParts.length; p++) preload(uiParts[p], "fetch", true);
     preload("crumb.css", "style", false);
   }
   // A first visit on a site with a prepaint (data-prepaint, written by crumb-prerender): the

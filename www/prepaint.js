@@ -156,4 +156,12 @@ export function paint(data, state, base) {
   state.mount = mount;
   state.link = link;
   state.language = language;
+  // The widget's banner needs this language's texts: they download alongside the wasm, instead
+  // of after it (the widget's own fetch then finds them).
+  var texts = doc.createElement("link");
+  texts.setAttribute("rel", "preload");
+  texts.setAttribute("as", "fetch");
+  texts.setAttribute("crossorigin", "anonymous");
+  texts.setAttribute("href", base + "i18n/" + encodeURIComponent(language) + ".json");
+  (doc.head || doc.documentElement).appendChild(texts);
 }

@@ -48,6 +48,15 @@ async fn the_painted_banner_shows_before_the_wasm_and_gives_way_to_the_widgets()
     assert_eq!(painted_title.as_deref(), Some("We value your privacy"));
     let popover: bool = shop.in_shadow("return root.querySelector('[data-crumb-part=banner]').matches(':popover-open');", vec![]).await;
     assert!(popover, "the painted banner is not in the top layer");
+    // What the widget's own banner needs besides the main part downloads meanwhile: the texts of
+    // the painted language, the UI part and the chunk it shares.
+    shop.wait_loaded("/crumb/i18n/en.json").await;
+    shop.wait_loaded("/crumb/split_ui.wasm").await;
+    wait_for!(
+        shop,
+        "the UI part's chunk to be requested",
+        shop.server.requests().iter().any(|r| r.contains("/crumb/chunk_")).then_some(())
+    );
 
     held.release();
     shop.wait_widget_ready().await;
