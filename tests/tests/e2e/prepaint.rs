@@ -225,3 +225,27 @@ async fn a_hostile_prepaint_paints_nothing() {
         assert!(!pwned, "case {i}: the prepaint ran code");
     }
 }
+
+// Under the strict-CSP demo's policy (no inline script or style, `'self'` only), the banner is
+// painted, in the site's accent, and replaced, without a single violation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prepaint_paints_under_a_strict_content_security_policy() {
+    let shop = Shopper::new().await;
+    let demo = crumb_e2e::server::built_site().join("demo/strict-csp/index.html");
+    let html = std::fs::read_to_string(&demo).unwrap_or_else(|e| panic!("{}: {e}", demo.display()));
+    assert!(html.contains("data-prepaint="), "the strict-CSP demo has no prepaint");
+    let policy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'nonce-crumb-demo-nonce'; style-src 'self'";
+    let path = shop.server.file("csp-prepaint/index.html", "text/html; charset=utf-8", &[("content-security-policy", policy)], &html);
+    let held = shop.server.hold(MAIN_PART);
+    shop.open(&path).await;
+    shop.wait_visible(BANNER).await;
+    assert_eq!(banners(&shop).await, (1, 1), "the banner on screen is not the painted one");
+    let accent: String =
+        shop.in_shadow("return getComputedStyle(root.querySelector('.crumb')).getPropertyValue('--crumb-accent').trim();", vec![]).await;
+    assert_eq!(accent, "#0b7a4b", "the painted banner does not carry theme.accent");
+    held.release();
+    wait_for!(shop, "the widget's banner to replace the painted one", (banners(&shop).await == (1, 0)).then_some(()));
+    shop.page_caught_up().await;
+    let violations: Vec<String> = shop.js("return window.__cspViolations;", vec![]).await;
+    assert!(violations.is_empty(), "CSP violations: {violations:#?}\n{}", shop.diagnostics().await);
+}
