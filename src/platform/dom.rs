@@ -138,13 +138,7 @@ pub fn link_styles(root: &web_sys::ShadowRoot, mount: &web_sys::HtmlElement, bas
     let link: web_sys::HtmlLinkElement = doc.create_element("link").ok()?.dyn_into().ok()?;
     link.set_rel("stylesheet");
     link.set_href(&format!("{base}crumb.css"));
-    let reveal = {
-        let mount = mount.clone();
-        Closure::once_into_js(move || mount.set_hidden(false))
-    };
-    let reveal: js_sys::Function = reveal.unchecked_into();
-    link.set_onload(Some(&reveal));
-    link.set_onerror(Some(&reveal));
+    reveal_after(&link, false, mount);
     root.insert_before(&link, Some(mount)).ok()?;
     Some(())
 }

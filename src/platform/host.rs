@@ -45,15 +45,8 @@ impl Host {
         if let Some(prepaint) = prepaint {
             if let Some(painted) = prepaint.claim() {
                 if let Some(mount) = hidden_mount(&painted.shadow) {
-                    return Some(Rc::new(Host {
-                        element: painted.host.clone(),
-                        shadow: painted.shadow.clone(),
-                        mount,
-                        put_back: Cell::new(0),
-                        observer: RefCell::new(None),
-                        adopted_link: painted.link.clone().map(|link| (prepaint.clone(), link)),
-                        painted: RefCell::new(Some((prepaint.clone(), painted))),
-                    }));
+                    let (element, shadow) = (painted.host.clone(), painted.shadow.clone());
+                    return Some(Host::new(element, shadow, mount, Some((prepaint.clone(), painted))));
                 }
                 prepaint.discard();
             }
@@ -65,15 +58,25 @@ impl Host {
         let _ = element.set_attribute("data-crumb-root", "");
         let (shadow, mount) = hidden_shadow(&element)?;
         body.prepend_with_node_1(&element).ok()?;
-        Some(Rc::new(Host {
+        Some(Host::new(element, shadow, mount, None))
+    }
+
+    fn new(
+        element: web_sys::Element,
+        shadow: web_sys::ShadowRoot,
+        mount: web_sys::HtmlElement,
+        painted: Option<(Prepaint, Painted)>,
+    ) -> Rc<Host> {
+        let adopted_link = painted.as_ref().and_then(|(prepaint, painted)| Some((prepaint.clone(), painted.link.clone()?)));
+        Rc::new(Host {
             element,
             shadow,
             mount,
             put_back: Cell::new(0),
             observer: RefCell::new(None),
-            painted: RefCell::new(None),
-            adopted_link: None,
-        }))
+            painted: RefCell::new(painted),
+            adopted_link,
+        })
     }
 
     /// Links the stylesheet from `base`; the mount point shows once it has loaded (or failed).

@@ -7,6 +7,7 @@
 //! Build first, then run: `trunk build --release && cargo test -p crumb-e2e -- prepaint::`.
 
 use crumb_e2e::selectors::{BANNER, BANNER_CUSTOMIZE, BANNER_REJECT, BANNER_TITLE, PREFS};
+use crumb_e2e::server::Held;
 use crumb_e2e::{wait_for, Shopper};
 use fantoccini::key::Key;
 use serde_json::json;
@@ -27,6 +28,20 @@ async fn banners(shop: &Shopper) -> (u32, u32) {
         )
         .await;
     (counts[0], counts[1])
+}
+
+/// Holds the main part back, opens the demo and presses `button` on the painted banner; checks that
+/// nothing was decided, stored or posted by the press alone. Release the returned handle to let
+/// the wasm arrive.
+async fn press_before_the_wasm(shop: &Shopper, button: &str) -> Held {
+    let held = shop.server.hold(MAIN_PART);
+    shop.open("/").await;
+    shop.click(button).await;
+    shop.page_caught_up().await;
+    assert_eq!(banners(shop).await, (1, 1), "the press was not on the painted banner");
+    assert!(shop.stored_consent().await.is_none(), "something was stored before the widget ran");
+    assert_eq!(shop.server.count_records().await, 0, "a record was posted before the widget ran");
+    held
 }
 
 async fn widget_ready(shop: &Shopper) -> bool {
@@ -74,12 +89,7 @@ async fn the_painted_banner_shows_before_the_wasm_and_gives_way_to_the_widgets()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reject_all_pressed_before_the_wasm_arrives_is_carried_out_when_it_does() {
     let shop = Shopper::new().await;
-    let held = shop.server.hold(MAIN_PART);
-    shop.open("/").await;
-    shop.click(BANNER_REJECT).await;
-    shop.page_caught_up().await;
-    assert!(shop.stored_consent().await.is_none(), "something was stored before the widget ran");
-    assert_eq!(shop.server.count_records().await, 0);
+    let held = press_before_the_wasm(&shop, BANNER_REJECT).await;
 
     held.release();
     let consent = wait_for!(shop, "the refusal to be stored", shop.stored_consent().await);
@@ -96,10 +106,7 @@ async fn reject_all_pressed_before_the_wasm_arrives_is_carried_out_when_it_does(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customize_pressed_before_the_wasm_arrives_opens_the_preference_center() {
     let shop = Shopper::new().await;
-    let held = shop.server.hold(MAIN_PART);
-    shop.open("/").await;
-    shop.click(BANNER_CUSTOMIZE).await;
-    shop.page_caught_up().await;
+    let held = press_before_the_wasm(&shop, BANNER_CUSTOMIZE).await;
     assert!(!shop.is_visible(PREFS).await);
     held.release();
     shop.wait_visible(PREFS).await;
@@ -138,9 +145,7 @@ async fn keyboard_focus_stays_on_the_same_button_when_the_widget_takes_over() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_painted_banner_does_not_outlive_a_widget_that_cannot_load() {
     let shop = Shopper::new().await;
-    let held = shop.server.hold(MAIN_PART);
-    shop.open("/").await;
-    shop.click(BANNER_REJECT).await;
+    let held = press_before_the_wasm(&shop, BANNER_REJECT).await;
     shop.server.make_missing(MAIN_PART);
     held.release();
     wait_for!(shop, "the console error about the widget", shop.browser.console_has("the widget could not load").await.then_some(()));
