@@ -168,17 +168,32 @@ impl Shopper {
     }
 
     /// Navigates and waits until the widget has booted (`window.Crumb.ready === true` and the
-    /// shadow root exists).
+    /// shadow root exists) and a banner painted ahead of time (`data-prepaint`), if any, has been
+    /// replaced by the widget's own.
     pub async fn open_widget(&self, path: &str) {
         self.open(path).await;
         self.wait_widget_ready().await;
     }
 
     pub async fn wait_widget_ready(&self) {
-        wait_for!(self, "the widget to boot (window.Crumb.ready === true and #crumb-root with an open shadow root)", {
-            let ready: bool = self.js(&format!("{ROOT_JS} return !!(window.Crumb && window.Crumb.ready === true && root);"), vec![]).await;
-            ready.then_some(())
-        });
+        // `Crumb.ready` comes before the components mount: until they do, a painted banner can
+        // still be on screen, and a click found on it would meet an element the swap removed.
+        wait_for!(
+            self,
+            "the widget to boot (window.Crumb.ready === true, #crumb-root with an open shadow root, no painted banner left)",
+            {
+                let ready: bool = self
+                    .js(
+                        &format!(
+                            "{ROOT_JS} return !!(window.Crumb && window.Crumb.ready === true && root \
+                             && !root.querySelector('[data-crumb-prepaint]'));"
+                        ),
+                        vec![],
+                    )
+                    .await;
+                ready.then_some(())
+            }
+        );
     }
 
     /// Reloads the page (a returning visitor's next page view) and waits for the widget.
