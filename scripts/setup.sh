@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Crumb needs, skipping what is already there:
-# the wasm32 target, Trunk 0.21.14, wasm-bindgen-cli 0.2.130, wasm-split-cli 0.2.4, wasm-opt (binaryen 132) and esbuild from npm,
+# the wasm32 target, the pinned nightly that builds the release widget, Trunk 0.21.14, wasm-bindgen-cli 0.2.130, wasm-split-cli 0.2.4, wasm-opt (binaryen 132) and esbuild from npm,
 # and for tests Debian's Chromium + ChromeDriver and PostgreSQL (the server suite's second database). Usage: scripts/setup.sh [build|test]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,17 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
+fi
+
+# The pinned nightly that builds the release widget (scripts/env.sh, CRUMB_NIGHTLY), with the
+# standard library's source (-Zbuild-std). Without it the widget builds on stable, bigger, and
+# scripts/build-widget.sh says so.
+source scripts/env.sh
+if ! rustup run "$CRUMB_NIGHTLY" rustc --version >/dev/null 2>&1 ||
+  ! rustup component list --toolchain "$CRUMB_NIGHTLY" --installed 2>/dev/null | grep -q '^rust-src'; then
+  say "installing $CRUMB_NIGHTLY with rust-src (builds the release widget; about 10 seconds, once)"
+  rustup toolchain install "$CRUMB_NIGHTLY" --profile minimal --component rust-src ||
+    say "WARNING: $CRUMB_NIGHTLY could not be installed; the release widget will be built on stable (bigger)"
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen 0.2.130" ]; then
