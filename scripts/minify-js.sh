@@ -15,6 +15,6 @@ node scripts/stage-loader.mjs "$out"
 [ "${TRUNK_PROFILE:-release}" = release ] || exit 0
 # loader.js is a classic script (no module syntax); the others are ES modules.
 esbuild "$out/loader.js" --minify --target=es2017 --legal-comments=none --allow-overwrite --outfile="$out/loader.js" --log-level=warning
-for module in crumb.js __wasm_split.js prepaint.js; do
+for module in crumb.js __wasm_split.js prepaint.js apply.js; do
   esbuild "$out/$module" --minify --format=esm --target=es2020 --legal-comments=none --allow-overwrite --outfile="$out/$module" --log-level=warning
 done

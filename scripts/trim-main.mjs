@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Takes bytes out of the main wasm that no code needs (scripts/build-widget.sh, release builds):
 //
-//   strip <in.wasm> <out.wasm>   (before wasm-opt) removes the exports only wasm-streams needs.
+//   strip <in.wasm> <out.wasm>   (before wasm-opt) removes the linker's relocation sections and the
+//     exports only wasm-streams needs.
 //     Leptos turns on its server functions' browser client, which brings wasm-streams, whose
 //     `#[wasm_bindgen]` classes (IntoUnderlyingSource, IntoUnderlyingByteSource, IntoUnderlyingSink)
 //     are exports, so the linker and wasm-opt keep their code although the widget never streams a
@@ -52,7 +53,9 @@ function readName(bytes, at) {
   return [bytes.toString("utf8", start, start + length), start + length];
 }
 
-// Rewrites a module section by section: `edit(id, body)` gives a new body or null (unchanged).
+// Rewrites a module section by section: `edit(id, body)` gives a new body, null (unchanged) or
+// DROP (the section goes).
+const DROP = Symbol("drop");
 function rewrite(bytes, edit) {
   if (bytes.readUInt32LE(0) !== 0x6d736100) throw new Error("not a wasm module");
   const parts = [bytes.subarray(0, 8)];
@@ -62,7 +65,9 @@ function rewrite(bytes, edit) {
     const [size, body] = leb(bytes, at + 1);
     const end = body + size;
     const replaced = edit(id, bytes.subarray(body, end));
-    parts.push(replaced ? Buffer.concat([Buffer.from([id]), uleb(replaced.length), replaced]) : bytes.subarray(at, end));
+    if (replaced !== DROP) {
+      parts.push(replaced ? Buffer.concat([Buffer.from([id]), uleb(replaced.length), replaced]) : bytes.subarray(at, end));
+    }
     at = end;
   }
   return Buffer.concat(parts);
@@ -89,11 +94,22 @@ function mapExports(body, keep) {
 if (mode === "strip") {
   const unused = /^(__wbg_)?intounderlying(bytesource|sink|source)_/;
   const removed = [];
-  const out = rewrite(readFileSync(first), (id, body) =>
-    id === 7 ? mapExports(body, (n) => (unused.test(n) ? (removed.push(n), null) : n)) : null,
-  );
+  let relocations = 0;
+  const out = rewrite(readFileSync(first), (id, body) => {
+    if (id === 7) return mapExports(body, (n) => (unused.test(n) ? (removed.push(n), null) : n));
+    // The linker's relocation sections (--emit-relocs, which the splitter needs): once the
+    // module is final they only confuse wasm-opt.
+    if (id === 0) {
+      const [section] = readName(body, 0);
+      if (section === "linking" || section.startsWith("reloc.")) {
+        relocations++;
+        return DROP;
+      }
+    }
+    return null;
+  });
   writeFileSync(second, out);
-  console.log(`trim-main: removed ${removed.length} exports only wasm-streams needs`);
+  console.log(`trim-main: removed ${removed.length} exports only wasm-streams needs, ${relocations} relocation sections`);
   process.exit(0);
 }
 

@@ -32,9 +32,9 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     let _ = any_spawner::Executor::init_wasm_bindgen();
     warn_if_foreign_base();
     let config_url = options.config_url.as_deref().and_then(resolve_on_page);
-    let config = match config_text(config_url.as_deref()).await {
+    let (config, config_digest) = match config_text(config_url.as_deref()).await {
         Ok(text) => match read_config(&text).await {
-            Ok(config) => config,
+            Ok(config) => (config, crumb_core::plan::digest(&text)),
             Err(error) => return unconfigured(&options, &error),
         },
         Err(error) => return unconfigured(&options, &error),
@@ -62,7 +62,7 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     let owner = Owner::new();
     // The language is known now; its texts are fetched with the UI, when a page view needs it.
     let texts = Texts::new(&language, Default::default(), &config);
-    let start = Start { config, texts, stored: stored.consent, ask, shadow: host.shadow.clone() };
+    let start = Start { config, config_digest, texts, stored: stored.consent, ask, shadow: host.shadow.clone() };
     let widget = owner.with(|| Widget::new(start, platform.clone()));
     let ui = parts::Ui::new(widget, owner.clone(), host.clone(), platform.gate.clone(), language);
     // Blocked embeds need placeholders, which are drawn by the UI: the first one asks for it.
@@ -77,7 +77,10 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     widget.carry_out(in_force.as_ref(), stored.effects);
     platform.outbox.start();
     if let Some(consent) = &in_force {
-        widget.apply_stored(consent);
+        // Already applied by the apply part (loader.js ran it, its plan held), or not.
+        widget.apply_stored(consent, options.planned);
+        // The next page view's apply part starts from this plan.
+        widget.store_plan(consent);
     }
     // Gated content the page adds from now on.
     platform.gate.watch(in_force.as_ref());

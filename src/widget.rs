@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crumb_core::{consent::effects_on_load, decide, Choice, Config, Consent, Decision, DecisionContext, Diff, Effect, Texts};
+use crumb_core::{consent::effects_on_load, decide, Choice, Config, Consent, Decision, DecisionContext, Diff, Effect, Plan, Texts};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
@@ -50,12 +50,16 @@ pub struct Widget {
     platform: StoredValue<Rc<Platform>, LocalStorage>,
     /// Counts language switches, so a slow file that arrives after a later switch is dropped.
     language_switches: StoredValue<u32>,
+    /// `crumb_core::plan::digest` of the config text, for the returning visitor's plan.
+    config_digest: u64,
 }
 
 /// What the widget starts from.
 pub struct Start {
     /// The checked config.
     pub config: Config,
+    /// `crumb_core::plan::digest` of the config's text.
+    pub config_digest: u64,
     /// The texts in the negotiated language.
     pub texts: Texts,
     /// The stored consent, if any.
@@ -69,7 +73,7 @@ pub struct Start {
 impl Widget {
     /// Makes the widget's state (under the current Leptos `Owner`).
     pub fn new(start: Start, platform: Rc<Platform>) -> Widget {
-        let Start { config, texts, stored, ask, shadow } = start;
+        let Start { config, config_digest, texts, stored, ask, shadow } = start;
         let gpc = platform.navigator.gpc() && config.honor_gpc;
         let (in_force, stale) = if ask { (None, stored) } else { (stored, None) };
         Widget {
@@ -84,6 +88,7 @@ impl Widget {
             return_focus: StoredValue::new_local(None),
             platform: StoredValue::new_local(platform),
             language_switches: StoredValue::new(0),
+            config_digest,
         }
     }
 
@@ -183,10 +188,18 @@ impl Widget {
     }
 
     /// Applies the consent in force on page load: runs what it allows, restates Consent Mode.
-    pub fn apply_stored(&self, consent: &Consent) {
+    pub fn apply_stored(&self, consent: &Consent, planned: bool) {
         let config = self.config();
-        self.carry_out(Some(consent), effects_on_load(&config, consent));
+        self.carry_out(Some(consent), effects_on_load(&config, consent, planned));
         self.announce(consent, None, &Diff::default());
+    }
+
+    /// Stores the returning visitor's plan for `consent`, in force under this config
+    /// (`crumb_core::plan`): the next page view's apply part starts its scripts from it.
+    pub fn store_plan(&self, consent: &Consent) {
+        let config = self.config();
+        let digest = self.config_digest;
+        self.platform().consent_store.write_plan(|text| Plan::new(digest, &config, consent, text));
     }
 
     /// Carries out effects: the only place the platform's effects are called from.
@@ -195,7 +208,10 @@ impl Widget {
         let (host, path) = (platform.navigator.host(), platform.navigator.path());
         for effect in effects {
             match effect {
-                Effect::StoreConsent(stored) => platform.consent_store.write(&stored, platform::now()),
+                Effect::StoreConsent(stored) => {
+                    platform.consent_store.write(&stored, platform::now());
+                    self.store_plan(&stored);
+                }
                 Effect::ForgetConsent => platform.consent_store.clear(),
                 Effect::RunScripts => platform.gate.run_allowed(consent),
                 Effect::ClearCookies(specs) => {

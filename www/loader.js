@@ -96,15 +96,29 @@
   // Attributes, not `dataset`: a missing data-endpoint must not fall through to a polluted
   // `Object.prototype.endpoint`.
   function attribute(name) { return (me && me.getAttribute && me.getAttribute(name)) || undefined; }
-  // The wasm download starts now, alongside the JS glue, instead of after it.
-  var wasm = fetch(base + "crumb_bg.wasm");
   // Nothing stored yet (a first visit): the banner's part (the widget's components) is needed as
   // well, so it downloads alongside instead of after the main part asks for it. A returning
   // visitor's consent is applied without it. The wasm decides; this is only a head start.
-  var storageKey = "crumb", consentCookie = "crumb_consent";
-  var stored = false;
-  try { stored = !!w.localStorage.getItem(storageKey); } catch (e) { /* blocked storage */ }
+  var storageKey = "crumb", consentCookie = "crumb_consent", planKey = "crumb_plan";
+  var stored = false, plan = false;
+  try { stored = !!w.localStorage.getItem(storageKey); plan = stored && !!w.localStorage.getItem(planKey); } catch (e) { /* blocked storage */ }
   try { stored = stored || (" " + d.cookie).indexOf(" " + consentCookie + "=") >= 0; } catch (e) { /* sandboxed */ }
+  // A returning visitor whose consent has a plan (stored by the widget with it; an inline config):
+  // the small apply part runs first and starts the consented scripts if the plan holds for this
+  // config and this stored consent (crumb-core decides; see docs/architecture.md#parts); the main
+  // part follows. Otherwise the main part's download starts now, alongside the JS glue.
+  var planned = false;
+  var first = Promise.resolve();
+  if (plan && inline && !attribute("data-config")) {
+    first = import(base + "apply.js")
+      .then(function (part) {
+        return part.default({ module_or_path: base + "apply_bg.wasm" }).then(function () {
+          planned = part.apply(inline.textContent || "", gtag) === true;
+        });
+      })
+      .catch(function (error) { fail("the apply part could not run; the widget applies the consent once it has loaded.", error); });
+  }
+  var wasm = first.then(function () { return fetch(base + "crumb_bg.wasm"); });
   function preload(file, as, cors) {
     var link = d.createElement("link");
     link.setAttribute("rel", "preload");
@@ -130,11 +144,11 @@
     prepaint = { host: null, shadow: null, mount: null, link: null, styled: false, language: null, action: null, taken: false };
     fetchPrepaint(prepaintUrl, prepaint);
   }
-  import(base + "crumb.js")
+  first.then(function () { return import(base + "crumb.js"); })
     .then(function (widget) {
       return widget.default({ module_or_path: wasm }).then(function () {
         widget.start({ base: base, endpoint: attribute("data-endpoint"), config: attribute("data-config"), queue: queue, gtag: gtag,
-          on: on, global: global, prepaint: prepaint });
+          on: on, global: global, prepaint: prepaint, planned: planned });
       });
     })
     .catch(function (error) {

@@ -23,6 +23,9 @@ pub struct LoaderOptions {
     pub global: String,
     /// The first layer loader.js painted, or is about to paint (`data-prepaint`).
     pub prepaint: Option<super::prepaint::Prepaint>,
+    /// The apply part applied the stored consent by its plan before this module loaded
+    /// (`crumb_core::plan`): Consent Mode already has its signals.
+    pub planned: bool,
 }
 
 fn string_field(options: &JsValue, name: &str) -> Option<String> {
@@ -41,6 +44,7 @@ impl LoaderOptions {
             on: own(options, "on").and_then(|g| g.dyn_into().ok()),
             global: string_field(options, "global").filter(|g| g == "CrumbConsent").unwrap_or_else(|| "Crumb".to_owned()),
             prepaint: own(options, "prepaint").and_then(super::prepaint::Prepaint::from_js),
+            planned: own(options, "planned").is_some_and(|p| p.as_bool() == Some(true)),
         }
     }
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crumb_core::ids::{CONSENT_COOKIE, STORAGE_KEY};
-use crumb_core::{Config, Consent, StoredError};
+use crumb_core::{Config, Consent, Plan, StoredError, PLAN_KEY};
 
 use super::cookies::{erase_cookie, name_matches, CookieJar};
 use super::dom::{from_json, to_json, window};
@@ -256,11 +256,24 @@ impl ConsentStore {
         }
     }
 
+    /// Stores the returning visitor's plan (`crumb_core::plan`) for the consent localStorage
+    /// holds now, made from its exact text. Nothing when storage does not hold it (memory only):
+    /// the apply part then finds no plan for it and leaves the page to the main part.
+    pub fn write_plan(&self, make: impl FnOnce(&str) -> Plan) {
+        if !self.persisted.get() || !self.store.available() {
+            return;
+        }
+        if let Some(text) = self.store.get(STORAGE_KEY) {
+            let _ = self.store.set(PLAN_KEY, &make(&text).encode());
+        }
+    }
+
     /// Forgets the consent everywhere (`Crumb.reset()`, or a value that could not be trusted).
     pub fn clear(&self) {
         *self.memory.borrow_mut() = None;
         self.persisted.set(true);
         self.store.remove(STORAGE_KEY);
+        self.store.remove(PLAN_KEY);
         self.write_cookie("", 0);
         // Also a host-only copy when the mirror is on a domain (write_cookie drops it) and a domain
         // copy when this page has no cookie_domain: erase every `crumb_consent` this page can see.

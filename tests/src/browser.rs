@@ -194,6 +194,13 @@ impl Browser {
         self.client.issue_cmd(command).await.map(|_| ()).map_err(|e| format!("CDP addScriptToEvaluateOnNewDocument: {e}"))
     }
 
+    /// Empties the HTTP cache (CDP `Network.clearBrowserCache`): the next page view fetches every
+    /// file from the server again, where a test can see and hold it. Cookies and storage stay.
+    pub async fn clear_cache(&self) -> Result<(), String> {
+        let command = Cdp { cmd: "Network.clearBrowserCache", params: json!({}) };
+        self.client.issue_cmd(command).await.map(|_| ()).map_err(|e| format!("CDP Network.clearBrowserCache: {e}"))
+    }
+
     /// Every console entry since the session started (chromedriver hands each out once; they are
     /// kept here).
     pub async fn console(&self) -> Vec<ConsoleEntry> {

@@ -338,9 +338,16 @@ pub(crate) fn record_for(config: &Config, consent: &Consent, action: Action, ctx
 }
 
 /// The effects for a page load with a consent in force and no prompt: run what it allows and
-/// restate Consent Mode (it starts `denied` on every page).
-pub fn effects_on_load(config: &Config, consent: &Consent) -> Vec<Effect> {
-    vec![Effect::RunScripts, Effect::UpdateConsentMode(consent_mode_signals(config, Some(consent)))]
+/// restate Consent Mode (it starts `denied` on every page). `planned`: the apply part already
+/// applied this consent by its plan ([`crate::plan`]), which holds only for this config text and
+/// this stored text, so it restated the very same signals: they are not pushed twice. Running
+/// stays (it starts only what the apply part has not, such as content added since).
+pub fn effects_on_load(config: &Config, consent: &Consent, planned: bool) -> Vec<Effect> {
+    let mut effects = vec![Effect::RunScripts];
+    if !planned {
+        effects.push(Effect::UpdateConsentMode(consent_mode_signals(config, Some(consent))));
+    }
+    effects
 }
 
 /// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.

@@ -173,10 +173,14 @@ fn consent_mode_mapping_is_configurable_per_category() {
 fn returning_visit_runs_scripts_and_restates_consent_mode() {
     let config = demo_config();
     let consent = decide(&config, None, &Choice::AcceptAll, &ctx(NOW)).consent;
-    let effects = effects_on_load(&config, &consent);
+    let effects = effects_on_load(&config, &consent, false);
     assert!(matches!(effects[0], Effect::RunScripts));
     assert!(matches!(effects[1], Effect::UpdateConsentMode(_)));
     assert!(!effects.iter().any(|e| matches!(e, Effect::SendRecord(_))), "a page load is not a decision");
+    // The apply part restated the same signals from its plan: only running is left.
+    let planned = effects_on_load(&config, &consent, true);
+    assert_eq!(planned.len(), 1);
+    assert!(matches!(planned[0], Effect::RunScripts));
 }
 
 #[test]

@@ -1062,5 +1062,9 @@ fn the_loader_looks_for_a_stored_consent_under_the_cores_names() {
     let end = start + js[start..].find(';').unwrap();
     let names: Vec<String> =
         split_top(&js[start..end], ',').iter().map(|entry| entry.rsplit('=').next().unwrap().trim().trim_matches('"').to_owned()).collect();
-    assert_eq!(names, [crumb_core::ids::STORAGE_KEY, crumb_core::ids::CONSENT_COOKIE], "loader.js's first-visit check vs crumb_core::ids");
+    assert_eq!(
+        names,
+        [crumb_core::ids::STORAGE_KEY, crumb_core::ids::CONSENT_COOKIE, crumb_core::PLAN_KEY],
+        "loader.js's first-visit and plan checks vs crumb_core::ids and crumb_core::plan"
+    );
 }

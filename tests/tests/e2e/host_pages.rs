@@ -612,6 +612,7 @@ async fn js_api_events_and_early_calls() {
     // reset(): consent gone, banner back, nothing granted.
     shop.js::<Value>("Crumb.reset(); return null;", vec![]).await;
     wait_for!(shop, "the stored consent to be removed", shop.local_storage("crumb").await.is_none().then_some(()));
+    assert_eq!(shop.local_storage("crumb_plan").await, None, "the plan outlived the consent it applies");
     shop.wait_visible(BANNER).await;
     let after: Value = shop.js("return [Crumb.getConsent(), Crumb.acceptedCategory('analytics')];", vec![]).await;
     assert_eq!(after, json!([null, false]));
