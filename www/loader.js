@@ -105,18 +105,21 @@
   try { stored = stored || (" " + d.cookie).indexOf(" " + consentCookie + "=") >= 0; } catch (e) { /* sandboxed */ }
   // A returning visitor whose consent has a plan (stored by the widget with it; an inline config):
   // the small apply part runs first and starts the consented scripts if the plan holds for this
-  // config and this stored consent (crumb-core decides; see docs/architecture.md#parts); the main
-  // part follows. Otherwise the main part's download starts now, alongside the JS glue.
+  // config and this stored consent (crumb-core decides; see docs/architecture.md#parts). The main
+  // part follows once those scripts have loaded (so they do not share the network with it), or
+  // after 3 s whatever they do. Otherwise the main part's download starts now, alongside the glue.
   var planned = false;
   var first = Promise.resolve();
   if (plan && inline && !attribute("data-config")) {
-    first = import(base + "apply.js")
+    var applyWasm = fetch(base + "apply_bg.wasm");
+    var applied = import(base + "apply.js")
       .then(function (part) {
-        return part.default({ module_or_path: base + "apply_bg.wasm" }).then(function () {
-          planned = part.apply(inline.textContent || "", gtag) === true;
+        return part.default({ module_or_path: applyWasm }).then(function () {
+          return part.apply(inline.textContent || "", gtag).then(function (done) { planned = done === true; });
         });
       })
       .catch(function (error) { fail("the apply part could not run; the widget applies the consent once it has loaded.", error); });
+    first = Promise.race([applied, new Promise(function (resolve) { setTimeout(resolve, 3000); })]);
   }
   var wasm = first.then(function () { return fetch(base + "crumb_bg.wasm"); });
   function preload(file, as, cors) {

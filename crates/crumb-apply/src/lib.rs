@@ -17,20 +17,25 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Applies the stored consent when its plan holds for `config_text` (the page's inline config,
-/// as its `textContent`); `gtag` is loader.js's. True when it applied it.
+/// as its `textContent`); `gtag` is loader.js's. Resolves to true when it applied it, once every
+/// gated script it started has run (loaded or failed), so loader.js fetches the main part after
+/// them.
 #[wasm_bindgen]
-pub fn apply(config_text: &str, gtag: &js_sys::Function) -> bool {
-    let Some(window) = web_sys::window() else { return false };
-    let Some(storage) = window.local_storage().ok().flatten() else { return false };
+pub async fn apply(config_text: String, gtag: js_sys::Function) -> bool {
+    let Some(consent) = planned_consent(&config_text, &gtag) else { return false };
+    crumb_gate::Gate::new().run_allowed_to_end(Some(&consent)).await;
+    true
+}
+
+/// The stored consent, when its plan holds; Consent Mode is then updated with the plan's signals.
+fn planned_consent(config_text: &str, gtag: &js_sys::Function) -> Option<Consent> {
+    let window = web_sys::window()?;
+    let storage = window.local_storage().ok().flatten()?;
     let read = |key: &str| storage.get_item(key).ok().flatten();
-    let (Some(consent_text), Some(plan_text)) = (read(STORAGE_KEY), read(PLAN_KEY)) else {
-        return false;
-    };
-    let (Some(plan), Some(consent)) = (Plan::decode(&plan_text), consent_from_json(&consent_text)) else {
-        return false;
-    };
+    let (consent_text, plan_text) = (read(STORAGE_KEY)?, read(PLAN_KEY)?);
+    let (plan, consent) = (Plan::decode(&plan_text)?, consent_from_json(&consent_text)?);
     if !plan.holds(config_text, &consent_text, &consent, js_sys::Date::now() as i64) || !cookies_agree(&window, &consent_text) {
-        return false;
+        return None;
     }
     let update = js_sys::Object::new();
     for (signal, granted) in plan.signals() {
@@ -38,8 +43,7 @@ pub fn apply(config_text: &str, gtag: &js_sys::Function) -> bool {
         let _ = js_sys::Reflect::set(&update, &JsValue::from_str(signal.as_str()), &JsValue::from_str(value));
     }
     let _ = gtag.call3(&JsValue::NULL, &"consent".into(), &"update".into(), &update);
-    crumb_gate::Gate::new().run_allowed(Some(&consent));
-    true
+    Some(consent)
 }
 
 /// Every `crumb_consent` cookie this page sees, if any, holds exactly the stored text.

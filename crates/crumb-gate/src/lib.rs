@@ -91,6 +91,16 @@ impl Gate {
         self.scan();
     }
 
+    /// Like [`Gate::run_allowed`], and finishes once every script it started has run (an
+    /// external one: loaded or failed). The apply part waits for it before the main part is
+    /// fetched, so the consented scripts do not share the network with the widget.
+    pub async fn run_allowed_to_end(self: &Rc<Self>, consent: Option<&Consent>) {
+        *self.current.borrow_mut() = consent.cloned();
+        if self.queue_allowed() {
+            self.pump().await;
+        }
+    }
+
     /// Runs the page under the consent in force at start-up, and from here on handles gated
     /// content the page adds later; shows placeholders for blocked embeds.
     pub fn watch(self: &Rc<Self>, consent: Option<&Consent>) {
@@ -140,6 +150,15 @@ impl Gate {
     }
 
     fn scan(self: &Rc<Self>) {
+        if self.queue_allowed() {
+            let gate = self.clone();
+            wasm_bindgen_futures::spawn_local(async move { gate.pump().await });
+        }
+    }
+
+    /// Loads or blocks the embeds, and queues the allowed scripts not seen yet; true when a pump
+    /// must start to run them (none is running).
+    fn queue_allowed(&self) -> bool {
         let consent = self.current.borrow().clone();
         for element in elements(MEDIA) {
             if element_allowed(&element, consent.as_ref()) {
@@ -161,13 +180,10 @@ impl Gate {
             }
         }
         if fresh.is_empty() {
-            return;
+            return false;
         }
         self.queue.borrow_mut().extend(fresh);
-        if !self.pumping.replace(true) {
-            let gate = self.clone();
-            wasm_bindgen_futures::spawn_local(async move { gate.pump().await });
-        }
+        !self.pumping.replace(true)
     }
 
     /// Runs queued scripts one after another until the queue is empty, whoever queued them.
