@@ -36,7 +36,7 @@ echo "==> host tests: crumb-core, crumb-server (SQLite and PostgreSQL), crumb-pr
 scripts/postgres.sh cargo test -p crumb-core -p crumb-server -p crumb-prerender --all-targets
 
 echo "==> component tests in headless Chromium (wasm-bindgen-test)"
-cargo test --target wasm32-unknown-unknown -p crumb --lib
+cargo test --target wasm32-unknown-unknown -p crumb -p crumb-gate --lib
 
 echo "==> release bundle"
 trunk build --release

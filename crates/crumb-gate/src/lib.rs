@@ -293,3 +293,57 @@ fn revive(gated: &web_sys::HtmlScriptElement) -> Option<js_sys::Promise> {
     gated.after_with_node_1(&live).ok()?;
     loaded
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn consent(analytics: bool) -> Consent {
+        Consent {
+            v: 1,
+            id: "c-1234567890".to_owned(),
+            categories: BTreeMap::from([("necessary".to_owned(), true), ("analytics".to_owned(), analytics)]),
+            services: BTreeMap::new(),
+            revision: 1,
+            given_at: 1,
+            updated_at: 2,
+            expires_at: i64::MAX,
+            language: "en".to_owned(),
+        }
+    }
+
+    fn gated(src: &str, category: &str) -> Option<web_sys::Element> {
+        let doc = document()?;
+        let script = doc.create_element("script").ok()?;
+        script.set_attribute("type", "text/plain").ok()?;
+        script.set_attribute("data-category", category).ok()?;
+        script.set_attribute("src", src).ok()?;
+        doc.body()?.append_child(&script).ok()?;
+        Some(script)
+    }
+
+    fn window_flag(name: &str) -> JsValue {
+        web_sys::window().map_or(JsValue::UNDEFINED, |w| js_sys::Reflect::get(&w, &JsValue::from_str(name)).unwrap_or_default())
+    }
+
+    // The apply part fetches the main part only after `run_allowed_to_end`: it must finish once
+    // the external scripts it started have run, in order, and not before; refused ones never run.
+    #[wasm_bindgen_test]
+    async fn run_allowed_to_end_finishes_after_the_allowed_scripts_have_run() {
+        let first = gated("data:text/javascript,window.__gateOrder=(window.__gateOrder||'')+'a'", "analytics");
+        let second = gated("data:text/javascript,window.__gateOrder=(window.__gateOrder||'')+'b'", "analytics");
+        let refused = gated("data:text/javascript,window.__gateRefused=1", "marketing");
+        assert!(first.is_some() && second.is_some() && refused.is_some(), "could not add the gated scripts");
+        Gate::new().run_allowed_to_end(Some(&consent(true))).await;
+        assert_eq!(window_flag("__gateOrder").as_string().as_deref(), Some("ab"), "not both run, in order, when it finished");
+        assert!(window_flag("__gateRefused").is_undefined(), "a refused script ran");
+        for element in [first, second, refused].into_iter().flatten() {
+            element.remove();
+        }
+    }
+}

@@ -174,30 +174,3 @@ async fn a_refusals_plan_grants_nothing() {
     assert_eq!((runs.analytics, runs.ads), (None, None));
     shop.assert_no_crash().await;
 }
-
-// The main part is fetched once the scripts the apply part started have loaded, so they do not
-// share a slow network with it: while the consented analytics script is held back, the main part
-// is not even requested; once it has loaded, the main part follows.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_main_part_waits_for_the_consented_scripts() {
-    let shop = Shopper::new().await;
-    accept_all(&shop, "/").await;
-
-    let held = shop.server.hold("/demo/analytics.js");
-    let requests = shop.server.requests().len();
-    reload(&shop).await;
-    wait_for!(
-        shop,
-        "the consented analytics script to be requested by the apply part",
-        shop.server.requests()[requests..].iter().any(|r| r.contains("/demo/analytics.js")).then_some(())
-    );
-    shop.page_caught_up().await;
-    let early: Vec<String> = shop.server.requests()[requests..].to_vec();
-    assert!(!early.iter().any(|r| r.contains(MAIN_PART)), "the main part was fetched while a consented script loaded: {early:#?}");
-
-    held.release();
-    shop.wait_widget_ready().await;
-    assert!(shop.server.requests()[requests..].iter().any(|r| r.contains(MAIN_PART)));
-    assert_eq!(shop.gated_runs().await.analytics.as_deref(), Some("1"));
-    shop.assert_no_crash().await;
-}
