@@ -79,8 +79,11 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     if let Some(consent) = &in_force {
         // Already applied by the apply part (loader.js ran it, its plan held), or not.
         widget.apply_stored(consent, options.planned);
-        // The next page view's apply part starts from this plan.
-        widget.store_plan(consent);
+        // The next page view's apply part starts from this plan. A plan that held is already the
+        // one this page would store: it was made for this very config text and stored text.
+        if !options.planned {
+            widget.store_plan(consent);
+        }
     }
     // Gated content the page adds from now on.
     platform.gate.watch(in_force.as_ref());

@@ -23,7 +23,7 @@ pub struct DocumentCookies;
 
 impl CookieJar for DocumentCookies {
     fn pairs(&self) -> Vec<(String, String)> {
-        parse_pairs(&html_document().and_then(|d| d.cookie().ok()).unwrap_or_default())
+        crumb_core::cookie_pairs(&html_document().and_then(|d| d.cookie().ok()).unwrap_or_default())
     }
 
     fn write(&self, line: &str) {
@@ -31,17 +31,6 @@ impl CookieJar for DocumentCookies {
             let _ = doc.set_cookie(line);
         }
     }
-}
-
-/// `a=1; b=2` as pairs; a pair without `=` is a name with an empty value.
-pub fn parse_pairs(all: &str) -> Vec<(String, String)> {
-    all.split(';')
-        .filter_map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let name = name.trim();
-            (!name.is_empty()).then(|| (name.to_owned(), value.trim().to_owned()))
-        })
-        .collect()
 }
 
 /// A jar in memory for tests: one cookie per name (domains and paths are not modelled); a line
@@ -163,13 +152,5 @@ mod tests {
         let left: Vec<String> = jar.pairs().into_iter().map(|(n, _)| n).collect();
         assert!(!left.contains(&"_ga_REAL".to_owned()) && left.contains(&"other_real".to_owned()), "{left:?}");
         jar.write("other_real=; max-age=0; path=/");
-    }
-
-    #[wasm_bindgen_test]
-    fn cookie_pairs_parse_like_document_cookie() {
-        assert_eq!(
-            parse_pairs("a=1; b=x=y;c; d= "),
-            [("a".to_owned(), "1".to_owned()), ("b".into(), "x=y".into()), ("c".into(), String::new()), ("d".into(), String::new())]
-        );
     }
 }

@@ -51,11 +51,10 @@ fn cookies_agree(window: &web_sys::Window, consent_text: &str) -> bool {
     let Some(cookies) = window.document().and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok()).and_then(|d| d.cookie().ok()) else {
         return false;
     };
-    cookies
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, value)| *name == CONSENT_COOKIE && !value.is_empty())
-        .all(|(_, value)| js_sys::decode_uri_component(value).ok().and_then(|v| v.as_string()).is_some_and(|v| v == consent_text))
+    crumb_core::cookie_pairs(&cookies)
+        .into_iter()
+        .filter(|(name, value)| name == CONSENT_COOKIE && !value.is_empty())
+        .all(|(_, value)| js_sys::decode_uri_component(&value).ok().and_then(|v| v.as_string()).is_some_and(|v| v == consent_text))
 }
 
 /// The stored consent, read field by field from `JSON.parse` (no serde in this module: it is

@@ -45,5 +45,5 @@ pub use prompt::{prompt_for, Prompt};
 pub use reconcile::{reconcile, Reconciled};
 pub use record::{ConsentRecord, RecordError};
 pub use reset::reset;
-pub use scope::{domain_covers, erase_domains, erase_paths, mirror_domain};
+pub use scope::{cookie_pairs, domain_covers, erase_domains, erase_paths, mirror_domain};
 pub use texts::{TextKey, Texts};

@@ -7,6 +7,19 @@
 //! combination of [`erase_domains`] and [`erase_paths`]. A combination the browser refuses is
 //! ignored by it, so listing one too many costs nothing, listing one too few leaves a cookie.
 
+/// `document.cookie` (`a=1; b=2`) as `(name, value)` pairs, names and values trimmed; a pair
+/// without `=` is a name with an empty value. One reading for the widget's cookie jar and for the
+/// apply part, which checks the consent cookie before anything runs.
+pub fn cookie_pairs(all: &str) -> Vec<(String, String)> {
+    all.split(';')
+        .filter_map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let name = name.trim();
+            (!name.is_empty()).then(|| (name.to_owned(), value.trim().to_owned()))
+        })
+        .collect()
+}
+
 /// Whether `host` is an IP address (`127.0.0.1`, `[::1]`): cookies there are host-only, a
 /// `domain` attribute names the address itself or nothing.
 fn is_ip(host: &str) -> bool {
@@ -80,4 +93,17 @@ pub fn erase_paths(pathname: &str) -> Vec<String> {
         list.push(format!("{prefix}/"));
     }
     list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cookie_pairs;
+
+    #[test]
+    fn cookie_pairs_parse_like_document_cookie() {
+        assert_eq!(
+            cookie_pairs("a=1; b=x=y;c; d= "),
+            [("a".to_owned(), "1".to_owned()), ("b".into(), "x=y".into()), ("c".into(), String::new()), ("d".into(), String::new())]
+        );
+    }
 }

@@ -72,7 +72,7 @@ async fn a_returning_visitors_scripts_start_before_the_main_part_arrives() {
     assert_eq!((runs.analytics.as_deref(), runs.ads.as_deref()), (Some("1"), Some("1")), "a gated script ran twice");
     assert_eq!(consent_calls(&shop).await, ["default", "update"], "Consent Mode was updated twice");
     assert!(!shop.is_visible(BANNER).await);
-    // The main part stored the plan again, unchanged: the same config, the same consent.
+    // The plan is unchanged: the same config, the same consent.
     assert_eq!(shop.local_storage("crumb_plan").await.as_deref(), Some(plan.as_str()));
     shop.assert_no_crash().await;
 }
