@@ -2,7 +2,7 @@
 //! that carries out what crumb-core decides ([`Widget::carry_out`]): store, run, erase, signal,
 //! send, announce. It is the only caller of the platform's effects.
 
-use std::collections::BTreeMap;
+use crumb_core::Map;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -40,7 +40,7 @@ pub struct Widget {
     /// and history continue with the next decision.
     pub stale: StoredValue<Option<Consent>>,
     /// The preference center's switches, before Save.
-    pub draft: RwSignal<BTreeMap<String, bool>>,
+    pub draft: RwSignal<Map<bool>>,
     /// `navigator.globalPrivacyControl === true` and the site honours it.
     pub gpc: bool,
     /// The shadow root the components live in.
@@ -82,7 +82,7 @@ impl Widget {
             view: RwSignal::new(if ask { View::Banner } else { View::Closed }),
             consent: RwSignal::new(in_force),
             stale: StoredValue::new(stale),
-            draft: RwSignal::new(BTreeMap::new()),
+            draft: RwSignal::new(Map::new()),
             gpc,
             shadow: StoredValue::new_local(shadow),
             return_focus: StoredValue::new_local(None),
@@ -157,7 +157,7 @@ impl Widget {
 
     /// Save choices: the switches as they stand.
     pub fn draft_choice(&self) -> Choice {
-        Choice::Custom { categories: self.draft.get_untracked(), services: BTreeMap::new() }
+        Choice::Custom { categories: self.draft.get_untracked(), services: Map::new() }
     }
 
     /// What the browser tells about this decision: now, the language shown, the page, the GPC

@@ -3,12 +3,12 @@
 //! validated by crumb-core. Errors name the path.
 
 use crumb_core::json_bounds::MAX_CONFIG_BYTES;
-use crumb_core::{parse_config, parse_config_unnamed, Config, ConfigError, ConfigErrors};
-use wasm_bindgen::{JsCast, JsValue};
+use crumb_core::{typed_config, Config, ConfigError, ConfigErrors};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::cookies;
-use super::dom::{document, parse_json, to_js, window};
+use super::dom::{document, parse_json, window};
 use crate::error::{js_text, CrumbError};
 
 /// Fetches a text file; the error names the URL and the HTTP status.
@@ -35,96 +35,35 @@ pub async fn config_text(config_url: Option<&str>) -> Result<String, CrumbError>
 }
 
 /// Parses and validates a config text: bounded (size, depth), JSON, typed, every field known,
-/// every semantic rule, and every cookie pattern a valid JavaScript regular expression.
+/// every semantic rule, and every cookie pattern a valid JavaScript regular expression. Every
+/// error comes at once, each with its path (`crumb_core::config_from_value`).
 pub async fn read_config(text: &str) -> Result<Config, CrumbError> {
     let value =
         parse_json(text, MAX_CONFIG_BYTES).map_err(|why| CrumbError::ConfigMissing(format!("the config is not usable JSON: {why}")))?;
-    let config = match parse_config_unnamed(serde_wasm_bindgen::Deserializer::from(value.clone())) {
-        Ok(config) => config,
-        // A wrong-typed value: the code that names its path is a part of its own, fetched now.
-        Err(errors) if errors.0.iter().any(|e| e.path.is_empty()) => {
-            let named = call_part!(type_error_path(value)).ok().filter(|named| !named.0.is_empty());
-            return Err(without_js_prefix(named.unwrap_or(errors)).into());
-        }
-        Err(errors) => return Err(without_js_prefix(errors).into()),
-    };
-    let mut errors = Vec::new();
-    // serde-wasm-bindgen reads only the fields a struct declares, so `deny_unknown_fields` never
-    // sees the others: compare the input with what the config reads back as.
-    unknown_fields(&value, &to_js(&config), "", &mut errors, 0);
-    // Cookie patterns are JavaScript regular expressions: only the browser can compile them.
-    for (c, category) in config.categories.iter().enumerate() {
-        for (s, service) in category.services.iter().enumerate() {
-            let cookie_patterns = service.cookies.iter().enumerate().map(|(k, p)| ("cookies", k, &p.pattern));
-            let key_patterns = service.local_storage.iter().enumerate().map(|(k, p)| ("local_storage", k, &p.pattern));
-            for (list, k, pattern) in cookie_patterns.chain(key_patterns) {
-                if let Some(pattern) = pattern {
-                    if cookies::compile(pattern).is_none() {
-                        errors.push(ConfigError {
-                            path: format!("categories[{c}].services[{s}].{list}[{k}].pattern"),
-                            message: "is not a valid JavaScript regular expression".to_owned(),
-                        });
+    let (config, mut errors) = typed_config(value);
+    // Cookie patterns are JavaScript regular expressions: only the browser can compile them. A
+    // typed config with broken rules is checked too, so every error shows at once.
+    if let Some(config) = &config {
+        for (c, category) in config.categories.iter().enumerate() {
+            for (s, service) in category.services.iter().enumerate() {
+                let cookie_patterns = service.cookies.iter().enumerate().map(|(k, p)| ("cookies", k, &p.pattern));
+                let key_patterns = service.local_storage.iter().enumerate().map(|(k, p)| ("local_storage", k, &p.pattern));
+                for (list, k, pattern) in cookie_patterns.chain(key_patterns) {
+                    let path = format!("categories[{c}].services[{s}].{list}[{k}].pattern");
+                    let known = errors.iter().any(|e: &ConfigError| e.path == path);
+                    if let Some(pattern) = pattern.as_ref().filter(|_| !known) {
+                        if cookies::compile(pattern).is_none() {
+                            errors.push(ConfigError { path, message: "is not a valid JavaScript regular expression".to_owned() });
+                        }
                     }
                 }
             }
         }
     }
-    if errors.is_empty() {
-        Ok(config)
-    } else {
-        Err(ConfigErrors(errors).into())
+    match config {
+        Some(config) if errors.is_empty() => Ok(config),
+        _ => Err(ConfigErrors(errors).into()),
     }
-}
-
-/// Every key of `input` that `known` (the parsed config, serialized back) lacks, by path.
-fn unknown_fields(input: &JsValue, known: &JsValue, path: &str, errors: &mut Vec<ConfigError>, depth: usize) {
-    if depth > crumb_core::json_bounds::MAX_DEPTH {
-        return;
-    }
-    if js_sys::Array::is_array(input) {
-        if !js_sys::Array::is_array(known) {
-            return;
-        }
-        let (input, known): (&js_sys::Array, &js_sys::Array) = (input.unchecked_ref(), known.unchecked_ref());
-        for i in 0..input.length() {
-            unknown_fields(&input.get(i), &known.get(i), &format!("{path}[{i}]"), errors, depth + 1);
-        }
-    } else if input.is_object() && known.is_object() && !js_sys::Array::is_array(known) {
-        let known_object: &js_sys::Object = known.unchecked_ref();
-        let input_object: &js_sys::Object = input.unchecked_ref();
-        for key in js_sys::Object::keys(input_object).iter() {
-            let Some(name) = key.as_string() else {
-                continue;
-            };
-            let here = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
-            if js_sys::Object::has_own(known_object, &key) {
-                let value = |of: &JsValue| js_sys::Reflect::get(of, &key).unwrap_or(JsValue::UNDEFINED);
-                unknown_fields(&value(input), &value(known), &here, errors, depth + 1);
-            } else {
-                errors.push(ConfigError {
-                    path: here,
-                    message: format!("unknown field `{}`", crumb_core::json_bounds::cap_message(&name, 60)),
-                });
-            }
-        }
-    }
-}
-
-/// serde-wasm-bindgen's errors print as JS errors: drop their `Error: ` prefix.
-fn without_js_prefix(ConfigErrors(errors): ConfigErrors) -> ConfigErrors {
-    ConfigErrors(
-        errors
-            .into_iter()
-            .map(|e| ConfigError { message: e.message.strip_prefix("Error: ").unwrap_or(&e.message).to_owned(), ..e })
-            .collect(),
-    )
-}
-
-/// The config's type error again, this time with the path of the wrong value. In a split build it
-/// is the `config_errors` part, fetched only for a broken config.
-#[cfg_attr(feature = "split", wasm_split_helpers::wasm_split(config_errors, fallible))]
-fn type_error_path(value: JsValue) -> Result<ConfigErrors, CrumbError> {
-    Ok(parse_config(serde_wasm_bindgen::Deserializer::from(value)).err().unwrap_or(ConfigErrors(Vec::new())))
 }
 
 /// English texts compiled in, used only when the language file cannot be fetched.
@@ -148,7 +87,7 @@ const MAX_TEXTS_BYTES: usize = 200_000;
 /// fetched), with the site's overrides.
 pub async fn load_texts(base: &str, language: &str, config: &Config) -> Result<crumb_core::Texts, String> {
     let text = fetch_text(&format!("{base}i18n/{language}.json")).await?;
-    let builtin: std::collections::BTreeMap<String, String> = super::dom::from_json(&text, MAX_TEXTS_BYTES)?;
+    let builtin: crumb_core::Map<String> = super::dom::from_json(&text, MAX_TEXTS_BYTES)?;
     Ok(crumb_core::Texts::new(language, builtin, config))
 }
 

@@ -2,8 +2,8 @@
 //! exact name or by pattern, on this host and its parent domains, on `/` and the current path's
 //! prefixes (so cookies set like GA's, on `.example.com`, really go).
 
+use crumb_core::Map;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use crumb_core::CookieSpec;
 use wasm_bindgen::JsCast;
@@ -37,7 +37,7 @@ impl CookieJar for DocumentCookies {
 /// with `max-age=0` (or a negative one) removes the cookie. Every line written is kept.
 #[derive(Default)]
 pub struct FakeCookieJar {
-    cookies: RefCell<BTreeMap<String, String>>,
+    cookies: RefCell<Map<String>>,
     /// Every line written, in order.
     pub lines: RefCell<Vec<String>>,
 }

@@ -4,6 +4,8 @@
 
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
+use crumb_core::json::{self, Value};
+
 use crate::error::js_text;
 
 /// The page's window, if there is one.
@@ -21,59 +23,90 @@ pub fn html_document() -> Option<web_sys::HtmlDocument> {
     document()?.dyn_into().ok()
 }
 
-/// Gives every object inside `value` (made by this crate, never the page's) a null prototype,
-/// and arrays too when `arrays`: `JSON.stringify` then finds no inherited `toJSON` (a page that
-/// adds `Object.prototype.toJSON` or Prototype.js's `Array.prototype.toJSON` would otherwise
-/// rewrite records and stored values), and nothing inherited is read as a field (array elements
-/// are own properties already, so a parsed array keeps its prototype for the reader).
-fn detach_prototypes(value: &JsValue, arrays: bool, depth: u32) {
-    if depth > crumb_core::json_bounds::MAX_DEPTH as u32 || !value.is_object() {
-        return;
+/// A JSON value as a plain JS value for the page (`getConsent()`, event details): objects and
+/// arrays with the usual prototypes, every member an own data property.
+pub fn js_of(value: &Value) -> JsValue {
+    match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => JsValue::from_f64(*n),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items.iter().map(js_of).collect::<js_sys::Array>().into(),
+        Value::Object(members) => {
+            let object = js_sys::Object::new();
+            for (key, value) in members {
+                let own_key = key == "__proto__";
+                let (key, value) = (JsValue::from_str(key), js_of(value));
+                // Assigning `__proto__` would set the prototype instead (an id may be spelt so).
+                if own_key {
+                    let descriptor = js_sys::Object::new();
+                    for (name, v) in
+                        [("value", &value), ("enumerable", &JsValue::TRUE), ("writable", &JsValue::TRUE), ("configurable", &JsValue::TRUE)]
+                    {
+                        let _ = js_sys::Reflect::set(&descriptor, &JsValue::from_str(name), v);
+                    }
+                    js_sys::Object::define_property(&object, &key, &descriptor);
+                } else {
+                    let _ = js_sys::Reflect::set(&object, &key, &value);
+                }
+            }
+            object.into()
+        }
     }
-    let object: &js_sys::Object = value.unchecked_ref();
-    if js_sys::Array::is_array(value) {
+}
+
+/// What `JSON.parse` gave, as a [`Value`]: only own enumerable members are read, so nothing a
+/// page put on `Object.prototype` is ever read as a field. Anything that is not JSON data (a
+/// function, `undefined`) reads as `null`.
+pub fn value_of(value: &JsValue, depth: usize) -> Value {
+    if let Some(b) = value.as_bool() {
+        Value::Bool(b)
+    } else if let Some(n) = value.as_f64() {
+        Value::Number(n)
+    } else if let Some(s) = value.as_string() {
+        Value::String(s)
+    } else if depth > crumb_core::json_bounds::MAX_DEPTH {
+        Value::Null
+    } else if js_sys::Array::is_array(value) {
         let array: &js_sys::Array = value.unchecked_ref();
-        for i in 0..array.length() {
-            detach_prototypes(&array.get(i), arrays, depth + 1);
-        }
-        if !arrays {
-            return;
-        }
+        Value::Array(array.iter().map(|item| value_of(&item, depth + 1)).collect())
+    } else if value.is_object() {
+        let object: &js_sys::Object = value.unchecked_ref();
+        let entries = js_sys::Object::entries(object);
+        let members = entries.iter().filter_map(|entry| {
+            let entry: js_sys::Array = entry.dyn_into().ok()?;
+            Some((entry.get(0).as_string()?, value_of(&entry.get(1), depth + 1)))
+        });
+        Value::Object(members.collect())
     } else {
-        for key in js_sys::Object::keys(object).iter() {
-            detach_prototypes(&js_sys::Reflect::get(object, &key).unwrap_or(JsValue::UNDEFINED), arrays, depth + 1);
-        }
+        Value::Null
     }
-    js_sys::Object::set_prototype_of(object, JsValue::NULL.unchecked_ref());
 }
 
-/// Serializes to a plain JS value (objects, not Maps) for the page: `getConsent()`, event details.
+/// Writes a value for the page as a plain JS value (objects, not Maps): `getConsent()`, event
+/// details.
 pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+    json::to_value(value).map_or(JsValue::NULL, |value| js_of(&value))
 }
 
-/// JSON text of a serializable value, whatever the page did to `Object.prototype` and
-/// `Array.prototype`.
+/// JSON text of a serializable value, written in Rust: whatever the page did to `JSON.stringify`,
+/// `Object.prototype.toJSON` or `Array.prototype.toJSON`, what is stored and posted is the value.
 pub fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
-    let value = to_js(value);
-    detach_prototypes(&value, true, 0);
-    js_sys::JSON::stringify(&value).ok()?.as_string()
+    json::to_value(value).ok().map(|value| value.to_json())
 }
 
-/// Parses JSON text with JS's own parser (keeps serde_json out of the wasm) into values with
-/// null prototypes, so a page's `Object.prototype.endpoint = "/x"` is never read as a field.
+/// Parses JSON text with JS's own parser (keeps a JSON parser out of the wasm) into a [`Value`].
 /// Refuses text longer than `max_bytes` or nested deeper than [`crumb_core::json_bounds::MAX_DEPTH`]
 /// before parsing.
-pub fn parse_json(text: &str, max_bytes: usize) -> Result<JsValue, String> {
+pub fn parse_json(text: &str, max_bytes: usize) -> Result<Value, String> {
     crumb_core::json_bounds::check_json_bounds(text, max_bytes, crumb_core::json_bounds::MAX_DEPTH).map_err(|e| e.to_string())?;
     let value = js_sys::JSON::parse(text).map_err(|e| js_text(&e))?;
-    detach_prototypes(&value, false, 0);
-    Ok(value)
+    Ok(value_of(&value, 0))
 }
 
-/// Parses JSON text into a Rust value (see [`parse_json`]).
+/// Parses JSON text into a Rust value (see [`parse_json`]); the error names the path.
 pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, max_bytes: usize) -> Result<T, String> {
-    serde_wasm_bindgen::from_value(parse_json(text, max_bytes)?).map_err(|e| e.to_string())
+    json::from_value(parse_json(text, max_bytes)?).map_err(|e| e.to_string())
 }
 
 /// An own property of a JS object (never one inherited from a polluted prototype).

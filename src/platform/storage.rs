@@ -8,8 +8,8 @@
 //! `gloo-storage` is not used: its `LocalStorage::raw()` throws when storage is blocked, its
 //! typed `get`/`set` bring serde_json into the wasm, and what is left is `web_sys::Storage`.
 
+use crumb_core::Map;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crumb_core::ids::{CONSENT_COOKIE, STORAGE_KEY};
@@ -90,7 +90,7 @@ impl KeyValueStore for BrowserStorage {
 /// A store in memory: the fake for tests, which can also play blocked or full storage.
 #[derive(Default)]
 pub struct MemoryStore {
-    values: RefCell<BTreeMap<String, String>>,
+    values: RefCell<Map<String>>,
     /// Every write fails with [`WriteError::Full`] while set.
     pub full: Cell<bool>,
     /// Plays blocked storage: nothing reads or writes.
@@ -315,10 +315,7 @@ mod tests {
 
     fn config() -> Config {
         let text = r#"{"site": "t", "revision": 1, "categories": [{"id": "necessary", "required": true}, {"id": "analytics"}]}"#;
-        crumb_core::parse_config_unnamed(serde_wasm_bindgen::Deserializer::from(
-            crate::platform::dom::parse_json(text, usize::MAX).unwrap(),
-        ))
-        .unwrap()
+        crumb_core::config_from_value(crate::platform::dom::parse_json(text, usize::MAX).unwrap()).unwrap()
     }
 
     fn consent(now: i64) -> Consent {

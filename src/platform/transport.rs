@@ -321,4 +321,21 @@ mod tests {
         assert!(stored.starts_with("[{"), "{stored}");
         assert_eq!(Outbox::new(store, Rc::new(FetchTransport), None).pending(), vec![record()]);
     }
+
+    #[wasm_bindgen_test]
+    async fn a_replaced_json_stringify_changes_no_record() {
+        let json = js_sys::Reflect::get(&js_sys::global(), &"JSON".into()).unwrap();
+        let original = js_sys::Reflect::get(&json, &"stringify".into()).unwrap();
+        let liar = Closure::<dyn Fn() -> JsValue>::new(|| JsValue::from_str("{\"forged\":true}")).into_js_value();
+        js_sys::Reflect::set(&json, &"stringify".into(), &liar).unwrap();
+        let store = Rc::new(MemoryStore::default());
+        let network = Rc::new(Answering { status: Cell::new(Some(204)), posted: RefCell::new(Vec::new()) });
+        let outbox = Outbox::new(store.clone(), network.clone(), Some("/api/consent".into()));
+        outbox.send(record());
+        settle().await;
+        js_sys::Reflect::set(&json, &"stringify".into(), &original).unwrap();
+        let posted = network.posted.borrow().clone();
+        assert_eq!(posted.len(), 1);
+        assert_eq!(from_json::<ConsentRecord>(&posted[0], usize::MAX).unwrap(), record(), "{}", posted[0]);
+    }
 }

@@ -419,7 +419,7 @@ async fn config_errors_from_the_browser_name_the_bad_field() {
         other => panic!("expected a pattern error, got {:?}", other.map(|c| c.site)),
     }
     assert!(matches!(read_config("{not json").await, Err(crate::error::CrumbError::ConfigMissing(_))));
-    // serde-wasm-bindgen alone would let unknown fields through.
+    // A misspelt field is refused, with its path, not skipped.
     let unknown = demo_config().replace("\"required\": true,", "\"required\": true, \"colour\": \"red\",");
     match read_config(&unknown).await {
         Err(crate::error::CrumbError::Config(errors)) => {
@@ -431,6 +431,30 @@ async fn config_errors_from_the_browser_name_the_bad_field() {
     match read_config(&top).await {
         Err(crate::error::CrumbError::Config(errors)) => assert!(errors.names("sitee"), "{errors}"),
         other => panic!("expected an unknown-field error, got {:?}", other.map(|c| c.site)),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn every_config_error_shows_at_once_each_with_its_path() {
+    // An unknown field, a broken rule and a pattern only the browser can refuse, in one config.
+    let bad = demo_config().replacen("{", "{ \"colour\": \"red\",", 1).replace("\"revision\": 1", "\"revision\": 1, \"expiry_days\": 0");
+    let bad = bad.replace("^_demo_ga(_.*)?$", "^_demo_ga(");
+    match read_config(&bad).await {
+        Err(crate::error::CrumbError::Config(errors)) => {
+            for path in ["colour", "expiry_days", "categories[2].services[0].cookies[0].pattern"] {
+                assert!(errors.names(path), "expected an error at `{path}`: {errors}");
+            }
+        }
+        other => panic!("expected config errors, got {:?}", other.map(|c| c.site)),
+    }
+    // A wrong-typed value stops typing there; its path is named, and the unknown field before it.
+    let typed = demo_config().replacen("{", "{ \"colour\": \"red\",", 1).replace("\"revision\": 1", "\"revision\": 1.5");
+    match read_config(&typed).await {
+        Err(crate::error::CrumbError::Config(errors)) => {
+            assert!(errors.names("colour") && errors.names("revision"), "{errors}");
+            assert!(errors.to_string().contains("invalid type: a number with a fraction, expected u32"), "{errors}");
+        }
+        other => panic!("expected config errors, got {:?}", other.map(|c| c.site)),
     }
 }
 
@@ -755,7 +779,7 @@ async fn placeholders_dispose_their_effects_when_the_embed_loads() {
     // A new language: the placeholder still on the page follows it (the positive marker), the
     // removed one's effect is gone and its text stays as it was.
     let config = current().config();
-    let mut builtin = std::collections::BTreeMap::new();
+    let mut builtin = crumb_core::Map::new();
     builtin.insert("embed.text".to_owned(), "Blocked: {service}".to_owned());
     current().texts.set(crumb_core::Texts::new("en", builtin, &config));
     wait_until("the live placeholder follows", || {

@@ -596,6 +596,6 @@ pub fn texts(language: &str) -> BTreeMap<String, String> {
 }
 
 /// `[("analytics", true), …]` as the map records and consents use.
-pub fn choices(pairs: &[(&str, bool)]) -> BTreeMap<String, bool> {
+pub fn choices(pairs: &[(&str, bool)]) -> crumb_core::Map<bool> {
     pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
 }

@@ -81,7 +81,7 @@ fn consent_from_json(text: &str) -> Option<Consent> {
 }
 
 /// `{ id: true | false, ... }`.
-fn flags(value: &JsValue) -> Option<std::collections::BTreeMap<String, bool>> {
+fn flags(value: &JsValue) -> Option<crumb_core::Map<bool>> {
     let object: &js_sys::Object = value.dyn_ref()?;
     js_sys::Object::entries(object)
         .iter()

@@ -1,13 +1,14 @@
 //! The site owner's config: typed with serde, then validated; every error names the path of the
 //! bad field (`categories[2].services[0].cookies[1].duration`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::map::Map;
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::consent_mode::Signal;
 use crate::ids::{is_id, is_own_name, is_site_id};
+use crate::json::{self, Value};
 use crate::pattern::check_pattern;
 use crate::texts::{is_text_key, BUILTIN_LANGUAGES};
 
@@ -19,7 +20,6 @@ pub const MAX_EXPIRY_DAYS: u32 = 395;
 /// A site's Crumb config as the site owner writes it (inline JSON or the script tag's
 /// `data-config` URL); [`parse_config`] reads and validates it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Config {
     /// Identifies the site in consent records (`[A-Za-z0-9._-]`, 1–100 characters).
     pub site: String,
@@ -51,7 +51,7 @@ pub struct Config {
     pub categories: Vec<Category>,
     /// Per-language overrides of the built-in texts, key by key.
     #[serde(default)]
-    pub texts: BTreeMap<String, BTreeMap<String, String>>,
+    pub texts: Map<Map<String>>,
     /// Whether `navigator.globalPrivacyControl` denies the sale-or-share categories (default on).
     #[serde(default = "default_true")]
     pub honor_gpc: bool,
@@ -75,7 +75,6 @@ pub struct Config {
 
 /// Page-wide Google Consent Mode settings. The defaults are always `denied`; these only refine them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct GoogleConsentMode {
     /// ISO 3166-1 alpha-2 codes (`DE`) or ISO 3166-2 subdivisions (`US-CA`) the denied default is
     /// limited to. Empty (the default): denied everywhere. Outside the listed regions Google's tags
@@ -105,7 +104,6 @@ fn default_wait_for_update() -> u32 {
 
 /// A group of services the shopper grants or refuses together (`analytics`, `marketing`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Category {
     /// Unique id: 1-40 characters of `a-z`, `0-9`, `_` and `-`, starting with a letter.
     /// `necessary`, `preferences`, `analytics` and `marketing` have built-in texts; any other id
@@ -127,7 +125,6 @@ pub struct Category {
 
 /// One tool or embed the site uses (`ga4`, `youtube`) and what it stores in the browser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Service {
     /// Unique across all categories, with the same rules as a category id; gated content names it
     /// in `data-service`.
@@ -150,7 +147,6 @@ pub struct Service {
 
 /// A localStorage key by exact name or by JavaScript regular expression.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct StorageKey {
     /// The exact key; give this or `pattern`. Crumb's own keys (`crumb`, `crumb_*`) are refused.
     #[serde(default)]
@@ -164,7 +160,6 @@ pub struct StorageKey {
 /// A cookie a service sets, as the cookie table lists it and as it is erased on withdrawal: by
 /// exact `name` or by `pattern`, exactly one of the two.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CookieSpec {
     /// The exact cookie name; give this or `pattern`.
     #[serde(default)]
@@ -192,7 +187,7 @@ pub enum LocalizedText {
     /// The same text whatever the language.
     Same(String),
     /// A text per language code.
-    PerLanguage(BTreeMap<String, String>),
+    PerLanguage(Map<String>),
 }
 
 impl LocalizedText {
@@ -268,7 +263,7 @@ impl<'de> Deserialize<'de> for LocalizedText {
             }
 
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LocalizedText, A::Error> {
-                let mut texts = BTreeMap::new();
+                let mut texts = Map::new();
                 while let Some((language, text)) = map.next_entry::<String, String>()? {
                     texts.insert(language, text);
                 }
@@ -397,7 +392,6 @@ impl<'de> Deserialize<'de> for CookieDuration {
 
 /// The widget's colours: its scheme and accent.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Theme {
     /// Light, dark, or following the shopper's system setting (the default).
     #[serde(default)]
@@ -422,7 +416,6 @@ pub enum Scheme {
 
 /// How the widget is laid out: where the banner shows and whether the reopen button does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Layout {
     /// Where the banner shows (default at the bottom).
     #[serde(default)]
@@ -501,30 +494,57 @@ impl ConfigErrors {
     }
 }
 
-/// Reads and validates a config from any serde deserializer (serde-wasm-bindgen in the widget,
-/// serde_json on the host). Type errors stop at the first; semantic errors are all collected.
+/// Reads and validates a config from any self-describing serde deserializer (`serde_json` on the
+/// host): [`config_from_value`] on the JSON value it holds.
 pub fn parse_config<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Config, ConfigErrors> {
-    let config: Config = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        ConfigErrors(vec![ConfigError {
-            path,
-            // A wrong-typed value is quoted in serde's message: never echo a huge one whole.
-            message: crate::json_bounds::cap_message(&e.into_inner().to_string(), 200),
-        }])
+    let value = Value::deserialize(deserializer).map_err(|e| {
+        ConfigErrors(vec![ConfigError { path: ".".to_owned(), message: crate::json_bounds::cap_message(&e.to_string(), 200) }])
     })?;
-    config.validate()?;
-    Ok(config)
+    config_from_value(value)
 }
 
-/// [`parse_config`] without tracking where a wrong-typed value sits: a type error comes back
-/// with an empty path. Smaller code for the widget's path that every page view takes; the widget
-/// calls [`parse_config`] (in a part loaded only then) to name the path of such an error.
-pub fn parse_config_unnamed<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Config, ConfigErrors> {
-    let config = Config::deserialize(deserializer).map_err(|e| {
-        ConfigErrors(vec![ConfigError { path: String::new(), message: crate::json_bounds::cap_message(&e.to_string(), 200) }])
-    })?;
-    config.validate()?;
-    Ok(config)
+/// Reads and validates a config (the widget hands in what the browser's `JSON.parse` gave). Every
+/// error comes at once, each with its path: every field no config type declares (a misspelt
+/// `catgories`), then the first value of a wrong type (typing stops there) or, when the config is
+/// typed, every rule [`Config::validate`] finds broken.
+pub fn config_from_value(value: Value) -> Result<Config, ConfigErrors> {
+    match typed_config(value) {
+        (Some(config), errors) if errors.is_empty() => Ok(config),
+        (_, errors) => Err(ConfigErrors(errors)),
+    }
+}
+
+/// [`config_from_value`]'s two results apart: the config when it could be typed (even with broken
+/// rules, so the widget can add the errors only a browser finds), and every error found.
+pub fn typed_config(value: Value) -> (Option<Config>, Vec<ConfigError>) {
+    let (config, unknown) = json::from_value_reporting_unknown::<Config>(value);
+    let mut errors: Vec<ConfigError> = unknown
+        .into_iter()
+        .map(|(path, name)| ConfigError { path, message: format!("unknown field `{}`", crate::json_bounds::cap_message(&name, 60)) })
+        .collect();
+    match config {
+        // A wrong-typed value is quoted in serde's message: never echo a huge one whole.
+        Err(e) => {
+            errors.push(ConfigError { path: e.path, message: crate::json_bounds::cap_message(&e.message, 200) });
+            (None, errors)
+        }
+        Ok(config) => {
+            if let Err(ConfigErrors(broken)) = config.validate() {
+                errors.extend(broken);
+            }
+            (Some(config), errors)
+        }
+    }
+}
+
+/// Notes `item` as seen; false when it was seen before (a config lists a few dozen ids at most,
+/// so a scan costs nothing and keeps a set type's code out of the wasm).
+fn first_time<T: PartialEq>(seen: &mut Vec<T>, item: T) -> bool {
+    let new = !seen.contains(&item);
+    if new {
+        seen.push(item);
+    }
+    new
 }
 
 /// A URL a shopper may be sent to or a record posted to: `https://`, `http://` or a same-site
@@ -630,11 +650,11 @@ impl Config {
         if offered.is_empty() {
             error("languages".into(), "must list at least one language");
         }
-        let mut seen_languages = BTreeSet::new();
+        let mut seen_languages = Vec::new();
         for (i, code) in offered.iter().enumerate() {
             if !BUILTIN_LANGUAGES.contains(&code.as_str()) {
                 error(format!("languages[{i}]"), "is not a built-in language");
-            } else if !seen_languages.insert(code) {
+            } else if !first_time(&mut seen_languages, code) {
                 error(format!("languages[{i}]"), "is listed twice");
             }
         }
@@ -648,14 +668,14 @@ impl Config {
         if self.categories.is_empty() {
             error("categories".into(), "must list at least one category");
         }
-        let mut category_ids = BTreeSet::new();
-        let mut service_ids = BTreeSet::new();
-        let mut signals = BTreeSet::new();
+        let mut category_ids = Vec::new();
+        let mut service_ids = Vec::new();
+        let mut signals = Vec::new();
         for (c, category) in self.categories.iter().enumerate() {
             let at = format!("categories[{c}]");
             if !is_id(&category.id) {
                 error(format!("{at}.id"), "must be 1-40 characters of a-z, 0-9, `_` or `-`, starting with a letter");
-            } else if !category_ids.insert(category.id.as_str()) {
+            } else if !first_time(&mut category_ids, category.id.as_str()) {
                 error(format!("{at}.id"), "is used by another category");
             }
             if category.required && category.sale_or_share == Some(true) {
@@ -663,7 +683,7 @@ impl Config {
             }
             if let Some(list) = &category.consent_mode {
                 for (s, signal) in list.iter().enumerate() {
-                    if !signals.insert(*signal) {
+                    if !first_time(&mut signals, *signal) {
                         error(format!("{at}.consent_mode[{s}]"), "is mapped by another category");
                     }
                 }
@@ -678,7 +698,7 @@ impl Config {
                 let at = format!("{at}.services[{s}]");
                 if !is_id(&service.id) {
                     error(format!("{at}.id"), "must be 1-40 characters of a-z, 0-9, `_` or `-`, starting with a letter");
-                } else if !service_ids.insert(service.id.as_str()) {
+                } else if !first_time(&mut service_ids, service.id.as_str()) {
                     error(format!("{at}.id"), "is used by another service");
                 }
                 for (path, message) in service.name.problems(&format!("{at}.name"), &offered, &self.fallback) {
@@ -742,7 +762,7 @@ impl Config {
                     || key
                         .strip_prefix("category.")
                         .and_then(|rest| rest.rsplit_once('.'))
-                        .is_some_and(|(id, field)| category_ids.contains(id) && matches!(field, "title" | "description"));
+                        .is_some_and(|(id, field)| category_ids.contains(&id) && matches!(field, "title" | "description"));
                 if !known {
                     error(format!("texts.{language}.{key}"), "is not a text key");
                 }

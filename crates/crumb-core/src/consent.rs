@@ -1,7 +1,7 @@
 //! The consent value a shopper gives, how it is checked when read back from storage, and how a
 //! decision turns the old value into a new one with its record and effects.
 
-use std::collections::BTreeMap;
+use crate::map::Map;
 
 use serde::{Deserialize, Serialize};
 
@@ -28,11 +28,11 @@ pub struct Consent {
     pub id: String,
     /// Every category of the config by id: granted (`true`) or refused. Required ones are always
     /// on.
-    pub categories: BTreeMap<String, bool>,
+    pub categories: Map<bool>,
     /// Every service of the config by id: granted or refused. It may differ from its category's
     /// answer, and gating goes by it first ([`Consent::allows`]).
     #[serde(default)]
-    pub services: BTreeMap<String, bool>,
+    pub services: Map<bool>,
     /// The config `revision` the shopper decided on; when the config's differs, they are asked
     /// again.
     pub revision: u32,
@@ -140,10 +140,10 @@ pub enum Choice {
     /// per-service answers that differ from their category.
     Custom {
         /// Categories by id, `true` when switched on; one not named is off.
-        categories: BTreeMap<String, bool>,
+        categories: Map<bool>,
         /// Services by id whose switch differs from their category's; one not named follows its
         /// category.
-        services: BTreeMap<String, bool>,
+        services: Map<bool>,
     },
     /// "Load content" on a blocked embed: grants that one service on its own (its category stays
     /// as it was), or the category when the embed names no service. Everything else is unchanged.
@@ -228,8 +228,8 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
         }
         _ => choice,
     };
-    let mut categories = BTreeMap::new();
-    let mut services = BTreeMap::new();
+    let mut categories = Map::new();
+    let mut services = Map::new();
     for category in &config.categories {
         let wanted = match choice {
             Choice::AcceptAll => true,

@@ -20,9 +20,7 @@ pub struct Diff {
 impl Diff {
     /// From `before` (none on a first decision: everything was denied) to `after`.
     pub fn between(before: Option<&Consent>, after: &Consent) -> Diff {
-        let was = |map: fn(&Consent) -> &std::collections::BTreeMap<String, bool>, id: &str| {
-            before.and_then(|b| map(b).get(id).copied()).unwrap_or(false)
-        };
+        let was = |map: fn(&Consent) -> &crate::Map<bool>, id: &str| before.and_then(|b| map(b).get(id).copied()).unwrap_or(false);
         let mut diff = Diff::default();
         for (id, now) in &after.categories {
             match (was(|c| &c.categories, id), *now) {

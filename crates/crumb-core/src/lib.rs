@@ -15,8 +15,10 @@ pub mod diff;
 pub mod effect;
 pub mod gating;
 pub mod ids;
+pub mod json;
 pub mod json_bounds;
 pub mod language;
+pub mod map;
 pub mod outbox;
 pub mod pattern;
 pub mod plan;
@@ -29,8 +31,8 @@ pub mod texts;
 pub mod time;
 
 pub use config::{
-    parse_config, parse_config_unnamed, Category, Config, ConfigError, ConfigErrors, CookieSpec, GoogleConsentMode, Party, Service,
-    StorageKey,
+    config_from_value, parse_config, typed_config, Category, Config, ConfigError, ConfigErrors, CookieSpec, GoogleConsentMode, Party,
+    Service, StorageKey,
 };
 pub use consent::{decide, effects_on_load, Action, Choice, Consent, Decision, DecisionContext, StoredError};
 pub use consent_mode::{consent_mode_signals, Signal};
@@ -38,6 +40,7 @@ pub use diff::Diff;
 pub use effect::Effect;
 pub use ids::{is_consent_id, is_id, is_site_id};
 pub use language::{match_language, native_name, negotiate_language};
+pub use map::Map;
 pub use outbox::{delivery, push_bounded, Backoff, Delivery, OUTBOX_CAP};
 pub use pattern::{check_pattern, PatternError};
 pub use plan::{Plan, PLAN_KEY};

@@ -93,7 +93,7 @@ impl Plan {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use crate::map::Map;
 
     use super::*;
     use crate::parse_config;
@@ -105,12 +105,12 @@ mod tests {
         Consent {
             v: 1,
             id: "c-1234567890".to_owned(),
-            categories: BTreeMap::from([
+            categories: Map::from([
                 ("necessary".to_owned(), true),
                 ("analytics".to_owned(), analytics),
                 ("marketing".to_owned(), marketing),
             ]),
-            services: BTreeMap::new(),
+            services: Map::new(),
             revision: 3,
             given_at: 1_000,
             updated_at: 2_000,

@@ -1,6 +1,6 @@
 //! The consent record v1 posted to the endpoint, and the checks the server applies to it.
 
-use std::collections::BTreeMap;
+use crate::map::Map;
 
 use serde::{Deserialize, Serialize};
 
@@ -30,10 +30,10 @@ pub struct ConsentRecord {
     /// What the shopper did.
     pub action: Action,
     /// Every category by id, granted (`true`) or refused: 1-200 of them.
-    pub categories: BTreeMap<String, bool>,
+    pub categories: Map<bool>,
     /// Every service by id, granted or refused: at most 200.
     #[serde(default)]
-    pub services: BTreeMap<String, bool>,
+    pub services: Map<bool>,
     /// The language the widget was showing: a code of 1-16 letters, digits or `-`.
     pub language: String,
     /// Whether the browser sent Global Privacy Control when the shopper decided.

@@ -1,7 +1,7 @@
 //! Translated texts: the keys every language file must have, the merge of a site's overrides over
 //! the built-in texts, and placeholder handling. The texts themselves are data (`www/i18n/*.json`).
 
-use std::collections::BTreeMap;
+use crate::map::Map;
 
 use crate::config::{Config, CookieDuration};
 
@@ -349,13 +349,13 @@ pub fn required_keys_of(language: &str) -> Vec<String> {
 pub struct Texts {
     /// The language code of these texts; it picks the plural rules.
     pub language: String,
-    entries: BTreeMap<String, String>,
+    entries: Map<String>,
 }
 
 impl Texts {
     /// The texts of `language`: `builtin` (its file from `www/i18n/`) with the config's
     /// `texts.<language>` overrides laid over it.
-    pub fn new(language: &str, builtin: BTreeMap<String, String>, config: &Config) -> Texts {
+    pub fn new(language: &str, builtin: Map<String>, config: &Config) -> Texts {
         let mut entries = builtin;
         if let Some(overrides) = config.texts.get(language) {
             for (key, value) in overrides {
@@ -424,7 +424,7 @@ mod tests {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../www/i18n")
     }
 
-    fn load(language: &str) -> BTreeMap<String, String> {
+    fn load(language: &str) -> Map<String> {
         let path = i18n_dir().join(format!("{language}.json"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -476,7 +476,7 @@ mod tests {
         for language in files() {
             let texts = load(&language);
             let required = required_keys_of(&language);
-            let missing: Vec<_> = required.iter().filter(|k| !texts.contains_key(*k)).collect();
+            let missing: Vec<_> = required.iter().filter(|k| !texts.contains_key(k)).collect();
             let extra: Vec<_> = texts.keys().filter(|k| !required.contains(k)).collect();
             assert!(missing.is_empty(), "{language} misses {missing:?}");
             assert!(extra.is_empty(), "{language} has unknown keys {extra:?}");
@@ -504,7 +504,8 @@ mod tests {
     fn refusal_and_consent_buttons_differ_in_every_language() {
         for language in BUILTIN_LANGUAGES {
             let t = load(language);
-            let (accept, reject, customize) = (&t["action.accept_all"], &t["action.reject_all"], &t["action.customize"]);
+            let text = |key: &str| t.get(key).unwrap_or_else(|| panic!("{language}: no {key}"));
+            let (accept, reject, customize) = (text("action.accept_all"), text("action.reject_all"), text("action.customize"));
             assert_ne!(accept, reject, "{language}");
             assert_ne!(reject, customize, "{language}");
             assert_ne!(accept, customize, "{language}");
@@ -625,7 +626,7 @@ mod tests {
 
     #[test]
     fn a_missing_form_falls_back_to_other_then_to_the_key() {
-        let mut entries = BTreeMap::new();
+        let mut entries = Map::new();
         entries.insert("duration.year.other".to_owned(), "{n} лет".to_owned());
         let texts = Texts { language: "ru".into(), entries };
         assert_eq!(texts.duration(CookieDuration::Span(2, DurationUnit::Year)), "2 лет");

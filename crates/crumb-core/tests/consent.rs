@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use crumb_core::Map;
 
 use common::{demo_config, effect_kinds, erased_cookies, DAY, NOW};
 use crumb_core::consent::{effects_on_load, STORED_VERSION};
@@ -16,7 +16,7 @@ fn ctx(now: i64) -> DecisionContext<'static> {
 }
 
 fn custom(granted: &[&str]) -> Choice {
-    Choice::Custom { categories: granted.iter().map(|c| (c.to_string(), true)).collect(), services: BTreeMap::new() }
+    Choice::Custom { categories: granted.iter().map(|c| (c.to_string(), true)).collect(), services: Map::new() }
 }
 
 fn granted(consent: &Consent) -> Vec<&str> {
@@ -56,10 +56,10 @@ fn reject_all_keeps_only_required_and_is_a_record_too() {
 #[test]
 fn custom_grants_exactly_the_chosen_categories_and_required_cannot_be_refused() {
     let config = demo_config();
-    let mut categories = BTreeMap::new();
+    let mut categories = Map::new();
     categories.insert("analytics".to_owned(), true);
     categories.insert("necessary".to_owned(), false);
-    let choice = Choice::Custom { categories, services: BTreeMap::new() };
+    let choice = Choice::Custom { categories, services: Map::new() };
     let d = decide(&config, None, &choice, &ctx(NOW));
     assert_eq!(d.action, Action::Custom);
     assert_eq!(granted(&d.consent), ["analytics", "necessary"]);
@@ -70,7 +70,7 @@ fn custom_grants_exactly_the_chosen_categories_and_required_cannot_be_refused() 
 #[test]
 fn per_service_refusal_inside_a_granted_category() {
     let config = demo_config();
-    let mut services = BTreeMap::new();
+    let mut services = Map::new();
     services.insert("demo-analytics".to_owned(), false);
     let choice = Choice::Custom { categories: [("analytics".to_owned(), true)].into(), services };
     let d = decide(&config, None, &choice, &ctx(NOW));
@@ -420,7 +420,7 @@ fn a_service_granted_on_its_own_survives_saving_choices_and_goes_on_reject_all()
 fn an_explicit_service_refusal_in_save_choices_ends_its_own_grant() {
     let config = demo_config();
     let first = decide(&config, None, &embed("marketing", Some("demo-ads")), &ctx(NOW)).consent;
-    let choice = Choice::Custom { categories: BTreeMap::new(), services: [("demo-ads".to_owned(), false)].into() };
+    let choice = Choice::Custom { categories: Map::new(), services: [("demo-ads".to_owned(), false)].into() };
     let d = decide(&config, Some(&first), &choice, &ctx(NOW + 1));
     assert!(!d.consent.service_granted("demo-ads"));
     assert_eq!(d.action, Action::Withdraw);

@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use crumb_core::Map;
 
 use common::{demo_config, NOW};
 use crumb_core::gating::{allowed, wants_placeholder, CategoryExpr};
@@ -27,13 +27,9 @@ fn reject_all() -> Consent {
 /// Analytics granted, marketing refused, but its `demo-video` service loaded on its own.
 fn analytics_and_one_video() -> Consent {
     let config = demo_config();
-    let first = decide(
-        &config,
-        None,
-        &Choice::Custom { categories: BTreeMap::from([("analytics".to_owned(), true)]), services: BTreeMap::new() },
-        &ctx(),
-    )
-    .consent;
+    let first =
+        decide(&config, None, &Choice::Custom { categories: Map::from([("analytics".to_owned(), true)]), services: Map::new() }, &ctx())
+            .consent;
     let embed = Choice::Embed { category: "marketing".into(), service: Some("demo-video".into()) };
     decide(&config, Some(&first), &embed, &ctx()).consent
 }
@@ -104,8 +100,8 @@ fn a_service_answer_wins_over_its_category() {
         &config,
         None,
         &Choice::Custom {
-            categories: BTreeMap::from([("marketing".to_owned(), true)]),
-            services: BTreeMap::from([("demo-video".to_owned(), false)]),
+            categories: Map::from([("marketing".to_owned(), true)]),
+            services: Map::from([("demo-video".to_owned(), false)]),
         },
         &ctx(),
     )

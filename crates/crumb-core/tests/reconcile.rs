@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use crumb_core::Map;
 
 use common::{demo_config, erased_cookies, DAY, NOW};
 use crumb_core::reconcile::adopts_shared;
@@ -20,7 +20,7 @@ fn accepted(at: i64) -> Consent {
 
 /// The same consent, withdrawn (analytics and marketing off) at `at`.
 fn withdrawn(from: &Consent, at: i64) -> Consent {
-    let choice = Choice::Custom { categories: BTreeMap::from([("preferences".to_owned(), true)]), services: BTreeMap::new() };
+    let choice = Choice::Custom { categories: Map::from([("preferences".to_owned(), true)]), services: Map::new() };
     decide(&demo_config(), Some(from), &choice, &ctx(at)).consent
 }
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use crumb_core::Map;
 
 use common::{demo_config, effect_kinds, DAY, NOW};
 use crumb_core::config::StorageKey;
@@ -64,7 +64,7 @@ fn dropping_a_grant_posts_a_withdraw_record_under_the_same_consent() {
     assert_eq!(record.consent_id, ID, "the same consent id, not a new one");
     assert_eq!(
         record.categories,
-        BTreeMap::from([
+        Map::from([
             ("analytics".to_owned(), false),
             ("marketing".to_owned(), false),
             ("necessary".to_owned(), true),

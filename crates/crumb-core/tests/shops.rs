@@ -177,7 +177,7 @@ fn custom_categories_and_overridden_texts_exist_in_every_offered_language() {
     for shop in SHOPS {
         let config = config(shop);
         for language in shop.languages {
-            let texts = config.texts.get(*language).unwrap_or_else(|| panic!("{}: no texts for {language}", shop.slug));
+            let texts = config.texts.get(language).unwrap_or_else(|| panic!("{}: no texts for {language}", shop.slug));
             let banner = texts.get("banner.text").unwrap_or_else(|| panic!("{}: no banner.text in {language}", shop.slug));
             assert_eq!(banner.matches("{policy}").count(), 1, "{}: banner.text in {language} keeps {{policy}} once", shop.slug);
             for category in &config.categories {
@@ -190,7 +190,8 @@ fn custom_categories_and_overridden_texts_exist_in_every_offered_language() {
             }
         }
         // Same keys in every language.
-        let keys: Vec<BTreeSet<_>> = shop.languages.iter().map(|l| config.texts[*l].keys().collect()).collect();
+        let keys: Vec<BTreeSet<_>> =
+            shop.languages.iter().map(|l| config.texts.get(l).expect("texts of a shop language").keys().collect()).collect();
         assert!(keys.windows(2).all(|w| w[0] == w[1]), "{}: texts differ in keys between languages", shop.slug);
     }
 }

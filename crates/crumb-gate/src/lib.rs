@@ -296,7 +296,7 @@ fn revive(gated: &web_sys::HtmlScriptElement) -> Option<js_sys::Promise> {
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {
-    use std::collections::BTreeMap;
+    use crumb_core::Map;
 
     use super::*;
     use wasm_bindgen_test::*;
@@ -307,8 +307,8 @@ mod tests {
         Consent {
             v: 1,
             id: "c-1234567890".to_owned(),
-            categories: BTreeMap::from([("necessary".to_owned(), true), ("analytics".to_owned(), analytics)]),
-            services: BTreeMap::new(),
+            categories: Map::from([("necessary".to_owned(), true), ("analytics".to_owned(), analytics)]),
+            services: Map::new(),
             revision: 1,
             given_at: 1,
             updated_at: 2,

@@ -8,7 +8,6 @@
 //! `createTextNode`, so it needs no HTML parser (no Trusted Types sink, nothing that could run a
 //! script), and loader.js keeps only the tags and attributes the banner uses.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use crumb::ui::banner::banner_view;
@@ -85,7 +84,7 @@ pub fn read_texts(i18n: &Path, language: &str, config: &Config) -> Result<Texts,
     }
     let path = i18n.join(format!("{language}.json"));
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let builtin: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let builtin: crumb_core::Map<String> = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Texts::new(language, builtin, config))
 }
 

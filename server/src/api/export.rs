@@ -29,7 +29,7 @@ fn csv_field(out: &mut String, text: &str) {
     }
 }
 
-fn flags(map: &std::collections::BTreeMap<String, bool>) -> String {
+fn flags(map: &crumb_core::Map<bool>) -> String {
     map.iter().map(|(k, v)| format!("{k}={}", if *v { "yes" } else { "no" })).collect::<Vec<_>>().join(";")
 }
 

@@ -11,7 +11,7 @@ use crumb_e2e::{choices, wait_for, Shopper};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use serde_json::json;
 
-fn only_necessary() -> std::collections::BTreeMap<String, bool> {
+fn only_necessary() -> crumb_core::Map<bool> {
     choices(&[("necessary", true), ("preferences", false), ("analytics", false), ("marketing", false)])
 }
 

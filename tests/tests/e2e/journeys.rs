@@ -19,15 +19,15 @@ const CATEGORIES: [&str; 4] = ["necessary", "preferences", "analytics", "marketi
 /// Cookies the shop may set before any consent (its own required cart cookie).
 const ESSENTIAL_COOKIES: [&str; 2] = ["crumb_demo_cart", "crumb_consent"];
 
-fn all_granted() -> std::collections::BTreeMap<String, bool> {
+fn all_granted() -> crumb_core::Map<bool> {
     choices(&CATEGORIES.map(|c| (c, true)))
 }
 
-fn only_necessary() -> std::collections::BTreeMap<String, bool> {
+fn only_necessary() -> crumb_core::Map<bool> {
     choices(&[("necessary", true), ("preferences", false), ("analytics", false), ("marketing", false)])
 }
 
-fn only_analytics() -> std::collections::BTreeMap<String, bool> {
+fn only_analytics() -> crumb_core::Map<bool> {
     choices(&[("necessary", true), ("preferences", false), ("analytics", true), ("marketing", false)])
 }
 

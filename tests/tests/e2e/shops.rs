@@ -33,7 +33,7 @@ fn shop(slug: &str) -> &'static Shop {
 
 /// The texts the shopper should see: the built-in language file with the shop's overrides.
 fn shop_texts(config: &Config, language: &str) -> Texts {
-    Texts::new(language, texts(language), config)
+    Texts::new(language, texts(language).into_iter().collect(), config)
 }
 
 /// Cookie names in `document.cookie`.
