@@ -100,7 +100,7 @@ impl fmt::Display for Unexpected<'_> {
             Signed(n) => write!(f, "integer `{n}`"),
             Float(_) => f.write_str("a number with a fraction"),
             Char(c) => write!(f, "character `{c}`"),
-            Str(s) => write!(f, "string {s:?}"),
+            Str(s) => write!(f, "string `{s}`"),
             Unit => f.write_str("null"),
             Seq => f.write_str("an array"),
             Map => f.write_str("an object"),
