@@ -2,7 +2,7 @@
 // Takes bytes out of the main wasm that no code needs (scripts/build-widget.sh, release builds):
 //
 //   strip <in.wasm> <out.wasm>   (before wasm-opt) removes the linker's relocation sections and the
-//     exports only wasm-streams needs.
+//     exports only wasm-streams needs (`rename` then drops their classes from the glue).
 //     Leptos turns on its server functions' browser client, which brings wasm-streams, whose
 //     `#[wasm_bindgen]` classes (IntoUnderlyingSource, IntoUnderlyingByteSource, IntoUnderlyingSink)
 //     are exports, so the linker and wasm-opt keep their code although the widget never streams a
@@ -197,6 +197,33 @@ for (const [old, short] of importNames) {
 for (const [old, short] of exportNames) {
   glue = glue.replace(new RegExp(`(?<![\\w$])wasm\\.${escape(old)}(?![\\w$])`, "g"), `wasm.${short}`);
 }
+// The wasm-streams classes whose exports `strip` removed: the glue still defines them, for nobody
+// (the widget never streams). Each goes with its `Symbol.dispose` line and its finalization
+// registry, only when nothing else in the glue names it afterwards.
+const exported = new Set();
+rewrite(out, (id, body) => {
+  if (id === 7) mapExports(body, (n) => (exported.add(n), n));
+  return null;
+});
+let classes = 0;
+for (const cls of ["IntoUnderlyingByteSource", "IntoUnderlyingSink", "IntoUnderlyingSource"]) {
+  const lower = cls.toLowerCase();
+  if ([...exported].some((n) => n.includes(lower))) continue;
+  const start = glue.indexOf(`export class ${cls} {`);
+  if (start < 0) continue;
+  let depth = 0, end = -1;
+  for (let i = glue.indexOf("{", start); i < glue.length; i++) {
+    if (glue[i] === "{") depth++;
+    else if (glue[i] === "}" && --depth === 0) { end = i + 1; break; }
+  }
+  if (end < 0) continue;
+  let trimmed = glue.slice(0, start) + glue.slice(end);
+  trimmed = trimmed.replace(`if (Symbol.dispose) ${cls}.prototype[Symbol.dispose] = ${cls}.prototype.free;\n`, "");
+  trimmed = trimmed.replace(new RegExp(`const ${cls}Finalization = \\(typeof FinalizationRegistry === 'undefined'\\)\\n[^;]*;\\n`), "");
+  if (new RegExp(`(?<![\\w$])${cls}(?![\\w$])`).test(trimmed) || trimmed.includes(`__wbg_${lower}_free`)) continue;
+  glue = trimmed;
+  classes++;
+}
 writeFileSync(wasmFile, out);
 writeFileSync(glueFile, glue);
-console.log(`trim-main: ${wasmFile.split("/").pop()}: renamed ${importNames.size} imports and ${exportNames.size} exports`);
+console.log(`trim-main: ${wasmFile.split("/").pop()}: renamed ${importNames.size} imports and ${exportNames.size} exports, dropped ${classes} unused wasm-streams classes from the glue`);
