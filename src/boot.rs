@@ -19,7 +19,13 @@ use crate::widget::{Start, Widget};
 
 /// Entry point: boots once the DOM is parsed.
 pub fn start(options: LoaderOptions) {
-    platform::dom::when_dom_ready(move || wasm_bindgen_futures::spawn_local(async move { _ = boot(options).await }));
+    platform::dom::when_dom_ready(move || {
+        wasm_bindgen_futures::spawn_local(async move {
+            // Not in the task that instantiated the wasm: together they were one long task.
+            platform::dom::yield_to_page().await;
+            _ = boot(options).await;
+        })
+    });
 }
 
 /// Builds and starts the widget; `None` (after a console error) when it cannot run.
@@ -39,6 +45,9 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
         },
         Err(error) => return unconfigured(&options, &error),
     };
+    // Reading and checking the config is the biggest piece of start-up work: the rest goes in a
+    // task of its own, so a slow phone sees no long task (bench/: total blocking time).
+    platform::dom::yield_to_page().await;
     let browser = BrowserNavigator;
     let offered = config.offered_languages();
     let language =

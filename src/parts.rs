@@ -60,6 +60,12 @@ impl Ui {
         self.host.style(&base);
         let texts = load_texts_or_english(&base, &self.language, &widget.config()).await;
         widget.texts.set(texts);
+        // The part is instantiated in one task and the components mounted in the next: together
+        // they were the slow phone's longest task (bench/: total blocking time).
+        #[cfg(feature = "split")]
+        if preload_ui_part().await.is_ok() {
+            crate::platform::dom::yield_to_page().await;
+        }
         match call_part!(mount_components(widget, self.owner.clone(), self.host.clone(), self.gate.clone())) {
             Ok(()) => {
                 self.state.set(State::Mounted);

@@ -206,3 +206,94 @@ pub fn when_dom_ready(then: impl FnOnce() + 'static) {
         then();
     }
 }
+
+/// Lets the page run before going on: resolves in a task of its own, so work split by it never
+/// makes one long task (on a slow phone a long task delays every click on the page: total
+/// blocking time). `scheduler.yield()` where the browser has it, else a message to a channel of
+/// our own (a timer would wait up to a second in a background tab).
+pub async fn yield_to_page() {
+    let Some(window) = window() else { return };
+    let scheduler = js_sys::Reflect::get(&window, &"scheduler".into()).unwrap_or(JsValue::UNDEFINED);
+    let promise = js_sys::Reflect::get(&scheduler, &"yield".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .and_then(|f| f.call0(&scheduler).ok())
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+        .unwrap_or_else(|| {
+            js_sys::Promise::new(&mut |resolve, _| {
+                let Ok(channel) = web_sys::MessageChannel::new() else {
+                    let _ = resolve.call0(&JsValue::NULL);
+                    return;
+                };
+                // The ports stay reachable from the handler until the message has come.
+                let port = channel.port1();
+                let keep = channel.clone();
+                let answer = Closure::once_into_js(move || {
+                    let _ = resolve.call0(&JsValue::NULL);
+                    drop(keep);
+                });
+                port.set_onmessage(Some(answer.unchecked_ref()));
+                if channel.port2().post_message(&JsValue::NULL).is_err() {
+                    let _ = answer.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL);
+                }
+            })
+        });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    #[wasm_bindgen_test]
+    async fn yielding_comes_back_in_a_later_task() {
+        // With the browser's `scheduler.yield`, if it has one.
+        yield_to_page().await;
+        // Without it: a message the page posted before the widget yields is handled first.
+        let window = window().unwrap();
+        let original = js_sys::Object::get_own_property_descriptor(&window, &"scheduler".into());
+        let descriptor = js_sys::Object::new();
+        js_sys::Reflect::set(&descriptor, &"value".into(), &JsValue::UNDEFINED).unwrap();
+        js_sys::Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).unwrap();
+        js_sys::Object::define_property(&window, &"scheduler".into(), &descriptor);
+        let ran = std::rc::Rc::new(std::cell::Cell::new(false));
+        let flag = ran.clone();
+        let page = web_sys::MessageChannel::new().unwrap();
+        let handler = Closure::once_into_js(move || flag.set(true));
+        page.port1().set_onmessage(Some(handler.unchecked_ref()));
+        page.port2().post_message(&JsValue::NULL).unwrap();
+        assert!(!ran.get());
+        yield_to_page().await;
+        if original.is_object() {
+            js_sys::Object::define_property(&window, &"scheduler".into(), original.unchecked_ref());
+        } else {
+            js_sys::Reflect::delete_property(&window, &"scheduler".into()).unwrap();
+        }
+        assert!(ran.get(), "the page's task ran before the widget went on");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_member_named_proto_stays_a_member_and_changes_no_prototype() {
+        let value = Value::Object(vec![("__proto__".into(), Value::Object(vec![("granted".into(), Value::Bool(true))]))]);
+        let object = js_of(&value);
+        let own = js_sys::Object::get_own_property_descriptor(object.unchecked_ref::<js_sys::Object>(), &"__proto__".into());
+        assert!(own.is_object(), "`__proto__` is an own member");
+        let proto = js_sys::Object::get_prototype_of(&object);
+        assert!(js_sys::Object::is(&proto, &js_sys::Object::get_prototype_of(&js_sys::Object::new())), "the prototype is Object's");
+        assert!(js_sys::Reflect::get(&object, &"granted".into()).unwrap().is_undefined());
+        // And back: read by its own members only.
+        assert_eq!(value_of(&object, 0), value);
+    }
+
+    #[wasm_bindgen_test]
+    fn json_text_is_read_by_own_members_and_written_in_rust() {
+        let parsed = parse_json(r#"{"a": [1, true, null, "x"], "b": {"c": -2}}"#, 1_000).unwrap();
+        assert_eq!(parsed.to_json(), r#"{"a":[1,true,null,"x"],"b":{"c":-2}}"#);
+        assert!(parse_json("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 1_000).is_err(), "too deep");
+        assert!(parse_json("{\"a\": 1}", 3).is_err(), "too long");
+        assert!(parse_json("{not json", 1_000).is_err());
+    }
+}
