@@ -209,35 +209,25 @@ pub fn when_dom_ready(then: impl FnOnce() + 'static) {
 
 /// Lets the page run before going on: resolves in a task of its own, so work split by it never
 /// makes one long task (on a slow phone a long task delays every click on the page: total
-/// blocking time). `scheduler.yield()` where the browser has it, else a message to a channel of
-/// our own (a timer would wait up to a second in a background tab).
+/// blocking time). A message to a channel of our own, as schedulers do: a timer would wait up to
+/// a second in a background tab.
 pub async fn yield_to_page() {
-    let Some(window) = window() else { return };
-    let scheduler = js_sys::Reflect::get(&window, &"scheduler".into()).unwrap_or(JsValue::UNDEFINED);
-    let promise = js_sys::Reflect::get(&scheduler, &"yield".into())
-        .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .and_then(|f| f.call0(&scheduler).ok())
-        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
-        .unwrap_or_else(|| {
-            js_sys::Promise::new(&mut |resolve, _| {
-                let Ok(channel) = web_sys::MessageChannel::new() else {
-                    let _ = resolve.call0(&JsValue::NULL);
-                    return;
-                };
-                // The ports stay reachable from the handler until the message has come.
-                let port = channel.port1();
-                let keep = channel.clone();
-                let answer = Closure::once_into_js(move || {
-                    let _ = resolve.call0(&JsValue::NULL);
-                    drop(keep);
-                });
-                port.set_onmessage(Some(answer.unchecked_ref()));
-                if channel.port2().post_message(&JsValue::NULL).is_err() {
-                    let _ = answer.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL);
-                }
-            })
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let Ok(channel) = web_sys::MessageChannel::new() else {
+            let _ = resolve.call0(&JsValue::NULL);
+            return;
+        };
+        // The channel stays reachable from the handler until its message has come.
+        let keep = channel.clone();
+        let answer = Closure::once_into_js(move || {
+            let _ = resolve.call0(&JsValue::NULL);
+            drop(keep);
         });
+        channel.port1().set_onmessage(Some(answer.unchecked_ref()));
+        if channel.port2().post_message(&JsValue::NULL).is_err() {
+            let _ = answer.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL);
+        }
+    });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
@@ -250,15 +240,7 @@ mod tests {
 
     #[wasm_bindgen_test]
     async fn yielding_comes_back_in_a_later_task() {
-        // With the browser's `scheduler.yield`, if it has one.
-        yield_to_page().await;
-        // Without it: a message the page posted before the widget yields is handled first.
-        let window = window().unwrap();
-        let original = js_sys::Object::get_own_property_descriptor(&window, &"scheduler".into());
-        let descriptor = js_sys::Object::new();
-        js_sys::Reflect::set(&descriptor, &"value".into(), &JsValue::UNDEFINED).unwrap();
-        js_sys::Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE).unwrap();
-        js_sys::Object::define_property(&window, &"scheduler".into(), &descriptor);
+        // A message the page posted before the widget yields is handled first.
         let ran = std::rc::Rc::new(std::cell::Cell::new(false));
         let flag = ran.clone();
         let page = web_sys::MessageChannel::new().unwrap();
@@ -267,11 +249,6 @@ mod tests {
         page.port2().post_message(&JsValue::NULL).unwrap();
         assert!(!ran.get());
         yield_to_page().await;
-        if original.is_object() {
-            js_sys::Object::define_property(&window, &"scheduler".into(), original.unchecked_ref());
-        } else {
-            js_sys::Reflect::delete_property(&window, &"scheduler".into()).unwrap();
-        }
         assert!(ran.get(), "the page's task ran before the widget went on");
     }
 
