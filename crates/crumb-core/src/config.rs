@@ -263,11 +263,11 @@ impl<'de> Deserialize<'de> for LocalizedText {
             }
 
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LocalizedText, A::Error> {
-                let mut texts = Map::new();
-                while let Some((language, text)) = map.next_entry::<String, String>()? {
-                    texts.insert(language, text);
+                let mut texts = Vec::new();
+                while let Some(entry) = map.next_entry::<String, String>()? {
+                    texts.push(entry);
                 }
-                Ok(LocalizedText::PerLanguage(texts))
+                Ok(LocalizedText::PerLanguage(texts.into_iter().collect()))
             }
         }
 
@@ -537,14 +537,32 @@ pub fn typed_config(value: Value) -> (Option<Config>, Vec<ConfigError>) {
     }
 }
 
-/// Notes `item` as seen; false when it was seen before (a config lists a few dozen ids at most,
-/// so a scan costs nothing and keeps a set type's code out of the wasm).
+/// Notes `item` as seen; false when it was seen before. For short lists only (languages, which
+/// are built-in ones, and Consent Mode signals): a scan keeps a set type's code out of the wasm.
 fn first_time<T: PartialEq>(seen: &mut Vec<T>, item: T) -> bool {
     let new = !seen.contains(&item);
     if new {
         seen.push(item);
     }
     new
+}
+
+/// For each of `ids`, whether an earlier one is the same: sorted once, so a config with
+/// thousands of ids costs `n log n`.
+fn repeated(ids: &[&str]) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_unstable_by(|&a, &b| ids.get(a).cmp(&ids.get(b)).then(a.cmp(&b)));
+    let mut repeated = vec![false; ids.len()];
+    for pair in order.windows(2) {
+        if let [earlier, later] = *pair {
+            if ids.get(earlier) == ids.get(later) {
+                if let Some(flag) = repeated.get_mut(later) {
+                    *flag = true;
+                }
+            }
+        }
+    }
+    repeated
 }
 
 /// A URL a shopper may be sent to or a record posted to: `https://`, `http://` or a same-site
@@ -668,14 +686,16 @@ impl Config {
         if self.categories.is_empty() {
             error("categories".into(), "must list at least one category");
         }
-        let mut category_ids = Vec::new();
-        let mut service_ids = Vec::new();
+        let category_repeated = repeated(&self.categories.iter().map(|c| c.id.as_str()).collect::<Vec<_>>());
+        let all_services = self.categories.iter().flat_map(|c| &c.services);
+        let service_repeated = repeated(&all_services.map(|s| s.id.as_str()).collect::<Vec<_>>());
+        let mut service_index = 0;
         let mut signals = Vec::new();
         for (c, category) in self.categories.iter().enumerate() {
             let at = format!("categories[{c}]");
             if !is_id(&category.id) {
                 error(format!("{at}.id"), "must be 1-40 characters of a-z, 0-9, `_` or `-`, starting with a letter");
-            } else if !first_time(&mut category_ids, category.id.as_str()) {
+            } else if category_repeated.get(c) == Some(&true) {
                 error(format!("{at}.id"), "is used by another category");
             }
             if category.required && category.sale_or_share == Some(true) {
@@ -696,9 +716,11 @@ impl Config {
             }
             for (s, service) in category.services.iter().enumerate() {
                 let at = format!("{at}.services[{s}]");
+                let is_repeated = service_repeated.get(service_index) == Some(&true);
+                service_index += 1;
                 if !is_id(&service.id) {
                     error(format!("{at}.id"), "must be 1-40 characters of a-z, 0-9, `_` or `-`, starting with a letter");
-                } else if !first_time(&mut service_ids, service.id.as_str()) {
+                } else if is_repeated {
                     error(format!("{at}.id"), "is used by another service");
                 }
                 for (path, message) in service.name.problems(&format!("{at}.name"), &offered, &self.fallback) {
@@ -753,6 +775,8 @@ impl Config {
             error("categories".into(), "needs at least one category that asks for consent");
         }
 
+        let mut category_ids: Vec<&str> = self.categories.iter().map(|c| c.id.as_str()).filter(|id| is_id(id)).collect();
+        category_ids.sort_unstable();
         for (language, texts) in &self.texts {
             if !offered.contains(language) {
                 error(format!("texts.{language}"), "is not one of `languages`");
@@ -762,7 +786,7 @@ impl Config {
                     || key
                         .strip_prefix("category.")
                         .and_then(|rest| rest.rsplit_once('.'))
-                        .is_some_and(|(id, field)| category_ids.contains(&id) && matches!(field, "title" | "description"));
+                        .is_some_and(|(id, field)| category_ids.binary_search(&id).is_ok() && matches!(field, "title" | "description"));
                 if !known {
                     error(format!("texts.{language}.{key}"), "is not a text key");
                 }

@@ -119,12 +119,9 @@ impl Consent {
         }
         self.categories.retain(|id, _| config.category(id).is_some());
         self.services.retain(|id, _| config.category_of_service(id).is_some());
-        for category in config.categories.iter().filter(|c| c.required) {
-            self.categories.insert(category.id.clone(), true);
-            for service in &category.services {
-                self.services.insert(service.id.clone(), true);
-            }
-        }
+        let required = || config.categories.iter().filter(|c| c.required);
+        self.categories.extend(required().map(|category| (category.id.clone(), true)));
+        self.services.extend(required().flat_map(|category| &category.services).map(|service| (service.id.clone(), true)));
         Ok(self)
     }
 }
@@ -228,8 +225,9 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
         }
         _ => choice,
     };
-    let mut categories = Map::new();
-    let mut services = Map::new();
+    // Gathered in config order, sorted once into maps below (inserting one by one is quadratic).
+    let mut categories = Vec::with_capacity(config.categories.len());
+    let mut services = Vec::new();
     for category in &config.categories {
         let wanted = match choice {
             Choice::AcceptAll => true,
@@ -239,7 +237,7 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
             Choice::Embed { .. } => previous.is_some_and(|p| p.granted(&category.id)),
         };
         let granted = category.required || (wanted && !(gpc_denies && category.is_sale_or_share()));
-        categories.insert(category.id.clone(), granted);
+        categories.push((category.id.clone(), granted));
         for service in &category.services {
             let service_wanted = match choice {
                 Choice::Custom { services, .. } => services.get(&service.id).copied().unwrap_or(granted),
@@ -255,9 +253,10 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
                 Choice::Custom { services, .. } if services.get(&service.id) == Some(&false) => false,
                 _ => previous.is_some_and(|p| p.granted_on_its_own(&category.id, &service.id)),
             };
-            services.insert(service.id.clone(), category.required || (granted && service_wanted) || on_its_own);
+            services.push((service.id.clone(), category.required || (granted && service_wanted) || on_its_own));
         }
     }
+    let (categories, services): (Map<bool>, Map<bool>) = (categories.into_iter().collect(), services.into_iter().collect());
 
     let id = match previous {
         Some(p) => p.id.clone(),

@@ -800,10 +800,16 @@ impl<'de> Deserialize<'de> for Value {
             }
             fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
                 let mut members: Vec<(String, Value)> = Vec::new();
+                // Where each key is: a repeated one replaces its value in place (linear, not
+                // quadratic, in an object with many keys).
+                let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
                 while let Some((key, value)) = map.next_entry::<String, Value>()? {
-                    match members.iter_mut().find(|(k, _)| *k == key) {
+                    match at.get(&key).and_then(|&i| members.get_mut(i)) {
                         Some(member) => member.1 = value,
-                        None => members.push((key, value)),
+                        None => {
+                            at.insert(key.clone(), members.len());
+                            members.push((key, value));
+                        }
                     }
                 }
                 Ok(Value::Object(members))

@@ -142,20 +142,49 @@ impl<V> IntoIterator for Map<V> {
     }
 }
 
+impl<V> Map<V> {
+    /// Entries in any order, a later value for the same id winning (as in `BTreeMap`). Sorted
+    /// input (what Crumb itself writes) is taken as it is; anything else is sorted once, so a
+    /// stored value or a config with many ids in reverse order costs `n log n`, not the `n²` of
+    /// inserting one by one.
+    fn from_entries(entries: Vec<(String, V)>) -> Self {
+        if entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+            return Map { entries };
+        }
+        let order = sorted_order(&entries.iter().map(|(key, _)| key.as_str()).collect::<Vec<_>>());
+        let mut slots: Vec<Option<(String, V)>> = entries.into_iter().map(Some).collect();
+        let mut sorted: Vec<(String, V)> = Vec::with_capacity(slots.len());
+        for i in order {
+            let Some((key, value)) = slots.get_mut(i).and_then(Option::take) else { continue };
+            // The first of equal ids in `order` is the one given last: it wins.
+            if sorted.last().is_none_or(|(last, _)| *last != key) {
+                sorted.push((key, value));
+            }
+        }
+        Map { entries: sorted }
+    }
+}
+
+/// The positions of `keys` in sorted order, the later of equal keys first. Not generic, so the
+/// sort's code is in the wasm once whatever the maps hold.
+fn sorted_order(keys: &[&str]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_unstable_by(|&a, &b| keys.get(a).cmp(&keys.get(b)).then(b.cmp(&a)));
+    order
+}
+
 /// A later value for the same id wins, as in `BTreeMap`.
 impl<V> Extend<(String, V)> for Map<V> {
     fn extend<I: IntoIterator<Item = (String, V)>>(&mut self, entries: I) {
-        for (key, value) in entries {
-            self.insert(key, value);
-        }
+        let mut all = std::mem::take(&mut self.entries);
+        all.extend(entries);
+        *self = Map::from_entries(all);
     }
 }
 
 impl<V> FromIterator<(String, V)> for Map<V> {
     fn from_iter<I: IntoIterator<Item = (String, V)>>(entries: I) -> Self {
-        let mut map = Map::new();
-        map.extend(entries);
-        map
+        Map::from_entries(entries.into_iter().collect())
     }
 }
 
@@ -193,11 +222,11 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Map<V> {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Map<V>, A::Error> {
-                let mut map = Map::new();
-                while let Some((key, value)) = access.next_entry::<String, V>()? {
-                    map.insert(key, value);
+                let mut entries = Vec::with_capacity(access.size_hint().unwrap_or(0).min(1024));
+                while let Some(entry) = access.next_entry::<String, V>()? {
+                    entries.push(entry);
                 }
-                Ok(map)
+                Ok(Map::from_entries(entries))
             }
         }
 
@@ -221,6 +250,21 @@ mod tests {
         assert_eq!(map.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>(), ["a=true", "c=true"]);
         map.retain(|k, _| k != "a");
         assert_eq!(map.len(), 1);
+    }
+
+    #[test]
+    fn many_ids_in_any_order_are_sorted_once_and_the_last_value_wins() {
+        let reversed: Map<usize> = (0..20_000).rev().map(|i| (format!("{i:05}"), i)).collect();
+        assert_eq!(reversed.len(), 20_000);
+        assert!(reversed.keys().zip(reversed.keys().skip(1)).all(|(a, b)| a < b));
+        assert_eq!(reversed.get("00042"), Some(&42));
+        let repeated: Map<u8> = [("b".to_owned(), 1), ("a".to_owned(), 2), ("b".to_owned(), 3), ("a".to_owned(), 4)].into();
+        assert_eq!(repeated.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(), [("a", 4), ("b", 3)]);
+        let mut extended = repeated.clone();
+        extended.extend([("a".to_owned(), 5), ("c".to_owned(), 6)]);
+        assert_eq!(extended.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(), [("a", 5), ("b", 3), ("c", 6)]);
+        let read: Map<u8> = serde_json::from_str(r#"{"z": 1, "a": 2, "z": 3}"#).unwrap();
+        assert_eq!(read.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(), [("a", 2), ("z", 3)]);
     }
 
     #[test]

@@ -358,9 +358,7 @@ impl Texts {
     pub fn new(language: &str, builtin: Map<String>, config: &Config) -> Texts {
         let mut entries = builtin;
         if let Some(overrides) = config.texts.get(language) {
-            for (key, value) in overrides {
-                entries.insert(key.clone(), value.clone());
-            }
+            entries.extend(overrides.iter().map(|(key, value)| (key.clone(), value.clone())));
         }
         Texts { language: language.to_owned(), entries }
     }

@@ -320,3 +320,36 @@ fn every_error_comes_at_once() {
     assert_eq!(paths, ["categories[0].colour", "categories[2].services[0].cookies[0].duration"], "{errors}");
     assert!(errors.0[1].message.starts_with("invalid type: integer `5`"), "{errors}");
 }
+
+/// A config with thousands of services (as a generated one might have) is checked whole: every
+/// repeated id is named at its own path, the first of each stays unnamed, and the consent decided
+/// for it lists every service once.
+#[test]
+fn thousands_of_services_are_checked_and_decided_whole() {
+    let mut value = demo_config_json();
+    let services: Vec<Value> =
+        (0..4_000).rev().map(|i| json!({"id": format!("s{:04}", i % 3_000), "name": "Vendor", "provider": "Vendor Inc."})).collect();
+    value["categories"][3]["services"] = Value::Array(services);
+    let errors = parse(value.clone()).expect_err("1,000 ids are used twice");
+    let repeated: Vec<&str> = errors.0.iter().filter(|e| e.message == "is used by another service").map(|e| e.path.as_str()).collect();
+    assert_eq!(repeated.len(), 1_000, "{errors}");
+    // `i` counts down from 3999: s0999..s0000 come first (indexes 0-999), then s2999..s0000, whose
+    // last 1,000 (indexes 3000-3999) repeat them.
+    assert_eq!(repeated[0], "categories[3].services[3000].id");
+    assert_eq!(repeated[999], "categories[3].services[3999].id");
+
+    let unique: Vec<Value> =
+        (0..4_000).rev().map(|i| json!({"id": format!("s{i:04}"), "name": "Vendor", "provider": "Vendor Inc."})).collect();
+    value["categories"][3]["services"] = Value::Array(unique);
+    let config = parse(value).expect("4,000 distinct services");
+    let context = crumb_core::DecisionContext {
+        now: common::NOW,
+        new_id: "0f8fad5b-d9cb-469f-a165-70867728950e",
+        language: "en",
+        gpc: false,
+        url_path: "/",
+    };
+    let consent = crumb_core::decide(&config, None, &crumb_core::Choice::AcceptAll, &context).consent;
+    assert!(consent.services.len() >= 4_000);
+    assert!(consent.services.keys().zip(consent.services.keys().skip(1)).all(|(a, b)| a < b), "ids sorted, each once");
+}
