@@ -547,15 +547,15 @@ fn first_time<T: PartialEq>(seen: &mut Vec<T>, item: T) -> bool {
     new
 }
 
-/// For each of `ids`, whether an earlier one is the same: sorted once, so a config with
-/// thousands of ids costs `n log n`.
+/// For each of `ids`, whether an earlier one is the same: sorted once (`Map`'s sort, so its code
+/// is not in the wasm twice), so a config with thousands of ids costs `n log n`.
 fn repeated(ids: &[&str]) -> Vec<bool> {
-    let mut order: Vec<usize> = (0..ids.len()).collect();
-    order.sort_unstable_by(|&a, &b| ids.get(a).cmp(&ids.get(b)).then(a.cmp(&b)));
     let mut repeated = vec![false; ids.len()];
+    // Equal ids come later one first: every one but the last of a run is a repeat.
+    let order = crate::map::sorted_order(ids);
     for pair in order.windows(2) {
-        if let [earlier, later] = *pair {
-            if ids.get(earlier) == ids.get(later) {
+        if let [later, earlier] = *pair {
+            if ids.get(later) == ids.get(earlier) {
                 if let Some(flag) = repeated.get_mut(later) {
                     *flag = true;
                 }
@@ -775,8 +775,8 @@ impl Config {
             error("categories".into(), "needs at least one category that asks for consent");
         }
 
-        let mut category_ids: Vec<&str> = self.categories.iter().map(|c| c.id.as_str()).filter(|id| is_id(id)).collect();
-        category_ids.sort_unstable();
+        let ids: Vec<&str> = self.categories.iter().map(|c| c.id.as_str()).filter(|id| is_id(id)).collect();
+        let category_ids: Vec<&str> = crate::map::sorted_order(&ids).into_iter().filter_map(|i| ids.get(i).copied()).collect();
         for (language, texts) in &self.texts {
             if !offered.contains(language) {
                 error(format!("texts.{language}"), "is not one of `languages`");

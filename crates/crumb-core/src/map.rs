@@ -148,26 +148,29 @@ impl<V> Map<V> {
     /// stored value or a config with many ids in reverse order costs `n log n`, not the `n²` of
     /// inserting one by one.
     fn from_entries(entries: Vec<(String, V)>) -> Self {
-        if entries.windows(2).all(|pair| pair[0].0 < pair[1].0) {
+        let Some(keep) = kept_in_order(&entries.iter().map(|(key, _)| key.as_str()).collect::<Vec<_>>()) else {
             return Map { entries };
-        }
-        let order = sorted_order(&entries.iter().map(|(key, _)| key.as_str()).collect::<Vec<_>>());
+        };
         let mut slots: Vec<Option<(String, V)>> = entries.into_iter().map(Some).collect();
-        let mut sorted: Vec<(String, V)> = Vec::with_capacity(slots.len());
-        for i in order {
-            let Some((key, value)) = slots.get_mut(i).and_then(Option::take) else { continue };
-            // The first of equal ids in `order` is the one given last: it wins.
-            if sorted.last().is_none_or(|(last, _)| *last != key) {
-                sorted.push((key, value));
-            }
-        }
-        Map { entries: sorted }
+        Map { entries: keep.into_iter().filter_map(|i| slots.get_mut(i).and_then(Option::take)).collect() }
     }
 }
 
+/// The positions of the entries a map keeps, in id order (the last of equal ids), or `None` when
+/// `keys` are sorted and distinct already. Not generic: its code is in the wasm once.
+fn kept_in_order(keys: &[&str]) -> Option<Vec<usize>> {
+    if keys.windows(2).all(|pair| pair[0] < pair[1]) {
+        return None;
+    }
+    let mut keep = sorted_order(keys);
+    // Equal ids come later one first: keep the first of each run.
+    keep.dedup_by(|next, kept| keys.get(*next) == keys.get(*kept));
+    Some(keep)
+}
+
 /// The positions of `keys` in sorted order, the later of equal keys first. Not generic, so the
-/// sort's code is in the wasm once whatever the maps hold.
-fn sorted_order(keys: &[&str]) -> Vec<usize> {
+/// sort's code is in the wasm once whatever the maps hold (the config's id checks use it too).
+pub(crate) fn sorted_order(keys: &[&str]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_unstable_by(|&a, &b| keys.get(a).cmp(&keys.get(b)).then(b.cmp(&a)));
     order
@@ -265,6 +268,14 @@ mod tests {
         assert_eq!(extended.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(), [("a", 5), ("b", 3), ("c", 6)]);
         let read: Map<u8> = serde_json::from_str(r#"{"z": 1, "a": 2, "z": 3}"#).unwrap();
         assert_eq!(read.iter().map(|(k, v)| (k.as_str(), *v)).collect::<Vec<_>>(), [("a", 2), ("z", 3)]);
+    }
+
+    #[test]
+    fn the_order_is_sorted_and_stable_later_first() {
+        let keys = ["b", "a", "c", "a", "b", "a"];
+        assert_eq!(sorted_order(&keys), [5, 3, 1, 4, 0, 2]);
+        assert_eq!(sorted_order(&[]), Vec::<usize>::new());
+        assert_eq!(sorted_order(&["x"]), [0]);
     }
 
     #[test]
