@@ -537,18 +537,9 @@ pub fn typed_config(value: Value) -> (Option<Config>, Vec<ConfigError>) {
     }
 }
 
-/// Notes `item` as seen; false when it was seen before. For short lists only (languages, which
-/// are built-in ones, and Consent Mode signals): a scan keeps a set type's code out of the wasm.
-fn first_time<T: PartialEq>(seen: &mut Vec<T>, item: T) -> bool {
-    let new = !seen.contains(&item);
-    if new {
-        seen.push(item);
-    }
-    new
-}
-
-/// For each of `ids`, whether an earlier one is the same: sorted once (`Map`'s sort, so its code
-/// is not in the wasm twice), so a config with thousands of ids costs `n log n`.
+/// For each of `ids` (languages, category and service ids, Consent Mode signals), whether an
+/// earlier one is the same: sorted once (`Map`'s sort, so its code is not in the wasm twice), so
+/// a config with thousands of them costs `n log n`.
 fn repeated(ids: &[&str]) -> Vec<bool> {
     let mut repeated = vec![false; ids.len()];
     // Equal ids come later one first: every one but the last of a run is a repeat.
@@ -668,11 +659,11 @@ impl Config {
         if offered.is_empty() {
             error("languages".into(), "must list at least one language");
         }
-        let mut seen_languages = Vec::new();
+        let language_repeated = repeated(&offered.iter().map(String::as_str).collect::<Vec<_>>());
         for (i, code) in offered.iter().enumerate() {
             if !BUILTIN_LANGUAGES.contains(&code.as_str()) {
                 error(format!("languages[{i}]"), "is not a built-in language");
-            } else if !first_time(&mut seen_languages, code) {
+            } else if language_repeated.get(i) == Some(&true) {
                 error(format!("languages[{i}]"), "is listed twice");
             }
         }
@@ -690,7 +681,9 @@ impl Config {
         let all_services = self.categories.iter().flat_map(|c| &c.services);
         let service_repeated = repeated(&all_services.map(|s| s.id.as_str()).collect::<Vec<_>>());
         let mut service_index = 0;
-        let mut signals = Vec::new();
+        let all_signals = self.categories.iter().flat_map(|c| c.consent_mode.iter().flatten());
+        let signal_repeated = repeated(&all_signals.map(|signal| signal.as_str()).collect::<Vec<_>>());
+        let mut signal_index = 0;
         for (c, category) in self.categories.iter().enumerate() {
             let at = format!("categories[{c}]");
             if !is_id(&category.id) {
@@ -702,8 +695,10 @@ impl Config {
                 error(format!("{at}.sale_or_share"), "a required category cannot be sale-or-share");
             }
             if let Some(list) = &category.consent_mode {
-                for (s, signal) in list.iter().enumerate() {
-                    if !first_time(&mut signals, *signal) {
+                for s in 0..list.len() {
+                    let is_repeated = signal_repeated.get(signal_index) == Some(&true);
+                    signal_index += 1;
+                    if is_repeated {
                         error(format!("{at}.consent_mode[{s}]"), "is mapped by another category");
                     }
                 }

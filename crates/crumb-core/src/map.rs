@@ -38,11 +38,6 @@ impl<V> Map<V> {
         self.find(key).ok().map(|i| &self.entries[i].1)
     }
 
-    /// The value of `key`, to change it.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut V> {
-        self.find(key).ok().map(move |i| &mut self.entries[i].1)
-    }
-
     /// Whether `key` has a value.
     pub fn contains_key(&self, key: &str) -> bool {
         self.find(key).is_ok()

@@ -205,6 +205,23 @@ fn signal_mapped_twice() {
 }
 
 #[test]
+fn language_listed_twice_is_named_at_its_second_place() {
+    let mut value = demo_config_json();
+    value["languages"] = json!(["en", "nl", "en"]);
+    let errors = parse(value).unwrap_err();
+    assert!(errors.0.iter().any(|e| e.path == "languages[2]" && e.message == "is listed twice"), "{errors}");
+    assert!(!errors.names("languages[0]"), "{errors}");
+}
+
+#[test]
+fn signal_mapped_twice_in_one_category() {
+    refused_at("categories[3].consent_mode[1]", |v| {
+        v["categories"][2]["consent_mode"] = json!([]);
+        v["categories"][3]["consent_mode"] = json!(["ad_storage", "ad_storage"]);
+    });
+}
+
+#[test]
 fn unknown_consent_mode_signal() {
     refused_at("categories[2].consent_mode[0]", |v| v["categories"][2]["consent_mode"] = json!(["analytics"]));
 }
