@@ -85,14 +85,14 @@ pub fn value_of(value: &JsValue, depth: usize) -> Value {
 
 /// Writes a value for the page as a plain JS value (objects, not Maps): `getConsent()`, event
 /// details.
-pub fn to_js<T: serde::Serialize>(value: &T) -> JsValue {
-    json::to_value(value).map_or(JsValue::NULL, |value| js_of(&value))
+pub fn to_js<T: json::ToJson + ?Sized>(value: &T) -> JsValue {
+    js_of(&value.to_value())
 }
 
 /// JSON text of a serializable value, written in Rust: whatever the page did to `JSON.stringify`,
 /// `Object.prototype.toJSON` or `Array.prototype.toJSON`, what is stored and posted is the value.
-pub fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
-    json::to_value(value).ok().map(|value| value.to_json())
+pub fn to_json<T: json::ToJson + ?Sized>(value: &T) -> String {
+    value.to_value().to_json()
 }
 
 /// Parses JSON text with JS's own parser (keeps a JSON parser out of the wasm) into a [`Value`].
@@ -105,7 +105,7 @@ pub fn parse_json(text: &str, max_bytes: usize) -> Result<Value, String> {
 }
 
 /// Parses JSON text into a Rust value (see [`parse_json`]); the error names the path.
-pub fn from_json<T: serde::de::DeserializeOwned>(text: &str, max_bytes: usize) -> Result<T, String> {
+pub fn from_json<T: json::FromJson>(text: &str, max_bytes: usize) -> Result<T, String> {
     json::from_value(parse_json(text, max_bytes)?).map_err(|e| e.to_string())
 }
 

@@ -232,16 +232,15 @@ impl ConsentStore {
 
     /// Stores locally a consent read from the cookie mirror.
     fn keep_locally(&self, consent: &Consent) {
-        if let Some(text) = to_json(consent) {
-            *self.memory.borrow_mut() = Some(text.clone());
-            self.persisted.set(self.store.set(STORAGE_KEY, &text).is_ok());
-        }
+        let text = to_json(consent);
+        *self.memory.borrow_mut() = Some(text.clone());
+        self.persisted.set(self.store.set(STORAGE_KEY, &text).is_ok());
     }
 
     /// Stores the consent in localStorage, the cookie mirror and memory. When storage cannot keep
     /// it, memory does for this page, and the console says so once.
     pub fn write(&self, consent: &Consent, now: i64) {
-        let Some(text) = to_json(consent) else { return };
+        let text = to_json(consent);
         *self.memory.borrow_mut() = Some(text.clone());
         let stored = self.store.set(STORAGE_KEY, &text);
         self.persisted.set(stored.is_ok());

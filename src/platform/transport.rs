@@ -137,7 +137,7 @@ impl Outbox {
             self.store.remove(OUTBOX_KEY);
             true
         } else {
-            to_json(&list).is_some_and(|text| self.store.set(OUTBOX_KEY, &text).is_ok())
+            self.store.set(OUTBOX_KEY, &to_json(&list)).is_ok()
         };
         *self.memory.borrow_mut() = list;
         self.persisted.set(persisted);
@@ -184,9 +184,7 @@ impl Outbox {
             return false;
         };
         for record in self.pending() {
-            let Some(body) = to_json(&record) else {
-                continue;
-            };
+            let body = to_json(&record);
             match delivery(self.transport.post(&endpoint, body.clone()).await) {
                 Delivery::Delivered => self.remove(&record),
                 Delivery::Refused(status) => {
@@ -223,9 +221,7 @@ impl Outbox {
             return;
         };
         for record in self.pending() {
-            if let Some(body) = to_json(&record) {
-                self.transport.beacon(endpoint, &body);
-            }
+            self.transport.beacon(endpoint, &to_json(&record));
         }
     }
 }

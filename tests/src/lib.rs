@@ -311,7 +311,8 @@ impl Shopper {
     /// The stored consent (localStorage `crumb`), checked against crumb-core's exact shape.
     pub async fn stored_consent(&self) -> Option<Consent> {
         let text = self.local_storage("crumb").await?;
-        match serde_json::from_str(&text) {
+        let read = serde_json::from_str::<crumb_core::json::Value>(&text).map_err(|e| e.to_string());
+        match read.and_then(|value| crumb_core::json::from_value::<Consent>(value).map_err(|e| e.to_string())) {
             Ok(consent) => Some(consent),
             Err(err) => panic!("localStorage `crumb` is not a crumb_core::Consent ({err}): {text}"),
         }

@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
+use crate::json::{read, At, FromJson, Unknown};
+
 use crate::consent_mode::Signal;
 use crate::ids::{is_id, is_own_name, is_site_id};
 use crate::json::{self, Value};
@@ -19,7 +21,7 @@ pub const MAX_EXPIRY_DAYS: u32 = 395;
 
 /// A site's Crumb config as the site owner writes it (inline JSON or the script tag's
 /// `data-config` URL); [`parse_config`] reads and validates it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Config {
     /// Identifies the site in consent records (`[A-Za-z0-9._-]`, 1–100 characters).
     pub site: String,
@@ -27,68 +29,51 @@ pub struct Config {
     pub revision: u32,
     /// The privacy policy the banner links to: an `http(s)` URL or a path starting with `/`, at
     /// most 2000 characters. Without it the link's words show as plain text.
-    #[serde(default)]
     pub policy_url: Option<String>,
     /// Where consent records are POSTed; the script tag's `data-endpoint` wins over it.
-    #[serde(default)]
     pub endpoint: Option<String>,
     /// Days a consent holds before the shopper is asked again: 1-395 (13 months), default 182
     /// ([`DEFAULT_EXPIRY_DAYS`]).
-    #[serde(default = "default_expiry_days")]
     pub expiry_days: u32,
     /// `auto` (the page's `<html lang>`, then the shopper's browser languages) or one of
     /// `languages` (default `auto`).
-    #[serde(default = "default_language")]
     pub language: String,
     /// The language used when nothing the shopper's browser asks for is offered.
-    #[serde(default = "default_fallback")]
     pub fallback: String,
     /// The languages offered; all built-in ones when absent.
-    #[serde(default)]
     pub languages: Option<Vec<String>>,
     /// The consent categories, in the order the preference center shows them: at least one, and
     /// at least one that is not `required`.
     pub categories: Vec<Category>,
     /// Per-language overrides of the built-in texts, key by key.
-    #[serde(default)]
     pub texts: Map<Map<String>>,
     /// Whether `navigator.globalPrivacyControl` denies the sale-or-share categories (default on).
-    #[serde(default = "default_true")]
     pub honor_gpc: bool,
     /// The widget's colours.
-    #[serde(default)]
     pub theme: Theme,
     /// Where the banner shows and whether the reopen button does.
-    #[serde(default)]
     pub layout: Layout,
     /// The domain the `crumb_consent` cookie is set on (`example.com`), so a choice made on
     /// `shop.example.com` also holds on `www.example.com`. The current host when absent.
-    #[serde(default)]
     pub cookie_domain: Option<String>,
     /// Google Consent Mode v2 options beyond the per-category signal mapping.
-    #[serde(default)]
     pub google_consent_mode: GoogleConsentMode,
     /// Free text for the site owner's own notes; never shown.
-    #[serde(default)]
     pub comment: Option<String>,
 }
 
 /// Page-wide Google Consent Mode settings. The defaults are always `denied`; these only refine them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GoogleConsentMode {
     /// ISO 3166-1 alpha-2 codes (`DE`) or ISO 3166-2 subdivisions (`US-CA`) the denied default is
     /// limited to. Empty (the default): denied everywhere. Outside the listed regions Google's tags
     /// see no default from Crumb, so only list regions when the site is sure of its obligations.
-    #[serde(default)]
     pub region: Vec<String>,
     /// `gtag('set', 'ads_data_redaction', true)`: redact ad click ids while `ad_storage` is denied.
-    #[serde(default)]
     pub ads_data_redaction: bool,
     /// `gtag('set', 'url_passthrough', true)`: pass click ids through URLs while storage is denied.
-    #[serde(default)]
     pub url_passthrough: bool,
     /// Milliseconds Google's tags wait for Crumb's update before firing (0-10000, default 500).
-    #[serde(default = "default_wait_for_update")]
     pub wait_for_update: u32,
 }
 
@@ -98,33 +83,25 @@ impl Default for GoogleConsentMode {
     }
 }
 
-fn default_wait_for_update() -> u32 {
-    500
-}
-
 /// A group of services the shopper grants or refuses together (`analytics`, `marketing`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Category {
     /// Unique id: 1-40 characters of `a-z`, `0-9`, `_` and `-`, starting with a letter.
     /// `necessary`, `preferences`, `analytics` and `marketing` have built-in texts; any other id
     /// needs `category.<id>.title` in `texts.<fallback>`.
     pub id: String,
     /// Strictly necessary: always on, shown as such, never switchable.
-    #[serde(default)]
     pub required: bool,
     /// The services in this category, with the cookies and localStorage keys each one sets.
-    #[serde(default)]
     pub services: Vec<Service>,
     /// Consent Mode signals this category grants; the default mapping when absent.
-    #[serde(default)]
     pub consent_mode: Option<Vec<Signal>>,
     /// Denied when the browser sends Global Privacy Control; defaults to true for `marketing`.
-    #[serde(default)]
     pub sale_or_share: Option<bool>,
 }
 
 /// One tool or embed the site uses (`ga4`, `youtube`) and what it stores in the browser.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Service {
     /// Unique across all categories, with the same rules as a category id; gated content names it
     /// in `data-service`.
@@ -132,43 +109,34 @@ pub struct Service {
     /// The service's name, in one language or per language.
     pub name: LocalizedText,
     /// Who runs the service, shown in the preference center.
-    #[serde(default)]
     pub provider: Option<String>,
     /// What the service does, in one language or per language.
-    #[serde(default)]
     pub description: Option<LocalizedText>,
     /// The cookies the service sets, erased when consent for it is withdrawn.
-    #[serde(default)]
     pub cookies: Vec<CookieSpec>,
     /// localStorage keys the service writes, erased with its cookies when consent is withdrawn.
-    #[serde(default)]
     pub local_storage: Vec<StorageKey>,
 }
 
 /// A localStorage key by exact name or by JavaScript regular expression.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StorageKey {
     /// The exact key; give this or `pattern`. Crumb's own keys (`crumb`, `crumb_*`) are refused.
-    #[serde(default)]
     pub name: Option<String>,
     /// A JavaScript regular expression matching several keys; refused when empty or when it could
     /// freeze the page.
-    #[serde(default)]
     pub pattern: Option<String>,
 }
 
 /// A cookie a service sets, as the cookie table lists it and as it is erased on withdrawal: by
 /// exact `name` or by `pattern`, exactly one of the two.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CookieSpec {
     /// The exact cookie name; give this or `pattern`.
-    #[serde(default)]
     pub name: Option<String>,
     /// A JavaScript regular expression matching several cookie names (`^_ga(_.*)?$`).
-    #[serde(default)]
     pub pattern: Option<String>,
     /// Who sets the cookie, when not the service's provider.
-    #[serde(default)]
     pub provider: Option<String>,
     /// What the cookie is for, in one language or per language.
     pub purpose: LocalizedText,
@@ -243,38 +211,6 @@ impl From<&str> for LocalizedText {
     }
 }
 
-impl<'de> Deserialize<'de> for LocalizedText {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor;
-
-        impl<'de> serde::de::Visitor<'de> for TextVisitor {
-            type Value = LocalizedText;
-
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(r#"a text, or an object of texts per language like {"en": "…", "nl": "…"}"#)
-            }
-
-            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<LocalizedText, E> {
-                Ok(LocalizedText::Same(text.to_owned()))
-            }
-
-            fn visit_string<E: serde::de::Error>(self, text: String) -> Result<LocalizedText, E> {
-                Ok(LocalizedText::Same(text))
-            }
-
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<LocalizedText, A::Error> {
-                let mut texts = Vec::new();
-                while let Some(entry) = map.next_entry::<String, String>()? {
-                    texts.push(entry);
-                }
-                Ok(LocalizedText::PerLanguage(texts.into_iter().collect()))
-            }
-        }
-
-        deserializer.deserialize_any(TextVisitor)
-    }
-}
-
 impl CookieSpec {
     /// What the cookie table shows in its name column.
     pub fn label(&self) -> &str {
@@ -283,7 +219,7 @@ impl CookieSpec {
 }
 
 /// Who reads a cookie, as the cookie table's access column shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Party {
     /// The site itself (`first`).
@@ -379,30 +315,17 @@ impl Serialize for CookieDuration {
     }
 }
 
-impl<'de> Deserialize<'de> for CookieDuration {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        CookieDuration::parse(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "`{text}` is not a duration: write `session` or `<number> <unit>` (second, minute, hour, day, week, month, year)"
-            ))
-        })
-    }
-}
-
 /// The widget's colours: its scheme and accent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Theme {
     /// Light, dark, or following the shopper's system setting (the default).
-    #[serde(default)]
     pub scheme: Scheme,
     /// Accent colour as `#rgb` or `#rrggbb`.
-    #[serde(default)]
     pub accent: Option<String>,
 }
 
 /// The widget's colour scheme.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
     /// Follows the shopper's system setting (`prefers-color-scheme`); the default.
@@ -415,13 +338,11 @@ pub enum Scheme {
 }
 
 /// How the widget is laid out: where the banner shows and whether the reopen button does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Layout {
     /// Where the banner shows (default at the bottom).
-    #[serde(default)]
     pub position: Position,
     /// Show the floating button that reopens the preferences (default true).
-    #[serde(default = "default_true")]
     pub reopen_button: bool,
 }
 
@@ -432,7 +353,7 @@ impl Default for Layout {
 }
 
 /// Where the banner sits in the window.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Position {
     /// Along the bottom edge; the default.
@@ -444,17 +365,243 @@ pub enum Position {
     Center,
 }
 
-fn default_expiry_days() -> u32 {
-    DEFAULT_EXPIRY_DAYS
+// Reading a config out of JSON (`crate::json`): each type names its fields once, in the order it
+// declares them, starts from its defaults (written next to each field above) and sets what the
+// config gives; a required field left out is `missing field`.
+
+impl FromJson for Config {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        const FIELDS: &[&str] = &[
+            "site",
+            "revision",
+            "policy_url",
+            "endpoint",
+            "expiry_days",
+            "language",
+            "fallback",
+            "languages",
+            "categories",
+            "texts",
+            "honor_gpc",
+            "theme",
+            "layout",
+            "cookie_domain",
+            "google_consent_mode",
+            "comment",
+        ];
+        let mut config = Config {
+            site: String::new(),
+            revision: 0,
+            policy_url: None,
+            endpoint: None,
+            expiry_days: DEFAULT_EXPIRY_DAYS,
+            language: "auto".to_owned(),
+            fallback: "en".to_owned(),
+            languages: None,
+            categories: Vec::new(),
+            texts: Map::new(),
+            honor_gpc: true,
+            theme: Theme::default(),
+            layout: Layout::default(),
+            cookie_domain: None,
+            google_consent_mode: GoogleConsentMode::default(),
+            comment: None,
+        };
+        let required = &["site", "revision", "categories"];
+        json::fields(value, at, "struct Config", FIELDS, required, Unknown::Noted, &mut |field, v, at| {
+            match field {
+                0 => config.site = read(v, at)?,
+                1 => config.revision = read(v, at)?,
+                2 => config.policy_url = read(v, at)?,
+                3 => config.endpoint = read(v, at)?,
+                4 => config.expiry_days = read(v, at)?,
+                5 => config.language = read(v, at)?,
+                6 => config.fallback = read(v, at)?,
+                7 => config.languages = read(v, at)?,
+                8 => config.categories = read(v, at)?,
+                9 => config.texts = read(v, at)?,
+                10 => config.honor_gpc = read(v, at)?,
+                11 => config.theme = read(v, at)?,
+                12 => config.layout = read(v, at)?,
+                13 => config.cookie_domain = read(v, at)?,
+                14 => config.google_consent_mode = read(v, at)?,
+                _ => config.comment = read(v, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(config)
+    }
 }
-fn default_language() -> String {
-    "auto".to_owned()
+
+impl FromJson for GoogleConsentMode {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        const FIELDS: &[&str] = &["region", "ads_data_redaction", "url_passthrough", "wait_for_update"];
+        let mut mode = GoogleConsentMode::default();
+        json::fields(value, at, "struct GoogleConsentMode", FIELDS, &[], Unknown::Noted, &mut |field, v, at| {
+            match field {
+                0 => mode.region = read(v, at)?,
+                1 => mode.ads_data_redaction = read(v, at)?,
+                2 => mode.url_passthrough = read(v, at)?,
+                _ => mode.wait_for_update = read(v, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(mode)
+    }
 }
-fn default_fallback() -> String {
-    "en".to_owned()
+
+impl FromJson for Category {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        const FIELDS: &[&str] = &["id", "required", "services", "consent_mode", "sale_or_share"];
+        let mut category = Category { id: String::new(), required: false, services: Vec::new(), consent_mode: None, sale_or_share: None };
+        json::fields(value, at, "struct Category", FIELDS, &["id"], Unknown::Noted, &mut |field, v, at| {
+            match field {
+                0 => category.id = read(v, at)?,
+                1 => category.required = read(v, at)?,
+                2 => category.services = read(v, at)?,
+                3 => category.consent_mode = read(v, at)?,
+                _ => category.sale_or_share = read(v, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(category)
+    }
 }
-fn default_true() -> bool {
-    true
+
+impl FromJson for Service {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        const FIELDS: &[&str] = &["id", "name", "provider", "description", "cookies", "local_storage"];
+        let mut service = Service {
+            id: String::new(),
+            name: LocalizedText::Same(String::new()),
+            provider: None,
+            description: None,
+            cookies: Vec::new(),
+            local_storage: Vec::new(),
+        };
+        json::fields(value, at, "struct Service", FIELDS, &["id", "name"], Unknown::Noted, &mut |field, v, at| {
+            match field {
+                0 => service.id = read(v, at)?,
+                1 => service.name = read(v, at)?,
+                2 => service.provider = read(v, at)?,
+                3 => service.description = read(v, at)?,
+                4 => service.cookies = read(v, at)?,
+                _ => service.local_storage = read(v, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(service)
+    }
+}
+
+impl FromJson for StorageKey {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        let mut key = StorageKey { name: None, pattern: None };
+        json::fields(value, at, "struct StorageKey", &["name", "pattern"], &[], Unknown::Noted, &mut |field, v, at| {
+            match field {
+                0 => key.name = read(v, at)?,
+                _ => key.pattern = read(v, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(key)
+    }
+}
+
+impl FromJson for CookieSpec {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        const FIELDS: &[&str] = &["name", "pattern", "provider", "purpose", "duration", "party"];
+        let mut cookie = CookieSpec {
+            name: None,
+            pattern: None,
+            provider: None,
+            purpose: LocalizedText::Same(String::new()),
+            duration: CookieDuration::Session,
+            party: Party::First,
+        };
+        let required = &["purpose", "duration", "party"];
+        json::fields(value, at, "struct CookieSpec", FIELDS, required, Unknown::Noted, &mut |field, v, at| {
+            match field {
+                0 => cookie.name = read(v, at)?,
+                1 => cookie.pattern = read(v, at)?,
+                2 => cookie.provider = read(v, at)?,
+                3 => cookie.purpose = read(v, at)?,
+                4 => cookie.duration = read(v, at)?,
+                _ => cookie.party = read(v, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(cookie)
+    }
+}
+
+/// One text for every language (a string), or one per language (an object).
+impl FromJson for LocalizedText {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        match value {
+            Value::String(text) => Ok(LocalizedText::Same(text)),
+            value @ Value::Object(_) => read(value, at).map(LocalizedText::PerLanguage),
+            other => Err(at.refused(&other, r#"a text, or an object of texts per language like {"en": "…", "nl": "…"}"#)),
+        }
+    }
+}
+
+impl FromJson for Party {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        Ok([Party::First, Party::Third][json::variant(value, at, &["first", "third"])?])
+    }
+}
+
+/// A duration is refused at its own path, with what a duration looks like.
+impl FromJson for CookieDuration {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        let text: String = read(value, at)?;
+        CookieDuration::parse(&text).ok_or_else(|| {
+            at.error(format!(
+                "`{text}` is not a duration: write `session` or `<number> <unit>` (second, minute, hour, day, week, month, year)"
+            ))
+        })
+    }
+}
+
+impl FromJson for Theme {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        let mut theme = Theme::default();
+        json::fields(value, at, "struct Theme", &["scheme", "accent"], &[], Unknown::Noted, &mut |field, v, at| {
+            match field {
+                0 => theme.scheme = read(v, at)?,
+                _ => theme.accent = read(v, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(theme)
+    }
+}
+
+impl FromJson for Scheme {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        Ok([Scheme::Auto, Scheme::Light, Scheme::Dark][json::variant(value, at, &["auto", "light", "dark"])?])
+    }
+}
+
+impl FromJson for Layout {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        let mut layout = Layout::default();
+        json::fields(value, at, "struct Layout", &["position", "reopen_button"], &[], Unknown::Noted, &mut |field, v, at| {
+            match field {
+                0 => layout.position = read(v, at)?,
+                _ => layout.reopen_button = read(v, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(layout)
+    }
+}
+
+impl FromJson for Position {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        Ok([Position::Bottom, Position::Top, Position::Center][json::variant(value, at, &["bottom", "top", "center"])?])
+    }
 }
 
 /// One problem in a config, at one path.

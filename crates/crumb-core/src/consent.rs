@@ -5,6 +5,8 @@ use crate::map::Map;
 
 use serde::{Deserialize, Serialize};
 
+use crate::json::{self, read, At, FromJson, ToJson, Unknown, Value};
+
 use crate::config::Config;
 use crate::consent_mode::consent_mode_signals;
 use crate::diff::Diff;
@@ -17,8 +19,7 @@ use crate::time::{to_rfc3339, DAY_MS, EARLIEST_MS};
 pub const STORED_VERSION: u32 = 1;
 
 /// What is stored (localStorage key `crumb`, cookie `crumb_consent`). Times are epoch milliseconds.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Consent {
     /// The shape's version, [`STORED_VERSION`]; any other is refused as
     /// [`StoredError::WrongVersion`].
@@ -31,7 +32,6 @@ pub struct Consent {
     pub categories: Map<bool>,
     /// Every service of the config by id: granted or refused. It may differ from its category's
     /// answer, and gating goes by it first ([`Consent::allows`]).
-    #[serde(default)]
     pub services: Map<bool>,
     /// The config `revision` the shopper decided on; when the config's differs, they are asked
     /// again.
@@ -44,6 +44,57 @@ pub struct Consent {
     pub expires_at: i64,
     /// The language the widget was showing when the shopper decided.
     pub language: String,
+}
+
+/// The stored shape exactly: a field it does not have is refused (`services` may be absent).
+impl FromJson for Consent {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        const FIELDS: &[&str] = &["v", "id", "categories", "services", "revision", "given_at", "updated_at", "expires_at", "language"];
+        let required = &["v", "id", "categories", "revision", "given_at", "updated_at", "expires_at", "language"];
+        let mut consent = Consent {
+            v: 0,
+            id: String::new(),
+            categories: Map::new(),
+            services: Map::new(),
+            revision: 0,
+            given_at: 0,
+            updated_at: 0,
+            expires_at: 0,
+            language: String::new(),
+        };
+        json::fields(value, at, "struct Consent", FIELDS, required, Unknown::Refused, &mut |field, value, at| {
+            match field {
+                0 => consent.v = read(value, at)?,
+                1 => consent.id = read(value, at)?,
+                2 => consent.categories = read(value, at)?,
+                3 => consent.services = read(value, at)?,
+                4 => consent.revision = read(value, at)?,
+                5 => consent.given_at = read(value, at)?,
+                6 => consent.updated_at = read(value, at)?,
+                7 => consent.expires_at = read(value, at)?,
+                _ => consent.language = read(value, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(consent)
+    }
+}
+
+/// Written as serde writes it (field order, `services` always there), for storage and the page.
+impl ToJson for Consent {
+    fn to_value(&self) -> Value {
+        json::object(vec![
+            ("v", self.v.to_value()),
+            ("id", self.id.to_value()),
+            ("categories", self.categories.to_value()),
+            ("services", self.services.to_value()),
+            ("revision", self.revision.to_value()),
+            ("given_at", self.given_at.to_value()),
+            ("updated_at", self.updated_at.to_value()),
+            ("expires_at", self.expires_at.to_value()),
+            ("language", self.language.to_value()),
+        ])
+    }
 }
 
 /// Why a stored value was not used (the shopper is asked again).
@@ -167,6 +218,19 @@ pub enum Action {
     Custom,
     /// Something granted before is refused now.
     Withdraw,
+}
+
+impl FromJson for Action {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        const ALL: [Action; 4] = [Action::AcceptAll, Action::RejectAll, Action::Custom, Action::Withdraw];
+        Ok(ALL[json::variant(value, at, &ALL.map(Action::as_str))?])
+    }
+}
+
+impl ToJson for Action {
+    fn to_value(&self) -> Value {
+        self.as_str().to_value()
+    }
 }
 
 impl Action {

@@ -1,12 +1,14 @@
 //! Google Consent Mode v2: the seven signals and which category grants each.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::json::{self, At, FromJson, Value};
 
 use crate::config::Config;
 use crate::consent::Consent;
 
 /// One Google Consent Mode v2 signal, written in a config's `consent_mode` as gtag names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Signal {
     /// `ad_storage`: cookies and storage for advertising.
@@ -23,6 +25,12 @@ pub enum Signal {
     PersonalizationStorage,
     /// `security_storage`: storage for security, such as authentication and fraud prevention.
     SecurityStorage,
+}
+
+impl FromJson for Signal {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        Ok(Signal::ALL[json::variant(value, at, &Signal::ALL.map(Signal::as_str))?])
+    }
 }
 
 impl Signal {

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::json::{self, ToJson, Value};
+
 use crate::consent::Consent;
 
 /// What a decision changed, by id; the `detail` of the `crumb:change` event.
@@ -15,6 +17,18 @@ pub struct Diff {
     pub services_granted: Vec<String>,
     /// Services granted before and refused now.
     pub services_revoked: Vec<String>,
+}
+
+/// The `crumb:change` event's detail, as serde writes it.
+impl ToJson for Diff {
+    fn to_value(&self) -> Value {
+        json::object(vec![
+            ("granted", self.granted.to_value()),
+            ("revoked", self.revoked.to_value()),
+            ("services_granted", self.services_granted.to_value()),
+            ("services_revoked", self.services_revoked.to_value()),
+        ])
+    }
 }
 
 impl Diff {

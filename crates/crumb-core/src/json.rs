@@ -1,24 +1,28 @@
-//! JSON values and serde over them: how the widget reads a config, a stored consent, the outbox
-//! and a language file, and writes what it stores and posts.
+//! JSON values, and typed data read out of them and written into them: how the widget reads a
+//! config, a stored consent, the outbox and a language file, and writes what it stores and posts.
 //!
 //! The browser parses JSON text (`JSON.parse`, so no JSON parser is compiled into the wasm); the
-//! widget copies the result into a [`Value`] and reads typed data out of it with [`from_value`].
-//! One small deserializer then serves every type, where a deserializer over JS values (and a
-//! second one that tracks paths) cost the widget about 40 KB of code. Reading a value also:
+//! widget copies the result into a [`Value`] and reads typed data out of it with [`from_value`],
+//! through each type's [`FromJson`], written by hand over a few non-generic helpers ([`fields`],
+//! [`variant`]): serde's derived readers cost the widget about 45 KB of generic code before
+//! wasm-opt. Reading a value also:
 //! - names the path of the value that does not fit (`categories[2].services[0].cookies[0].duration`),
-//!   so a broken config gets a precise error with no second pass;
+//!   so a broken config gets a precise error with no second pass, in serde's words
+//!   (`invalid type: integer `5`, expected a string`, `missing field `id``);
 //! - reports every field the type does not declare ([`from_value_reporting_unknown`]), so a
 //!   misspelt config field is refused with all the others at once, not one per reload.
 //!
-//! Writing goes the other way: [`to_value`] then [`Value::to_json`], in Rust, so a page that
+//! Writing goes the other way: [`ToJson`] then [`Value::to_json`], in Rust, so a page that
 //! replaced `JSON.stringify` or polluted `Object.prototype.toJSON` cannot change what is stored
-//! or posted.
+//! or posted. The host (server, `crumb prerender`, tests) reads JSON text
+//! into a [`Value`] with `serde_json` and then reads types out of it the same way.
 
 use std::cell::RefCell;
 use std::fmt;
 
-use serde::de::{self, Deserialize, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
-use serde::ser::{self, Serialize};
+use serde::de::{self, Deserialize, Visitor};
+
+use crate::map::Map;
 
 /// A JSON value. An object keeps its members in document order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -38,108 +42,79 @@ pub enum Value {
     Object(Vec<(String, Value)>),
 }
 
-/// Why a value could not be read as a type, or a type not written as a value.
+/// Why a value could not be read as a type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     /// Where in the value, as `categories[2].services[0].id`; `.` for the value itself.
     pub path: String,
     /// What is wrong there, in serde's words (`invalid type: integer `5`, expected a string`).
     pub message: String,
-    located: bool,
-}
-
-impl Error {
-    /// Gives the error the path of `at`, unless a value deeper down already gave it its own.
-    #[inline(never)]
-    fn located_at(mut self, at: &Step<'_>) -> Self {
-        if !self.located {
-            self.located = true;
-            self.path = at.path();
-        }
-        self
-    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.located {
-            write!(f, "`{}`: {}", self.path, self.message)
-        } else {
-            f.write_str(&self.message)
-        }
+        write!(f, "`{}`: {}", self.path, self.message)
     }
 }
 
 impl std::error::Error for Error {}
 
-impl de::Error for Error {
-    fn custom<T: fmt::Display>(message: T) -> Self {
-        Error { path: String::new(), message: message.to_string(), located: false }
-    }
-
-    // serde's own wording, with the value named here rather than by `Unexpected`'s `Display`,
-    // which would compile float formatting into the widget for a case Crumb never has.
-    fn invalid_type(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
-        <Error as de::Error>::custom(format_args!("invalid type: {}, expected {expected}", Unexpected(unexpected)))
-    }
-
-    fn invalid_value(unexpected: de::Unexpected<'_>, expected: &dyn de::Expected) -> Self {
-        <Error as de::Error>::custom(format_args!("invalid value: {}, expected {expected}", Unexpected(unexpected)))
-    }
+/// A type read out of a [`Value`] by hand, where serde's derived readers compiled about 45 KB of
+/// generic code into the widget (a visitor per struct, a seed per field type). Each type asks for
+/// the one kind of value it reads; anything else is refused with serde's words and the path.
+pub trait FromJson: Sized {
+    /// Reads `value`, which sits at `at`.
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error>;
 }
 
-/// [`de::Unexpected`] in serde's words, except that a float is not written out.
-struct Unexpected<'a>(de::Unexpected<'a>);
-
-impl fmt::Display for Unexpected<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use de::Unexpected::*;
-        match self.0 {
-            Bool(b) => write!(f, "boolean `{b}`"),
-            Unsigned(n) => write!(f, "integer `{n}`"),
-            Signed(n) => write!(f, "integer `{n}`"),
-            Float(_) => f.write_str("a number with a fraction"),
-            Char(c) => write!(f, "character `{c}`"),
-            Str(s) => write!(f, "string `{s}`"),
-            Unit => f.write_str("null"),
-            Seq => f.write_str("an array"),
-            Map => f.write_str("an object"),
-            Other(other) => f.write_str(other),
-            _ => f.write_str("a value of another kind"),
-        }
-    }
+/// Reads the value at `at` as a `T`: what each type's [`FromJson`] calls for its fields.
+pub fn read<T: FromJson>(value: Value, at: &At<'_>) -> Result<T, Error> {
+    T::from_json(value, at)
 }
 
-impl ser::Error for Error {
-    fn custom<T: fmt::Display>(message: T) -> Self {
-        <Error as de::Error>::custom(message)
-    }
-}
-
-/// Reads a `T` out of `value`. Fields `T` does not declare are skipped.
-pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, Error> {
+/// Reads a `T` out of `value`. Fields `T` does not declare are skipped (or refused, for a type
+/// that does not take them).
+pub fn from_value<T: FromJson>(value: Value) -> Result<T, Error> {
     from_value_reporting_unknown(value).0
 }
 
 /// Reads a `T` out of `value`, and lists the fields `T` does not declare as `(path, name)` pairs,
 /// in document order (those met before a type error, when there is one).
-pub fn from_value_reporting_unknown<T: DeserializeOwned>(value: Value) -> (Result<T, Error>, Vec<(String, String)>) {
+pub fn from_value_reporting_unknown<T: FromJson>(value: Value) -> (Result<T, Error>, Vec<(String, String)>) {
     let unknown = RefCell::new(Vec::new());
-    let result = T::deserialize(Reader { value, at: &Step::Root, unknown: &unknown });
-    (result.map_err(|e| e.located_at(&Step::Root)), unknown.into_inner())
+    let result = T::from_json(value, &At { parent: None, step: Step::Root, unknown: &unknown });
+    (result, unknown.into_inner())
 }
 
-/// Where a value sits, as a chain back to the root; written out only for an error or an unknown
-/// field, so reading a valid value formats no path at all.
+/// Where a value sits, as a chain back to the root, and where the fields no type declares are
+/// noted. A path is written out only for an error or an unknown field, so reading a valid value
+/// formats no path at all.
+pub struct At<'a> {
+    parent: Option<&'a At<'a>>,
+    step: Step<'a>,
+    unknown: &'a RefCell<Vec<(String, String)>>,
+}
+
+#[derive(Clone, Copy)]
 enum Step<'a> {
     Root,
-    Member(&'a Step<'a>, &'a str),
-    Item(&'a Step<'a>, usize),
+    Member(&'a str),
+    Item(usize),
 }
 
-impl Step<'_> {
-    /// `categories[2].services[0].id`; `.` for the root.
-    fn path(&self) -> String {
+impl<'a> At<'a> {
+    /// The member `key` of the object at this place.
+    pub fn member<'b>(&'b self, key: &'b str) -> At<'b> {
+        At { parent: Some(self), step: Step::Member(key), unknown: self.unknown }
+    }
+
+    /// The item `index` of the array at this place.
+    pub fn item(&self, index: usize) -> At<'_> {
+        At { parent: Some(self), step: Step::Item(index), unknown: self.unknown }
+    }
+
+    /// This place, as `categories[2].services[0].id`; `.` for the root.
+    pub fn path(&self) -> String {
         let mut path = String::new();
         self.write(&mut path);
         if path.is_empty() {
@@ -149,536 +124,325 @@ impl Step<'_> {
     }
 
     fn write(&self, out: &mut String) {
-        match self {
+        if let Some(parent) = self.parent {
+            parent.write(out);
+        }
+        match self.step {
             Step::Root => {}
-            Step::Member(parent, key) => {
-                parent.write(out);
+            Step::Member(key) => {
                 if !out.is_empty() {
                     out.push('.');
                 }
                 out.push_str(key);
             }
-            Step::Item(parent, index) => {
-                parent.write(out);
+            Step::Item(index) => {
                 out.push('[');
                 out.push_str(&index.to_string());
                 out.push(']');
             }
         }
     }
+
+    /// An error at this place.
+    #[inline(never)]
+    pub fn error(&self, message: String) -> Error {
+        Error { path: self.path(), message }
+    }
+
+    /// The error for a value of the wrong kind, in serde's words: `invalid type: integer `5`,
+    /// expected a string`.
+    #[inline(never)]
+    pub fn refused(&self, value: &Value, expected: &str) -> Error {
+        let found = match value {
+            Value::Null => "null".to_owned(),
+            Value::Bool(b) => format!("boolean `{b}`"),
+            Value::Number(n) => match whole(*n) {
+                Some(n) => format!("integer `{n}`"),
+                None => "a number with a fraction".to_owned(),
+            },
+            Value::String(s) => format!("string `{s}`"),
+            Value::Array(_) => "an array".to_owned(),
+            Value::Object(_) => "an object".to_owned(),
+        };
+        self.error(format!("invalid type: {found}, expected {expected}"))
+    }
+
+    #[inline(never)]
+    fn note_unknown(&self, key: &str) {
+        self.unknown.borrow_mut().push((self.member(key).path(), key.to_owned()));
+    }
 }
 
-/// A deserializer over one value, at `at`. An error a visitor returns is located by the caller
-/// that made this reader (the root, or the array or object holding the value), which also
-/// catches a type that refuses its value after reading it (a duration's text).
-struct Reader<'a> {
+/// `n` as a whole number, if it is one JavaScript holds exactly.
+fn whole(n: f64) -> Option<i64> {
+    (n.fract() == 0.0 && n.abs() <= EXACT).then_some(n as i64)
+}
+
+/// A whole number between `min` and `max` (serde's words otherwise: `invalid value: integer
+/// `-1`, expected u32`). Crumb's types hold whole numbers only, so a fraction is refused and no
+/// float formatting is compiled into the widget for the message.
+#[inline(never)]
+fn integer(value: &Value, at: &At<'_>, expected: &str, min: i64, max: i64) -> Result<i64, Error> {
+    match value {
+        Value::Number(n) => match whole(*n) {
+            Some(n) if (min..=max).contains(&n) => Ok(n),
+            Some(n) => Err(at.error(format!("invalid value: integer `{n}`, expected {expected}"))),
+            None => Err(at.refused(value, expected)),
+        },
+        _ => Err(at.refused(value, expected)),
+    }
+}
+
+impl FromJson for u32 {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+        integer(&value, at, "u32", 0, u32::MAX.into()).map(|n| n as u32)
+    }
+}
+
+impl FromJson for i64 {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+        integer(&value, at, "i64", -(EXACT as i64), EXACT as i64)
+    }
+}
+
+impl FromJson for bool {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+        match value {
+            Value::Bool(b) => Ok(b),
+            other => Err(at.refused(&other, "a boolean")),
+        }
+    }
+}
+
+impl FromJson for String {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+        match value {
+            Value::String(s) => Ok(s),
+            other => Err(at.refused(&other, "a string")),
+        }
+    }
+}
+
+impl FromJson for Value {
+    fn from_json(value: Value, _at: &At<'_>) -> Result<Self, Error> {
+        Ok(value)
+    }
+}
+
+/// `null` is `None`.
+impl<T: FromJson> FromJson for Option<T> {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+        match value {
+            Value::Null => Ok(None),
+            value => T::from_json(value, at).map(Some),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+        let mut read = Vec::new();
+        items(value, at, &mut |index, item| {
+            read.push(T::from_json(item, &at.item(index))?);
+            Ok(())
+        })?;
+        Ok(read)
+    }
+}
+
+/// Hands each item of the array `value` to `each`, with its index; refuses any other value.
+#[inline(never)]
+fn items(value: Value, at: &At<'_>, each: &mut dyn FnMut(usize, Value) -> Result<(), Error>) -> Result<(), Error> {
+    match value {
+        Value::Array(items) => items.into_iter().enumerate().try_for_each(|(index, item)| each(index, item)),
+        other => Err(at.refused(&other, "a sequence")),
+    }
+}
+
+/// Hands each member of the object `value` to `each`; refuses any other value as not `expected`.
+#[inline(never)]
+pub fn entries(value: Value, at: &At<'_>, expected: &str, each: &mut dyn FnMut(String, Value) -> Result<(), Error>) -> Result<(), Error> {
+    match value {
+        Value::Object(members) => members.into_iter().try_for_each(|(key, value)| each(key, value)),
+        other => Err(at.refused(&other, expected)),
+    }
+}
+
+/// A repeated key keeps its last value, as `JSON.parse` does.
+impl<T: FromJson> FromJson for Map<T> {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+        let mut read = Vec::new();
+        entries(value, at, "an object", &mut |key, value| {
+            let item = T::from_json(value, &at.member(&key))?;
+            read.push((key, item));
+            Ok(())
+        })?;
+        Ok(Map::from_entries(read))
+    }
+}
+
+/// How a struct takes a member it does not declare.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Unknown {
+    /// Noted as unknown ([`from_value_reporting_unknown`] lists it) and skipped.
+    Noted,
+    /// Refused, as serde's `deny_unknown_fields` does: for values Crumb wrote itself.
+    Refused,
+}
+
+/// Reads the object `value` as a struct with `fields`: hands each declared member to `each` with
+/// the field's index, in document order; a repeated field is refused, an undeclared one noted or
+/// refused, and then the first of `required` not given (`missing field `id``). `expected` names
+/// the struct in an error (`struct Config`). A type starts from its defaults and `each` sets what
+/// the value gives, so no field needs an `Option` of its own.
+#[inline(never)]
+pub fn fields(
     value: Value,
-    at: &'a Step<'a>,
-    unknown: &'a RefCell<Vec<(String, String)>>,
-}
-
-/// JSON numbers as serde's integer types expect them. Crumb's types hold whole numbers only, so
-/// a number with a fraction is refused here (with the path and the type expected) and no float
-/// formatting is compiled into the widget for the error message.
-fn visit_number<'de, V: Visitor<'de>>(reader: Reader<'_>, n: f64, visitor: V) -> Result<V::Value, Error> {
-    if n.fract() != 0.0 || !n.is_finite() {
-        Err(reader.refused(&visitor))
-    } else if n >= 0.0 {
-        visitor.visit_u64(n as u64)
-    } else {
-        visitor.visit_i64(n as i64)
-    }
-}
-
-/// Every integer type reads a number as [`visit_number`] hands it over (the visitor checks the range).
-macro_rules! numbers_as_u64 {
-    ($($method:ident)*) => {
-        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-            self.deserialize_u64(visitor)
-        })*
-    };
-}
-
-impl<'de> de::Deserializer<'de> for Reader<'_> {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value {
-            Value::Null => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(b),
-            Value::Number(n) => visit_number(self, n, visitor),
-            Value::String(s) => visitor.visit_string(s),
-            Value::Array(items) => visit_items(items, self.at, self.unknown, visitor),
-            Value::Object(members) => visit_members(members, self.at, self.unknown, visitor),
+    at: &At<'_>,
+    expected: &str,
+    fields: &[&str],
+    required: &[&str],
+    unknown: Unknown,
+    each: &mut dyn FnMut(usize, Value, &At<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    // One bit per field: Crumb's structs have at most 16.
+    debug_assert!(fields.len() <= 64);
+    let mut seen = 0u64;
+    entries(value, at, expected, &mut |key, value| match fields.iter().position(|field| *field == key) {
+        Some(index) if seen & (1 << index) != 0 => Err(at.error(format!("duplicate field `{key}`"))),
+        Some(index) => {
+            seen |= 1 << index;
+            each(index, value, &at.member(&key))
         }
-    }
-
-    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        if self.value == Value::Null {
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
+        None if unknown == Unknown::Refused => Err(at.error(format!("unknown field `{key}`, expected {}", OneOf(fields)))),
+        None => {
+            at.note_unknown(&key);
+            Ok(())
         }
-    }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_newtype_struct(self)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _variants: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        match self.value {
-            Value::String(variant) => visitor.visit_enum(variant.into_deserializer()),
-            _ => Err(self.refused(&"a string naming one of the variants")),
-        }
-    }
-
-    /// Serde reads a member the type does not declare as an ignored value: note its path.
-    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.note_unknown();
-        visitor.visit_unit()
-    }
-
-    // Each type asks for the one kind of value it reads; anything else is refused here, once,
-    // instead of through every visitor's every `visit_*` method (about 1 KB of wasm per type).
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value {
-            Value::Bool(b) => visitor.visit_bool(b),
-            _ => Err(self.refused(&visitor)),
-        }
-    }
-
-    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value {
-            Value::String(s) => visitor.visit_string(s),
-            _ => Err(self.refused(&visitor)),
-        }
-    }
-
-    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_string(visitor)
-    }
-
-    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        self.deserialize_string(visitor)
-    }
-
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value {
-            Value::Number(n) => visit_number(self, n, visitor),
-            _ => Err(self.refused(&visitor)),
-        }
-    }
-
-    numbers_as_u64!(deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_u8 deserialize_u16 deserialize_u32);
-
-    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value {
-            Value::Array(items) => visit_items(items, self.at, self.unknown, visitor),
-            _ => Err(self.refused(&visitor)),
-        }
-    }
-
-    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value {
-            Value::Object(members) => visit_members(members, self.at, self.unknown, visitor),
-            _ => Err(self.refused(&visitor)),
-        }
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _name: &'static str,
-        _fields: &'static [&'static str],
-        visitor: V,
-    ) -> Result<V::Value, Error> {
-        self.deserialize_map(visitor)
-    }
-
-    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.value {
-            Value::Null => visitor.visit_unit(),
-            _ => Err(self.refused(&visitor)),
-        }
-    }
-
-    serde::forward_to_deserialize_any! {
-        i128 u128 f32 f64 char bytes byte_buf unit_struct tuple tuple_struct
+    })?;
+    let given = |name: &&str| fields.iter().position(|field| field == name).is_some_and(|i| seen & (1 << i) != 0);
+    match required.iter().find(|name| !given(name)) {
+        Some(name) => Err(at.error(format!("missing field `{name}`"))),
+        None => Ok(()),
     }
 }
 
-impl Reader<'_> {
-    /// The error for a value of the wrong kind: serde's own words, at this value's path.
-    #[inline(never)]
-    fn refused(&self, expected: &dyn de::Expected) -> Error {
-        <Error as de::Error>::invalid_type(self.value.unexpected(), expected).located_at(self.at)
-    }
-
-    #[inline(never)]
-    fn note_unknown(&self) {
-        if let Step::Member(_, key) = self.at {
-            self.unknown.borrow_mut().push((self.at.path(), (*key).to_owned()));
-        }
+/// Reads a string naming one of `names` (an enum's variants, as a config writes them) as its index.
+#[inline(never)]
+pub fn variant(value: Value, at: &At<'_>, names: &[&str]) -> Result<usize, Error> {
+    match value {
+        Value::String(name) => names
+            .iter()
+            .position(|known| *known == name)
+            .ok_or_else(|| at.error(format!("unknown variant `{name}`, expected {}", OneOf(names)))),
+        other => Err(at.refused(&other, "a string naming one of the variants")),
     }
 }
 
-fn visit_items<'de, V: Visitor<'de>>(
-    items: Vec<Value>,
-    at: &Step<'_>,
-    unknown: &RefCell<Vec<(String, String)>>,
-    visitor: V,
-) -> Result<V::Value, Error> {
-    let mut access = Items { items: items.into_iter(), next: 0, at, unknown };
-    let value = visitor.visit_seq(&mut access)?;
-    access.end()?;
-    Ok(value)
-}
+/// serde's list of what was expected: `` `a` ``, `` `a` or `b` ``, `` one of `a`, `b`, `c` ``.
+struct OneOf<'a>(&'a [&'a str]);
 
-fn visit_members<'de, V: Visitor<'de>>(
-    members: Vec<(String, Value)>,
-    at: &Step<'_>,
-    unknown: &RefCell<Vec<(String, String)>>,
-    visitor: V,
-) -> Result<V::Value, Error> {
-    let mut access = Members { members: members.into_iter(), pending: None, at, unknown };
-    let value = visitor.visit_map(&mut access)?;
-    access.end()?;
-    Ok(value)
-}
-
-impl Value {
-    /// What serde calls this value in an error message.
-    fn unexpected(&self) -> de::Unexpected<'_> {
-        match self {
-            Value::Null => de::Unexpected::Unit,
-            Value::Bool(b) => de::Unexpected::Bool(*b),
-            Value::Number(n) if n.fract() != 0.0 || !n.is_finite() => de::Unexpected::Other("a number with a fraction"),
-            Value::Number(n) if *n >= 0.0 => de::Unexpected::Unsigned(*n as u64),
-            Value::Number(n) => de::Unexpected::Signed(*n as i64),
-            Value::String(s) => de::Unexpected::Str(s),
-            Value::Array(_) => de::Unexpected::Seq,
-            Value::Object(_) => de::Unexpected::Map,
-        }
-    }
-}
-
-struct Items<'a, 'u> {
-    items: std::vec::IntoIter<Value>,
-    next: usize,
-    at: &'a Step<'a>,
-    unknown: &'u RefCell<Vec<(String, String)>>,
-}
-
-impl Items<'_, '_> {
-    #[inline(never)]
-    fn end(&self) -> Result<(), Error> {
-        match self.items.len() {
-            0 => Ok(()),
-            left => Err(<Error as de::Error>::custom(format_args!("{left} more items than expected"))),
-        }
-    }
-}
-
-impl<'de> de::SeqAccess<'de> for Items<'_, '_> {
-    type Error = Error;
-
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
-        let Some(value) = self.items.next() else { return Ok(None) };
-        let at = Step::Item(self.at, self.next);
-        self.next += 1;
-        seed.deserialize(Reader { value, at: &at, unknown: self.unknown }).map(Some).map_err(|e| e.located_at(&at))
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.items.len())
-    }
-}
-
-struct Members<'a, 'u> {
-    members: std::vec::IntoIter<(String, Value)>,
-    pending: Option<(String, Value)>,
-    at: &'a Step<'a>,
-    unknown: &'u RefCell<Vec<(String, String)>>,
-}
-
-impl Members<'_, '_> {
-    #[inline(never)]
-    fn end(&self) -> Result<(), Error> {
-        match self.members.len() {
-            0 => Ok(()),
-            left => Err(<Error as de::Error>::custom(format_args!("{left} more members than expected"))),
-        }
-    }
-}
-
-impl<'de> de::MapAccess<'de> for Members<'_, '_> {
-    type Error = Error;
-
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
-        match self.members.next() {
-            Some((key, value)) => {
-                self.pending = Some((key.clone(), value));
-                seed.deserialize(de::value::StringDeserializer::<Error>::new(key)).map(Some)
+impl fmt::Display for OneOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [one] => write!(f, "`{one}`"),
+            [a, b] => write!(f, "`{a}` or `{b}`"),
+            names => {
+                f.write_str("one of ")?;
+                for (i, name) in names.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "`{name}`")?;
+                }
+                Ok(())
             }
-            None => Ok(None),
         }
-    }
-
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let (key, value) = self.pending.take().ok_or_else(|| <Error as de::Error>::custom("a value asked for before its key"))?;
-        let at = Step::Member(self.at, &key);
-        seed.deserialize(Reader { value, at: &at, unknown: self.unknown }).map_err(|e| e.located_at(&at))
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.members.len())
     }
 }
 
 /// The largest whole number JavaScript holds exactly (2^53).
 const EXACT: f64 = 9_007_199_254_740_992.0;
 
-/// Writes `value` as a [`Value`]. Map keys must be strings; numbers must be whole and within
-/// ±2^53 (what JavaScript holds exactly): Crumb's types hold nothing else, and writing a fraction
-/// would compile float formatting into the widget.
-pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
-    value.serialize(Writer)
+/// A type written into a [`Value`] by hand, the other half of [`FromJson`]: what the widget stores
+/// and posts (a consent, its records) and hands the page (`getConsent()`, event details). The
+/// host writes the same types with serde's `Serialize` (`serde_json`); tests hold the two to the
+/// same text (`written_the_same_by_hand_and_by_serde`).
+pub trait ToJson {
+    /// The value of `self`.
+    fn to_value(&self) -> Value;
 }
 
-struct Writer;
-
-/// An array or object being written.
-pub struct Collect {
-    items: Vec<Value>,
-    members: Vec<(String, Value)>,
-    key: Option<String>,
-    variant: Option<&'static str>,
+/// The JSON object with `members`, in this order: how a struct writes itself.
+pub fn object(members: Vec<(&str, Value)>) -> Value {
+    Value::Object(members.into_iter().map(|(key, value)| (key.to_owned(), value)).collect())
 }
 
-impl Collect {
-    fn new(variant: Option<&'static str>) -> Self {
-        Collect { items: Vec::new(), members: Vec::new(), key: None, variant }
-    }
-
-    fn wrap(variant: Option<&'static str>, value: Value) -> Value {
-        match variant {
-            Some(name) => Value::Object(vec![(name.to_owned(), value)]),
-            None => value,
-        }
-    }
-
-    fn array(self) -> Value {
-        Collect::wrap(self.variant, Value::Array(self.items))
-    }
-
-    fn object(self) -> Value {
-        Collect::wrap(self.variant, Value::Object(self.members))
+impl ToJson for str {
+    fn to_value(&self) -> Value {
+        Value::String(self.to_owned())
     }
 }
 
-impl ser::Serializer for Writer {
-    type Ok = Value;
-    type Error = Error;
-    type SerializeSeq = Collect;
-    type SerializeTuple = Collect;
-    type SerializeTupleStruct = Collect;
-    type SerializeTupleVariant = Collect;
-    type SerializeMap = Collect;
-    type SerializeStruct = Collect;
-    type SerializeStructVariant = Collect;
-
-    fn serialize_bool(self, v: bool) -> Result<Value, Error> {
-        Ok(Value::Bool(v))
-    }
-    fn serialize_i8(self, v: i8) -> Result<Value, Error> {
-        self.serialize_f64(v.into())
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value, Error> {
-        self.serialize_f64(v.into())
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value, Error> {
-        self.serialize_f64(v.into())
-    }
-    fn serialize_i64(self, v: i64) -> Result<Value, Error> {
-        self.serialize_f64(v as f64)
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value, Error> {
-        self.serialize_f64(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value, Error> {
-        self.serialize_f64(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value, Error> {
-        self.serialize_f64(v.into())
-    }
-    fn serialize_u64(self, v: u64) -> Result<Value, Error> {
-        self.serialize_f64(v as f64)
-    }
-    fn serialize_f32(self, v: f32) -> Result<Value, Error> {
-        self.serialize_f64(v.into())
-    }
-    fn serialize_f64(self, v: f64) -> Result<Value, Error> {
-        if v.fract() == 0.0 && v.abs() <= EXACT {
-            Ok(Value::Number(v))
-        } else {
-            Err(<Error as ser::Error>::custom("only whole numbers within ±2^53 are written"))
-        }
-    }
-    fn serialize_char(self, v: char) -> Result<Value, Error> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn serialize_str(self, v: &str) -> Result<Value, Error> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn serialize_bytes(self, v: &[u8]) -> Result<Value, Error> {
-        Ok(Value::Array(v.iter().map(|b| Value::Number((*b).into())).collect()))
-    }
-    fn serialize_none(self) -> Result<Value, Error> {
-        Ok(Value::Null)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Value, Error> {
-        value.serialize(self)
-    }
-    fn serialize_unit(self) -> Result<Value, Error> {
-        Ok(Value::Null)
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<Value, Error> {
-        Ok(Value::Null)
-    }
-    fn serialize_unit_variant(self, _name: &'static str, _index: u32, variant: &'static str) -> Result<Value, Error> {
-        Ok(Value::String(variant.to_owned()))
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<Value, Error> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _name: &'static str,
-        _index: u32,
-        variant: &'static str,
-        value: &T,
-    ) -> Result<Value, Error> {
-        Ok(Collect::wrap(Some(variant), value.serialize(self)?))
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Collect, Error> {
-        Ok(Collect::new(None))
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Collect, Error> {
-        Ok(Collect::new(None))
-    }
-    fn serialize_tuple_struct(self, _name: &'static str, _len: usize) -> Result<Collect, Error> {
-        Ok(Collect::new(None))
-    }
-    fn serialize_tuple_variant(self, _name: &'static str, _index: u32, variant: &'static str, _len: usize) -> Result<Collect, Error> {
-        Ok(Collect::new(Some(variant)))
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Collect, Error> {
-        Ok(Collect::new(None))
-    }
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Collect, Error> {
-        Ok(Collect::new(None))
-    }
-    fn serialize_struct_variant(self, _name: &'static str, _index: u32, variant: &'static str, _len: usize) -> Result<Collect, Error> {
-        Ok(Collect::new(Some(variant)))
+impl ToJson for String {
+    fn to_value(&self) -> Value {
+        Value::String(self.clone())
     }
 }
 
-impl ser::SerializeSeq for Collect {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.items.push(to_value(value)?);
-        Ok(())
-    }
-    fn end(self) -> Result<Value, Error> {
-        Ok(self.array())
+impl ToJson for bool {
+    fn to_value(&self) -> Value {
+        Value::Bool(*self)
     }
 }
 
-impl ser::SerializeTuple for Collect {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<Value, Error> {
-        Ok(self.array())
+impl ToJson for u32 {
+    fn to_value(&self) -> Value {
+        Value::Number(f64::from(*self))
     }
 }
 
-impl ser::SerializeTupleStruct for Collect {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<Value, Error> {
-        Ok(self.array())
+/// Crumb's `i64`s are epoch milliseconds, well within what an `f64` holds exactly.
+impl ToJson for i64 {
+    fn to_value(&self) -> Value {
+        Value::Number(*self as f64)
     }
 }
 
-impl ser::SerializeTupleVariant for Collect {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<Value, Error> {
-        Ok(self.array())
+impl<T: ToJson> ToJson for Option<T> {
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, T::to_value)
     }
 }
 
-impl ser::SerializeMap for Collect {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        match to_value(key)? {
-            Value::String(key) => {
-                self.key = Some(key);
-                Ok(())
-            }
-            _ => Err(<Error as ser::Error>::custom("a map key must be a string")),
-        }
-    }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        let key = self.key.take().ok_or_else(|| <Error as ser::Error>::custom("a map value written before its key"))?;
-        self.members.push((key, to_value(value)?));
-        Ok(())
-    }
-    fn end(self) -> Result<Value, Error> {
-        Ok(self.object())
+impl<T: ToJson> ToJson for [T] {
+    fn to_value(&self) -> Value {
+        Value::Array(self.iter().map(T::to_value).collect())
     }
 }
 
-impl ser::SerializeStruct for Collect {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.members.push((key.to_owned(), to_value(value)?));
-        Ok(())
-    }
-    fn end(self) -> Result<Value, Error> {
-        Ok(self.object())
+impl<T: ToJson> ToJson for Vec<T> {
+    fn to_value(&self) -> Value {
+        self.as_slice().to_value()
     }
 }
 
-impl ser::SerializeStructVariant for Collect {
-    type Ok = Value;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        ser::SerializeStruct::serialize_field(self, key, value)
+/// An object with the map's keys, in the map's (sorted) order.
+impl<T: ToJson> ToJson for Map<T> {
+    fn to_value(&self) -> Value {
+        Value::Object(self.iter().map(|(key, value)| (key.clone(), value.to_value())).collect())
     }
-    fn end(self) -> Result<Value, Error> {
-        Ok(self.object())
+}
+
+impl ToJson for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
     }
 }
 
 impl Value {
-    /// The value as JSON text: compact, and with whole numbers only (see [`to_value`]).
+    /// The value as JSON text: compact, and with whole numbers only (what Crumb writes holds
+    /// nothing else, and writing a fraction would compile float formatting into the widget).
     pub fn to_json(&self) -> String {
         let mut out = String::new();
         self.write_json(&mut out);
@@ -689,7 +453,7 @@ impl Value {
         match self {
             Value::Null => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            // What Crumb writes holds whole numbers only ([`to_value`] refuses a fraction): one
+            // What Crumb writes holds whole numbers only: one
             // with a fraction, or one past what JavaScript holds exactly, is written as `null`.
             Value::Number(n) if n.fract() == 0.0 && n.abs() <= EXACT => out.push_str(&(*n as i64).to_string()),
             Value::Number(_) => out.push_str("null"),
@@ -823,34 +587,83 @@ impl<'de> Deserialize<'de> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
 
     fn value(text: &str) -> Value {
         serde_json::from_str(text).unwrap()
     }
 
-    #[derive(Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+    #[derive(Debug, PartialEq)]
     struct Inner {
         id: String,
-        #[serde(default)]
         n: Option<u32>,
     }
 
-    #[derive(Debug, PartialEq, serde::Deserialize, serde::Serialize)]
+    impl FromJson for Inner {
+        fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+            let mut inner = Inner { id: String::new(), n: None };
+            fields(value, at, "struct Inner", &["id", "n"], &["id"], Unknown::Noted, &mut |field, v, at| {
+                match field {
+                    0 => inner.id = read(v, at)?,
+                    _ => inner.n = read(v, at)?,
+                }
+                Ok(())
+            })?;
+            Ok(inner)
+        }
+    }
+
+    #[derive(Debug, PartialEq)]
     struct Outer {
         items: Vec<Inner>,
-        flags: BTreeMap<String, bool>,
-        #[serde(default)]
+        flags: Map<bool>,
         mode: Mode,
         at: i64,
     }
 
-    #[derive(Debug, Default, PartialEq, serde::Deserialize, serde::Serialize)]
-    #[serde(rename_all = "lowercase")]
+    impl FromJson for Outer {
+        fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+            let mut outer = Outer { items: Vec::new(), flags: Map::new(), mode: Mode::Quiet, at: 0 };
+            let (names, required) = (&["items", "flags", "mode", "at"], &["items", "flags", "at"]);
+            fields(value, at, "struct Outer", names, required, Unknown::Noted, &mut |field, v, at| {
+                match field {
+                    0 => outer.items = read(v, at)?,
+                    1 => outer.flags = read(v, at)?,
+                    2 => outer.mode = read(v, at)?,
+                    _ => outer.at = read(v, at)?,
+                }
+                Ok(())
+            })?;
+            Ok(outer)
+        }
+    }
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
     enum Mode {
-        #[default]
         Quiet,
         Loud,
+    }
+
+    impl FromJson for Mode {
+        fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+            Ok([Mode::Quiet, Mode::Loud][variant(value, at, &["quiet", "loud"])?])
+        }
+    }
+
+    /// Like a config's record types: a field it does not have is refused.
+    #[derive(Debug)]
+    struct Strict {
+        a: bool,
+    }
+
+    impl FromJson for Strict {
+        fn from_json(value: Value, at: &At<'_>) -> Result<Self, Error> {
+            let mut strict = Strict { a: false };
+            fields(value, at, "struct Strict", &["a"], &["a"], Unknown::Refused, &mut |_, v, at| {
+                strict.a = read(v, at)?;
+                Ok(())
+            })?;
+            Ok(strict)
+        }
     }
 
     #[test]
@@ -861,7 +674,13 @@ mod tests {
         assert_eq!(outer.items[1].n, None);
         assert_eq!(outer.mode, Mode::Loud);
         assert_eq!(outer.at, -1_795_324_003_123);
-        assert_eq!(to_value(&outer).unwrap().to_json(), text);
+        let written = object(vec![
+            ("items", Value::Array(outer.items.iter().map(|i| object(vec![("id", i.id.to_value()), ("n", i.n.to_value())])).collect())),
+            ("flags", outer.flags.to_value()),
+            ("mode", "loud".to_value()),
+            ("at", outer.at.to_value()),
+        ]);
+        assert_eq!(written.to_json(), text);
     }
 
     #[test]
@@ -871,6 +690,7 @@ mod tests {
         let error = result.unwrap_err();
         assert_eq!(error.path, "items[1].id");
         assert_eq!(error.message, "invalid type: integer `5`, expected a string");
+        assert_eq!(error.to_string(), "`items[1].id`: invalid type: integer `5`, expected a string");
         assert_eq!(unknown, vec![("extra".to_owned(), "extra".to_owned()), ("items[0].colour".to_owned(), "colour".to_owned())]);
     }
 
@@ -883,32 +703,51 @@ mod tests {
         assert_eq!(error.message, "invalid type: a number with a fraction, expected u32");
         let error = from_value::<Outer>(value(r#"{"items":[],"flags":{},"at":0,"mode":"shout"}"#)).unwrap_err();
         assert_eq!(error.path, "mode");
-        assert!(error.message.contains("unknown variant `shout`"), "{}", error.message);
+        assert_eq!(error.message, "unknown variant `shout`, expected `quiet` or `loud`");
+        let error = from_value::<Outer>(value(r#"{"items":[],"flags":{},"at":0,"mode":7}"#)).unwrap_err();
+        assert_eq!(error.message, "invalid type: integer `7`, expected a string naming one of the variants");
         let error = from_value::<Outer>(value(r#"{"items":[],"flags":{"x":1},"at":0}"#)).unwrap_err();
-        assert_eq!(error.path, "flags.x");
+        assert_eq!((error.path.as_str(), error.message.as_str()), ("flags.x", "invalid type: integer `1`, expected a boolean"));
+        let error = from_value::<Outer>(value(r#"{"items":{},"flags":{},"at":0}"#)).unwrap_err();
+        assert_eq!((error.path.as_str(), error.message.as_str()), ("items", "invalid type: an object, expected a sequence"));
         let error = from_value::<Outer>(value("[]")).unwrap_err();
-        assert_eq!(error.path, ".");
+        assert_eq!((error.path.as_str(), error.message.as_str()), (".", "invalid type: an array, expected struct Outer"));
         let error = from_value::<u32>(value("5000000000")).unwrap_err();
-        assert!(error.message.contains("5000000000"), "{}", error.message);
+        assert_eq!(error.message, "invalid value: integer `5000000000`, expected u32");
+        let error = from_value::<u32>(value("-1")).unwrap_err();
+        assert_eq!(error.message, "invalid value: integer `-1`, expected u32");
+        assert_eq!(from_value::<u32>(value("4294967295")), Ok(u32::MAX));
+        assert!(from_value::<i64>(value("1e300")).is_err(), "past 2^53 a number is not exact");
+        let error = from_value::<String>(value("null")).unwrap_err();
+        assert_eq!(error.message, "invalid type: null, expected a string");
+        assert_eq!(from_value::<Option<String>>(value("null")), Ok(None));
+    }
+
+    #[test]
+    fn a_repeated_field_is_refused_and_a_strict_type_refuses_unknown_ones() {
+        // serde_json's map keeps the last of a repeated key, so build the object by hand.
+        let twice = Value::Object(vec![("a".into(), Value::Bool(true)), ("a".into(), Value::Bool(false))]);
+        let error = from_value::<Strict>(twice).unwrap_err();
+        assert_eq!((error.path.as_str(), error.message.as_str()), (".", "duplicate field `a`"));
+        let error = from_value::<Strict>(value(r#"{"a":true,"b":1}"#)).unwrap_err();
+        assert_eq!(error.message, "unknown field `b`, expected `a`");
+        let (result, unknown) = from_value_reporting_unknown::<Strict>(value(r#"{"a":true}"#));
+        assert!(result.unwrap().a && unknown.is_empty());
+        assert_eq!(OneOf(&["a", "b", "c"]).to_string(), "one of `a`, `b`, `c`");
     }
 
     #[test]
     fn a_value_refused_after_reading_is_located_at_itself() {
         struct Even;
-        impl<'de> Deserialize<'de> for Even {
-            fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Even, D::Error> {
-                match u32::deserialize(d)? {
+        impl FromJson for Even {
+            fn from_json(value: Value, at: &At<'_>) -> Result<Even, Error> {
+                match u32::from_json(value, at)? {
                     n if n % 2 == 0 => Ok(Even),
-                    n => Err(de::Error::custom(format_args!("{n} is odd"))),
+                    n => Err(at.error(format!("{n} is odd"))),
                 }
             }
         }
-        #[derive(serde::Deserialize)]
-        #[allow(dead_code)]
-        struct Holder {
-            evens: Vec<Even>,
-        }
-        let error = from_value::<Holder>(value(r#"{"evens":[2,3]}"#)).err().unwrap();
+        let error = from_value::<Map<Vec<Even>>>(value(r#"{"evens":[2,3]}"#)).err().unwrap();
         assert_eq!((error.path.as_str(), error.message.as_str()), ("evens[1]", "3 is odd"));
     }
 
@@ -926,8 +765,7 @@ mod tests {
         assert_eq!(text, "[\"a\\\"b\\\\c\\n\\u0001\\u2028é\",null,null,0,null,-9007199254740992]");
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back[0], "a\"b\\c\n\u{1}\u{2028}é");
-        assert!(to_value(&0.5f64).is_err() && to_value(&u64::MAX).is_err());
-        assert_eq!(to_value(&-1_795_324_003_123i64), Ok(Value::Number(-1_795_324_003_123.0)));
+        assert_eq!((-1_795_324_003_123i64).to_value().to_json(), "-1795324003123");
     }
 
     #[test]

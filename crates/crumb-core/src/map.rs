@@ -142,7 +142,7 @@ impl<V> Map<V> {
     /// input (what Crumb itself writes) is taken as it is; anything else is sorted once, so a
     /// stored value or a config with many ids in reverse order costs `n log n`, not the `n²` of
     /// inserting one by one.
-    fn from_entries(entries: Vec<(String, V)>) -> Self {
+    pub(crate) fn from_entries(entries: Vec<(String, V)>) -> Self {
         let Some(keep) = kept_in_order(&entries.iter().map(|(key, _)| key.as_str()).collect::<Vec<_>>()) else {
             return Map { entries };
         };

@@ -4,6 +4,8 @@ use crate::map::Map;
 
 use serde::{Deserialize, Serialize};
 
+use crate::json::{self, read, At, FromJson, ToJson, Unknown, Value};
+
 use crate::consent::Action;
 use crate::ids::{is_consent_id, is_id, is_site_id};
 use crate::time::{parse_rfc3339, DAY_MS, EARLIEST_MS};
@@ -45,6 +47,81 @@ pub struct ConsentRecord {
     /// The path of the page the shopper decided on: starts with `/`, at most [`MAX_PATH`] bytes,
     /// no control characters.
     pub url_path: String,
+}
+
+/// The widget reads its outbox with this; the server reads what it receives with serde's derived
+/// reader. Both refuse a field the record does not have (`records_read_the_same_on_both_sides`).
+impl FromJson for ConsentRecord {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        const FIELDS: &[&str] = &[
+            "schema",
+            "consent_id",
+            "site",
+            "revision",
+            "action",
+            "categories",
+            "services",
+            "language",
+            "gpc",
+            "given_at",
+            "updated_at",
+            "url_path",
+        ];
+        let required =
+            &["schema", "consent_id", "site", "revision", "action", "categories", "language", "gpc", "given_at", "updated_at", "url_path"];
+        let mut record = ConsentRecord {
+            schema: 0,
+            consent_id: String::new(),
+            site: String::new(),
+            revision: 0,
+            action: Action::Custom,
+            categories: Map::new(),
+            services: Map::new(),
+            language: String::new(),
+            gpc: false,
+            given_at: String::new(),
+            updated_at: String::new(),
+            url_path: String::new(),
+        };
+        json::fields(value, at, "struct ConsentRecord", FIELDS, required, Unknown::Refused, &mut |field, value, at| {
+            match field {
+                0 => record.schema = read(value, at)?,
+                1 => record.consent_id = read(value, at)?,
+                2 => record.site = read(value, at)?,
+                3 => record.revision = read(value, at)?,
+                4 => record.action = read(value, at)?,
+                5 => record.categories = read(value, at)?,
+                6 => record.services = read(value, at)?,
+                7 => record.language = read(value, at)?,
+                8 => record.gpc = read(value, at)?,
+                9 => record.given_at = read(value, at)?,
+                10 => record.updated_at = read(value, at)?,
+                _ => record.url_path = read(value, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(record)
+    }
+}
+
+/// Written as serde writes it (the server's `serde_json` reads it back).
+impl ToJson for ConsentRecord {
+    fn to_value(&self) -> Value {
+        json::object(vec![
+            ("schema", self.schema.to_value()),
+            ("consent_id", self.consent_id.to_value()),
+            ("site", self.site.to_value()),
+            ("revision", self.revision.to_value()),
+            ("action", self.action.to_value()),
+            ("categories", self.categories.to_value()),
+            ("services", self.services.to_value()),
+            ("language", self.language.to_value()),
+            ("gpc", self.gpc.to_value()),
+            ("given_at", self.given_at.to_value()),
+            ("updated_at", self.updated_at.to_value()),
+            ("url_path", self.url_path.to_value()),
+        ])
+    }
 }
 
 /// Why a received record was refused: the first bad field found.
@@ -119,6 +196,38 @@ mod tests {
     }
 
     const NOW: i64 = 1_795_400_000_000;
+
+    /// The widget (`FromJson`) and the server (serde's derive) read a record text the same way:
+    /// the same record, or both refuse it.
+    #[test]
+    fn records_read_the_same_on_both_sides() {
+        let valid = serde_json::to_value(record()).unwrap();
+        let mut cases = vec![valid.clone()];
+        for (field, replacement) in [
+            ("services", None),
+            ("services", Some(serde_json::json!({"ga4": false}))),
+            ("extra", Some(serde_json::json!(1))),
+            ("action", Some(serde_json::json!("accept_everything"))),
+            ("revision", Some(serde_json::json!(-1))),
+            ("revision", Some(serde_json::json!(1.5))),
+            ("gpc", Some(serde_json::json!("no"))),
+            ("site", None),
+            ("categories", Some(serde_json::json!([]))),
+        ] {
+            let mut case = valid.clone();
+            match replacement {
+                Some(value) => case[field] = value,
+                None => drop(case.as_object_mut().unwrap().remove(field)),
+            }
+            cases.push(case);
+        }
+        for case in cases {
+            let server = serde_json::from_value::<ConsentRecord>(case.clone()).ok();
+            let value = <json::Value as Deserialize>::deserialize(case.clone()).unwrap();
+            let widget = json::from_value::<ConsentRecord>(value).ok();
+            assert_eq!(widget, server, "{case}");
+        }
+    }
 
     #[test]
     fn a_valid_record_passes() {

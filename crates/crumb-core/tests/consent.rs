@@ -210,8 +210,10 @@ fn a_category_added_without_a_new_revision_asks_again() {
     assert_eq!(prompt_for(&config, Some(&consent), NOW), Prompt::Revision);
 }
 
+/// Read as the widget reads it (`crumb_core::json`), after `JSON.parse`.
 fn stored(value: serde_json::Value) -> Result<Consent, String> {
-    serde_json::from_value::<Consent>(value).map_err(|e| e.to_string())
+    let value = <crumb_core::json::Value as serde::Deserialize>::deserialize(value).map_err(|e| e.to_string())?;
+    crumb_core::json::from_value::<Consent>(value).map_err(|e| e.to_string())
 }
 
 fn valid_stored() -> serde_json::Value {
@@ -233,12 +235,15 @@ fn stored_value_round_trips() {
 
 #[test]
 fn stored_value_that_is_not_a_consent_object() {
-    assert!(serde_json::from_str::<Consent>("not json").is_err());
+    assert!(stored(json!("not a consent")).is_err());
     assert!(stored(json!([1, 2, 3])).is_err());
-    assert!(stored(json!({"v": 1})).is_err());
+    assert_eq!(stored(json!({"v": 1})).unwrap_err(), "`.`: missing field `id`");
     let mut extra = valid_stored();
     extra["granted_everything"] = json!(true);
-    assert!(stored(extra).is_err(), "unknown fields are not trusted");
+    assert!(stored(extra).unwrap_err().contains("unknown field `granted_everything`"), "unknown fields are not trusted");
+    let mut no_services = valid_stored();
+    no_services.as_object_mut().unwrap().remove("services");
+    assert!(stored(no_services).unwrap().services.is_empty(), "services may be absent");
     let mut wrong_type = valid_stored();
     wrong_type["categories"]["analytics"] = json!("yes");
     assert!(stored(wrong_type).is_err());
@@ -521,4 +526,22 @@ fn a_long_non_ascii_path_is_cut_to_what_the_server_accepts() {
     let Some(Effect::SendRecord(record)) = d.effects.iter().find(|e| matches!(e, Effect::SendRecord(_))) else { panic!("no record") };
     assert!(record.url_path.len() <= crumb_core::record::MAX_PATH && record.url_path.ends_with('é'), "{}", record.url_path.len());
     assert_eq!(record.validate(NOW), Ok(()));
+}
+
+/// What the widget writes by hand (`ToJson`: storage, records, event details) is the text serde
+/// writes for the same value, which the server and the host tools read.
+#[test]
+fn written_the_same_by_hand_and_by_serde() {
+    use crumb_core::json::ToJson;
+    use crumb_core::Effect;
+    let config = demo_config();
+    let first = decide(&config, None, &custom(&["analytics"]), &ctx(NOW));
+    let later = decide(&config, Some(&first.consent), &Choice::RejectAll, &ctx(NOW + DAY));
+    for d in [first, later] {
+        assert_eq!(d.consent.to_value().to_json(), serde_json::to_string(&d.consent).unwrap());
+        assert_eq!(d.diff.to_value().to_json(), serde_json::to_string(&d.diff).unwrap());
+        let records: Vec<_> = d.effects.iter().filter_map(|e| if let Effect::SendRecord(r) = e { Some(r.clone()) } else { None }).collect();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records.to_value().to_json(), serde_json::to_string(&records).unwrap());
+    }
 }
