@@ -112,10 +112,16 @@
   var first = Promise.resolve();
   if (plan && inline && !attribute("data-config")) {
     var applyWasm = fetch(base + "apply_bg.wasm");
+    // This may run before the parser has reached the page's gated scripts: the apply part starts
+    // what is parsed at once and the rest when the document is.
+    var parsed = new Promise(function (resolve) {
+      if (d.readyState !== "loading") resolve();
+      else d.addEventListener("DOMContentLoaded", function () { resolve(); });
+    });
     var applied = import(base + "apply.js")
       .then(function (part) {
         return part.default({ module_or_path: applyWasm }).then(function () {
-          return part.apply(inline.textContent || "", gtag).then(function (done) { planned = done === true; });
+          return part.apply(inline.textContent || "", gtag, parsed).then(function (done) { planned = done === true; });
         });
       })
       .catch(function (error) { fail("the apply part could not run; the widget applies the consent once it has loaded.", error); });

@@ -20,10 +20,18 @@ use wasm_bindgen::JsCast;
 /// as its `textContent`); `gtag` is loader.js's. Resolves to true when it applied it, once every
 /// gated script it started has run (loaded or failed), so loader.js fetches the main part after
 /// them.
+///
+/// loader.js may run this before the parser has reached the page's gated content (an async
+/// loader in the head, a body still arriving): what is parsed by then starts at once, the rest
+/// once `parsed` (loader.js's promise of `DOMContentLoaded`, resolved already when the document
+/// is parsed) resolves, in document order either way.
 #[wasm_bindgen]
-pub async fn apply(config_text: String, gtag: js_sys::Function) -> bool {
+pub async fn apply(config_text: String, gtag: js_sys::Function, parsed: js_sys::Promise) -> bool {
     let Some(consent) = planned_consent(&config_text, &gtag) else { return false };
-    crumb_gate::Gate::new().run_allowed_to_end(Some(&consent)).await;
+    let gate = crumb_gate::Gate::new();
+    gate.run_allowed_to_end(Some(&consent)).await;
+    let _ = wasm_bindgen_futures::JsFuture::from(parsed).await;
+    gate.run_allowed_to_end(Some(&consent)).await;
     true
 }
 

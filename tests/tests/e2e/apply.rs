@@ -7,7 +7,7 @@
 
 use crumb_e2e::selectors::{BANNER, BANNER_ACCEPT, REOPEN};
 use crumb_e2e::{wait_for, Shopper};
-use serde_json::json;
+use serde_json::{json, Value};
 
 const MAIN_PART: &str = "/crumb/crumb_bg.wasm";
 const APPLY_PART: &str = "/crumb/apply_bg.wasm";
@@ -172,5 +172,87 @@ async fn a_refusals_plan_grants_nothing() {
     shop.page_caught_up().await;
     let runs = shop.gated_runs().await;
     assert_eq!((runs.analytics, runs.ads), (None, None));
+    shop.assert_no_crash().await;
+}
+
+// The apply part can run before the parser has reached the page's gated scripts (an async loader
+// in the head; here a slow parser-blocking script at the top of the body holds the parser): the
+// scripts parsed later still start from the plan once the document is parsed, without waiting
+// for the main part (held back here). The page loads in an iframe, so the driver keeps talking
+// to a page that has finished loading while this one cannot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripts_parsed_after_the_apply_part_ran_still_start_from_the_plan() {
+    let shop = Shopper::new().await;
+    accept_all(&shop, "/").await;
+    let blocker = shop.server.script("slow-parser.js", "window.__slowParserRan = true;");
+    // The same config text, so the plan made on "/" holds there.
+    let page = shop.server.variant_html("slow-parser", |html| {
+        assert!(html.contains("<body>"), "the demo page has no <body> tag");
+        html.replacen("<body>", &format!("<body>\n  <script src=\"{blocker}\"></script>"), 1)
+    });
+    let held_main = shop.server.hold(MAIN_PART);
+    let held_parser = shop.server.hold(&blocker);
+    shop.browser.clear_cache().await.expect("clear the cache");
+    let frame = "var f = document.getElementById('slow-parser-frame'); var w = f && f.contentWindow; \
+                 var d = w && w.document;";
+    let _: bool = shop
+        .js(
+            "var f = document.createElement('iframe'); f.id = 'slow-parser-frame'; f.src = arguments[0]; \
+             document.body.appendChild(f); return true;",
+            vec![json!(page)],
+        )
+        .await;
+
+    // The positive marker: the apply part has run (Consent Mode updated from the plan) while the
+    // parser still waits for the slow script, so no gated script has been parsed yet.
+    wait_for!(shop, "the apply part to update Consent Mode in the framed page while its parser waits", {
+        let updated: bool = shop
+            .js(
+                &format!(
+                    "{frame} return !!(w && w.dataLayer && Array.prototype.some.call(w.dataLayer, \
+                     function (e) {{ return e && e[0] === 'consent' && e[1] === 'update'; }}));"
+                ),
+                vec![],
+            )
+            .await;
+        updated.then_some(())
+    });
+    let state: Value = shop
+        .js(
+            &format!(
+                "{frame} return {{ ready: d.readyState, gated: d.querySelectorAll('script[data-category]').length, \
+                 analytics: d.documentElement.getAttribute('data-demo-analytics') }};"
+            ),
+            vec![],
+        )
+        .await;
+    assert_eq!(state, json!({ "ready": "loading", "gated": 0, "analytics": null }), "the parser was not held before the gated scripts");
+
+    held_parser.release();
+    wait_for!(shop, "the gated analytics script, parsed after the apply part ran, to run from the plan", {
+        let ran: Option<String> = shop.js(&format!("{frame} return d.documentElement.getAttribute('data-demo-analytics');"), vec![]).await;
+        ran
+    });
+    let ready: bool = shop.js(&format!("{frame} return !!(w.Crumb && w.Crumb.ready === true);"), vec![]).await;
+    assert!(!ready, "the widget was ready although its main part was held back");
+
+    held_main.release();
+    wait_for!(shop, "the framed page's widget to be ready", {
+        let ready: bool = shop.js(&format!("{frame} return !!(w.Crumb && w.Crumb.ready === true);"), vec![]).await;
+        ready.then_some(())
+    });
+    wait_for!(shop, "the gated ads script to run in the framed page", {
+        let ran: Option<String> = shop.js(&format!("{frame} return d.documentElement.getAttribute('data-demo-ads');"), vec![]).await;
+        ran
+    });
+    let runs: Value = shop
+        .js(
+            &format!(
+                "{frame} return [d.documentElement.getAttribute('data-demo-analytics'), d.documentElement.getAttribute('data-demo-ads')];"
+            ),
+            vec![],
+        )
+        .await;
+    assert_eq!(runs, json!(["1", "1"]), "a gated script ran twice or not at all in the framed page");
     shop.assert_no_crash().await;
 }
