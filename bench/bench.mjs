@@ -356,6 +356,7 @@ function widgetResponses(requests, times, def, extra) {
       contentEncoding: r.contentEncoding,
       bodyBytes: body,
       wireBytes: r.encodedDataLength,
+      startedMs: rt ? rt.startTime : null,
       finishedMs: rt ? rt.responseEnd : cdpEnd,
       finishedClock: rt ? "resource-timing" : "cdp",
     });
