@@ -355,6 +355,52 @@ mod tests {
         web_sys::window().map_or(JsValue::UNDEFINED, |w| js_sys::Reflect::get(&w, &JsValue::from_str(name)).unwrap_or_default())
     }
 
+    // On the apply part's path the first allowed script starts before any allowed embed loads,
+    // so its request goes out first and a frame's document does not hold up its start.
+    #[wasm_bindgen_test]
+    async fn run_allowed_to_end_starts_the_first_script_before_any_embed_loads() {
+        let doc = document().expect("a document");
+        let body = doc.body().expect("a body");
+        let frame = doc.create_element("iframe").expect("an iframe");
+        for (name, value) in [("data-src", "about:blank"), ("data-category", "analytics"), ("data-placeholder", "false")] {
+            frame.set_attribute(name, value).expect("an attribute");
+        }
+        body.append_child(&frame).expect("the iframe added");
+        let script = gated("data:text/javascript,window.__gateFirst=1", "analytics").expect("the gated script added");
+
+        // What happens to the page, in order: a script added (the live copy) or the frame's src set.
+        let seen = Rc::new(RefCell::new(Vec::<&str>::new()));
+        let note = {
+            let seen = seen.clone();
+            move |records: js_sys::Array| {
+                for record in records.iter().filter_map(|r| r.dyn_into::<web_sys::MutationRecord>().ok()) {
+                    seen.borrow_mut().push(if record.type_() == "attributes" { "frame src" } else { "script added" });
+                }
+            }
+        };
+        let callback = Closure::<dyn Fn(js_sys::Array)>::new(note.clone());
+        let observer = web_sys::MutationObserver::new(callback.as_ref().unchecked_ref()).expect("an observer");
+        let init = web_sys::MutationObserverInit::new();
+        init.set_child_list(true);
+        init.set_subtree(true);
+        init.set_attribute_filter(&js_sys::Array::of1(&JsValue::from_str("src")));
+        observer.observe_with_options(&body, &init).expect("observing");
+
+        Gate::new().run_allowed_to_end(Some(&consent(true))).await;
+        note(observer.take_records());
+        observer.disconnect();
+        assert_eq!(window_flag("__gateFirst").as_f64(), Some(1.0), "the allowed script did not run");
+        assert_eq!(frame.get_attribute("src").as_deref(), Some("about:blank"), "the allowed embed did not load");
+        assert_eq!(
+            seen.borrow().first().copied(),
+            Some("script added"),
+            "an embed loaded before the first script started: {:?}",
+            seen.borrow()
+        );
+        frame.remove();
+        script.remove();
+    }
+
     // The apply part fetches the main part only after `run_allowed_to_end`: it must finish once
     // the external scripts it started have run, in order, and not before; refused ones never run.
     #[wasm_bindgen_test]
