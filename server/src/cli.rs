@@ -10,6 +10,11 @@ pub const USAGE: &str = "\
 crumb-server: keeps Crumb consent records (proof of consent) and serves the demo site
 
 Usage: crumb-server [OPTIONS]
+       crumb-server backup [--database <PATH>] <FILE>
+
+Commands:
+  backup <FILE>              write a checked copy of the SQLite database to FILE (a new file; owner
+                             only), also while a server runs on it; for PostgreSQL use pg_dump
 
 Options (each also read from the environment variable shown; the flag wins):
   --bind <ADDR>              address to listen on [CRUMB_BIND] (default 127.0.0.1)
@@ -22,6 +27,11 @@ Options (each also read from the environment variable shown; the flag wins):
                              let pages on ORIGIN (https://shop.example) post records for SITE;
                              repeatable [CRUMB_ALLOW_ORIGINS, space separated] (default: none,
                              only the server's own origin)
+  --trusted-proxy <ADDR[/PREFIX]>
+                             a reverse proxy (127.0.0.1, ::1, 10.0.0.0/8) whose X-Forwarded-For
+                             names the client for the rate limit and --store-ip; repeatable
+                             [CRUMB_TRUSTED_PROXIES, space separated] (default: none, the header
+                             is never read)
   --rate-limit <N>           records per minute per client address, 0 = off [CRUMB_RATE_LIMIT]
                              (default 120)
   --store-ip <none|truncated>
@@ -44,6 +54,11 @@ Options (each also read from the environment variable shown; the flag wins):
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Serve(Options),
+    /// `crumb-server backup FILE`: copy the SQLite database at `database` to `to`.
+    Backup {
+        database: PathBuf,
+        to: PathBuf,
+    },
     Help,
     Version,
 }
@@ -79,6 +94,11 @@ where
             settings.allowed_origins.push(parse_allowed(item, "CRUMB_ALLOW_ORIGINS")?);
         }
     }
+    if let Some(list) = env("CRUMB_TRUSTED_PROXIES") {
+        for item in list.split([' ', ',', '\n']).filter(|s| !s.is_empty()) {
+            settings.trusted_proxies.push(parse_proxy(item, "CRUMB_TRUSTED_PROXIES")?);
+        }
+    }
     if let Some(n) = env("CRUMB_RATE_LIMIT") {
         settings.rate_limit_per_minute = parse_number(&n, "CRUMB_RATE_LIMIT")?;
     }
@@ -95,7 +115,11 @@ where
         settings.body_timeout = parse_seconds(&n, "CRUMB_BODY_TIMEOUT")?;
     }
 
-    let mut args = args.into_iter();
+    let mut args = args.into_iter().peekable();
+    if args.peek().map(String::as_str) == Some("backup") {
+        args.next();
+        return parse_backup(args, database);
+    }
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
@@ -110,6 +134,7 @@ where
             "--database" => database = PathBuf::from(value("--database")?),
             "--site-dir" => site_dir = PathBuf::from(value("--site-dir")?),
             "--admin-token" => settings.admin_token = Some(value("--admin-token")?),
+            "--trusted-proxy" => settings.trusted_proxies.push(parse_proxy(&value("--trusted-proxy")?, "--trusted-proxy")?),
             "--allow-origin" => settings.allowed_origins.push(parse_allowed(&value("--allow-origin")?, "--allow-origin")?),
             "--rate-limit" => settings.rate_limit_per_minute = parse_number(&value("--rate-limit")?, "--rate-limit")?,
             "--store-ip" => settings.store_ip = parse_ip_mode(&value("--store-ip")?, "--store-ip")?,
@@ -133,6 +158,33 @@ where
         return Err(ServerError::Usage("--admin-token must be at least 16 characters".to_owned()));
     }
     Ok(Command::Serve(Options { bind, port, config: ServerConfig { database, site_dir }, precompress, settings, demo_data }))
+}
+
+/// `backup [--database PATH] FILE` (the database also from `CRUMB_DATABASE`).
+fn parse_backup(args: impl Iterator<Item = String>, mut database: PathBuf) -> Result<Command, ServerError> {
+    let mut to = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--database" => database = PathBuf::from(args.next().ok_or_else(|| ServerError::Usage("--database needs a value".to_owned()))?),
+            flag if flag.starts_with("--database=") => database = PathBuf::from(&flag["--database=".len()..]),
+            "-h" | "--help" => return Ok(Command::Help),
+            flag if flag.starts_with('-') => return Err(ServerError::Usage(format!("backup: unknown argument `{flag}`"))),
+            file if to.is_none() => to = Some(PathBuf::from(file)),
+            extra => return Err(ServerError::Usage(format!("backup takes one file, not also `{extra}`"))),
+        }
+    }
+    let to =
+        to.ok_or_else(|| ServerError::Usage("backup needs the file to write (crumb-server backup /backups/consent.sqlite3)".to_owned()))?;
+    if database.to_str().is_some_and(|url| url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(ServerError::Usage("backup copies SQLite databases; back PostgreSQL up with pg_dump (docs/deploy.md)".to_owned()));
+    }
+    Ok(Command::Backup { database, to })
+}
+
+fn parse_proxy(text: &str, name: &str) -> Result<crate::TrustedProxy, ServerError> {
+    crate::TrustedProxy::parse(text)
+        .ok_or_else(|| ServerError::Usage(format!("{name} must be an IP address or network (127.0.0.1, 10.0.0.0/8, ::1), not `{text}`")))
 }
 
 fn parse_number(text: &str, name: &str) -> Result<u32, ServerError> {
@@ -253,5 +305,34 @@ mod tests {
         let defaults = serve(parse(args(&[]), |_| None).unwrap()).settings;
         assert_eq!(defaults, Settings::default());
         assert_eq!(defaults.store_ip, IpMode::None, "no IP is kept unless asked");
+    }
+
+    #[test]
+    fn backup_takes_one_file_and_the_database() {
+        let env = |name: &str| (name == "CRUMB_DATABASE").then(|| "/var/lib/crumb/consent.sqlite3".to_owned());
+        assert_eq!(
+            parse(args(&["backup", "/backups/a.sqlite3"]), env).unwrap(),
+            Command::Backup { database: PathBuf::from("/var/lib/crumb/consent.sqlite3"), to: PathBuf::from("/backups/a.sqlite3") }
+        );
+        assert_eq!(
+            parse(args(&["backup", "--database", "x.sqlite3", "b.sqlite3"]), |_| None).unwrap(),
+            Command::Backup { database: PathBuf::from("x.sqlite3"), to: PathBuf::from("b.sqlite3") }
+        );
+        for bad in [&["backup"][..], &["backup", "a", "b"], &["backup", "--port", "1", "a"], &["backup", "--database"]] {
+            assert!(matches!(parse(args(bad), |_| None), Err(ServerError::Usage(_))), "{bad:?}");
+        }
+        let pg = parse(args(&["backup", "--database", "postgres://u@h/db", "a"]), |_| None).unwrap_err();
+        assert!(pg.to_string().contains("pg_dump"), "{pg}");
+    }
+
+    #[test]
+    fn trusted_proxies_by_flag_and_environment() {
+        let env = |name: &str| (name == "CRUMB_TRUSTED_PROXIES").then(|| "127.0.0.1, ::1".to_owned());
+        let options = serve(parse(args(&["--trusted-proxy", "10.0.0.0/8"]), env).unwrap());
+        let expected: Vec<_> = ["127.0.0.1", "::1", "10.0.0.0/8"].iter().map(|p| crate::TrustedProxy::parse(p).unwrap()).collect();
+        assert_eq!(options.settings.trusted_proxies, expected);
+        assert!(serve(parse(args(&[]), |_| None).unwrap()).settings.trusted_proxies.is_empty());
+        let err = parse(args(&["--trusted-proxy", "proxy.local"]), |_| None).unwrap_err();
+        assert!(err.to_string().contains("IP address or network"), "{err}");
     }
 }

@@ -13,6 +13,7 @@ pub mod database;
 pub mod demo;
 mod error;
 mod limit;
+mod proxy;
 mod serve;
 mod site;
 
@@ -26,8 +27,11 @@ use crumb_core::time::{parse_rfc3339, to_rfc3339};
 use crumb_core::ConsentRecord;
 
 pub use api::{api_router, check_record, MAX_BODY_BYTES};
-pub use database::{Database, PostgresPool, RangeQuery, SqliteFile, StoredRecord, POSTGRES_POOL_SIZE, SCHEMA_VERSION};
+pub use database::{
+    backup_sqlite, BackupReport, Database, PostgresPool, RangeQuery, SqliteFile, StoredRecord, POSTGRES_POOL_SIZE, SCHEMA_VERSION,
+};
 pub use error::ServerError;
+pub use proxy::TrustedProxy;
 pub use serve::serve;
 pub use site::{precompress, static_router, PrecompressReport, COMPRESSIBLE};
 
@@ -94,6 +98,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// Cross-origin pages allowed to post records, per site. Same-origin posts always pass.
     pub allowed_origins: Vec<AllowedOrigin>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (rate limit, `store_ip`).
+    pub trusted_proxies: Vec<TrustedProxy>,
     /// Requests to `POST /api/consent` per minute and client address (burst of the same size);
     /// 0 turns the limit off.
     pub rate_limit_per_minute: u32,
@@ -112,6 +118,7 @@ impl Default for Settings {
         Settings {
             admin_token: None,
             allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
             rate_limit_per_minute: 120,
             store_ip: IpMode::None,
             retention_months: None,

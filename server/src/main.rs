@@ -20,6 +20,7 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Ok(Command::Serve(options)) => serve(options).await,
+        Ok(Command::Backup { database, to }) => backup(&database, &to).await,
         Err(err) => Err(err),
     };
     match result {
@@ -29,6 +30,21 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn backup(database: &std::path::Path, to: &std::path::Path) -> Result<(), ServerError> {
+    let (database, to) = (database.to_path_buf(), to.to_path_buf());
+    let report = tokio::task::spawn_blocking(move || crumb_server::backup_sqlite(&database, &to))
+        .await
+        .map_err(|e| ServerError::Task(e.to_string()))??;
+    println!(
+        "crumb-server: backup {} written and checked: {} records, schema version {}, {} bytes",
+        report.path.display(),
+        report.records,
+        report.schema_version,
+        report.bytes
+    );
+    Ok(())
 }
 
 async fn serve(options: Options) -> Result<(), ServerError> {

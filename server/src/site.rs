@@ -28,15 +28,26 @@ pub fn static_router(site_dir: &Path) -> Router {
 
 /// HTML and JSON (config, translations) change without changing name: browsers revalidate them.
 /// The body depends on `Accept-Encoding`, which caches must know (`ServeDir` does not say so).
+///
+/// The widget's own kinds of file (scripts, wasm, styles, JSON) may be loaded by any page:
+/// `loader.js` imports the glue as a module and fetches the wasm, which a page on another origin
+/// (the widget served from crumb-server, the site elsewhere) or a sandboxed frame (origin `null`)
+/// can do only with `Access-Control-Allow-Origin`. They are public and read without cookies
+/// (`*` never carries credentials). Pages (`text/html`) and anything else do not get it, so a page
+/// on another origin cannot read a site folder's documents through a visitor's browser.
 async fn static_headers(mut response: Response) -> Response {
-    let is_document = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let is_document = content_type.starts_with("text/html") || content_type.starts_with("application/json");
+    let is_widget_file = ["text/javascript", "application/javascript", "application/wasm", "text/css", "application/json"]
+        .iter()
+        .any(|kind| content_type.starts_with(kind));
     let headers = response.headers_mut();
     if is_document && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    if is_widget_file {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        headers.insert(header::HeaderName::from_static("cross-origin-resource-policy"), HeaderValue::from_static("cross-origin"));
     }
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

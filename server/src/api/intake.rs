@@ -103,12 +103,14 @@ pub(super) async fn preflight(State(state): State<AppState>, headers: HeaderMap)
     }
 }
 
-fn client_ip(request: &Request) -> Option<IpAddr> {
-    request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
+/// The sender's address: the peer, or behind a `--trusted-proxy` the address it forwarded.
+fn client_ip(state: &AppState, request: &Request) -> Option<IpAddr> {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())?;
+    Some(crate::proxy::client_address(peer, request.headers(), &state.settings.trusted_proxies))
 }
 
 pub(super) async fn post_consent(State(state): State<AppState>, request: Request) -> Response {
-    let client = client_ip(&request);
+    let client = client_ip(&state, &request);
     if let Err(seconds) = state.limiter.check(client, Instant::now()) {
         let mut response = error(StatusCode::TOO_MANY_REQUESTS, "too many records from this address; retry later");
         if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {

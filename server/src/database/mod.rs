@@ -2,6 +2,7 @@
 //! sites that outgrow one machine). Both run the same SQL (`sql.rs`), through one `Session`
 //! type; the schema comes from numbered migrations applied at open ([`Database::migrate`]).
 
+mod backup;
 mod migrate;
 mod session;
 mod sql;
@@ -17,6 +18,7 @@ use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 
 use crate::error::ServerError;
+pub use backup::{backup_sqlite, BackupReport};
 pub(crate) use session::{Row, Session};
 use sql::Dialect;
 pub use sql::SCHEMA_VERSION;
