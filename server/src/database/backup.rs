@@ -32,10 +32,12 @@ pub struct BackupReport {
 /// `to` is always a whole, checked backup.
 pub fn backup_sqlite(database: &Path, to: &Path) -> Result<BackupReport, ServerError> {
     if !database.is_file() {
-        return Err(ServerError::Usage(format!("no SQLite database at {}", database.display())));
+        let missing = std::io::Error::new(std::io::ErrorKind::NotFound, "no SQLite database here to back up");
+        return Err(ServerError::io(database, missing));
     }
     if to.exists() {
-        return Err(ServerError::Usage(format!("{} exists already; a backup never overwrites a file", to.display())));
+        let exists = std::io::Error::new(std::io::ErrorKind::AlreadyExists, "exists already; a backup never overwrites a file");
+        return Err(ServerError::io(to, exists));
     }
     let Some(target) = to.to_str() else {
         return Err(ServerError::Usage(format!("the backup path {} is not valid UTF-8", to.display())));
@@ -109,7 +111,7 @@ mod tests {
     fn refuses_to_overwrite_or_to_copy_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let missing = backup_sqlite(&dir.path().join("none.sqlite3"), &dir.path().join("b.sqlite3")).unwrap_err();
-        assert!(missing.to_string().contains("no SQLite database"), "{missing}");
+        assert!(missing.to_string().contains("no SQLite database here"), "{missing}");
         let db = dir.path().join("c.sqlite3");
         drop(Database::open_sqlite(&db).unwrap());
         let taken = dir.path().join("taken");
