@@ -6,7 +6,8 @@
 #   1. crumb-core, crumb-server and crumb-prerender on the host (cargo test); the server suite runs against SQLite
 #      and against a throwaway PostgreSQL started by scripts/postgres.sh
 #   2. the widget's component tests in headless Chromium (wasm-bindgen-test)
-#   3. the release bundle and its byte budgets, then the shoppers' journeys end to end in headless Chromium
+#   3. the release bundle and its byte budgets, the npm package packed from it, then the shoppers' journeys end to end in
+#      headless Chromium (one installs that package offline and serves it from a plain static server)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -43,6 +44,9 @@ trunk build --release
 
 echo "==> byte budgets of the built widget (brotli; scripts/size-budgets.json)"
 node scripts/check-sizes.mjs
+
+echo "==> release packages: the npm package and the widget archive (scripts/release.sh; the journey release:: installs the npm package)"
+scripts/release.sh --no-build --widget-only
 
 echo "==> end-to-end journeys in headless Chromium"
 cargo test -p crumb-e2e --tests -- --test-threads=2

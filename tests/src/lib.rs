@@ -13,6 +13,7 @@
 //! the widget's own readiness, a stored consent, a record, an emptied outbox), then asserts absence.
 
 pub mod browser;
+pub mod plain;
 pub mod selectors;
 pub mod server;
 

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use crumb_core::ConsentRecord;
-use crumb_server::{api_router, static_router, AppState, ServerConfig};
+use crumb_server::{api_router, static_router, AppState, ServerConfig, Settings};
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
@@ -108,9 +108,15 @@ impl TestServer {
 
     /// Serves any folder (the harness's own smoke test uses a tiny one).
     pub async fn start_with_site(site_dir: PathBuf) -> TestServer {
+        TestServer::start_with_settings(site_dir, Settings::default()).await
+    }
+
+    /// Serves any folder, with the server's settings (`--allow-origin` for a site served
+    /// elsewhere, say).
+    pub async fn start_with_settings(site_dir: PathBuf, settings: Settings) -> TestServer {
         let data = tempfile::tempdir().expect("temp dir for the database");
         let config = ServerConfig { database: data.path().join("consent.sqlite3"), site_dir: site_dir.clone() };
-        let state = AppState::open(&config).expect("open the test database");
+        let state = AppState::open_with(&config, settings).expect("open the test database");
         let controls = Controls::default();
         controls.endpoint_up.store(true, Ordering::SeqCst);
 

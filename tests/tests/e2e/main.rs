@@ -7,6 +7,7 @@
 
 mod apply;
 mod delivery;
+mod docs;
 mod gating;
 mod harness;
 mod host_pages;
@@ -16,4 +17,5 @@ mod languages;
 mod parts;
 mod prepaint;
 mod privacy;
+mod release;
 mod shops;
