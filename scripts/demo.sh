@@ -29,6 +29,25 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     --bind=*) host="${args[i]#--bind=}" ;;
   esac
 done
+# Build the server first, start it, and print the addresses only once it answers: a fresh clone
+# compiles for minutes, and a URL printed before the server listens leads nowhere.
+cargo build -p crumb-server
+server="${CARGO_TARGET_DIR:-target}/debug/crumb-server"
+"$server" --site-dir dist --demo-data "$@" &
+pid=$!
+trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null' INT TERM
+probe="$host"
+case "$probe" in 0.0.0.0 | "::" | "[::]") probe=127.0.0.1 ;; esac
+case "$probe" in *:*) probe="[${probe#[}"; probe="${probe%]}]" ;; esac
+until curl -fsS -o /dev/null "http://$probe:$port/api/health" 2>/dev/null; do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    wait "$pid" || true
+    echo "crumb-server stopped before it answered http://$probe:$port/api/health (see its message above)" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+
 echo "Crumb demo:  http://$host:$port/"
 echo "Strict CSP:  http://$host:$port/demo/strict-csp/"
 echo "Real shops (one origin: a choice made in one shop can carry to another; use a private window per shop or Crumb.reset()):"
@@ -40,5 +59,5 @@ for page in dist/demo/*/index.html; do
 done
 echo "Admin page:  http://$host:$port/admin (user name: anything, password: $CRUMB_ADMIN_TOKEN)"
 echo "  or: curl -H 'Authorization: Bearer $CRUMB_ADMIN_TOKEN' 'http://$host:$port/api/export?site=crumb-demo&format=csv'"
-
-exec cargo run -p crumb-server -- --site-dir dist --demo-data "$@"
+echo "Ctrl-C stops the server."
+wait "$pid"
