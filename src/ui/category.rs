@@ -19,6 +19,9 @@ pub fn CategoryRow(category: Category) -> impl IntoView {
     let title_id = format!("crumb-cat-{id}-title");
     let text_id = format!("crumb-cat-{id}-text");
     let required = category.required;
+    // A locked switch shows "Always on" beside it: its name says so too (WCAG 2.5.3, label in name).
+    let always_id = format!("crumb-cat-{id}-always");
+    let labelled_by = if required { format!("{title_id} {always_id}") } else { title_id.clone() };
     let section_id = id.clone();
     let checked = {
         let id = id.clone();
@@ -56,14 +59,14 @@ pub fn CategoryRow(category: Category) -> impl IntoView {
                     class="crumb-switch"
                     data-category=id
                     aria-checked=checked
-                    aria-labelledby=title_id
+                    aria-labelledby=labelled_by
                     aria-describedby=text_id.clone()
                     disabled=required
                     aria-disabled=required.then_some("true")
                     on:click=toggle
                 >
                     <span class="crumb-switch-track" aria-hidden="true"><span class="crumb-switch-thumb"></span></span>
-                    {required.then(|| view! { <span class="crumb-always-on">{text(widget, TextKey::AlwaysOn)}</span> })}
+                    {required.then(|| view! { <span id=always_id class="crumb-always-on">{text(widget, TextKey::AlwaysOn)}</span> })}
                 </button>
             </div>
             <p id=text_id class="crumb-category-text">{description}</p>

@@ -251,7 +251,13 @@ async fn preference_center_has_no_pre_ticked_boxes_and_locks_required_on() {
         let category = switch.get_attribute("data-category").unwrap_or_default();
         let checked = switch.get_attribute("aria-checked");
         let labelled = switch.get_attribute("aria-labelledby").unwrap_or_default();
-        assert!(find(&format!("#{labelled}")).is_some(), "{category} switch has a label");
+        assert!(!labelled.is_empty(), "{category} switch has a label");
+        for id in labelled.split_whitespace() {
+            assert!(find(&format!("#{id}")).is_some(), "{category} switch's label #{id} exists");
+        }
+        // The title first; a locked switch's visible "Always on" is part of its name too.
+        assert_eq!(labelled.split_whitespace().next(), Some(format!("crumb-cat-{category}-title").as_str()));
+        assert_eq!(labelled.contains(&format!("crumb-cat-{category}-always")), category == "necessary", "{category}: {labelled}");
         if category == "necessary" {
             assert_eq!(checked.as_deref(), Some("true"));
             assert!(switch.has_attribute("disabled") && switch.get_attribute("aria-disabled").as_deref() == Some("true"));

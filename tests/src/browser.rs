@@ -222,6 +222,19 @@ impl Browser {
         self.console().await.iter().any(|e| e.message.contains(needle))
     }
 
+    /// Any Chrome DevTools Protocol command, through chromedriver (viewport and media emulation).
+    pub async fn cdp(&self, cmd: &'static str, params: Value) -> Result<Value, String> {
+        self.client.issue_cmd(Cdp { cmd, params }).await.map_err(|e| format!("CDP {cmd}: {e}"))
+    }
+
+    /// The accessible name Chromium computes for `element` (WebDriver's Get Computed Label):
+    /// what a screen reader announces.
+    pub async fn computed_label(&self, element: &fantoccini::elements::Element) -> Result<String, String> {
+        let command = ComputedLabel(element.element_id().to_string());
+        let value = self.client.issue_cmd(command).await.map_err(|e| format!("computed label: {e}"))?;
+        Ok(value.as_str().unwrap_or_default().to_owned())
+    }
+
     /// The console as text, one entry a line, for failure messages.
     pub async fn console_text(&self) -> String {
         self.console().await.iter().map(|e| format!("  [{}] {}", e.level, e.message)).collect::<Vec<_>>().join("\n")
@@ -273,5 +286,19 @@ impl WebDriverCompatibleCommand for Cdp {
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
         (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+    }
+}
+
+/// WebDriver's Get Computed Label: `GET /session/{id}/element/{element}/computedlabel`.
+#[derive(Debug)]
+struct ComputedLabel(String);
+
+impl WebDriverCompatibleCommand for ComputedLabel {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/element/{}/computedlabel", session_id.unwrap_or_default(), self.0))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::GET, None)
     }
 }

@@ -5,6 +5,7 @@
 //! Build the bundle first (`trunk build --release` at the workspace root), then
 //! `cargo test -p crumb-e2e --tests -- --test-threads=2`. `harness` needs no bundle.
 
+mod a11y;
 mod apply;
 mod delivery;
 mod docs;
