@@ -58,6 +58,35 @@ pub fn delivery(status: Option<u16>) -> Delivery {
     }
 }
 
+/// What the site owner reads in the console when the endpoint does not take a record: which
+/// endpoint, from which page origin, and the likely cause of `status` (`None`: no answer, which
+/// is how a browser shows a CORS refusal to the page). Said once per page view; the record stays
+/// in the outbox unless [`delivery`] says the server refused it for good.
+pub fn endpoint_problem(status: Option<u16>, endpoint: &str, page_origin: &str, site: &str) -> String {
+    let cause = match status {
+        None => format!(
+            "no answer: the origin is not allowed? start crumb-server with `--allow-origin {site}={page_origin}`; \
+             otherwise the endpoint is down or blocked (see the network error above)"
+        ),
+        Some(status) => {
+            let meaning = match status {
+                403 => "the server refused this page's origin or site (crumb-server: `--allow-origin`)",
+                404 | 405 => "no consent endpoint at this address (check data-endpoint or the config's `endpoint`)",
+                408 | 425 | 429 => "the server asks to wait (timeout or too many requests)",
+                400..=499 => "the server refused the record (see the next error)",
+                500..=599 => "the server failed (see its log)",
+                _ => "not a consent endpoint's answer (check data-endpoint or the config's `endpoint`)",
+            };
+            format!("HTTP {status}: {meaning}")
+        }
+    };
+    let fate = match delivery(status) {
+        Delivery::Retry => "records stay in the outbox and are retried",
+        _ => "that record is dropped",
+    };
+    format!("consent records to `{endpoint}` from page origin `{page_origin}` failed: {cause}; {fate}")
+}
+
 /// The wait before the next retry: 2 s first, doubling after each failed attempt, at most 60 s.
 /// Reset to the first wait when the browser comes back `online`, when the page is shown again
 /// (`pageshow`, back/forward cache) and when a new record is queued: each of those is a reason
