@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crumb_core::{negotiate_language, prompt_for, Texts};
+use crumb_core::{negotiate_language, prompt_for, ConfigError, Texts};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
@@ -87,9 +87,9 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     if is_debug_origin(&options) {
         // The endpoint's problem on the page too, where the site owner is looking.
         let base = options.base.clone();
-        platform
-            .outbox
-            .on_problem(Box::new(move |problem| debug::show(&base, debug::Topic::Endpoint, vec![(String::new(), problem.to_owned())])));
+        platform.outbox.on_problem(Box::new(move |problem| {
+            debug::show(&base, debug::Topic::Endpoint, vec![ConfigError { path: String::new(), message: problem.to_owned() }])
+        }));
     }
     platform.outbox.start();
     if let Some(consent) = &in_force {
@@ -126,8 +126,8 @@ fn unconfigured(options: &LoaderOptions, error: &CrumbError) -> Option<Widget> {
     report(error);
     if is_debug_origin(options) {
         let problems = match error {
-            CrumbError::Config(errors) => errors.0.iter().map(|e| (e.path.clone(), e.message.clone())).collect(),
-            other => vec![(String::new(), other.to_string())],
+            CrumbError::Config(errors) => errors.0.clone(),
+            other => vec![ConfigError { path: String::new(), message: other.to_string() }],
         };
         debug::show(&options.base, debug::Topic::Config, problems);
     }

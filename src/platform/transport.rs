@@ -66,6 +66,9 @@ impl Transport for FetchTransport {
     }
 }
 
+/// Told why the endpoint does not take records (once per page view).
+pub type ProblemListener = Box<dyn Fn(&str)>;
+
 /// The outbox of records on their way to the endpoint.
 pub struct Outbox {
     store: Rc<dyn KeyValueStore>,
@@ -80,7 +83,7 @@ pub struct Outbox {
     /// The first failed delivery's explanation: said once per page view, not per retry.
     problem: RefCell<Option<String>>,
     /// Told that explanation (the debug panel, on a debug origin).
-    on_problem: RefCell<Option<Box<dyn Fn(&str)>>>,
+    on_problem: RefCell<Option<ProblemListener>>,
 }
 
 impl Outbox {
@@ -225,7 +228,7 @@ impl Outbox {
 
     /// Calls `listener` with the endpoint's problem when there is one: at once if it already
     /// happened, else when it does (once per page view).
-    pub fn on_problem(&self, listener: Box<dyn Fn(&str)>) {
+    pub fn on_problem(&self, listener: ProblemListener) {
         if let Some(problem) = &*self.problem.borrow() {
             listener(problem);
         }

@@ -92,13 +92,13 @@ fn retries_wait_two_seconds_then_double_up_to_a_minute() {
 fn an_endpoint_problem_names_the_endpoint_the_origin_and_the_likely_cause() {
     let (endpoint, origin) = ("https://log.example/api/consent", "https://shop.example");
     let cors = endpoint_problem(None, endpoint, origin, "shop");
-    for part in [endpoint, origin, "origin is not allowed?", "--allow-origin shop=https://shop.example", "stay in the outbox"] {
+    for part in [endpoint, origin, "no answer: origin not allowed?", "`--allow-origin shop=https://shop.example`", "stay in the outbox"] {
         assert!(cors.contains(part), "no {part:?} in {cors}");
     }
     let refused = endpoint_problem(Some(403), endpoint, origin, "shop");
     assert!(refused.contains("HTTP 403") && refused.contains("--allow-origin") && refused.contains("dropped"), "{refused}");
-    assert!(endpoint_problem(Some(404), endpoint, origin, "shop").contains("no consent endpoint at this address"));
+    assert!(endpoint_problem(Some(404), endpoint, origin, "shop").contains("no consent endpoint there"));
     let failed = endpoint_problem(Some(503), endpoint, origin, "shop");
-    assert!(failed.contains("HTTP 503: the server failed") && failed.contains("retried"), "{failed}");
+    assert!(failed.contains("(HTTP 503): the server failed") && failed.contains("retried") && !failed.contains("--allow"), "{failed}");
     assert!(endpoint_problem(Some(429), endpoint, origin, "shop").contains("asks to wait"));
 }
