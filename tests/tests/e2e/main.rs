@@ -6,6 +6,7 @@
 //! `cargo test -p crumb-e2e --tests -- --test-threads=2`. `harness` needs no bundle.
 
 mod apply;
+mod debug_panel;
 mod delivery;
 mod gating;
 mod harness;
