@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use crumb_core::{negotiate_language, prompt_for, Texts};
+use crumb_core::{negotiate_language, prompt_for, ConfigError, Texts};
 use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
@@ -14,7 +14,7 @@ use crate::parts;
 use crate::platform::config_input::{config_text, read_config};
 use crate::platform::navigator::{resolve_on_page, warn_if_foreign_base, BrowserNavigator, NavigatorReads};
 use crate::platform::{self, host::Host, loader::LoaderOptions, Platform};
-use crate::ui::preferences;
+use crate::ui::{debug, preferences};
 use crate::widget::{Start, Widget};
 
 /// Entry point: boots once the DOM is parsed.
@@ -84,6 +84,13 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     let in_force = widget.consent.get_untracked();
     // What a newer consent from another subdomain revoked here goes first.
     widget.carry_out(in_force.as_ref(), stored.effects);
+    if is_debug_origin(&options) {
+        // The endpoint's problem on the page too, where the site owner is looking.
+        let base = options.base.clone();
+        platform.outbox.on_problem(Box::new(move |problem| {
+            debug::show(&base, debug::Topic::Endpoint, vec![ConfigError { path: String::new(), message: problem.to_owned() }])
+        }));
+    }
     platform.outbox.start();
     if let Some(consent) = &in_force {
         // Already applied by the apply part (loader.js ran it, its plan held), or not.
@@ -110,8 +117,20 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     Some(widget)
 }
 
+/// The site owner's own machine, or a script tag with `data-debug`: the debug panel may show.
+fn is_debug_origin(options: &LoaderOptions) -> bool {
+    crumb_core::debug::is_debug_origin(&BrowserNavigator.host(), options.debug)
+}
+
 fn unconfigured(options: &LoaderOptions, error: &CrumbError) -> Option<Widget> {
     report(error);
+    if is_debug_origin(options) {
+        let problems = match error {
+            CrumbError::Config(errors) => errors.0.clone(),
+            other => vec![ConfigError { path: String::new(), message: other.to_string() }],
+        };
+        debug::show(&options.base, debug::Topic::Config, problems);
+    }
     // A banner painted ahead of time would be inert: it goes, and a click made on it is dropped.
     if let Some(prepaint) = &options.prepaint {
         prepaint.discard();

@@ -157,7 +157,7 @@
     .then(function (widget) {
       return widget.default({ module_or_path: wasm }).then(function () {
         widget.start({ base: base, endpoint: attribute("data-endpoint"), config: attribute("data-config"), queue: queue, gtag: gtag,
-          on: on, global: global, prepaint: prepaint, planned: planned });
+          on: on, global: global, prepaint: prepaint, planned: planned, debug: !!(me && me.hasAttribute && me.hasAttribute("data-debug")) });
       });
     })
     .catch(function (error) {

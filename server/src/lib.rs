@@ -14,6 +14,7 @@ pub mod demo;
 mod error;
 mod limit;
 mod proxy;
+mod refusals;
 mod serve;
 mod site;
 
@@ -136,6 +137,7 @@ pub struct AppState {
     site_dir: Arc<Path>,
     settings: Arc<Settings>,
     limiter: Arc<limit::RateLimiter>,
+    refusals: Arc<refusals::RefusalLog>,
     token: Arc<Option<auth::TokenDigest>>,
 }
 
@@ -162,6 +164,7 @@ impl AppState {
             database,
             site_dir: Arc::from(site_dir),
             limiter: Arc::new(limit::RateLimiter::new(settings.rate_limit_per_minute)),
+            refusals: Arc::new(refusals::RefusalLog::new()),
             settings: Arc::new(settings),
             token: Arc::new(token),
         }

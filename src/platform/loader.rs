@@ -26,6 +26,8 @@ pub struct LoaderOptions {
     /// The apply part applied the stored consent by its plan before this module loaded
     /// (`crumb_core::plan`): Consent Mode already has its signals.
     pub planned: bool,
+    /// `data-debug` on the script tag: show the debug panel on any origin (docs/configuration.md).
+    pub debug: bool,
 }
 
 fn string_field(options: &JsValue, name: &str) -> Option<String> {
@@ -45,6 +47,7 @@ impl LoaderOptions {
             global: string_field(options, "global").filter(|g| g == "CrumbConsent").unwrap_or_else(|| "Crumb".to_owned()),
             prepaint: own(options, "prepaint").and_then(super::prepaint::Prepaint::from_js),
             planned: own(options, "planned").is_some_and(|p| p.as_bool() == Some(true)),
+            debug: own(options, "debug").is_some_and(|d| d.as_bool() == Some(true)),
         }
     }
 }

@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use crumb_core::ids::OUTBOX_KEY;
-use crumb_core::outbox::{delivery, push_bounded, Backoff, Delivery, OUTBOX_CAP};
+use crumb_core::outbox::{delivery, endpoint_problem, push_bounded, Backoff, Delivery, OUTBOX_CAP};
 use crumb_core::ConsentRecord;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -66,6 +66,9 @@ impl Transport for FetchTransport {
     }
 }
 
+/// Told why the endpoint does not take records (once per page view).
+pub type ProblemListener = Box<dyn Fn(&str)>;
+
 /// The outbox of records on their way to the endpoint.
 pub struct Outbox {
     store: Rc<dyn KeyValueStore>,
@@ -77,6 +80,10 @@ pub struct Outbox {
     warned_unpersisted: Cell<bool>,
     in_flight: Cell<bool>,
     backoff: Cell<Backoff>,
+    /// The first failed delivery's explanation: said once per page view, not per retry.
+    problem: RefCell<Option<String>>,
+    /// Told that explanation (the debug panel, on a debug origin).
+    on_problem: RefCell<Option<ProblemListener>>,
 }
 
 impl Outbox {
@@ -94,6 +101,8 @@ impl Outbox {
             warned_unpersisted: Cell::new(false),
             in_flight: Cell::new(false),
             backoff: Cell::new(Backoff::default()),
+            problem: RefCell::new(None),
+            on_problem: RefCell::new(None),
         })
     }
 
@@ -185,7 +194,12 @@ impl Outbox {
         };
         for record in self.pending() {
             let body = to_json(&record);
-            match delivery(self.transport.post(&endpoint, body.clone()).await) {
+            let status = self.transport.post(&endpoint, body.clone()).await;
+            let outcome = delivery(status);
+            if outcome != Delivery::Delivered {
+                self.explain(status, &endpoint, &record.site);
+            }
+            match outcome {
                 Delivery::Delivered => self.remove(&record),
                 Delivery::Refused(status) => {
                     // The server will never take it: keep it visible, then stop retrying it.
@@ -196,6 +210,29 @@ impl Outbox {
             }
         }
         false
+    }
+
+    /// Says once per page view which endpoint failed, from which page origin, and why.
+    fn explain(&self, status: Option<u16>, endpoint: &str, site: &str) {
+        if self.problem.borrow().is_some() {
+            return;
+        }
+        let origin = window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+        let problem = endpoint_problem(status, endpoint, &origin, site);
+        error(&problem);
+        if let Some(listener) = &*self.on_problem.borrow() {
+            listener(&problem);
+        }
+        *self.problem.borrow_mut() = Some(problem);
+    }
+
+    /// Calls `listener` with the endpoint's problem when there is one: at once if it already
+    /// happened, else when it does (once per page view).
+    pub fn on_problem(&self, listener: ProblemListener) {
+        if let Some(problem) = &*self.problem.borrow() {
+            listener(problem);
+        }
+        *self.on_problem.borrow_mut() = Some(listener);
     }
 
     fn remove(&self, record: &ConsentRecord) {
@@ -283,6 +320,37 @@ mod tests {
         outbox.flush();
         settle().await;
         assert!(outbox.pending().is_empty(), "delivered, then gone");
+    }
+
+    /// A CORS refusal reaches the page as a network error: the site owner is told once which
+    /// endpoint, from which origin, and the flag that would allow it; the record waits.
+    #[wasm_bindgen_test]
+    async fn an_unreachable_endpoint_is_explained_once_per_page_view_and_the_record_waits() {
+        let store = Rc::new(MemoryStore::default());
+        let network = Rc::new(Answering { status: Cell::new(None), posted: RefCell::new(Vec::new()) });
+        let outbox = Outbox::new(store, network.clone(), Some("https://log.example/api/consent".into()));
+        let told = Rc::new(RefCell::new(Vec::<String>::new()));
+        let sink = told.clone();
+        outbox.on_problem(Box::new(move |problem| sink.borrow_mut().push(problem.to_owned())));
+        outbox.send(record());
+        settle().await;
+        for _ in 0..3 {
+            outbox.flush();
+            settle().await;
+        }
+        assert!(network.posted.borrow().len() >= 2, "retried");
+        let told = told.borrow();
+        assert_eq!(told.len(), 1, "once per page view, not per retry: {told:?}");
+        let origin = window().unwrap().location().origin().unwrap();
+        for part in ["`https://log.example/api/consent`", &format!("`{origin}`"), &format!("--allow-origin s={origin}")] {
+            assert!(told[0].contains(part), "no {part} in {}", told[0]);
+        }
+        assert_eq!(outbox.pending(), vec![record()], "the record waits in the outbox");
+        // A listener that comes later is told what already happened.
+        let late = Rc::new(Cell::new(false));
+        let seen = late.clone();
+        outbox.on_problem(Box::new(move |_| seen.set(true)));
+        assert!(late.get());
     }
 
     #[wasm_bindgen_test]

@@ -2,6 +2,7 @@
 
 pub mod banner;
 pub mod category;
+pub mod debug;
 pub mod embed;
 pub mod focus;
 pub mod language;

@@ -103,7 +103,7 @@ fn clean_page() {
     if let Some(widget) = CURRENT.with(|c| c.take()) {
         widget.stop();
     }
-    for selector in ["#crumb-root", "#crumb-config", "[data-test-gated]"] {
+    for selector in ["#crumb-root", "#crumb-debug", "#crumb-config", "[data-test-gated]"] {
         if let Ok(list) = doc.query_selector_all(selector) {
             for i in 0..list.length() {
                 if let Some(node) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
@@ -477,6 +477,44 @@ async fn a_broken_config_leaves_everything_denied_and_no_banner() {
     // The unconfigured API is installed after boot gave up, never before a host could exist.
     assert!(doc.get_element_by_id("crumb-root").is_none());
     assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(false));
+}
+
+/// A config with independent mistakes on the site owner's machine (the test page is served on
+/// 127.0.0.1): the debug panel lists every one at its path, grants nothing and closes.
+#[wasm_bindgen_test]
+async fn a_debug_origin_shows_every_config_error_in_a_panel() {
+    let bad = demo_config()
+        .replace("\"revision\": 1,", "\"revision\": 1, \"catgories\": [], \"expiry_days\": 0,")
+        .replace("\"policy_url\": \"/demo/privacy.html\"", "\"policy_url\": \"javascript:alert(1)\"")
+        .replace("\"id\": \"preferences\"", "\"id\": \"loyalty\"");
+    clean_page();
+    start_with(&bad);
+    let doc = document().expect("document");
+    let panel_root = || doc.get_element_by_id("crumb-debug").and_then(|host| host.shadow_root());
+    wait_until("the debug panel", || panel_root().and_then(|root| root.query_selector("[data-crumb-part=debug]").ok()?).is_some()).await;
+    let root = panel_root().expect("the panel's shadow root");
+    let panel = root.query_selector("[data-crumb-part=debug]").ok().flatten().expect("the panel");
+    assert_eq!(panel.get_attribute("role").as_deref(), Some("alert"));
+    let heading = root.query_selector("[data-crumb-part=debug] h2").ok().flatten().and_then(|h| h.text_content()).unwrap_or_default();
+    let items = root.query_selector_all("[data-crumb-part=debug] li").expect("items");
+    let texts: Vec<String> = (0..items.length()).filter_map(|i| items.item(i)?.text_content()).collect();
+    assert_eq!(texts.len(), 4, "{texts:?}");
+    assert_eq!(heading, "Crumb: 4 problems in the config");
+    for (path, words) in [
+        ("catgories", "unknown field"),
+        ("policy_url", "http(s) URL"),
+        ("expiry_days", "between 1 and 395"),
+        ("categories[1].id", r#"add `texts.en["category.loyalty.title"]`"#),
+    ] {
+        assert!(texts.iter().any(|t| t.starts_with(&format!("{path} ")) && t.contains(words)), "no `{path}`: {words} in {texts:?}");
+    }
+    // Not a grant, no banner: the widget stays unconfigured.
+    assert!(doc.get_element_by_id("crumb-root").is_none());
+    assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(false));
+    let close: HtmlElement =
+        root.query_selector("[data-crumb-part=debug] button[data-action=dismiss-debug]").ok().flatten().expect("close").unchecked_into();
+    close.click();
+    assert!(doc.get_element_by_id("crumb-debug").is_none(), "closed");
 }
 
 const I18N: &[(&str, &str)] = &[

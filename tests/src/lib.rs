@@ -168,6 +168,22 @@ impl Shopper {
         }
     }
 
+    /// Navigates to a path on the test server under another host name, which the browser must
+    /// resolve to 127.0.0.1 (`BrowserOptions::host_resolver_rules`, e.g. `MAP shop.test
+    /// 127.0.0.1`): a page on an origin that is not the site owner's machine.
+    pub async fn open_on(&self, host: &str, path: &str) {
+        let url = self.url_on(host, path);
+        if let Err(err) = self.client().goto(&url).await {
+            panic!("could not open {url}: {err}\n{}", self.diagnostics().await);
+        }
+    }
+
+    /// `http://<host>:<port><path>` on the test server.
+    pub fn url_on(&self, host: &str, path: &str) -> String {
+        let port = self.server.base_url().rsplit(':').next().unwrap_or_default();
+        format!("http://{host}:{port}{path}")
+    }
+
     /// Navigates and waits until the widget has booted (`window.Crumb.ready === true` and the
     /// shadow root exists) and a banner painted ahead of time (`data-prepaint`), if any, has been
     /// replaced by the widget's own.

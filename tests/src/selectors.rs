@@ -43,6 +43,12 @@ pub const PREFS_TEXT: &str = "#crumb-prefs-text";
 /// The language switcher in the preference center.
 pub const PREFS_LANGUAGE: &str = r#"[data-crumb-part="preferences"] select[data-crumb-part="language"]"#;
 
+/// The debug panel's host on the page (light DOM, beside the widget's), with a shadow root of its
+/// own; shown only on the site owner's machine or with `data-debug`.
+pub const DEBUG_HOST: &str = "#crumb-debug";
+/// In the debug panel's shadow root: one section per topic (the config's errors, the endpoint).
+pub const DEBUG_PANEL: &str = r#"[data-crumb-part="debug"]"#;
+
 /// The persistent reopen button.
 pub const REOPEN: &str = r#"button[data-action="reopen"]"#;
 

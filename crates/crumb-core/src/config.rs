@@ -853,7 +853,13 @@ impl Config {
             if !crate::texts::BUILTIN_CATEGORIES.contains(&category.id.as_str()) {
                 let key = format!("category.{}.title", category.id);
                 if !self.texts.get(&self.fallback).is_some_and(|t| t.contains_key(&key)) {
-                    error(format!("{at}.id"), "a custom category needs its title in `texts.<fallback>`");
+                    // The key to add, written out: the site owner copies it.
+                    let cap = crate::json_bounds::cap_message;
+                    let (id, fallback) = (cap(&category.id, 40), cap(&self.fallback, 20));
+                    error(
+                        format!("{at}.id"),
+                        &format!("category `{id}` has no title in `{fallback}` (the fallback language): add `texts.{fallback}[\"category.{id}.title\"]`"),
+                    );
                 }
             }
             for (s, service) in category.services.iter().enumerate() {

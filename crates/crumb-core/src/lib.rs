@@ -11,6 +11,7 @@ pub mod config;
 pub mod consent;
 pub mod consent_mode;
 pub mod contract;
+pub mod debug;
 pub mod diff;
 pub mod effect;
 pub mod gating;

@@ -58,6 +58,31 @@ pub fn delivery(status: Option<u16>) -> Delivery {
     }
 }
 
+/// What the site owner reads in the console when the endpoint does not take a record: which
+/// endpoint, from which page origin, and the likely cause of `status` (`None`: no answer, which
+/// is how a browser shows a CORS refusal to the page). Said once per page view; the record stays
+/// in the outbox unless [`delivery`] says the server refused it for good.
+pub fn endpoint_problem(status: Option<u16>, endpoint: &str, page_origin: &str, site: &str) -> String {
+    // One `format!` with the parts chosen here: every call of it costs the main part bytes.
+    let (cause, allow) = match status {
+        None => ("no answer: origin not allowed? start crumb-server with", true),
+        Some(403) => ("refused this origin or site; crumb-server needs", true),
+        Some(404 | 405) => ("no consent endpoint there (check data-endpoint)", false),
+        Some(408 | 425 | 429) => ("the server asks to wait", false),
+        Some(400..=499) => ("the record was refused", false),
+        Some(500..=599) => ("the server failed (see its log)", false),
+        Some(_) => ("not a consent endpoint (check data-endpoint)", false),
+    };
+    let fate = match delivery(status) {
+        Delivery::Retry => "records stay in the outbox and are retried",
+        _ => "the record is dropped",
+    };
+    let status = status.unwrap_or(0);
+    let (flag, equals, origin) = if allow { (" `--allow-origin ", "=", page_origin) } else { ("", "", "") };
+    let (site, close) = if allow { (site, "`") } else { ("", "") };
+    format!("consent records to `{endpoint}` from page origin `{page_origin}` failed (HTTP {status}): {cause}{flag}{site}{equals}{origin}{close}; {fate}")
+}
+
 /// The wait before the next retry: 2 s first, doubling after each failed attempt, at most 60 s.
 /// Reset to the first wait when the browser comes back `online`, when the page is shown again
 /// (`pageshow`, back/forward cache) and when a new record is queued: each of those is a reason

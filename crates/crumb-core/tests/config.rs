@@ -231,6 +231,19 @@ fn custom_category_without_a_title() {
     refused_at("categories[4].id", |v| {
         v["categories"].as_array_mut().unwrap().push(json!({"id": "social"}));
     });
+    // The error names the key to add, in the fallback language.
+    let mut value = demo_config_json();
+    value["fallback"] = json!("de");
+    value["categories"].as_array_mut().unwrap().push(json!({"id": "loyalty"}));
+    let errors = parse(value).unwrap_err();
+    let messages: Vec<String> = errors.0.iter().map(|e| e.to_string()).collect();
+    assert!(
+        messages.contains(
+            &r#"`categories[4].id`: category `loyalty` has no title in `de` (the fallback language): add `texts.de["category.loyalty.title"]`"#
+                .to_owned()
+        ),
+        "{errors}"
+    );
     // With its title in the fallback language's texts it is fine.
     let mut value = demo_config_json();
     value["categories"].as_array_mut().unwrap().push(json!({"id": "social"}));
@@ -261,6 +274,39 @@ fn all_semantic_errors_are_reported_together() {
     value["categories"][3]["id"] = json!("analytics");
     let errors = parse(value).unwrap_err();
     assert!(errors.names("site") && errors.names("expiry_days") && errors.names("categories[3].id"), "{errors}");
+}
+
+/// Independent mistakes of every kind the reader finds come in one report, each at its path:
+/// misspelt fields, broken rules and a custom category without its title.
+#[test]
+fn independent_mistakes_are_reported_together_each_at_its_path() {
+    let mut value = demo_config_json();
+    value["catgories"] = json!([]);
+    value["categories"][2]["services"][0]["cookies"][0]["purpse"] = json!("typo");
+    value["policy_url"] = json!("javascript:alert(1)");
+    value["expiry_days"] = json!(400);
+    value["theme"] = json!({"accent": "blue"});
+    value["categories"].as_array_mut().unwrap().push(json!({"id": "loyalty"}));
+    let errors = parse(value).unwrap_err();
+    let paths: Vec<&str> = errors.0.iter().map(|e| e.path.as_str()).collect();
+    for path in
+        ["catgories", "categories[2].services[0].cookies[0].purpse", "policy_url", "expiry_days", "theme.accent", "categories[4].id"]
+    {
+        assert!(paths.contains(&path), "no error at `{path}` in: {errors}");
+    }
+    assert_eq!(errors.0.len(), 6, "{errors}");
+    assert!(errors.to_string().contains(r#"add `texts.en["category.loyalty.title"]`"#), "{errors}");
+}
+
+/// A value of the wrong type stops typing at that value: the misspelt fields still come with it.
+#[test]
+fn a_wrong_type_comes_with_every_unknown_field() {
+    let mut value = demo_config_json();
+    value["revision"] = json!("two");
+    value["layuot"] = json!({});
+    value["categories"][0]["requird"] = json!(true);
+    let errors = parse(value).unwrap_err();
+    assert!(errors.names("revision") && errors.names("layuot") && errors.names("categories[0].requird"), "{errors}");
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The outbox policy: bound and dedupe, what an HTTP status means, the retry schedule.
 
-use crumb_core::outbox::{delivery, push_bounded, same_record, Backoff, Delivery, OUTBOX_CAP};
+use crumb_core::outbox::{delivery, endpoint_problem, push_bounded, same_record, Backoff, Delivery, OUTBOX_CAP};
 use crumb_core::ConsentRecord;
 
 /// The `n`th decision of one consent (a distinct `updated_at` each).
@@ -86,4 +86,19 @@ fn retries_wait_two_seconds_then_double_up_to_a_minute() {
     assert_eq!(backoff.next_delay(), Backoff::FIRST_MS);
     assert_eq!(backoff.next_delay(), 4_000);
     assert_eq!(Backoff::default(), Backoff::new());
+}
+
+#[test]
+fn an_endpoint_problem_names_the_endpoint_the_origin_and_the_likely_cause() {
+    let (endpoint, origin) = ("https://log.example/api/consent", "https://shop.example");
+    let cors = endpoint_problem(None, endpoint, origin, "shop");
+    for part in [endpoint, origin, "no answer: origin not allowed?", "`--allow-origin shop=https://shop.example`", "stay in the outbox"] {
+        assert!(cors.contains(part), "no {part:?} in {cors}");
+    }
+    let refused = endpoint_problem(Some(403), endpoint, origin, "shop");
+    assert!(refused.contains("HTTP 403") && refused.contains("--allow-origin") && refused.contains("dropped"), "{refused}");
+    assert!(endpoint_problem(Some(404), endpoint, origin, "shop").contains("no consent endpoint there"));
+    let failed = endpoint_problem(Some(503), endpoint, origin, "shop");
+    assert!(failed.contains("(HTTP 503): the server failed") && failed.contains("retried") && !failed.contains("--allow"), "{failed}");
+    assert!(endpoint_problem(Some(429), endpoint, origin, "shop").contains("asks to wait"));
 }

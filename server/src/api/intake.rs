@@ -73,10 +73,16 @@ fn check_origin(state: &AppState, headers: &HeaderMap, site: Option<&str>) -> Or
         state.settings.allowed_origins.iter().any(|allowed| allowed.origin == origin && site.is_none_or(|site| allowed.site == site));
     match (listed, HeaderValue::from_str(origin)) {
         (true, Ok(value)) => Origin::Allowed(value),
-        _ => Origin::Refused(match site {
-            Some(site) => format!("origin `{origin}` may not post records for site `{site}` (see --allow-origin)"),
-            None => format!("origin `{origin}` may not post records (see --allow-origin)"),
-        }),
+        _ => {
+            // The site owner's side of the browser's CORS error: rate-limited (refusals.rs).
+            for line in state.refusals.note(site, origin, Instant::now()) {
+                eprintln!("{line}");
+            }
+            Origin::Refused(match site {
+                Some(site) => format!("origin `{origin}` may not post records for site `{site}` (see --allow-origin)"),
+                None => format!("origin `{origin}` may not post records (see --allow-origin)"),
+            })
+        }
     }
 }
 
