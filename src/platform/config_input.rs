@@ -38,8 +38,15 @@ pub async fn config_text(config_url: Option<&str>) -> Result<String, CrumbError>
 /// every semantic rule, and every cookie pattern a valid JavaScript regular expression. Every
 /// error comes at once, each with its path (`crumb_core::config_from_value`).
 pub async fn read_config(text: &str) -> Result<Config, CrumbError> {
-    let value =
-        parse_json(text, MAX_CONFIG_BYTES).map_err(|why| CrumbError::ConfigMissing(format!("the config is not usable JSON: {why}")))?;
+    let value = parse_json(text, MAX_CONFIG_BYTES).map_err(|why| {
+        // The page's HTML parser ends an inline config at the first `</script>`, even inside a
+        // JSON string: the text then stops before its closing brace.
+        let cut = match text.trim_end().ends_with('}') {
+            true => "",
+            false => "; it ends before its closing `}`: an inline config is cut short where it contains `</script>` (write `<\\/script>`)",
+        };
+        CrumbError::ConfigMissing(format!("the config is not usable JSON: {why}{cut}"))
+    })?;
     let (config, mut errors) = typed_config(value);
     // Cookie patterns are JavaScript regular expressions: only the browser can compile them. A
     // typed config with broken rules is checked too, so every error shows at once.
@@ -111,5 +118,17 @@ mod tests {
         assert!(errors.names("categories[1].services[0].cookies[1].pattern"), "{errors}");
         assert!(errors.names("categories[1].services[0].cookies[2].pattern"), "a catastrophic pattern: {errors}");
         assert!(errors.names("categories[1].services[0].local_storage[1].pattern"), "{errors}");
+    }
+
+    #[wasm_bindgen_test]
+    async fn a_config_cut_short_by_a_script_end_tag_says_so() {
+        // What the HTML parser leaves of `"purpose": "see </script> here" }`.
+        let Err(CrumbError::ConfigMissing(why)) = read_config(r#"{"site": "t", "revision": 1, "purpose": "see "#).await else {
+            panic!("a cut config was accepted")
+        };
+        assert!(why.contains("not usable JSON") && why.contains("`</script>`") && why.contains(r"`<\/script>`"), "{why}");
+        // A plain syntax error is not blamed on a script end tag.
+        let Err(CrumbError::ConfigMissing(why)) = read_config(r#"{"site": "t",}"#).await else { panic!("bad JSON was accepted") };
+        assert!(!why.contains("</script>"), "{why}");
     }
 }
