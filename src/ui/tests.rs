@@ -216,6 +216,31 @@ async fn first_layer_offers_three_choices_of_equal_size_and_weight() {
 }
 
 #[wasm_bindgen_test]
+async fn the_banner_says_the_purposes_of_the_sites_own_categories_only() {
+    // No preferences and no marketing, but a category of the site's own, after analytics.
+    let config = r#"{
+        "site": "t", "revision": 1, "languages": ["en"], "policy_url": "/privacy",
+        "categories": [{ "id": "necessary", "required": true }, { "id": "analytics" }, { "id": "social" }],
+        "texts": { "en": {
+            "category.social.title": "Social media",
+            "category.social.purpose": "Social media cookies let you share products with friends."
+        } }
+    }"#;
+    boot_with(config).await;
+    let text = wait_for("#crumb-banner-text").await.text_content().unwrap_or_default();
+    assert_eq!(
+        text,
+        "We use cookies that our website needs to work. With your consent, we also use optional cookies. \
+         Analytics cookies count visits and show us how our pages are used. \
+         Social media cookies let you share products with friends. \
+         You can change your choice at any time. More in our privacy policy."
+    );
+    for absent in ["Marketing", "ads", "Preference", "shop"] {
+        assert!(!text.contains(absent), "`{absent}` in: {text}");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn accept_all_stores_the_consent_and_leaves_a_reopen_button() {
     boot_with(&demo_config()).await;
     wait_for("[data-crumb-part=banner]").await;
