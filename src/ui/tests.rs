@@ -287,7 +287,7 @@ async fn preference_center_has_no_pre_ticked_boxes_and_locks_required_on() {
     // The cookie table states name, provider, purpose, duration and party.
     let row = find("[data-service=demo-analytics] tr[data-cookie]").expect("a cookie row");
     let cells: Vec<String> = (0..row.children().length()).filter_map(|i| row.children().item(i)?.text_content()).collect();
-    assert_eq!(cells, ["^_demo_ga(_.*)?$", "Demo Analytics Inc.", "Tells visits apart to count them.", "2 years", "Third party"]);
+    assert_eq!(cells, ["^_demo_ga(_.*)?$", "Demo Analytics Inc.", "Tells visits apart to count them.", "2 years", "Another company"]);
 
     click("button[role=switch][data-category=analytics]");
     wait_until("analytics is switched on", || {

@@ -722,6 +722,37 @@ mod tests {
     }
 
     #[test]
+    fn french_puts_a_narrow_no_break_space_before_high_punctuation_and_inside_guillemets() {
+        for (key, value) in &load("fr") {
+            for (i, c) in value.char_indices() {
+                let before = value[..i].chars().next_back();
+                let after = value[i + c.len_utf8()..].chars().next();
+                if matches!(c, ':' | ';' | '!' | '?' | '»') {
+                    assert_eq!(before, Some('\u{202f}'), "fr.{key}: before `{c}` in {value}");
+                }
+                if c == '«' {
+                    assert_eq!(after, Some('\u{202f}'), "fr.{key}: after `«` in {value}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_cookie_tables_party_column_names_who_reads_the_cookie_in_parallel_words() {
+        for language in BUILTIN_LANGUAGES {
+            let t = load(language);
+            let text = |key: &str| t.get(key).unwrap_or_else(|| panic!("{language}: no {key}")).as_str();
+            let (heading, first, third) = (text("table.party"), text("party.first"), text("party.third"));
+            assert!(heading != first && heading != third && first != third, "{language}");
+        }
+        let en = load("en");
+        assert_eq!(
+            ["table.party", "party.first", "party.third"].map(|k| en.get(k).unwrap().as_str()),
+            ["Read by", "This website", "Another company"]
+        );
+    }
+
+    #[test]
     fn refusal_and_consent_buttons_differ_in_every_language() {
         for language in BUILTIN_LANGUAGES {
             let t = load(language);
