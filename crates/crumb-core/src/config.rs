@@ -878,16 +878,13 @@ impl Config {
                     error(format!("{at}.id"), "a custom category needs its title in `texts.<fallback>`");
                 }
                 // The banner names every optional category's purpose, in every language whose
-                // `banner.text` has `{purposes}` (the built-in one does).
+                // `banner.text` starts with `{purposes}` (the built-in one does).
                 let key = format!("category.{}.purpose", category.id);
                 for language in offered.iter().filter(|_| !category.required) {
                     let texts = self.texts.get(language);
-                    let composed = texts.and_then(|t| t.get("banner.text")).is_none_or(|t| t.contains("{purposes}"));
+                    let composed = texts.and_then(|t| t.get("banner.text")).is_none_or(|t| t.starts_with(crate::texts::PURPOSES));
                     if composed && !texts.is_some_and(|t| t.contains_key(&key)) {
-                        error(
-                            format!("texts.{language}"),
-                            &format!("needs `{key}`: the banner's sentence on what the optional category `{}` is for", category.id),
-                        );
+                        error(format!("texts.{language}.{key}"), "is missing: the banner says what each optional category is for");
                     }
                 }
             }

@@ -50,8 +50,8 @@ macro_rules! text_keys {
 text_keys! {
     /// The banner's heading.
     BannerTitle => "banner.title",
-    /// The banner's text; `{purposes}` is where the composed sentences go ([`Texts::purposes`]),
-    /// `{policy}` where the privacy policy link goes.
+    /// The banner's text; the composed sentences ([`Texts::purposes`]) take the place of the
+    /// `{purposes}` it starts with, the privacy policy link that of `{policy}`.
     BannerText => "banner.text",
     /// The banner's sentence on the cookies the site needs to work (always said).
     BannerNecessary => "banner.necessary",
@@ -137,6 +137,10 @@ text_keys! {
     /// names no service).
     EmbedLoad => "embed.load",
 }
+
+/// Where `banner.text` takes the composed sentences ([`Texts::purposes`]); a text composes them
+/// only when it starts with it.
+pub const PURPOSES: &str = "{purposes}";
 
 /// Placeholders a text may carry, by key; translations must keep exactly these.
 pub fn placeholders_of(key: &str) -> &'static [&'static str] {
@@ -370,8 +374,8 @@ pub struct Texts {
 
 impl Texts {
     /// The texts of `language`: `builtin` (its file from `www/i18n/`, with its `.shop` variants
-    /// for a shop) with the config's `texts.<language>` overrides laid over it, and `{purposes}`
-    /// in `banner.text` replaced by [`Texts::purposes`].
+    /// for a shop) with the config's `texts.<language>` overrides laid over it, and the
+    /// `{purposes}` that `banner.text` starts with replaced by [`Texts::purposes`].
     pub fn new(language: &str, builtin: Map<String>, config: &Config) -> Texts {
         let mut entries = builtin;
         if config.site_kind == SiteKind::Shop {
@@ -385,8 +389,10 @@ impl Texts {
             entries.extend(overrides.iter().map(|(key, value)| (key.clone(), value.clone())));
         }
         let mut texts = Texts { language: language.to_owned(), entries };
-        if let Some(text) = texts.lookup(TextKey::BannerText.as_str()).filter(|t| t.contains("{purposes}")) {
-            let text = text.replace("{purposes}", &texts.purposes(config));
+        // `{purposes}` opens the text in every language (tested); a prefix costs the widget less
+        // than a search.
+        if let Some(rest) = texts.lookup(TextKey::BannerText.as_str()).and_then(|t| t.strip_prefix(PURPOSES)) {
+            let text = texts.purposes(config) + rest;
             texts.entries.insert(TextKey::BannerText.as_str().to_owned(), text);
         }
         texts
@@ -399,18 +405,23 @@ impl Texts {
     /// conjugated by its neighbours. A custom category's sentence missing from these texts (only
     /// when the fallback English had to stand in) is taken from `texts.<fallback>`.
     pub fn purposes(&self, config: &Config) -> String {
-        let mut sentences = vec![self.get(TextKey::BannerNecessary).to_owned()];
+        // Chinese and Japanese put no space between sentences.
+        let gap = if matches!(self.language.split('-').next(), Some("ja" | "zh")) { "" } else { " " };
+        let mut text = String::from(self.get(TextKey::BannerNecessary));
+        let mut say = |sentence: &str| {
+            text.push_str(gap);
+            text.push_str(sentence);
+        };
         let optional = config.categories.iter().filter(|c| !c.required && c.id != "necessary");
         for (i, category) in optional.enumerate() {
             if i == 0 {
-                sentences.push(self.get(TextKey::BannerConsent).to_owned());
+                say(self.get(TextKey::BannerConsent));
             }
             let key = format!("category.{}.purpose", category.id);
             let fallback = config.texts.get(&config.fallback).and_then(|t| t.get(&key));
-            sentences.push(self.lookup(&key).or(fallback.map(String::as_str)).unwrap_or(&key).to_owned());
+            say(self.lookup(&key).or(fallback.map(String::as_str)).unwrap_or(&key));
         }
-        // Chinese and Japanese put no space between sentences.
-        sentences.join(if matches!(self.language.split('-').next(), Some("ja" | "zh")) { "" } else { " " })
+        text
     }
 
     /// The text for a key; the key itself when missing, so a gap is visible, never a crash.
@@ -598,7 +609,8 @@ mod tests {
                     // No placeholder but the policy link is left, and the rest of the text is kept.
                     assert_eq!(banner.matches("{policy}").count(), 1, "{case}");
                     assert_eq!(banner.matches('{').count(), 1, "{case}");
-                    let closing = text("banner.text").replace("{purposes}", "");
+                    let closing =
+                        text("banner.text").strip_prefix(PURPOSES).unwrap_or_else(|| panic!("{case}: no leading {{purposes}}")).to_owned();
                     assert!(banner.ends_with(closing.trim_start()), "{case}");
                     // Whole sentences, joined as the language joins them.
                     let gap = if matches!(*language, "ja" | "zh" | "zh-Hant") { "" } else { " " };
@@ -705,9 +717,8 @@ mod tests {
         for language in BUILTIN_LANGUAGES {
             let words: Vec<&str> = SHOP_WORDS.iter().filter(|(l, _)| l == language).map(|(_, w)| *w).collect();
             assert!(!words.is_empty(), "{language} has no shop word to check");
-            let site = Texts::new(language, load(language), &config_with(&PURPOSE_CATEGORIES[..], serde_json::json!({})));
-            let shop =
-                Texts::new(language, load(language), &config_with(&PURPOSE_CATEGORIES[..], serde_json::json!({"site_kind": "shop"})));
+            let site = Texts::new(language, load(language), &config_with(PURPOSE_CATEGORIES, serde_json::json!({})));
+            let shop = Texts::new(language, load(language), &config_with(PURPOSE_CATEGORIES, serde_json::json!({"site_kind": "shop"})));
             for key in required_keys().iter().filter(|k| !k.ends_with(".shop")) {
                 let neutral = site.lookup(key).unwrap_or_default();
                 for word in &words {
