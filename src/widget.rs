@@ -74,7 +74,7 @@ impl Widget {
     /// Makes the widget's state (under the current Leptos `Owner`).
     pub fn new(start: Start, platform: Rc<Platform>) -> Widget {
         let Start { config, config_digest, texts, stored, ask, shadow } = start;
-        let gpc = platform.navigator.gpc() && config.honor_gpc;
+        let gpc = platform.navigator.gpc() && config.gpc_applies();
         let (in_force, stale) = if ask { (None, stored) } else { (stored, None) };
         Widget {
             config: StoredValue::new(Arc::new(config)),

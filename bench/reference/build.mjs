@@ -52,7 +52,13 @@ function duration(value, t) {
 
 /** orestbida's config with the demo's categories, services and Crumb's English texts. */
 function referenceConfig(config, t) {
-  const text = (key, fallback = "") => t[key] ?? fallback;
+  // A shop's built-in texts are the `.shop` variants (crumb-core's `Texts::new`).
+  const text = (key, fallback = "") => (config.site_kind === "shop" ? t[`${key}.shop`] : undefined) ?? t[key] ?? fallback;
+  // The banner's text as crumb-core's `Texts::purposes` composes it for the demo's categories.
+  const optional = (config.categories ?? []).filter((c) => !c.required && c.id !== "necessary");
+  const purposes = [text("banner.necessary")]
+    .concat(optional.length ? [text("banner.consent")] : [], optional.map((c) => text(`category.${c.id}.purpose`)))
+    .join(" ");
   const policy = config.policy_url
     ? `<a href="${escapeHtml(config.policy_url)}">${escapeHtml(text("banner.policy_link", "privacy policy"))}</a>`
     : escapeHtml(text("banner.policy_link", "privacy policy"));
@@ -107,7 +113,7 @@ function referenceConfig(config, t) {
         en: {
           consentModal: {
             title: escapeHtml(text("banner.title")),
-            description: escapeHtml(text("banner.text")).replace("{policy}", policy),
+            description: escapeHtml(text("banner.text").replace("{purposes}", purposes)).replace("{policy}", policy),
             acceptAllBtn: escapeHtml(text("action.accept_all")),
             acceptNecessaryBtn: escapeHtml(text("action.reject_all")),
             showPreferencesBtn: escapeHtml(text("action.customize")),

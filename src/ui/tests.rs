@@ -216,6 +216,31 @@ async fn first_layer_offers_three_choices_of_equal_size_and_weight() {
 }
 
 #[wasm_bindgen_test]
+async fn the_banner_says_the_purposes_of_the_sites_own_categories_only() {
+    // No preferences and no marketing, but a category of the site's own, after analytics.
+    let config = r#"{
+        "site": "t", "revision": 1, "languages": ["en"], "policy_url": "/privacy",
+        "categories": [{ "id": "necessary", "required": true }, { "id": "analytics" }, { "id": "social" }],
+        "texts": { "en": {
+            "category.social.title": "Social media",
+            "category.social.purpose": "Social media cookies let you share products with friends."
+        } }
+    }"#;
+    boot_with(config).await;
+    let text = wait_for("#crumb-banner-text").await.text_content().unwrap_or_default();
+    assert_eq!(
+        text,
+        "We use cookies that our website needs to work. With your consent, we also use optional cookies. \
+         Analytics cookies count visits and show us how our pages are used. \
+         Social media cookies let you share products with friends. \
+         You can change your choice at any time. More in our privacy policy."
+    );
+    for absent in ["Marketing", "ads", "Preference", "shop"] {
+        assert!(!text.contains(absent), "`{absent}` in: {text}");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn accept_all_stores_the_consent_and_leaves_a_reopen_button() {
     boot_with(&demo_config()).await;
     wait_for("[data-crumb-part=banner]").await;
@@ -268,7 +293,7 @@ async fn preference_center_has_no_pre_ticked_boxes_and_locks_required_on() {
     // The cookie table states name, provider, purpose, duration and party.
     let row = find("[data-service=demo-analytics] tr[data-cookie]").expect("a cookie row");
     let cells: Vec<String> = (0..row.children().length()).filter_map(|i| row.children().item(i)?.text_content()).collect();
-    assert_eq!(cells, ["^_demo_ga(_.*)?$", "Demo Analytics Inc.", "Tells visits apart to count them.", "2 years", "Third party"]);
+    assert_eq!(cells, ["^_demo_ga(_.*)?$", "Demo Analytics Inc.", "Tells visits apart to count them.", "2 years", "Another company"]);
 
     click("button[role=switch][data-category=analytics]");
     wait_until("analytics is switched on", || {

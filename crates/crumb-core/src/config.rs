@@ -60,6 +60,19 @@ pub struct Config {
     pub google_consent_mode: GoogleConsentMode,
     /// Free text for the site owner's own notes; never shown.
     pub comment: Option<String>,
+    /// What the built-in texts call the site: `site` (the default) or `shop` ("our shop").
+    pub site_kind: SiteKind,
+}
+
+/// What the built-in texts call the site.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SiteKind {
+    /// A website: neutral words ("our website"); the default.
+    #[default]
+    Site,
+    /// An online shop: the texts' `.shop` variants ("our shop", "your cart").
+    Shop,
 }
 
 /// Page-wide Google Consent Mode settings. The defaults are always `denied`; these only refine them.
@@ -388,6 +401,7 @@ impl FromJson for Config {
             "cookie_domain",
             "google_consent_mode",
             "comment",
+            "site_kind",
         ];
         let mut config = Config {
             site: String::new(),
@@ -406,6 +420,7 @@ impl FromJson for Config {
             cookie_domain: None,
             google_consent_mode: GoogleConsentMode::default(),
             comment: None,
+            site_kind: SiteKind::Site,
         };
         let required = &["site", "revision", "categories"];
         json::fields(value, at, "struct Config", FIELDS, required, Unknown::Noted, &mut |field, v, at| {
@@ -425,7 +440,8 @@ impl FromJson for Config {
                 12 => config.layout = read(v, at)?,
                 13 => config.cookie_domain = read(v, at)?,
                 14 => config.google_consent_mode = read(v, at)?,
-                _ => config.comment = read(v, at)?,
+                15 => config.comment = read(v, at)?,
+                _ => config.site_kind = read(v, at)?,
             }
             Ok(())
         })?;
@@ -595,6 +611,12 @@ impl FromJson for Layout {
             Ok(())
         })?;
         Ok(layout)
+    }
+}
+
+impl FromJson for SiteKind {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        Ok([SiteKind::Site, SiteKind::Shop][json::variant(value, at, &["site", "shop"])?])
     }
 }
 
@@ -861,6 +883,16 @@ impl Config {
                         &format!("category `{id}` has no title in `{fallback}` (the fallback language): add `texts.{fallback}[\"category.{id}.title\"]`"),
                     );
                 }
+                // The banner names every optional category's purpose, in every language whose
+                // `banner.text` starts with `{purposes}` (the built-in one does).
+                let key = format!("category.{}.purpose", category.id);
+                for language in offered.iter().filter(|_| !category.required) {
+                    let texts = self.texts.get(language);
+                    let composed = texts.and_then(|t| t.get("banner.text")).is_none_or(|t| t.starts_with(crate::texts::PURPOSES));
+                    if composed && !texts.is_some_and(|t| t.contains_key(&key)) {
+                        error(format!("texts.{language}.{key}"), "is missing: the banner says what each optional category is for");
+                    }
+                }
             }
             for (s, service) in category.services.iter().enumerate() {
                 let at = format!("{at}.services[{s}]");
@@ -931,10 +963,9 @@ impl Config {
             }
             for key in texts.keys() {
                 let known = is_text_key(key)
-                    || key
-                        .strip_prefix("category.")
-                        .and_then(|rest| rest.rsplit_once('.'))
-                        .is_some_and(|(id, field)| category_ids.binary_search(&id).is_ok() && matches!(field, "title" | "description"));
+                    || key.strip_prefix("category.").and_then(|rest| rest.rsplit_once('.')).is_some_and(|(id, field)| {
+                        category_ids.binary_search(&id).is_ok() && matches!(field, "title" | "description" | "purpose")
+                    });
                 if !known {
                     error(format!("texts.{language}.{key}"), "is not a text key");
                 }
@@ -965,6 +996,15 @@ impl Config {
         } else {
             Err(ConfigErrors(errors))
         }
+    }
+}
+
+impl Config {
+    /// Whether the banner says that Global Privacy Control keeps cookies off: GPC is honoured and
+    /// some optional category is sale-or-share (without one, the line would name a purpose the
+    /// site does not have).
+    pub fn gpc_applies(&self) -> bool {
+        self.honor_gpc && self.categories.iter().any(|c| !c.required && c.is_sale_or_share())
     }
 }
 

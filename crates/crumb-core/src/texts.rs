@@ -3,7 +3,7 @@
 
 use crate::map::Map;
 
-use crate::config::{Config, CookieDuration};
+use crate::config::{Config, CookieDuration, SiteKind};
 
 /// Languages with a built-in text file under `www/i18n/`: the 24 official EU languages, then
 /// Norwegian (Bokmål, also for `no` and `nn`), Icelandic, Turkish, Russian, Ukrainian, Arabic,
@@ -21,6 +21,14 @@ pub fn is_rtl(language: &str) -> bool {
 
 /// Category ids whose title and description the built-in texts carry.
 pub const BUILTIN_CATEGORIES: &[&str] = &["necessary", "preferences", "analytics", "marketing"];
+
+/// Built-in categories whose purpose sentence (`category.<id>.purpose`) the banner says when the
+/// site offers them: `necessary` has none, `banner.necessary` says what it is for.
+pub const PURPOSE_CATEGORIES: &[&str] = &["preferences", "analytics", "marketing"];
+
+/// Keys whose built-in text names the site, with a variant under `<key>.shop` that a config with
+/// `"site_kind": "shop"` gets instead.
+pub const SHOP_VARIANTS: &[&str] = &["banner.necessary", "prefs.text", "category.necessary.description", "category.analytics.description"];
 
 macro_rules! text_keys {
     ($($(#[doc = $doc:literal])* $variant:ident => $key:literal,)*) => {
@@ -42,8 +50,14 @@ macro_rules! text_keys {
 text_keys! {
     /// The banner's heading.
     BannerTitle => "banner.title",
-    /// The banner's text; `{policy}` is where the privacy policy link goes.
+    /// The banner's text; the composed sentences ([`Texts::purposes`]) take the place of the
+    /// `{purposes}` it starts with, the privacy policy link that of `{policy}`.
     BannerText => "banner.text",
+    /// The banner's sentence on the cookies the site needs to work (always said).
+    BannerNecessary => "banner.necessary",
+    /// The banner's sentence that optional cookies are used only with consent (said when the site
+    /// has an optional category), before each optional category's `category.<id>.purpose`.
+    BannerConsent => "banner.consent",
     /// The banner's note that the browser's Global Privacy Control keeps sale-or-share cookies off.
     BannerGpc => "banner.gpc",
     /// The words of the privacy policy link put in for `{policy}`.
@@ -124,10 +138,14 @@ text_keys! {
     EmbedLoad => "embed.load",
 }
 
+/// Where `banner.text` takes the composed sentences ([`Texts::purposes`]); a text composes them
+/// only when it starts with it.
+pub const PURPOSES: &str = "{purposes}";
+
 /// Placeholders a text may carry, by key; translations must keep exactly these.
 pub fn placeholders_of(key: &str) -> &'static [&'static str] {
     match key {
-        "banner.text" => &["{policy}"],
+        "banner.text" => &["{purposes}", "{policy}"],
         "prefs.services" => &["{count}"],
         "prefs.service_provider" => &["{provider}"],
         "embed.text" => &["{service}", "{category}"],
@@ -147,7 +165,7 @@ pub fn is_text_key(key: &str) -> bool {
         || key
             .strip_prefix("category.")
             .and_then(|rest| rest.rsplit_once('.'))
-            .is_some_and(|(id, field)| BUILTIN_CATEGORIES.contains(&id) && matches!(field, "title" | "description"))
+            .is_some_and(|(id, field)| BUILTIN_CATEGORIES.contains(&id) && matches!(field, "title" | "description" | "purpose"))
 }
 
 /// Every key a complete language file has.
@@ -157,6 +175,8 @@ pub fn required_keys() -> Vec<String> {
         keys.push(format!("category.{id}.title"));
         keys.push(format!("category.{id}.description"));
     }
+    keys.extend(PURPOSE_CATEGORIES.iter().map(|id| format!("category.{id}.purpose")));
+    keys.extend(SHOP_VARIANTS.iter().map(|key| format!("{key}.shop")));
     keys
 }
 
@@ -353,14 +373,55 @@ pub struct Texts {
 }
 
 impl Texts {
-    /// The texts of `language`: `builtin` (its file from `www/i18n/`) with the config's
-    /// `texts.<language>` overrides laid over it.
+    /// The texts of `language`: `builtin` (its file from `www/i18n/`, with its `.shop` variants
+    /// for a shop) with the config's `texts.<language>` overrides laid over it, and the
+    /// `{purposes}` that `banner.text` starts with replaced by [`Texts::purposes`].
     pub fn new(language: &str, builtin: Map<String>, config: &Config) -> Texts {
         let mut entries = builtin;
+        if config.site_kind == SiteKind::Shop {
+            for key in SHOP_VARIANTS {
+                if let Some(shop) = entries.get(&format!("{key}.shop")).cloned() {
+                    entries.insert((*key).to_owned(), shop);
+                }
+            }
+        }
         if let Some(overrides) = config.texts.get(language) {
             entries.extend(overrides.iter().map(|(key, value)| (key.clone(), value.clone())));
         }
-        Texts { language: language.to_owned(), entries }
+        let mut texts = Texts { language: language.to_owned(), entries };
+        // `{purposes}` opens the text in every language (tested); a prefix costs the widget less
+        // than a search.
+        if let Some(rest) = texts.lookup(TextKey::BannerText.as_str()).and_then(|t| t.strip_prefix(PURPOSES)) {
+            let text = texts.purposes(config) + rest;
+            texts.entries.insert(TextKey::BannerText.as_str().to_owned(), text);
+        }
+        texts
+    }
+
+    /// What the banner says the site's cookies are for, in whole sentences: `banner.necessary`,
+    /// then, when the site has an optional category, `banner.consent` and the
+    /// `category.<id>.purpose` of each optional category in the config's order. Whole sentences
+    /// stay grammatical in every language whatever the site offers: none is declined or
+    /// conjugated by its neighbours. A custom category's sentence missing from these texts (only
+    /// when the fallback English had to stand in) is taken from `texts.<fallback>`.
+    pub fn purposes(&self, config: &Config) -> String {
+        // Chinese and Japanese put no space between sentences.
+        let gap = if matches!(self.language.split('-').next(), Some("ja" | "zh")) { "" } else { " " };
+        let mut text = String::from(self.get(TextKey::BannerNecessary));
+        let mut say = |sentence: &str| {
+            text.push_str(gap);
+            text.push_str(sentence);
+        };
+        let optional = config.categories.iter().filter(|c| !c.required && c.id != "necessary");
+        for (i, category) in optional.enumerate() {
+            if i == 0 {
+                say(self.get(TextKey::BannerConsent));
+            }
+            let key = format!("category.{}.purpose", category.id);
+            let fallback = config.texts.get(&config.fallback).and_then(|t| t.get(&key));
+            say(self.lookup(&key).or(fallback.map(String::as_str)).unwrap_or(&key));
+        }
+        text
     }
 
     /// The text for a key; the key itself when missing, so a gap is visible, never a crash.
@@ -496,6 +557,210 @@ mod tests {
                 assert_eq!(braces, expected, "{language}.{key} has a stray or broken placeholder: {value}");
             }
         }
+    }
+
+    /// A config with `necessary` and the optional categories `optional`.
+    fn config_with(optional: &[&str], extra: serde_json::Value) -> Config {
+        let mut categories = vec![serde_json::json!({"id": "necessary", "required": true})];
+        categories.extend(optional.iter().map(|id| serde_json::json!({ "id": id })));
+        let mut value = serde_json::json!({"site": "s", "revision": 1, "categories": categories});
+        if let (Some(value), serde_json::Value::Object(extra)) = (value.as_object_mut(), extra) {
+            value.extend(extra);
+        }
+        // Typed but not validated: a valid config has an optional category, and these texts are
+        // also composed without one.
+        let value = serde::Deserialize::deserialize(value).unwrap_or_else(|e| panic!("{e}"));
+        crate::config::typed_config(value).0.expect("a typed config")
+    }
+
+    /// Every subset of the optional built-in categories, in the built-in order.
+    fn subsets() -> Vec<Vec<&'static str>> {
+        (0..1 << PURPOSE_CATEGORIES.len())
+            .map(|bits: usize| PURPOSE_CATEGORIES.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, id)| *id).collect())
+            .collect()
+    }
+
+    #[test]
+    fn the_banner_names_exactly_the_purposes_of_the_configured_categories_in_every_language() {
+        for language in BUILTIN_LANGUAGES {
+            let file = load(language);
+            let text = |key: &str| file.get(key).unwrap_or_else(|| panic!("{language}: no {key}")).clone();
+            let purposes: Vec<(&str, String)> =
+                PURPOSE_CATEGORIES.iter().map(|id| (*id, text(&format!("category.{id}.purpose")))).collect();
+            // Each sentence is told apart from the others, so "contains" below proves something.
+            let sentences = [text("banner.necessary"), text("banner.necessary.shop"), text("banner.consent")];
+            for (i, a) in purposes.iter().map(|(_, p)| p).chain(&sentences).enumerate() {
+                for (j, b) in purposes.iter().map(|(_, p)| p).chain(&sentences).enumerate() {
+                    // The shop's and the site's necessary sentence (3 and 4) are never said together.
+                    assert!(i == j || (i.min(j), i.max(j)) == (3, 4) || !a.contains(b.as_str()), "{language}: `{b}` is inside `{a}`");
+                }
+            }
+            for kind in ["site", "shop"] {
+                let necessary = text(if kind == "shop" { "banner.necessary.shop" } else { "banner.necessary" });
+                for optional in subsets() {
+                    let config = config_with(&optional, serde_json::json!({ "site_kind": kind }));
+                    let banner = Texts::new(language, file.clone(), &config).get(TextKey::BannerText).to_owned();
+                    let case = format!("{language}, {kind}, {optional:?}: {banner}");
+                    assert!(banner.starts_with(&necessary), "{case}");
+                    assert_eq!(banner.contains(&text("banner.consent")), !optional.is_empty(), "{case}");
+                    for (id, purpose) in &purposes {
+                        assert_eq!(banner.contains(purpose.as_str()), optional.contains(id), "{case}: the purpose of {id}");
+                    }
+                    // No placeholder but the policy link is left, and the rest of the text is kept.
+                    assert_eq!(banner.matches("{policy}").count(), 1, "{case}");
+                    assert_eq!(banner.matches('{').count(), 1, "{case}");
+                    let closing =
+                        text("banner.text").strip_prefix(PURPOSES).unwrap_or_else(|| panic!("{case}: no leading {{purposes}}")).to_owned();
+                    assert!(banner.ends_with(closing.trim_start()), "{case}");
+                    // Whole sentences, joined as the language joins them.
+                    let gap = if matches!(*language, "ja" | "zh" | "zh-Hant") { "" } else { " " };
+                    let mut expected = vec![necessary.clone()];
+                    if !optional.is_empty() {
+                        expected.push(text("banner.consent"));
+                        expected.extend(optional.iter().map(|id| text(&format!("category.{id}.purpose"))));
+                    }
+                    assert!(banner.starts_with(&(expected.join(gap) + gap)), "{case}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_custom_category_says_its_own_purpose_where_it_stands() {
+        let mut config = config_with(
+            &["analytics"],
+            serde_json::json!({
+                "languages": ["en", "de"],
+                "texts": {
+                    "en": { "category.social.title": "Social media", "category.social.purpose": "Social media cookies let you share products." },
+                    "de": { "category.social.purpose": "Social-Media-Cookies lassen Sie Produkte teilen." }
+                }
+            }),
+        );
+        config.categories.insert(1, config.categories[1].clone());
+        config.categories[1].id = "social".into();
+        let en = Texts::new("en", load("en"), &config);
+        let banner = en.get(TextKey::BannerText);
+        assert!(
+            banner.starts_with(&format!(
+                "{} {} Social media cookies let you share products. {} ",
+                load("en").get("banner.necessary").unwrap(),
+                load("en").get("banner.consent").unwrap(),
+                load("en").get("category.analytics.purpose").unwrap()
+            )),
+            "{banner}"
+        );
+        let de = Texts::new("de", load("de"), &config);
+        assert!(de.get(TextKey::BannerText).contains("Social-Media-Cookies lassen Sie Produkte teilen."));
+        // The English that stands in when a language file cannot be fetched takes the sentence of
+        // the fallback language; a required custom category says nothing of its own.
+        config.categories[1].required = true;
+        assert!(!Texts::new("en", load("en"), &config).get(TextKey::BannerText).contains("Social"));
+    }
+
+    #[test]
+    fn a_site_banner_text_without_purposes_wins_whole_and_one_with_them_is_composed() {
+        let own = "We bake cookies. More in our {policy}.";
+        let config = config_with(&["marketing"], serde_json::json!({ "texts": { "en": { "banner.text": own } } }));
+        assert_eq!(Texts::new("en", load("en"), &config).get(TextKey::BannerText), own);
+        let config =
+            config_with(&["marketing"], serde_json::json!({ "texts": { "en": { "banner.text": "{purposes} See our {policy}." } } }));
+        let composed = Texts::new("en", load("en"), &config);
+        assert!(composed.get(TextKey::BannerText).ends_with(" Marketing cookies show you relevant ads. See our {policy}."));
+        // Before the language file has arrived there is nothing to compose: the key shows.
+        assert_eq!(Texts::new("en", Map::new(), &config_with(&[], serde_json::json!({}))).get(TextKey::BannerText), "banner.text");
+    }
+
+    /// Each language's word for a shop, as its built-in texts wrote it before they were neutral.
+    const SHOP_WORDS: &[(&str, &str)] = &[
+        ("bg", "магазин"),
+        ("cs", "obchod"),
+        ("da", "butik"),
+        ("de", "Shop"),
+        ("el", "κατάστημ"),
+        ("en", "shop"),
+        ("es", "tienda"),
+        ("et", "poe"),
+        ("et", "pood"),
+        ("fi", "kaup"),
+        ("fr", "boutique"),
+        ("ga", "siopa"),
+        ("hr", "trgovin"),
+        ("hu", "webáruház"),
+        ("it", "negozio"),
+        ("lt", "parduotuv"),
+        ("lv", "veikal"),
+        ("mt", "ħanut"),
+        ("nl", "winkel"),
+        ("pl", "sklep"),
+        ("pt", "loja"),
+        ("ro", "magazin"),
+        ("sk", "obchod"),
+        ("sl", "trgovin"),
+        ("sv", "butik"),
+        ("nb", "butikk"),
+        ("is", "verslun"),
+        ("tr", "mağaza"),
+        ("ru", "магазин"),
+        ("uk", "магазин"),
+        ("ar", "متجر"),
+        ("he", "חנות"),
+        ("ja", "ショップ"),
+        ("ko", "쇼핑몰"),
+        ("zh", "商店"),
+        ("zh-Hant", "商店"),
+        ("pt-BR", "loja"),
+    ];
+
+    #[test]
+    fn only_a_shop_is_called_a_shop() {
+        for language in BUILTIN_LANGUAGES {
+            let words: Vec<&str> = SHOP_WORDS.iter().filter(|(l, _)| l == language).map(|(_, w)| *w).collect();
+            assert!(!words.is_empty(), "{language} has no shop word to check");
+            let site = Texts::new(language, load(language), &config_with(PURPOSE_CATEGORIES, serde_json::json!({})));
+            let shop = Texts::new(language, load(language), &config_with(PURPOSE_CATEGORIES, serde_json::json!({"site_kind": "shop"})));
+            for key in required_keys().iter().filter(|k| !k.ends_with(".shop")) {
+                let neutral = site.lookup(key).unwrap_or_default();
+                for word in &words {
+                    assert!(!neutral.to_lowercase().contains(&word.to_lowercase()), "{language}.{key} says `{word}`: {neutral}");
+                }
+            }
+            for key in SHOP_VARIANTS {
+                assert_eq!(shop.lookup(key), load(language).get(&format!("{key}.shop")).map(String::as_str), "{language}.{key}");
+                assert_ne!(site.lookup(key), shop.lookup(key), "{language}.{key}: the shop variant is the same text");
+            }
+        }
+    }
+
+    #[test]
+    fn french_puts_a_narrow_no_break_space_before_high_punctuation_and_inside_guillemets() {
+        for (key, value) in &load("fr") {
+            for (i, c) in value.char_indices() {
+                let before = value[..i].chars().next_back();
+                let after = value[i + c.len_utf8()..].chars().next();
+                if matches!(c, ':' | ';' | '!' | '?' | '»') {
+                    assert_eq!(before, Some('\u{202f}'), "fr.{key}: before `{c}` in {value}");
+                }
+                if c == '«' {
+                    assert_eq!(after, Some('\u{202f}'), "fr.{key}: after `«` in {value}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_cookie_tables_party_column_names_who_reads_the_cookie_in_parallel_words() {
+        for language in BUILTIN_LANGUAGES {
+            let t = load(language);
+            let text = |key: &str| t.get(key).unwrap_or_else(|| panic!("{language}: no {key}")).as_str();
+            let (heading, first, third) = (text("table.party"), text("party.first"), text("party.third"));
+            assert!(heading != first && heading != third && first != third, "{language}");
+        }
+        let en = load("en");
+        assert_eq!(
+            ["table.party", "party.first", "party.third"].map(|k| en.get(k).unwrap().as_str()),
+            ["Read by", "This website", "Another company"]
+        );
     }
 
     #[test]

@@ -244,11 +244,46 @@ fn custom_category_without_a_title() {
         ),
         "{errors}"
     );
-    // With its title in the fallback language's texts it is fine.
+    // With its title in the fallback language's texts, and its purpose in every offered language,
+    // it is fine.
     let mut value = demo_config_json();
+    value["languages"] = json!(["en"]);
     value["categories"].as_array_mut().unwrap().push(json!({"id": "social"}));
-    value["texts"] = json!({"en": {"category.social.title": "Social media"}});
+    value["texts"] =
+        json!({"en": {"category.social.title": "Social media", "category.social.purpose": "Social media cookies let you share products."}});
     assert!(parse(value).is_ok());
+}
+
+#[test]
+fn an_optional_custom_category_needs_its_purpose_in_every_language_whose_banner_composes_it() {
+    let mut value = demo_config_json();
+    value["languages"] = json!(["en", "de", "fr"]);
+    value["categories"].as_array_mut().unwrap().push(json!({"id": "social"}));
+    value["texts"] = json!({
+        "en": {"category.social.title": "Social media", "category.social.purpose": "Social media cookies let you share products."},
+        // Its own banner text, not starting with `{purposes}`: nothing is composed in German.
+        "de": {"banner.text": "Wir verwenden Cookies. Mehr in unserer {policy}."},
+        "fr": {"category.social.title": "Réseaux sociaux"},
+    });
+    // The error's path is the exact key to add.
+    let errors = parse(value.clone()).unwrap_err();
+    assert!(errors.names("texts.fr.category.social.purpose"), "{errors}");
+    assert_eq!(errors.0.len(), 1, "{errors}");
+    value["texts"]["fr"]["category.social.purpose"] = json!("Les cookies de réseaux sociaux vous permettent de partager des produits.");
+    assert!(parse(value.clone()).is_ok());
+    // A required custom category is what `banner.necessary` speaks of: it needs no purpose.
+    value["categories"][4]["required"] = json!(true);
+    value["texts"]["fr"] = json!({"category.social.title": "Réseaux sociaux"});
+    assert!(parse(value).is_ok());
+}
+
+#[test]
+fn site_kind_is_site_or_shop() {
+    assert_eq!(demo_config().site_kind, crumb_core::config::SiteKind::Shop);
+    let mut value = demo_config_json();
+    value["site_kind"] = json!("site");
+    assert_eq!(parse(value).unwrap().site_kind, crumb_core::config::SiteKind::Site);
+    refused_at("site_kind", |v| v["site_kind"] = json!("store"));
 }
 
 #[test]

@@ -459,7 +459,8 @@ fn full_config() -> Value {
         "layout": { "position": "center", "reopen_button": false },
         "cookie_domain": "example.com",
         "google_consent_mode": { "region": ["DE", "US-CA"], "ads_data_redaction": true, "url_passthrough": true, "wait_for_update": 800 },
-        "comment": "Reviewed by legal."
+        "comment": "Reviewed by legal.",
+        "site_kind": "shop"
     })
 }
 
@@ -757,6 +758,7 @@ fn the_schema_enums_are_the_rust_lists() {
     for (path, field, values) in [
         ("theme", "scheme", strings(&defs["theme"]["properties"]["scheme"]["enum"])),
         ("layout", "position", strings(&defs["layout"]["properties"]["position"]["enum"])),
+        ("", "site_kind", strings(&schema["properties"]["site_kind"]["enum"])),
         ("categories[1].services[0].cookies[0]", "party", strings(&defs["cookie"]["properties"]["party"]["enum"])),
     ] {
         for value in values.iter().map(String::as_str).chain(["other"]) {

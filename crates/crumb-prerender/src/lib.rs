@@ -48,7 +48,7 @@ pub fn prepaint(config: &Config, i18n: &Path, languages: &[String]) -> Result<Va
             return Err(format!("{language:?} is not one of the site's languages ({})", offered.join(", ")));
         }
         let texts = read_texts(i18n, language, config)?;
-        let html = render_first_layer(config, texts, config.honor_gpc);
+        let html = render_first_layer(config, texts, config.gpc_applies());
         layers.insert(language.clone(), html_to_tree(&html)?);
     }
     Ok(json!({
@@ -269,6 +269,26 @@ mod tests {
         let html = render("ar", true);
         assert!(html.contains(r#"lang="ar" dir="rtl""#), "{html}");
         assert!(html.contains(r#"<p data-crumb-part="gpc" class="crumb-gpc">"#), "{html}");
+    }
+
+    #[test]
+    fn the_painted_text_names_the_purposes_of_the_sites_categories_only() {
+        let i18n = root().join("www/i18n");
+        let en: crumb_core::Map<String> = serde_json::from_str(&std::fs::read_to_string(i18n.join("en.json")).unwrap()).unwrap();
+        let sentence = |key: &str| en.get(key).unwrap().clone();
+        // The demo is a shop with all four built-in categories.
+        let html = render("en", false);
+        for key in ["banner.necessary.shop", "banner.consent", "category.preferences.purpose", "category.marketing.purpose"] {
+            assert!(html.contains(&sentence(key)), "{key}: {html}");
+        }
+        // Without marketing: no word of ads, and no GPC line (no sale-or-share category is left).
+        let mut config = demo();
+        config.categories.retain(|c| c.id != "marketing");
+        config.site_kind = crumb_core::config::SiteKind::Site;
+        let value = prepaint(&config, &i18n, &["en".into()]).unwrap();
+        let text = value["layers"]["en"].to_string();
+        assert!(text.contains(&sentence("banner.necessary")) && text.contains(&sentence("category.analytics.purpose")), "{text}");
+        assert!(!text.contains(&sentence("category.marketing.purpose")) && !text.contains("crumb-gpc"), "{text}");
     }
 
     #[test]
