@@ -883,15 +883,22 @@ impl Config {
                         &format!("category `{id}` has no title in `{fallback}` (the fallback language): add `texts.{fallback}[\"category.{id}.title\"]`"),
                     );
                 }
-                // The banner names every optional category's purpose, in every language whose
-                // `banner.text` starts with `{purposes}` (the built-in one does).
+                // The banner names every optional category's purpose. Like its title, the
+                // sentence is required in the fallback language, which stands in for any offered
+                // language that lacks it (`Texts::purposes`): a banner never leaves a purpose out.
+                // Languages whose own `banner.text` does not start with `{purposes}` compose
+                // nothing, so a site that words every banner itself needs no sentence.
                 let key = format!("category.{}.purpose", category.id);
-                for language in offered.iter().filter(|_| !category.required) {
-                    let texts = self.texts.get(language);
-                    let composed = texts.and_then(|t| t.get("banner.text")).is_none_or(|t| t.starts_with(crate::texts::PURPOSES));
-                    if composed && !texts.is_some_and(|t| t.contains_key(&key)) {
-                        error(format!("texts.{language}.{key}"), "is missing: the banner says what each optional category is for");
-                    }
+                let fallback = &self.fallback;
+                let composes = offered.iter().any(|language| {
+                    let own = self.texts.get(language).and_then(|t| t.get("banner.text"));
+                    own.is_none_or(|t| t.starts_with(crate::texts::PURPOSES))
+                });
+                if !category.required && composes && !self.texts.get(fallback).is_some_and(|t| t.contains_key(&key)) {
+                    error(
+                        format!("texts.{fallback}.{key}"),
+                        &format!("is missing: the banner says what each optional category is for; add `texts.{fallback}[\"{key}\"]` (and one per language you offer)"),
+                    );
                 }
             }
             for (s, service) in category.services.iter().enumerate() {

@@ -254,26 +254,44 @@ fn custom_category_without_a_title() {
     assert!(parse(value).is_ok());
 }
 
+/// An optional custom category's purpose sentence is required in the fallback language, like its
+/// title; an offered language without its own says the fallback's, so no banner leaves it out.
 #[test]
-fn an_optional_custom_category_needs_its_purpose_in_every_language_whose_banner_composes_it() {
+fn an_optional_custom_category_needs_its_purpose_in_the_fallback_language() {
     let mut value = demo_config_json();
     value["languages"] = json!(["en", "de", "fr"]);
     value["categories"].as_array_mut().unwrap().push(json!({"id": "social"}));
     value["texts"] = json!({
-        "en": {"category.social.title": "Social media", "category.social.purpose": "Social media cookies let you share products."},
-        // Its own banner text, not starting with `{purposes}`: nothing is composed in German.
-        "de": {"banner.text": "Wir verwenden Cookies. Mehr in unserer {policy}."},
-        "fr": {"category.social.title": "Réseaux sociaux"},
+        "en": {"category.social.title": "Social media"},
+        "fr": {"category.social.title": "Réseaux sociaux", "category.social.purpose": "Les cookies de réseaux sociaux vous permettent de partager des produits."},
     });
-    // The error's path is the exact key to add.
+    // The error's path is the exact key to add, and its message says how.
     let errors = parse(value.clone()).unwrap_err();
-    assert!(errors.names("texts.fr.category.social.purpose"), "{errors}");
-    assert_eq!(errors.0.len(), 1, "{errors}");
-    value["texts"]["fr"]["category.social.purpose"] = json!("Les cookies de réseaux sociaux vous permettent de partager des produits.");
-    assert!(parse(value.clone()).is_ok());
+    assert!(errors.names("texts.en.category.social.purpose"), "{errors}");
+    assert!(errors.to_string().contains(r#"add `texts.en["category.social.purpose"]`"#), "{errors}");
+    assert_eq!(errors.0.len(), 1, "one error, not one per offered language: {errors}");
+    value["texts"]["en"]["category.social.purpose"] = json!("Social media cookies let you share products.");
+    let config = parse(value.clone()).unwrap();
+    // German has no sentence of its own: its banner says the fallback's, French its own.
+    let texts = |language: &str| {
+        let file = format!("{}/../../www/i18n/{language}.json", env!("CARGO_MANIFEST_DIR"));
+        let builtin: crumb_core::Map<String> = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        crumb_core::texts::Texts::new(language, builtin, &config)
+    };
+    assert!(texts("de").get(crumb_core::TextKey::BannerText).contains("Social media cookies let you share products."));
+    assert!(texts("fr").get(crumb_core::TextKey::BannerText).contains("Les cookies de réseaux sociaux"));
+    // A site that words every offered banner itself composes nothing: no sentence is needed.
+    let mut own = value.clone();
+    own["texts"]["en"] = json!({"category.social.title": "Social media", "banner.text": "We use cookies. More in our {policy}."});
+    own["texts"]["de"] = json!({"banner.text": "Wir verwenden Cookies. Mehr in unserer {policy}."});
+    own["texts"]["fr"] =
+        json!({"category.social.title": "Réseaux sociaux", "banner.text": "Nous utilisons des cookies. Plus dans notre {policy}."});
+    assert!(parse(own.clone()).is_ok());
+    own["texts"]["de"] = json!({});
+    assert!(parse(own).unwrap_err().names("texts.en.category.social.purpose"), "German composes: the fallback's sentence is needed");
     // A required custom category is what `banner.necessary` speaks of: it needs no purpose.
     value["categories"][4]["required"] = json!(true);
-    value["texts"]["fr"] = json!({"category.social.title": "Réseaux sociaux"});
+    value["texts"]["en"] = json!({"category.social.title": "Social media"});
     assert!(parse(value).is_ok());
 }
 
@@ -329,8 +347,11 @@ fn independent_mistakes_are_reported_together_each_at_its_path() {
     {
         assert!(paths.contains(&path), "no error at `{path}` in: {errors}");
     }
-    assert_eq!(errors.0.len(), 6, "{errors}");
+    // …and its purpose sentence, asked for once, in the fallback language.
+    assert!(paths.contains(&"texts.en.category.loyalty.purpose"), "{errors}");
+    assert_eq!(errors.0.len(), 7, "{errors}");
     assert!(errors.to_string().contains(r#"add `texts.en["category.loyalty.title"]`"#), "{errors}");
+    assert!(errors.to_string().contains(r#"add `texts.en["category.loyalty.purpose"]`"#), "{errors}");
 }
 
 /// A value of the wrong type stops typing at that value: the misspelt fields still come with it.
