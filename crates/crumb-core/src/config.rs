@@ -333,8 +333,21 @@ impl Serialize for CookieDuration {
 pub struct Theme {
     /// Light, dark, or following the shopper's system setting (the default).
     pub scheme: Scheme,
-    /// Accent colour as `#rgb` or `#rrggbb`.
+    /// Accent colour as `#rgb` or `#rrggbb`: the buttons, and links, switches and the focus ring
+    /// where it contrasts enough with the background (`crate::theme`).
     pub accent: Option<String>,
+    /// The site's logo at the top of the banner.
+    pub logo: Option<Logo>,
+}
+
+/// A logo image: its URL (`https://` or a path) and its text alternative (empty when the title
+/// already says what the logo shows).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Logo {
+    /// The image's URL.
+    pub src: String,
+    /// Its text alternative for screen readers.
+    pub alt: String,
 }
 
 /// The widget's colour scheme.
@@ -357,12 +370,30 @@ pub struct Layout {
     pub position: Position,
     /// Show the floating button that reopens the preferences (default true).
     pub reopen_button: bool,
+    /// The banner's shape (default `box`).
+    pub style: LayoutStyle,
 }
 
 impl Default for Layout {
     fn default() -> Self {
-        Layout { position: Position::default(), reopen_button: true }
+        Layout { position: Position::default(), reopen_button: true, style: LayoutStyle::default() }
     }
+}
+
+/// The banner's shape. Whatever the shape, the page stays usable (no cookie wall) and the three
+/// choices keep the same size, weight and colour.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LayoutStyle {
+    /// A card floating over the page, at `position`; the default.
+    #[default]
+    Box,
+    /// A full-width bar along the top or bottom edge: text and buttons side by side when wide.
+    Bar,
+    /// A wide card, centred at the top or bottom: text beside the buttons when wide.
+    Cloud,
+    /// A card in the middle of the window, over the page without covering it (no backdrop).
+    Popup,
 }
 
 /// Where the banner sits in the window.
@@ -583,14 +614,36 @@ impl FromJson for CookieDuration {
 impl FromJson for Theme {
     fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
         let mut theme = Theme::default();
-        json::fields(value, at, "struct Theme", &["scheme", "accent"], &[], Unknown::Noted, &mut |field, v, at| {
+        json::fields(value, at, "struct Theme", &["scheme", "accent", "logo"], &[], Unknown::Noted, &mut |field, v, at| {
             match field {
                 0 => theme.scheme = read(v, at)?,
-                _ => theme.accent = read(v, at)?,
+                1 => theme.accent = read(v, at)?,
+                _ => theme.logo = read(v, at)?,
             }
             Ok(())
         })?;
         Ok(theme)
+    }
+}
+
+impl FromJson for Logo {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        let mut logo = Logo::default();
+        json::fields(value, at, "struct Logo", &["src", "alt"], &["src", "alt"], Unknown::Noted, &mut |field, v, at| {
+            match field {
+                0 => logo.src = read(v, at)?,
+                _ => logo.alt = read(v, at)?,
+            }
+            Ok(())
+        })?;
+        Ok(logo)
+    }
+}
+
+impl FromJson for LayoutStyle {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        let all = [LayoutStyle::Box, LayoutStyle::Bar, LayoutStyle::Cloud, LayoutStyle::Popup];
+        Ok(all[json::variant(value, at, &["box", "bar", "cloud", "popup"])?])
     }
 }
 
@@ -603,10 +656,11 @@ impl FromJson for Scheme {
 impl FromJson for Layout {
     fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
         let mut layout = Layout::default();
-        json::fields(value, at, "struct Layout", &["position", "reopen_button"], &[], Unknown::Noted, &mut |field, v, at| {
+        json::fields(value, at, "struct Layout", &["position", "reopen_button", "style"], &[], Unknown::Noted, &mut |field, v, at| {
             match field {
                 0 => layout.position = read(v, at)?,
-                _ => layout.reopen_button = read(v, at)?,
+                1 => layout.reopen_button = read(v, at)?,
+                _ => layout.style = read(v, at)?,
             }
             Ok(())
         })?;
@@ -995,6 +1049,14 @@ impl Config {
         if let Some(accent) = &self.theme.accent {
             if !is_color(accent) {
                 error("theme.accent".into(), "must be a colour like `#1a73e8`");
+            }
+        }
+        if let Some(logo) = &self.theme.logo {
+            if !is_safe_url(&logo.src) {
+                error("theme.logo.src".into(), "must be an http(s) URL or a path starting with `/`");
+            }
+            if logo.alt.chars().count() > 200 {
+                error("theme.logo.alt".into(), "must be at most 200 characters");
             }
         }
 

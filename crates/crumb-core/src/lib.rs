@@ -29,6 +29,7 @@ pub mod record;
 pub mod reset;
 pub mod scope;
 pub mod texts;
+pub mod theme;
 pub mod time;
 
 pub use config::{

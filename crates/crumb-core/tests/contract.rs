@@ -455,8 +455,8 @@ fn full_config() -> Value {
         ],
         "texts": { "de": { "banner.title": "Cookies", "duration.day.few": "{n} Tage", "category.analytics.title": "Statistik" } },
         "honor_gpc": true,
-        "theme": { "scheme": "dark", "accent": "#1a73e8" },
-        "layout": { "position": "center", "reopen_button": false },
+        "theme": { "scheme": "dark", "accent": "#1a73e8", "logo": { "src": "/img/logo.svg", "alt": "Example Shop" } },
+        "layout": { "position": "center", "reopen_button": false, "style": "cloud" },
         "cookie_domain": "example.com",
         "google_consent_mode": { "region": ["DE", "US-CA"], "ads_data_redaction": true, "url_passthrough": true, "wait_for_update": 800 },
         "comment": "Reviewed by legal.",
@@ -758,6 +758,7 @@ fn the_schema_enums_are_the_rust_lists() {
     for (path, field, values) in [
         ("theme", "scheme", strings(&defs["theme"]["properties"]["scheme"]["enum"])),
         ("layout", "position", strings(&defs["layout"]["properties"]["position"]["enum"])),
+        ("layout", "style", strings(&defs["layout"]["properties"]["style"]["enum"])),
         ("", "site_kind", strings(&schema["properties"]["site_kind"]["enum"])),
         ("categories[1].services[0].cookies[0]", "party", strings(&defs["cookie"]["properties"]["party"]["enum"])),
     ] {
