@@ -63,8 +63,8 @@ export function negotiate(setting, htmlLang, browser, offered, fallback) {
 
 // The elements and attributes a first layer has. Anything else in a prepaint file is refused
 // whole, so a tampered file cannot add a script, a handler, a style or a javascript: link.
-var TAGS = { div: 1, section: 1, h2: 1, p: 1, a: 1, span: 1, button: 1 };
-var ATTRIBUTES = { "class": 1, id: 1, role: 1, lang: 1, dir: 1, popover: 1, type: 1, target: 1, rel: 1, href: 1 };
+var TAGS = { div: 1, section: 1, h2: 1, p: 1, a: 1, span: 1, button: 1, img: 1 };
+var ATTRIBUTES = { "class": 1, id: 1, role: 1, lang: 1, dir: 1, popover: 1, type: 1, target: 1, rel: 1, href: 1, src: 1, alt: 1, part: 1 };
 
 function build(node, gpc, depth) {
   if (typeof node === "string") return document.createTextNode(node);
@@ -79,10 +79,10 @@ function build(node, gpc, depth) {
   for (var i = 0; i < names.length; i++) {
     var name = names[i], value = String(attributes[name]);
     if (!own.call(ATTRIBUTES, name) && !/^(data|aria)-[a-z-]+$/.test(name)) throw new Error("unexpected attribute " + name.slice(0, 40));
-    if (name === "href") {
-      // Resolved on the page's own address, as the widget resolves the policy link.
+    if (name === "href" || name === "src") {
+      // Resolved on the page's own address, as the widget resolves the policy link and the logo.
       var href = new URL(value, window.location.href);
-      if (href.protocol !== "https:" && href.protocol !== "http:" && href.protocol !== "mailto:") throw new Error("unexpected link");
+      if (href.protocol !== "https:" && href.protocol !== "http:" && (name === "src" || href.protocol !== "mailto:")) throw new Error("unexpected link");
       value = href.href;
     }
     element.setAttribute(name, value);
@@ -134,10 +134,12 @@ export function paint(data, state, base) {
   }
   link.addEventListener("load", reveal);
   link.addEventListener("error", reveal);
-  // The site's accent, through the CSSOM (a style attribute would break a strict CSP).
-  if (typeof data.accent === "string") {
-    root.style.setProperty("--crumb-accent", data.accent);
-    root.style.setProperty("--crumb-focus", data.accent);
+  // The custom properties crumb-core derives from the site's accent, as the widget sets them,
+  // through the CSSOM (a style attribute would break a strict CSP). Colours only.
+  var style = Array.isArray(data.style) ? data.style : [];
+  for (var k = 0; k < style.length && k < 8; k++) {
+    var pair = style[k];
+    if (Array.isArray(pair) && /^--crumb-[a-z-]+$/.test(pair[0]) && /^#[0-9a-fA-F]{3,6}$/.test(pair[1])) root.style.setProperty(pair[0], pair[1]);
   }
   // The first button pressed is the shopper's answer; the widget carries it out when it takes over.
   shadow.addEventListener("click", function (event) {

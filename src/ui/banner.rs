@@ -20,11 +20,18 @@ pub fn Banner() -> impl IntoView {
         Some(_) => crate::platform::navigator::resolve_on_page(&url).unwrap_or(url),
         None => url,
     });
+    // The logo's URL the same way.
+    let logo = widget.config().theme.logo.clone().map(|mut logo| {
+        if crate::platform::navigator::foreign_base().is_some() {
+            logo.src = crate::platform::navigator::resolve_on_page(&logo.src).unwrap_or(logo.src);
+        }
+        logo
+    });
     let customize = move || super::preferences::open(widget);
     let decide = move |choice: Choice| decide(widget, choice, super::focus::is_inside(widget, "[data-crumb-part=banner]"));
     let node = NodeRef::<leptos::html::Section>::new();
     super::raise(node);
-    banner_view(move |key| super::text(widget, key), policy_url, widget.gpc, node, decide, customize).into_any()
+    banner_view(move |key| super::text(widget, key), policy_url, logo, widget.gpc, node, decide, customize).into_any()
 }
 
 /// Accept all or Reject all on the first layer. A keyboard user who decides there (`had_focus`)
@@ -78,6 +85,7 @@ pub fn take_over(widget: Widget, prepaint: &Prepaint, painted: Painted) {
 pub fn banner_view<T, R, D, C>(
     text: T,
     policy_url: Option<String>,
+    logo: Option<crumb_core::config::Logo>,
     gpc: bool,
     node: NodeRef<leptos::html::Section>,
     decide: D,
@@ -98,35 +106,41 @@ where
         let (_, after, label) = body();
         after.map(|after| {
             let link = match policy_url.clone() {
-                Some(url) => view! { <a class="crumb-policy-link" href=url target="_blank" rel="noopener">{label}</a> }.into_any(),
+                Some(url) => {
+                    view! { <a class="crumb-policy-link" part="link" href=url target="_blank" rel="noopener">{label}</a> }.into_any()
+                }
                 None => view! { <span>{label}</span> }.into_any(),
             };
             view! { {link}{after} }
         })
     };
     let gpc = gpc.then(|| view! { <p class="crumb-gpc" data-crumb-part="gpc">{text(TextKey::BannerGpc)}</p> });
+    // A logo before the title; its alternative text says what it shows (empty: decorative).
+    let logo = logo.map(|logo| view! { <img class="crumb-logo" part="logo" src=logo.src alt=logo.alt/> });
     view! {
         <section
             node_ref=node
             popover="manual"
             class="crumb-banner"
+            part="banner"
             data-crumb-part="banner"
             role="dialog"
             aria-modal="false"
             aria-labelledby="crumb-banner-title"
             aria-describedby="crumb-banner-text"
         >
-            <h2 id="crumb-banner-title" class="crumb-title">{text(TextKey::BannerTitle)}</h2>
-            <p id="crumb-banner-text" class="crumb-text">{move || body().0}{link}</p>
+            {logo}
+            <h2 id="crumb-banner-title" class="crumb-title" part="title">{text(TextKey::BannerTitle)}</h2>
+            <p id="crumb-banner-text" class="crumb-text" part="text">{move || body().0}{link}</p>
             {gpc}
             <div class="crumb-actions">
-                <button type="button" class="crumb-btn" data-action="accept-all" on:click=move |_| decide(Choice::AcceptAll)>
+                <button type="button" class="crumb-btn" part="button" data-action="accept-all" on:click=move |_| decide(Choice::AcceptAll)>
                     {text(TextKey::AcceptAll)}
                 </button>
-                <button type="button" class="crumb-btn" data-action="reject-all" on:click=move |_| decide(Choice::RejectAll)>
+                <button type="button" class="crumb-btn" part="button" data-action="reject-all" on:click=move |_| decide(Choice::RejectAll)>
                     {text(TextKey::RejectAll)}
                 </button>
-                <button type="button" class="crumb-btn" data-action="customize" on:click=move |_| customize()>
+                <button type="button" class="crumb-btn" part="button" data-action="customize" on:click=move |_| customize()>
                     {text(TextKey::Customize)}
                 </button>
             </div>

@@ -56,6 +56,7 @@ pub fn CategoryRow(category: Category) -> impl IntoView {
                 <button
                     type="button"
                     role="switch"
+                    part="switch"
                     class="crumb-switch"
                     data-category=id
                     aria-checked=checked

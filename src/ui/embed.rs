@@ -143,14 +143,16 @@ fn render(
     name: Option<LocalizedText>,
 ) -> Option<()> {
     let doc = document()?;
-    let scheme = match widget.config().theme.scheme {
-        crumb_core::config::Scheme::Auto => "auto",
-        crumb_core::config::Scheme::Light => "light",
-        crumb_core::config::Scheme::Dark => "dark",
-    };
+    let scheme = super::scheme_name(&widget.config());
     let id = format!("crumb-embed-{}", crate::platform::random_id());
     let group = doc.create_element("div").ok()?;
     group.set_class_name("crumb crumb-embed");
+    // The site's accent on the "Load content" button too, as on the banner's.
+    if let Some(group) = group.dyn_ref::<web_sys::HtmlElement>() {
+        for (name, value) in crumb_core::theme::accent_properties(widget.config().theme.accent.as_deref()) {
+            let _ = group.style().set_property(name, &value);
+        }
+    }
     let _ = group.set_attribute("data-scheme", scheme);
     let _ = group.set_attribute("role", "group");
     let _ = group.set_attribute("aria-labelledby", &id);

@@ -66,19 +66,24 @@ pub fn App() -> impl IntoView {
         return ().into_any();
     };
     let config = widget.config();
-    // The site's accent, set through the CSSOM (a `style` attribute would break a strict CSP).
+    // The site's accent, set through the CSSOM (a `style` attribute would break a strict CSP):
+    // the custom properties crumb-core derives from it, the same the prepaint sets.
     let root = NodeRef::<leptos::html::Div>::new();
-    let accent = config.theme.accent.clone();
-    Effect::new(move |_| {
-        let Some(element) = root.get() else { return };
+    let properties = crumb_core::theme::accent_properties(config.theme.accent.as_deref());
+    let warning = config.theme.accent.as_deref().and_then(|accent| crumb_core::theme::accent_warning(accent, scheme_name(&config)));
+    Effect::new(move |told: Option<bool>| {
+        if let (Some(warning), None) = (&warning, told) {
+            crate::error::warn(warning);
+        }
+        let Some(element) = root.get() else { return true };
         let style = web_sys::HtmlElement::style(&element);
-        if let Some(accent) = accent.as_deref() {
-            let _ = style.set_property("--crumb-accent", accent);
-            let _ = style.set_property("--crumb-focus", accent);
+        for (name, value) in &properties {
+            let _ = style.set_property(name, value);
         }
         // Redrawn views (after the page removed the host) measure again.
         widget.view.track();
         cancel_page_zoom(&element);
+        true
     });
     let language = move || widget.texts.with(|t| t.language.clone());
     let children = view! {
@@ -97,15 +102,17 @@ where
     L: Fn() -> String + Copy + Send + Sync + 'static,
     C: IntoView + 'static,
 {
-    let scheme = match config.theme.scheme {
-        crumb_core::config::Scheme::Auto => "auto",
-        crumb_core::config::Scheme::Light => "light",
-        crumb_core::config::Scheme::Dark => "dark",
-    };
+    let scheme = scheme_name(config);
     let position = match config.layout.position {
         crumb_core::config::Position::Bottom => "bottom",
         crumb_core::config::Position::Top => "top",
         crumb_core::config::Position::Center => "center",
+    };
+    let layout = match config.layout.style {
+        crumb_core::config::LayoutStyle::Box => "box",
+        crumb_core::config::LayoutStyle::Bar => "bar",
+        crumb_core::config::LayoutStyle::Cloud => "cloud",
+        crumb_core::config::LayoutStyle::Popup => "popup",
     };
     view! {
         <div
@@ -113,11 +120,21 @@ where
             node_ref=root
             data-scheme=scheme
             data-position=position
+            data-layout=layout
             lang=language
             dir=move || if crumb_core::texts::is_rtl(&language()) { "rtl" } else { "ltr" }
         >
             {children}
         </div>
+    }
+}
+
+/// The config's colour scheme as `crumb.css` and crumb-core's theme name it.
+fn scheme_name(config: &crumb_core::Config) -> &'static str {
+    match config.theme.scheme {
+        crumb_core::config::Scheme::Auto => "auto",
+        crumb_core::config::Scheme::Light => "light",
+        crumb_core::config::Scheme::Dark => "dark",
     }
 }
 

@@ -55,6 +55,7 @@ pub fn Preferences() -> impl IntoView {
         <div class="crumb-overlay" node_ref=overlay popover="manual">
             <div
                 class="crumb-dialog"
+                part="dialog"
                 node_ref=dialog
                 data-crumb-part="preferences"
                 role="dialog"
@@ -77,13 +78,13 @@ pub fn Preferences() -> impl IntoView {
                     {categories.into_iter().map(|category| view! { <CategoryRow category=category/> }).collect_view()}
                 </div>
                 <div class="crumb-actions crumb-dialog-footer">
-                    <button type="button" class="crumb-btn" data-action="reject-all" on:click=move |_| leave(widget, Some(Choice::RejectAll))>
+                    <button type="button" class="crumb-btn" part="button" data-action="reject-all" on:click=move |_| leave(widget, Some(Choice::RejectAll))>
                         {text(widget, TextKey::RejectAll)}
                     </button>
-                    <button type="button" class="crumb-btn" data-action="accept-all" on:click=move |_| leave(widget, Some(Choice::AcceptAll))>
+                    <button type="button" class="crumb-btn" part="button" data-action="accept-all" on:click=move |_| leave(widget, Some(Choice::AcceptAll))>
                         {text(widget, TextKey::AcceptAll)}
                     </button>
-                    <button type="button" class="crumb-btn" data-action="save" on:click=save>
+                    <button type="button" class="crumb-btn" part="button" data-action="save" on:click=save>
                         {text(widget, TextKey::Save)}
                     </button>
                 </div>

@@ -19,7 +19,7 @@ pub fn Reopen() -> impl IntoView {
     let node = NodeRef::<leptos::html::Button>::new();
     super::raise(node);
     view! {
-        <button type="button" node_ref=node popover="manual" class="crumb-reopen" data-action="reopen" aria-label=label title=label on:click=open>
+        <button type="button" node_ref=node popover="manual" class="crumb-reopen" part="reopen" data-action="reopen" aria-label=label title=label on:click=open>
             <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
                 <path fill="currentColor" d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zm-4.5 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm3 5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm5 0a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zM9 6.5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3z"/>
             </svg>

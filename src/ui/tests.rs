@@ -523,8 +523,8 @@ async fn a_debug_origin_shows_every_config_error_in_a_panel() {
     let heading = root.query_selector("[data-crumb-part=debug] h2").ok().flatten().and_then(|h| h.text_content()).unwrap_or_default();
     let items = root.query_selector_all("[data-crumb-part=debug] li").expect("items");
     let texts: Vec<String> = (0..items.length()).filter_map(|i| items.item(i)?.text_content()).collect();
-    assert_eq!(texts.len(), 4, "{texts:?}");
-    assert_eq!(heading, "Crumb: 4 problems in the config");
+    assert_eq!(texts.len(), 5, "{texts:?}");
+    assert_eq!(heading, "Crumb: 5 problems in the config");
     for (path, words) in [
         ("catgories", "unknown field"),
         ("policy_url", "http(s) URL"),

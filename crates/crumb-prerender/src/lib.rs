@@ -29,7 +29,7 @@ pub fn render_first_layer(config: &Config, texts: Texts, gpc: bool) -> String {
         let text = move |key| move || texts.with_value(|t: &Texts| t.get(key).to_owned());
         let language = move || texts.with_value(|t: &Texts| t.language.clone());
         // The buttons do nothing here: the markup is inert until the widget takes it over.
-        let banner = banner_view(text, config.policy_url.clone(), gpc, NodeRef::new(), |_| {}, || {});
+        let banner = banner_view(text, config.policy_url.clone(), config.theme.logo.clone(), gpc, NodeRef::new(), |_| {}, || {});
         // The same three places the widget's `App` has: the banner, the preference center and the
         // reopen button (both absent before a choice), so the markup matches node for node.
         let children = (Some(banner), None::<()>, None::<()>);
@@ -56,7 +56,8 @@ pub fn prepaint(config: &Config, i18n: &Path, languages: &[String]) -> Result<Va
         "language": config.language,
         "fallback": config.fallback,
         "offered": offered,
-        "accent": config.theme.accent,
+        // The custom properties the widget sets from the accent (crumb-core decides them).
+        "style": crumb_core::theme::accent_properties(config.theme.accent.as_deref()),
         "layers": layers,
     }))
 }
@@ -247,14 +248,17 @@ mod tests {
         let html = render("de", false);
         assert!(
             html.starts_with(
-                r#"<div data-scheme="auto" data-position="bottom" lang="de" dir="ltr" class="crumb"><section popover="manual""#
+                r#"<div data-scheme="auto" data-position="bottom" data-layout="box" lang="de" dir="ltr" class="crumb"><section popover="manual""#
             ),
             "{html}"
         );
-        assert!(html.contains(r#"<h2 id="crumb-banner-title" class="crumb-title">Wir respektieren Ihre Privatsphäre</h2>"#), "{html}");
+        assert!(
+            html.contains(r#"<h2 id="crumb-banner-title" part="title" class="crumb-title">Wir respektieren Ihre Privatsphäre</h2>"#),
+            "{html}"
+        );
         assert!(
             html.contains(
-                r#"<a href="/demo/privacy.html" target="_blank" rel="noopener" class="crumb-policy-link">Datenschutzerklärung</a>."#
+                r#"<a part="link" href="/demo/privacy.html" target="_blank" rel="noopener" class="crumb-policy-link">Datenschutzerklärung</a>."#
             ),
             "{html}"
         );
@@ -289,6 +293,39 @@ mod tests {
         let text = value["layers"]["en"].to_string();
         assert!(text.contains(&sentence("banner.necessary")) && text.contains(&sentence("category.analytics.purpose")), "{text}");
         assert!(!text.contains(&sentence("category.marketing.purpose")) && !text.contains("crumb-gpc"), "{text}");
+    }
+
+    #[test]
+    fn the_logo_layout_parts_and_accent_are_painted_as_the_widget_draws_them() {
+        let mut config = demo();
+        config.theme.logo = Some(crumb_core::config::Logo { src: "/img/logo.svg".into(), alt: "Crumb & Co.".into() });
+        config.theme.accent = Some("#ffd400".into());
+        config.layout.style = crumb_core::config::LayoutStyle::Bar;
+        let texts = read_texts(&root().join("www/i18n"), "en", &config).unwrap();
+        let html = render_first_layer(&config, texts, false);
+        assert!(html.contains(r#"data-layout="bar""#), "{html}");
+        assert!(html.contains(r#"<img part="logo" src="/img/logo.svg" alt="Crumb &amp; Co." class="crumb-logo">"#), "{html}");
+        assert_eq!(html.matches(r#"part="button""#).count(), 3, "{html}");
+        for part in ["banner", "title", "text", "link"] {
+            assert!(html.contains(&format!(r#"part="{part}""#)), "no part {part}: {html}");
+        }
+        let tree = html_to_tree(&html).unwrap();
+        assert!(
+            tree.to_string().contains(r#"["img",{"alt":"Crumb & Co.","class":"crumb-logo","part":"logo","src":"/img/logo.svg"}]"#),
+            "{tree}"
+        );
+        // The accent's properties, as crumb-core decides them for the widget too.
+        let i18n = root().join("www/i18n");
+        let prepaint = prepaint(&config, &i18n, &["en".to_owned()]).unwrap();
+        assert_eq!(
+            prepaint["style"],
+            json!([
+                ["--crumb-brand", "#ffd400"],
+                ["--crumb-brand-fg", "#000000"],
+                ["--crumb-accent-dark", "#ffd400"],
+                ["--crumb-accent-fg-dark", "#000000"]
+            ])
+        );
     }
 
     #[test]
