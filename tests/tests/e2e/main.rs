@@ -7,6 +7,7 @@
 
 mod a11y;
 mod apply;
+mod branding;
 mod debug_panel;
 mod delivery;
 mod docs;

@@ -245,9 +245,15 @@ async fn the_prepaint_paints_under_a_strict_content_security_policy() {
     shop.open(&path).await;
     shop.wait_visible(BANNER).await;
     assert_eq!(banners(&shop).await, (1, 1), "the banner on screen is not the painted one");
-    let accent: String =
-        shop.in_shadow("return getComputedStyle(root.querySelector('.crumb')).getPropertyValue('--crumb-accent').trim();", vec![]).await;
-    assert_eq!(accent, "#0b7a4b", "the painted banner does not carry theme.accent");
+    // The accent's custom properties, set as the widget sets them: buttons in the accent with the
+    // text colour crumb-core chose, and links in it too (it has 4.5:1 on white).
+    let painted: Vec<String> = shop
+        .in_shadow(
+            "var s = getComputedStyle(root.querySelector('.crumb'));              return ['--crumb-brand', '--crumb-brand-fg', '--crumb-accent-light'].map(function (p) { return s.getPropertyValue(p).trim(); });",
+            vec![],
+        )
+        .await;
+    assert_eq!(painted, ["#0b7a4b", "#ffffff", "#0b7a4b"], "the painted banner does not carry theme.accent");
     held.release();
     wait_for!(shop, "the widget's banner to replace the painted one", (banners(&shop).await == (1, 0)).then_some(()));
     shop.page_caught_up().await;
