@@ -30,4 +30,25 @@ async function openPreferences(page) {
 }
 await shoot("en-GB", "preferences-en", openPreferences);
 await shoot("he-IL", "preferences-he", openPreferences);
+
+// Each layout (layout.style), light and dark: the demo page with its config's layout and scheme
+// rewritten on the way in, the widget's own banner (not a painted one) on screen.
+for (const style of ["box", "bar", "cloud", "popup"]) {
+  for (const scheme of ["light", "dark"]) {
+    const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 800 }, colorScheme: scheme });
+    const page = await context.newPage();
+    await page.route(base, async (route) => {
+      const response = await route.fetch();
+      const html = (await response.text()).replace(/"site_kind": "shop",/, `"site_kind": "shop", "layout": { "style": "${style}" },`)
+        .replace(/\s*data-prepaint="[^"]*"/, "");
+      await route.fulfill({ response, body: html });
+    });
+    await page.goto(base);
+    await page.waitForFunction(() => window.Crumb && window.Crumb.ready === true);
+    await page.locator("[data-crumb-part=banner]").waitFor();
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: `docs/screenshots/layout-${style}-${scheme}.png` });
+    await context.close();
+  }
+}
 await browser.close();
