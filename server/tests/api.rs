@@ -242,7 +242,7 @@ both_backends! {
         assert_eq!(rows[0], "consent_id,site,revision,action,updated_at,given_at,received_at,language,gpc,url_path,categories,services,client_ip");
         assert_eq!(rows.len(), 5);
         assert!(rows[1].starts_with("aaaaaaaa-0000-4000-8000-000000000001,crumb-demo,1,accept_all,2026-11-01T00:00:00.000Z,"), "{}", rows[1]);
-        assert!(rows[1].contains(",analytics=yes;marketing=yes;necessary=yes,"), "{}", rows[1]);
+        assert!(rows[1].contains(",\"analytics=yes;marketing=yes;necessary=yes\","), "quoted: `;` splits cells in some spreadsheets: {}", rows[1]);
         assert!(rows[3].contains(",\"/search?q=\"\"a,b\"\"\","), "quoted per RFC 4180: {}", rows[3]);
 
         // Large exports arrive whole (several streamed chunks).

@@ -19,9 +19,18 @@ enum Format {
 const CSV_HEADER: &str =
     "consent_id,site,revision,action,updated_at,given_at,received_at,language,gpc,url_path,categories,services,client_ip\n";
 
+/// One CSV cell, safe to open in a spreadsheet. Who could abuse it: anyone can post a record, and
+/// its `site`, `consent_id` and `url_path` end up in the cells an admin opens in Excel, LibreOffice
+/// or Google Sheets. A cell starting with `=`, `+`, `-` or `@` (or a tab or carriage return) would
+/// run as a formula (OWASP "CSV injection"): it gets a leading `'`, which spreadsheets show as text
+/// and drop. A cell with `;` is quoted too, since continental-European spreadsheets split on it.
 fn csv_field(out: &mut String, text: &str) {
-    if text.contains([',', '"', '\n', '\r']) {
+    let formula = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula || text.contains([',', ';', '"', '\n', '\r']) {
         out.push('"');
+        if formula {
+            out.push('\'');
+        }
         out.push_str(&text.replace('"', "\"\""));
         out.push('"');
     } else {
@@ -120,4 +129,27 @@ pub(super) async fn export(State(state): State<AppState>, headers: HeaderMap, Qu
     let mut response = Response::new(Body::from_stream(stream));
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     no_store(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    fn cell(text: &str) -> String {
+        let mut out = String::new();
+        csv_field(&mut out, text);
+        out
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_separators_quoted() {
+        assert_eq!(cell("=HYPERLINK(\"http://x\")"), "\"'=HYPERLINK(\"\"http://x\"\")\"");
+        for start in ["+1", "-A1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(cell(start).starts_with("\"'"), "{start:?}: {}", cell(start));
+        }
+        assert_eq!(cell("/a;b"), "\"/a;b\"");
+        assert_eq!(cell("/a,b"), "\"/a,b\"");
+        assert_eq!(cell("/shop/cart"), "/shop/cart");
+        assert_eq!(cell("2026-11-22T05:06:43.123Z"), "2026-11-22T05:06:43.123Z");
+    }
 }
