@@ -165,3 +165,30 @@ async fn widget_files_can_be_loaded_by_any_page_but_pages_are_not_shared() {
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(page.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_new_database_and_its_journal_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("data/consent.sqlite3");
+    let database = Database::open_sqlite(&path).expect("open");
+    let record = serde_json::from_value(nth_record(1)).expect("record");
+    database.insert(&record, "2026-11-22T05:06:44Z", None).expect("insert");
+    for file in ["consent.sqlite3", "consent.sqlite3-wal", "consent.sqlite3-shm"] {
+        let file = dir.path().join("data").join(file);
+        if let Ok(meta) = std::fs::metadata(&file) {
+            assert_eq!(meta.permissions().mode() & 0o077, 0, "{} is readable by others", file.display());
+        }
+    }
+    assert!(std::fs::metadata(&path).is_ok());
+}
+
+#[tokio::test]
+async fn api_answers_are_never_sniffed() {
+    let s = server(Backend::Sqlite).await;
+    for path in ["/api/health", "/api/consent/not-an-id", "/api/export?site=crumb-demo"] {
+        let reply = get(&s.app, path, None).await;
+        assert_eq!(reply.header(header::X_CONTENT_TYPE_OPTIONS), Some("nosniff"), "{path}: {}", reply.status);
+    }
+}

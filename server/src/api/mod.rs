@@ -11,6 +11,9 @@ mod range;
 mod reply;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::middleware;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -26,6 +29,14 @@ pub fn api_router(state: AppState) -> Router {
         .route("/api/health", get(health))
         .route("/admin", get(admin::page))
         .with_state(state)
+        .layer(middleware::map_response(nosniff))
+}
+
+/// Every answer is what its `Content-Type` says: a browser never sniffs a JSON error or an export
+/// into a script or a page.
+async fn nosniff(mut response: Response) -> Response {
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
 }
 
 async fn health() -> &'static str {

@@ -139,6 +139,18 @@ impl Database {
     }
 
     fn open_sqlite_once(path: &Path) -> Result<Database, ServerError> {
+        // A new database is created readable by its owner only: the records name consent ids
+        // and pages. SQLite gives its -wal and -shm files the database file's permissions.
+        #[cfg(unix)]
+        if !path.exists() {
+            use std::os::unix::fs::OpenOptionsExt;
+            match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+                Ok(_) => {}
+                // Another server created it meanwhile: open that one.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(ServerError::io(path, e)),
+            }
+        }
         let connection = Connection::open(path)?;
         connection.busy_timeout(Duration::from_secs(5))?;
         // WAL with synchronous=FULL: the WAL is fsynced at every commit, so a record answered
