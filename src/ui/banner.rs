@@ -16,17 +16,13 @@ pub fn Banner() -> impl IntoView {
     };
     // A `<base href>` on another origin would send the link there: it is resolved against the
     // page's own address then (and kept as the site wrote it otherwise).
-    let policy_url = widget.config().policy_url.clone().map(|url| match crate::platform::navigator::foreign_base() {
+    let on_page = |url: String| match crate::platform::navigator::foreign_base() {
         Some(_) => crate::platform::navigator::resolve_on_page(&url).unwrap_or(url),
         None => url,
-    });
+    };
+    let policy_url = widget.config().policy_url.clone().map(on_page);
     // The logo's URL the same way.
-    let logo = widget.config().theme.logo.clone().map(|mut logo| {
-        if crate::platform::navigator::foreign_base().is_some() {
-            logo.src = crate::platform::navigator::resolve_on_page(&logo.src).unwrap_or(logo.src);
-        }
-        logo
-    });
+    let logo = widget.config().theme.logo.clone().map(|logo| crumb_core::config::Logo { src: on_page(logo.src), ..logo });
     let customize = move || super::preferences::open(widget);
     let decide = move |choice: Choice| decide(widget, choice, super::focus::is_inside(widget, "[data-crumb-part=banner]"));
     let node = NodeRef::<leptos::html::Section>::new();

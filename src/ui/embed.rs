@@ -143,15 +143,14 @@ fn render(
     name: Option<LocalizedText>,
 ) -> Option<()> {
     let doc = document()?;
-    let scheme = super::scheme_name(&widget.config());
+    let config = widget.config();
+    let scheme = config.theme.scheme.as_str();
     let id = format!("crumb-embed-{}", crate::platform::random_id());
     let group = doc.create_element("div").ok()?;
     group.set_class_name("crumb crumb-embed");
     // The site's accent on the "Load content" button too, as on the banner's.
     if let Some(group) = group.dyn_ref::<web_sys::HtmlElement>() {
-        for (name, value) in crumb_core::theme::accent_properties(widget.config().theme.accent.as_deref()) {
-            let _ = group.style().set_property(name, &value);
-        }
+        super::set_properties(group, &crumb_core::theme::accent_properties(config.theme.accent.as_deref()));
     }
     let _ = group.set_attribute("data-scheme", scheme);
     let _ = group.set_attribute("role", "group");

@@ -69,17 +69,15 @@ pub fn App() -> impl IntoView {
     // The site's accent, set through the CSSOM (a `style` attribute would break a strict CSP):
     // the custom properties crumb-core derives from it, the same the prepaint sets.
     let root = NodeRef::<leptos::html::Div>::new();
-    let properties = crumb_core::theme::accent_properties(config.theme.accent.as_deref());
-    let warning = config.theme.accent.as_deref().and_then(|accent| crumb_core::theme::accent_warning(accent, scheme_name(&config)));
+    let accent = config.theme.accent.as_deref().and_then(crumb_core::theme::accent_use);
+    let properties = accent.as_ref().map(|used| used.properties()).unwrap_or_default();
+    let warning = accent.and_then(|used| used.warning(config.theme.scheme));
     Effect::new(move |told: Option<bool>| {
         if let (Some(warning), None) = (&warning, told) {
             crate::error::warn(warning);
         }
         let Some(element) = root.get() else { return true };
-        let style = web_sys::HtmlElement::style(&element);
-        for (name, value) in &properties {
-            let _ = style.set_property(name, value);
-        }
+        set_properties(&element, &properties);
         // Redrawn views (after the page removed the host) measure again.
         widget.view.track();
         cancel_page_zoom(&element);
@@ -102,25 +100,13 @@ where
     L: Fn() -> String + Copy + Send + Sync + 'static,
     C: IntoView + 'static,
 {
-    let scheme = scheme_name(config);
-    let position = match config.layout.position {
-        crumb_core::config::Position::Bottom => "bottom",
-        crumb_core::config::Position::Top => "top",
-        crumb_core::config::Position::Center => "center",
-    };
-    let layout = match config.layout.style {
-        crumb_core::config::LayoutStyle::Box => "box",
-        crumb_core::config::LayoutStyle::Bar => "bar",
-        crumb_core::config::LayoutStyle::Cloud => "cloud",
-        crumb_core::config::LayoutStyle::Popup => "popup",
-    };
     view! {
         <div
             class="crumb"
             node_ref=root
-            data-scheme=scheme
-            data-position=position
-            data-layout=layout
+            data-scheme=config.theme.scheme.as_str()
+            data-position=config.layout.position.as_str()
+            data-layout=config.layout.style.as_str()
             lang=language
             dir=move || if crumb_core::texts::is_rtl(&language()) { "rtl" } else { "ltr" }
         >
@@ -129,12 +115,12 @@ where
     }
 }
 
-/// The config's colour scheme as `crumb.css` and crumb-core's theme name it.
-fn scheme_name(config: &crumb_core::Config) -> &'static str {
-    match config.theme.scheme {
-        crumb_core::config::Scheme::Auto => "auto",
-        crumb_core::config::Scheme::Light => "light",
-        crumb_core::config::Scheme::Dark => "dark",
+/// Sets custom properties on `element` through the CSSOM (a `style` attribute would break a
+/// strict CSP): the site's accent as crumb-core decides it (`crumb_core::theme`).
+fn set_properties(element: &web_sys::HtmlElement, properties: &[(&'static str, String)]) {
+    let style = element.style();
+    for (name, value) in properties {
+        let _ = style.set_property(name, value);
     }
 }
 

@@ -642,14 +642,38 @@ impl FromJson for Logo {
 
 impl FromJson for LayoutStyle {
     fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
-        let all = [LayoutStyle::Box, LayoutStyle::Bar, LayoutStyle::Cloud, LayoutStyle::Popup];
-        Ok(all[json::variant(value, at, &["box", "bar", "cloud", "popup"])?])
+        const ALL: [LayoutStyle; 4] = [LayoutStyle::Box, LayoutStyle::Bar, LayoutStyle::Cloud, LayoutStyle::Popup];
+        Ok(ALL[json::variant(value, at, &ALL.map(LayoutStyle::as_str))?])
+    }
+}
+
+impl LayoutStyle {
+    /// The style's name in configs and in the widget's `data-layout` (`box`, `bar`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LayoutStyle::Box => "box",
+            LayoutStyle::Bar => "bar",
+            LayoutStyle::Cloud => "cloud",
+            LayoutStyle::Popup => "popup",
+        }
     }
 }
 
 impl FromJson for Scheme {
     fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
-        Ok([Scheme::Auto, Scheme::Light, Scheme::Dark][json::variant(value, at, &["auto", "light", "dark"])?])
+        const ALL: [Scheme; 3] = [Scheme::Auto, Scheme::Light, Scheme::Dark];
+        Ok(ALL[json::variant(value, at, &ALL.map(Scheme::as_str))?])
+    }
+}
+
+impl Scheme {
+    /// The scheme's name in configs and in the widget's `data-scheme` (`auto`, `light`, `dark`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Auto => "auto",
+            Scheme::Light => "light",
+            Scheme::Dark => "dark",
+        }
     }
 }
 
@@ -676,7 +700,19 @@ impl FromJson for SiteKind {
 
 impl FromJson for Position {
     fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
-        Ok([Position::Bottom, Position::Top, Position::Center][json::variant(value, at, &["bottom", "top", "center"])?])
+        const ALL: [Position; 3] = [Position::Bottom, Position::Top, Position::Center];
+        Ok(ALL[json::variant(value, at, &ALL.map(Position::as_str))?])
+    }
+}
+
+impl Position {
+    /// The position's name in configs and in the widget's `data-position`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Position::Bottom => "bottom",
+            Position::Top => "top",
+            Position::Center => "center",
+        }
     }
 }
 
@@ -824,11 +860,6 @@ fn is_region(text: &str) -> bool {
         && sub.is_none_or(|s| (1..=3).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()))
 }
 
-fn is_color(text: &str) -> bool {
-    let hex = text.strip_prefix('#').unwrap_or("");
-    matches!(hex.len(), 3 | 6) && hex.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 impl Config {
     /// The languages this site offers.
     pub fn offered_languages(&self) -> Vec<String> {
@@ -907,6 +938,12 @@ impl Config {
         let all_signals = self.categories.iter().flat_map(|c| c.consent_mode.iter().flatten());
         let signal_repeated = repeated(&all_signals.map(|signal| signal.as_str()).collect::<Vec<_>>());
         let mut signal_index = 0;
+        // Whether any offered language composes the banner's text from the categories' purposes
+        // (a language whose own `banner.text` does not start with `{purposes}` composes nothing).
+        let composes = offered.iter().any(|language| {
+            let own = self.texts.get(language).and_then(|t| t.get("banner.text"));
+            own.is_none_or(|t| t.starts_with(crate::texts::PURPOSES))
+        });
         for (c, category) in self.categories.iter().enumerate() {
             let at = format!("categories[{c}]");
             if !is_id(&category.id) {
@@ -927,11 +964,11 @@ impl Config {
                 }
             }
             if !crate::texts::BUILTIN_CATEGORIES.contains(&category.id.as_str()) {
-                let key = format!("category.{}.title", category.id);
-                if !self.texts.get(&self.fallback).is_some_and(|t| t.contains_key(&key)) {
-                    // The key to add, written out: the site owner copies it.
-                    let cap = crate::json_bounds::cap_message;
-                    let (id, fallback) = (cap(&category.id, 40), cap(&self.fallback, 20));
+                // Each missing text names the key to add, written out: the site owner copies it.
+                let has = |key: &str| self.texts.get(&self.fallback).is_some_and(|t| t.contains_key(key));
+                let cap = crate::json_bounds::cap_message;
+                let (id, fallback) = (cap(&category.id, 40), cap(&self.fallback, 20));
+                if !has(&format!("category.{}.title", category.id)) {
                     error(
                         format!("{at}.id"),
                         &format!("category `{id}` has no title in `{fallback}` (the fallback language): add `texts.{fallback}[\"category.{id}.title\"]`"),
@@ -940,15 +977,8 @@ impl Config {
                 // The banner names every optional category's purpose. Like its title, the
                 // sentence is required in the fallback language, which stands in for any offered
                 // language that lacks it (`Texts::purposes`): a banner never leaves a purpose out.
-                // Languages whose own `banner.text` does not start with `{purposes}` compose
-                // nothing, so a site that words every banner itself needs no sentence.
-                let key = format!("category.{}.purpose", category.id);
-                let fallback = &self.fallback;
-                let composes = offered.iter().any(|language| {
-                    let own = self.texts.get(language).and_then(|t| t.get("banner.text"));
-                    own.is_none_or(|t| t.starts_with(crate::texts::PURPOSES))
-                });
-                if !category.required && composes && !self.texts.get(fallback).is_some_and(|t| t.contains_key(&key)) {
+                if !category.required && composes && !has(&format!("category.{}.purpose", category.id)) {
+                    let key = format!("category.{id}.purpose");
                     error(
                         format!("texts.{fallback}.{key}"),
                         &format!("is missing: the banner says what each optional category is for; add `texts.{fallback}[\"{key}\"]` (and one per language you offer)"),
@@ -1047,7 +1077,7 @@ impl Config {
             error("google_consent_mode.wait_for_update".into(), "must be at most 10000 milliseconds");
         }
         if let Some(accent) = &self.theme.accent {
-            if !is_color(accent) {
+            if crate::theme::parse_hex(accent).is_none() {
                 error("theme.accent".into(), "must be a colour like `#1a73e8`");
             }
         }

@@ -4,6 +4,8 @@
 //! The widget and the prepaint both set the same custom properties from [`accent_properties`],
 //! so a painted banner and the widget's own look the same.
 
+use crate::config::Scheme;
+
 /// The banner's background in the light scheme (`--crumb-bg` in `crumb.css`).
 pub const LIGHT_BACKGROUND: [u8; 3] = [0xff, 0xff, 0xff];
 /// The banner's background in the dark scheme.
@@ -96,36 +98,42 @@ pub fn accent_use(accent: &str) -> Option<AccentUse> {
     })
 }
 
-/// The custom properties the widget's root gets for `accent` (set through the CSSOM, never a
-/// `style` attribute: a strict CSP holds). `crumb.css` reads them with Crumb's own colours as
-/// fallbacks.
-pub fn accent_properties(accent: Option<&str>) -> Vec<(&'static str, String)> {
-    let Some(used) = accent.and_then(accent_use) else { return Vec::new() };
-    let mut properties = vec![("--crumb-brand", used.accent.clone()), ("--crumb-brand-fg", used.text.to_owned())];
-    if used.on_light.1 {
-        properties.push(("--crumb-accent-light", used.accent.clone()));
-        properties.push(("--crumb-accent-fg-light", used.text.to_owned()));
+impl AccentUse {
+    /// The custom properties the widget's root gets (set through the CSSOM, never a `style`
+    /// attribute: a strict CSP holds). `crumb.css` reads them with Crumb's own colours as
+    /// fallbacks.
+    pub fn properties(&self) -> Vec<(&'static str, String)> {
+        let mut properties = vec![("--crumb-brand", self.accent.clone()), ("--crumb-brand-fg", self.text.to_owned())];
+        if self.on_light.1 {
+            properties.push(("--crumb-accent-light", self.accent.clone()));
+            properties.push(("--crumb-accent-fg-light", self.text.to_owned()));
+        }
+        if self.on_dark.1 {
+            properties.push(("--crumb-accent-dark", self.accent.clone()));
+            properties.push(("--crumb-accent-fg-dark", self.text.to_owned()));
+        }
+        properties
     }
-    if used.on_dark.1 {
-        properties.push(("--crumb-accent-dark", used.accent.clone()));
-        properties.push(("--crumb-accent-fg-dark", used.text.to_owned()));
+
+    /// What the site owner reads in the console about the accent in `scheme`: None when it reads
+    /// well wherever it is shown.
+    pub fn warning(&self, scheme: Scheme) -> Option<String> {
+        let (ratio, background) = match (scheme != Scheme::Dark && !self.on_light.1, scheme != Scheme::Light && !self.on_dark.1) {
+            (true, _) => (self.on_light.0, "light"),
+            (false, true) => (self.on_dark.0, "dark"),
+            (false, false) => return None,
+        };
+        Some(format!(
+            "theme.accent `{}` has {}:1 on the {background} background (text needs 4.5:1): links, switches and the focus ring keep Crumb's own accent there; the buttons use it",
+            self.accent,
+            tenths(ratio)
+        ))
     }
-    properties
 }
 
-/// What the site owner reads in the console about `accent` in `scheme` (`"light"`, `"dark"` or
-/// `"auto"`): None when it reads well wherever it is shown.
-pub fn accent_warning(accent: &str, scheme: &str) -> Option<String> {
-    let used = accent_use(accent)?;
-    let (ratio, background) = match (scheme != "dark" && !used.on_light.1, scheme != "light" && !used.on_dark.1) {
-        (true, _) => (used.on_light.0, "light"),
-        (false, true) => (used.on_dark.0, "dark"),
-        (false, false) => return None,
-    };
-    Some(format!(
-        "theme.accent `{accent}` has {}:1 on the {background} background (text needs 4.5:1): links, switches and the focus ring keep Crumb's own accent there; the buttons use it",
-        tenths(ratio)
-    ))
+/// The custom properties for `accent` (none without one): [`AccentUse::properties`].
+pub fn accent_properties(accent: Option<&str>) -> Vec<(&'static str, String)> {
+    accent.and_then(accent_use).map(|used| used.properties()).unwrap_or_default()
 }
 
 /// A ratio with one decimal (`1.4`), without float formatting (which the widget does not carry).
@@ -189,15 +197,15 @@ mod tests {
         assert!(yellow.contains(&("--crumb-brand-fg", "#000000".to_owned())));
         assert!(!yellow.iter().any(|(name, _)| *name == "--crumb-accent-light"), "{yellow:?}");
         assert!(yellow.iter().any(|(name, _)| *name == "--crumb-accent-dark"), "{yellow:?}");
-        let warning = accent_warning("#ffd400", "light").unwrap();
+        let warning = accent_use("#ffd400").unwrap().warning(Scheme::Light).unwrap();
         assert!(warning.contains("#ffd400") && warning.contains("on the light background") && warning.contains("4.5:1"), "{warning}");
-        assert_eq!(accent_warning("#ffd400", "dark"), None);
+        assert_eq!(accent_use("#ffd400").unwrap().warning(Scheme::Dark), None);
 
         let navy = accent_properties(Some("#0b3d91"));
         assert!(navy.iter().any(|(name, _)| *name == "--crumb-accent-light"));
         assert!(navy.contains(&("--crumb-brand-fg", "#ffffff".to_owned())));
-        assert_eq!(accent_warning("#0b3d91", "light"), None);
-        assert!(accent_warning("#0b3d91", "auto").unwrap().contains("1.6:1 on the dark background"));
+        assert_eq!(accent_use("#0b3d91").unwrap().warning(Scheme::Light), None);
+        assert!(accent_use("#0b3d91").unwrap().warning(Scheme::Auto).unwrap().contains("1.6:1 on the dark background"));
         assert!(accent_properties(None).is_empty());
     }
 }
