@@ -90,12 +90,12 @@ where
         settings.admin_token = Some(token);
     }
     if let Some(list) = env("CRUMB_ALLOW_ORIGINS") {
-        for item in list.split([' ', ',', '\n']).filter(|s| !s.is_empty()) {
+        for item in list_items(&list) {
             settings.allowed_origins.push(parse_allowed(item, "CRUMB_ALLOW_ORIGINS")?);
         }
     }
     if let Some(list) = env("CRUMB_TRUSTED_PROXIES") {
-        for item in list.split([' ', ',', '\n']).filter(|s| !s.is_empty()) {
+        for item in list_items(&list) {
             settings.trusted_proxies.push(parse_proxy(item, "CRUMB_TRUSTED_PROXIES")?);
         }
     }
@@ -161,9 +161,8 @@ where
 }
 
 /// `backup [--database PATH] FILE` (the database also from `CRUMB_DATABASE`).
-fn parse_backup(args: impl Iterator<Item = String>, mut database: PathBuf) -> Result<Command, ServerError> {
+fn parse_backup(mut args: impl Iterator<Item = String>, mut database: PathBuf) -> Result<Command, ServerError> {
     let mut to = None;
-    let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--database" => database = PathBuf::from(args.next().ok_or_else(|| ServerError::Usage("--database needs a value".to_owned()))?),
@@ -176,10 +175,15 @@ fn parse_backup(args: impl Iterator<Item = String>, mut database: PathBuf) -> Re
     }
     let to =
         to.ok_or_else(|| ServerError::Usage("backup needs the file to write (crumb-server backup /backups/consent.sqlite3)".to_owned()))?;
-    if database.to_str().is_some_and(|url| url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+    if crate::database::is_postgres_url(&database) {
         return Err(ServerError::Usage("backup copies SQLite databases; back PostgreSQL up with pg_dump (docs/deploy.md)".to_owned()));
     }
     Ok(Command::Backup { database, to })
+}
+
+/// The items of a list in an environment variable, separated by spaces, commas or newlines.
+fn list_items(list: &str) -> impl Iterator<Item = &str> {
+    list.split([' ', ',', '\n']).filter(|s| !s.is_empty())
 }
 
 fn parse_proxy(text: &str, name: &str) -> Result<crate::TrustedProxy, ServerError> {

@@ -27,7 +27,7 @@ pub struct BackupReport {
 ///
 /// The copy is one read transaction (`VACUUM INTO`): every record committed before it started is
 /// in it, none half written, whatever the server does meanwhile, and the server's writes are not
-/// held up (WAL). It is written under a temporary name, readable by its owner only, checked
+/// held up (WAL). It is written under a temporary name, readable by its owner only (`create_owner_only`), checked
 /// (`PRAGMA integrity_check`, the records counted) and only then given its name, so a file at
 /// `to` is always a whole, checked backup.
 pub fn backup_sqlite(database: &Path, to: &Path) -> Result<BackupReport, ServerError> {
@@ -67,7 +67,7 @@ pub fn backup_sqlite(database: &Path, to: &Path) -> Result<BackupReport, ServerE
 }
 
 fn copy_and_check(database: &Path, partial: &Path) -> Result<(), ServerError> {
-    create_private(partial)?;
+    super::create_owner_only(partial).map_err(|e| ServerError::io(partial, e))?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let source = Connection::open_with_flags(database, flags)?;
     source.busy_timeout(Duration::from_secs(30))?;
@@ -76,18 +76,6 @@ fn copy_and_check(database: &Path, partial: &Path) -> Result<(), ServerError> {
     // carries owner-only permissions, which SQLite keeps.
     source.execute("VACUUM INTO ?1", [target])?;
     Ok(())
-}
-
-/// An empty file only its owner can read: records name consent ids and pages.
-fn create_private(path: &Path) -> Result<(), ServerError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path).map(drop).map_err(|e| ServerError::io(path, e))
 }
 
 fn read_back(path: &Path) -> Result<(u64, i64), ServerError> {

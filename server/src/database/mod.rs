@@ -106,12 +106,31 @@ fn stored(row: &Row<'_>) -> Result<StoredRecord, ServerError> {
     Ok(StoredRecord { record: serde_json::from_str(&json)?, received_at: row.get(1)?, client_ip: row.get(2)? })
 }
 
+/// Whether `--database` names PostgreSQL (a `postgres://` or `postgresql://` URL) rather than a
+/// SQLite file.
+pub fn is_postgres_url(location: &Path) -> bool {
+    location.to_str().is_some_and(|url| url.starts_with("postgres://") || url.starts_with("postgresql://"))
+}
+
+/// Creates `path` as an empty file only its owner can read (records name consent ids and pages);
+/// fails with `AlreadyExists` when there is one.
+pub(crate) fn create_owner_only(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map(drop)
+}
+
 impl Database {
     /// Opens the database `location` names: a `postgres://` or `postgresql://` URL, else a
     /// SQLite file. Brings its schema up to date.
     pub fn open(location: &Path) -> Result<Database, ServerError> {
         match location.to_str() {
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Database::open_postgres(url),
+            Some(url) if is_postgres_url(location) => Database::open_postgres(url),
             _ => Database::open_sqlite(location),
         }
     }
@@ -139,16 +158,13 @@ impl Database {
     }
 
     fn open_sqlite_once(path: &Path) -> Result<Database, ServerError> {
-        // A new database is created readable by its owner only: the records name consent ids
-        // and pages. SQLite gives its -wal and -shm files the database file's permissions.
-        #[cfg(unix)]
+        // A new database is created readable by its owner only. SQLite gives its -wal and -shm
+        // files the database file's permissions.
         if !path.exists() {
-            use std::os::unix::fs::OpenOptionsExt;
-            match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-                Ok(_) => {}
+            match create_owner_only(path) {
                 // Another server created it meanwhile: open that one.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(ServerError::io(path, e)),
+                Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(ServerError::io(path, e)),
+                _ => {}
             }
         }
         let connection = Connection::open(path)?;
