@@ -176,10 +176,12 @@ impl Widget {
     pub fn choose(&self, choice: Choice) {
         let config = self.config();
         let previous = self.consent.get_untracked().or_else(|| self.stale.get_value());
-        let new_id = platform::random_id();
+        let (new_id, fresh) = fresh_id();
         let observed = self.observed();
-        let context = observed.context(&new_id);
+        let keys = &self.platform().keys;
+        let context = observed.context(&new_id, previous.as_ref().is_some_and(|p| keys.secret_for(&p.id).is_some()));
         let Decision { consent, action, diff, effects } = decide(&config, previous.as_ref(), &choice, &context);
+        keys.keep(&consent.id, &new_id, fresh);
         self.consent.set(Some(consent.clone()));
         self.stale.set_value(None);
         self.view.set(View::Closed);
@@ -221,7 +223,11 @@ impl Widget {
                     platform::storage::erase_storage(platform.storage.as_ref(), &keys);
                 }
                 Effect::UpdateConsentMode(signals) => platform.tags.update(&signals),
-                Effect::SendRecord(record) => platform.outbox.send(record),
+                Effect::SendRecord(mut record) => {
+                    // Proves that this browser made the consent id (crumb_core::proof).
+                    record.secret = platform.keys.secret_for(&record.consent_id);
+                    platform.outbox.send(record)
+                }
             }
         }
     }
@@ -232,9 +238,17 @@ impl Widget {
     pub fn reset(&self) {
         let config = self.config();
         let in_force = self.consent.get_untracked();
-        // Reset continues the consent in force: no new id is drawn.
+        // Reset continues the consent in force; its withdrawal is that id's record. Only a consent
+        // adopted from another subdomain's cookie, whose secret is not here, is recorded under an
+        // id of this browser's own.
+        let (new_id, fresh) = fresh_id();
         let observed = self.observed();
-        let context = observed.context("");
+        let keys = &self.platform().keys;
+        let context = observed.context(&new_id, in_force.as_ref().is_some_and(|c| keys.secret_for(&c.id).is_some()));
+        if let Some(consent) = &in_force {
+            let id = if crumb_core::proof::may_continue(&consent.id, context.holds_previous_secret) { &consent.id } else { &new_id };
+            keys.keep(id, &new_id, fresh);
+        }
         let effects = crumb_core::reset::reset(&config, in_force.as_ref(), &context);
         self.consent.set(None);
         self.stale.set_value(None);
@@ -306,8 +320,18 @@ struct Observed {
 }
 
 impl Observed {
-    fn context<'a>(&'a self, new_id: &'a str) -> DecisionContext<'a> {
-        DecisionContext { now: self.now, new_id, language: &self.language, gpc: self.gpc, url_path: &self.url_path }
+    fn context<'a>(&'a self, new_id: &'a str, holds_previous_secret: bool) -> DecisionContext<'a> {
+        DecisionContext { now: self.now, new_id, holds_previous_secret, language: &self.language, gpc: self.gpc, url_path: &self.url_path }
+    }
+}
+
+/// A fresh consent id and the secret it is derived from (`crumb_core::proof`); without
+/// `crypto.getRandomValues`, a random id that no secret proves (the server keeps its records as
+/// it did before secrets).
+fn fresh_id() -> (String, Option<String>) {
+    match platform::random_secret() {
+        Some(secret) => (crumb_core::proof::consent_id_for(&secret), Some(secret)),
+        None => (platform::random_id(), None),
     }
 }
 

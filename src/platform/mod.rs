@@ -33,6 +33,8 @@ pub use dom::{document, window};
 pub struct Platform {
     /// Where the consent in force is kept (localStorage + cookie mirror + memory).
     pub consent_store: storage::ConsentStore,
+    /// This browser's consent secret (`crumb_core::proof`), which its records carry.
+    pub keys: storage::ConsentKeys,
     /// The consent records on their way to the endpoint.
     pub outbox: Rc<transport::Outbox>,
     /// Gated scripts, iframes and images.
@@ -66,6 +68,7 @@ impl Platform {
         let jar: Rc<dyn cookies::CookieJar> = Rc::new(cookies::DocumentCookies);
         Rc::new(Platform {
             consent_store: storage::ConsentStore::new(kv.clone(), jar.clone(), config, &navigator.host(), navigator.secure()),
+            keys: storage::ConsentKeys::new(kv.clone()),
             outbox: transport::Outbox::new(kv.clone(), Rc::new(transport::FetchTransport), endpoint),
             gate: gating::Gate::new(),
             tags: Box::new(consent_mode::GtagSink { gtag }),
@@ -81,6 +84,15 @@ impl Platform {
 /// Epoch milliseconds now.
 pub fn now() -> i64 {
     js_sys::Date::now() as i64
+}
+
+/// A fresh consent secret (`crumb_core::proof`): 128 bits from `crypto.getRandomValues`
+/// (available outside secure contexts too). `None` without it: nothing weaker is a secret.
+pub fn random_secret() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    let crypto = window().and_then(|w| w.crypto().ok())?;
+    crypto.get_random_values_with_u8_array(&mut bytes).ok()?;
+    Some(crumb_core::proof::hex(&bytes))
 }
 
 /// A random UUID v4 from `crypto.getRandomValues` (available outside secure contexts too).

@@ -12,7 +12,7 @@ use crumb_core::Map;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crumb_core::ids::{CONSENT_COOKIE, STORAGE_KEY};
+use crumb_core::ids::{CONSENT_COOKIE, SECRET_KEY, STORAGE_KEY};
 use crumb_core::{Config, Consent, Plan, StoredError, PLAN_KEY};
 
 use super::cookies::{erase_cookie, name_matches, CookieJar};
@@ -131,6 +131,44 @@ impl KeyValueStore for MemoryStore {
 
     fn available(&self) -> bool {
         !self.blocked.get()
+    }
+}
+
+/// This browser's consent secret (`crumb_core::proof`): localStorage key `crumb_key`, holding
+/// `<consent id> <secret>` for the one consent id this browser writes records for. Never in a
+/// cookie. This page's last write is also held in memory, so a blocked or full storage still
+/// proves this page's records. A reset keeps it: the withdrawal it posts is the old id's.
+pub struct ConsentKeys {
+    store: Rc<dyn KeyValueStore>,
+    memory: RefCell<Option<String>>,
+}
+
+impl ConsentKeys {
+    /// The keys kept in `store`.
+    pub fn new(store: Rc<dyn KeyValueStore>) -> ConsentKeys {
+        ConsentKeys { store, memory: RefCell::new(None) }
+    }
+
+    /// The secret of consent `id`, when this browser holds it.
+    pub fn secret_for(&self, id: &str) -> Option<String> {
+        let text = self.memory.borrow().clone().or_else(|| self.store.get(SECRET_KEY))?;
+        let (held, secret) = text.split_once(' ')?;
+        (held == id && crumb_core::proof::is_secret(secret)).then(|| secret.to_owned())
+    }
+
+    /// After a decision on consent `id`: keeps `fresh` (the secret `new_id` was derived from) as
+    /// its secret when this browser holds none for it and may hold it: `id` is `new_id`, or an id
+    /// from before secrets, whose next record registers it with the server.
+    pub fn keep(&self, id: &str, new_id: &str, fresh: Option<String>) {
+        let may_hold = id == new_id || !crumb_core::proof::is_derived_id(id);
+        if self.secret_for(id).is_some() || !may_hold {
+            return;
+        }
+        if let Some(secret) = fresh {
+            let text = format!("{id} {secret}");
+            let _ = self.store.set(SECRET_KEY, &text);
+            *self.memory.borrow_mut() = Some(text);
+        }
     }
 }
 
@@ -319,8 +357,14 @@ mod tests {
 
     fn consent(now: i64) -> Consent {
         let config = config();
-        let context =
-            crumb_core::DecisionContext { now, new_id: "0f8fad5b-d9cb-469f-a165-70867728950e", language: "en", gpc: false, url_path: "/" };
+        let context = crumb_core::DecisionContext {
+            now,
+            new_id: "0f8fad5b-d9cb-469f-a165-70867728950e",
+            holds_previous_secret: true,
+            language: "en",
+            gpc: false,
+            url_path: "/",
+        };
         crumb_core::decide(&config, None, &crumb_core::Choice::AcceptAll, &context).consent
     }
 

@@ -261,6 +261,67 @@ async fn accept_all_stores_the_consent_and_leaves_a_reopen_button() {
     assert!(local("crumb_outbox").is_some(), "the record waits in the outbox (no endpoint here)");
 }
 
+/// The consent id is derived from a secret that only localStorage holds (crumb_core::proof): the
+/// record carries it, the cookie never does, and later decisions prove the same id.
+#[wasm_bindgen_test]
+async fn records_carry_the_secret_the_consent_id_is_made_from_and_the_cookie_does_not() {
+    boot_with(&demo_config()).await;
+    wait_for("[data-crumb-part=banner]").await;
+    click("[data-action=accept-all]");
+    wait_for("[data-action=reopen]").await;
+    let key = local("crumb_key").expect("the secret is kept");
+    let (id, secret) = key.split_once(' ').expect("`<id> <secret>`");
+    assert!(crumb_core::proof::is_secret(secret), "{key}");
+    assert_eq!(crumb_core::proof::consent_id_for(secret), id, "the id is the secret's");
+    let stored: crumb_core::Consent = crate::platform::dom::from_json(&local("crumb").unwrap_or_default(), usize::MAX).expect("consent");
+    assert_eq!(stored.id, id);
+    let cookie = html_document().cookie().unwrap_or_default();
+    assert!(cookie.contains("crumb_consent=") && !cookie.contains(secret), "the cookie never carries the secret: {cookie}");
+    click("[data-action=reopen]");
+    wait_for("[data-action=reject-all]").await;
+    click("[data-action=reject-all]");
+    wait_for("[data-action=reopen]").await;
+    let outbox: Vec<crumb_core::ConsentRecord> =
+        crate::platform::dom::from_json(&local("crumb_outbox").unwrap_or_default(), usize::MAX).expect("the outbox");
+    assert_eq!(outbox.len(), 2, "{outbox:?}");
+    for record in &outbox {
+        assert_eq!((record.consent_id.as_str(), record.secret.as_deref()), (id, Some(secret)), "both decisions prove the one id");
+    }
+    assert_eq!(local("crumb_key").as_deref(), Some(key.as_str()), "the same secret");
+}
+
+/// A consent whose secret this browser does not hold (adopted from another subdomain's cookie,
+/// which has its own localStorage) is not continued under its id: the server would refuse the
+/// record. The next decision starts an id of this browser's own.
+#[wasm_bindgen_test]
+async fn a_consent_without_its_secret_here_is_recorded_under_an_id_of_our_own() {
+    boot_with(&demo_config()).await;
+    wait_for("[data-crumb-part=banner]").await;
+    click("[data-action=accept-all]");
+    wait_for("[data-action=reopen]").await;
+    let theirs = local("crumb_key").and_then(|k| k.split_once(' ').map(|(id, _)| id.to_owned())).expect("an id");
+    let storage = window().and_then(|w| w.local_storage().ok().flatten()).expect("storage");
+    let _ = storage.remove_item("crumb_key");
+    let _ = storage.remove_item("crumb_outbox");
+    let stored = local("crumb").expect("consent");
+    clean_page();
+    let _ = storage.set_item("crumb", &stored);
+    start_with(&demo_config());
+    wait_for("[data-action=reopen]").await;
+    assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(true), "the consent holds");
+    click("[data-action=reopen]");
+    wait_for("[data-action=reject-all]").await;
+    click("[data-action=reject-all]");
+    wait_for("[data-action=reopen]").await;
+    let outbox: Vec<crumb_core::ConsentRecord> =
+        crate::platform::dom::from_json(&local("crumb_outbox").unwrap_or_default(), usize::MAX).expect("the outbox");
+    assert_eq!(outbox.len(), 1, "{outbox:?}");
+    let record = &outbox[0];
+    assert_ne!(record.consent_id, theirs, "not under an id it cannot prove");
+    assert_eq!(record.secret.as_deref().map(crumb_core::proof::consent_id_for).as_deref(), Some(record.consent_id.as_str()));
+    assert_eq!(record.categories.get("analytics"), Some(&false));
+}
+
 #[wasm_bindgen_test]
 async fn preference_center_has_no_pre_ticked_boxes_and_locks_required_on() {
     boot_with(&demo_config()).await;

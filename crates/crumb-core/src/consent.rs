@@ -250,8 +250,12 @@ impl Action {
 pub struct DecisionContext<'a> {
     /// When the shopper decided, in epoch milliseconds.
     pub now: i64,
-    /// A fresh random id, used when there is no earlier consent to continue.
+    /// A fresh id, used when there is no earlier consent to continue: the widget's is derived
+    /// from a fresh secret ([`crate::proof::consent_id_for`]).
     pub new_id: &'a str,
+    /// Whether this browser holds the secret of the earlier consent's id. Without it a derived
+    /// id is not continued ([`crate::proof::may_continue`]): the decision starts `new_id`.
+    pub holds_previous_secret: bool,
     /// The language the widget is showing; stored in the consent and its record.
     pub language: &'a str,
     /// `navigator.globalPrivacyControl === true`.
@@ -322,7 +326,8 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
     }
     let (categories, services): (Map<bool>, Map<bool>) = (categories.into_iter().collect(), services.into_iter().collect());
 
-    let id = match previous {
+    let continued = previous.filter(|p| crate::proof::may_continue(&p.id, ctx.holds_previous_secret));
+    let id = match continued {
         Some(p) => p.id.clone(),
         None => ctx.new_id.to_owned(),
     };
@@ -333,7 +338,7 @@ pub fn decide(config: &Config, previous: Option<&Consent>, choice: &Choice, ctx:
         categories,
         services,
         revision: config.revision,
-        given_at: previous.map_or(updated_at, |p| p.given_at),
+        given_at: continued.map_or(updated_at, |p| p.given_at),
         updated_at,
         expires_at: updated_at + i64::from(config.expiry_days) * DAY_MS,
         language: ctx.language.to_owned(),
@@ -397,6 +402,7 @@ pub(crate) fn record_for(config: &Config, consent: &Consent, action: Action, ctx
         given_at: to_rfc3339(consent.given_at),
         updated_at: to_rfc3339(consent.updated_at),
         url_path: cut_at_char_boundary(ctx.url_path, crate::record::MAX_PATH).to_owned(),
+        secret: None,
     }
 }
 

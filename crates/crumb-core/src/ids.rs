@@ -6,6 +6,9 @@
 pub const STORAGE_KEY: &str = "crumb";
 /// The localStorage key holding consent records not yet delivered.
 pub const OUTBOX_KEY: &str = "crumb_outbox";
+/// The localStorage key holding this browser's consent secret (`crumb_core::proof`): never in a
+/// cookie.
+pub const SECRET_KEY: &str = "crumb_key";
 /// The cookie mirroring the consent for servers and subdomains.
 pub const CONSENT_COOKIE: &str = "crumb_consent";
 /// The `dataLayer` event pushed after every decision and on every returning page load.

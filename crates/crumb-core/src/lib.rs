@@ -24,6 +24,7 @@ pub mod outbox;
 pub mod pattern;
 pub mod plan;
 pub mod prompt;
+pub mod proof;
 pub mod reconcile;
 pub mod record;
 pub mod reset;

@@ -47,6 +47,11 @@ pub struct ConsentRecord {
     /// The path of the page the shopper decided on: starts with `/`, at most [`MAX_PATH`] bytes,
     /// no control characters.
     pub url_path: String,
+    /// The consent's secret ([`crate::proof`]), proving that the browser that made the consent id
+    /// sent the record. Posted, checked by the server and never stored: records read back from
+    /// the log have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
 }
 
 /// The widget reads its outbox with this; the server reads what it receives with serde's derived
@@ -66,6 +71,7 @@ impl FromJson for ConsentRecord {
             "given_at",
             "updated_at",
             "url_path",
+            "secret",
         ];
         let required =
             &["schema", "consent_id", "site", "revision", "action", "categories", "language", "gpc", "given_at", "updated_at", "url_path"];
@@ -82,6 +88,7 @@ impl FromJson for ConsentRecord {
             given_at: String::new(),
             updated_at: String::new(),
             url_path: String::new(),
+            secret: None,
         };
         json::fields(value, at, "struct ConsentRecord", FIELDS, required, Unknown::Refused, &mut |field, value, at| {
             match field {
@@ -96,7 +103,8 @@ impl FromJson for ConsentRecord {
                 8 => record.gpc = read(value, at)?,
                 9 => record.given_at = read(value, at)?,
                 10 => record.updated_at = read(value, at)?,
-                _ => record.url_path = read(value, at)?,
+                11 => record.url_path = read(value, at)?,
+                _ => record.secret = Some(read(value, at)?),
             }
             Ok(())
         })?;
@@ -107,7 +115,7 @@ impl FromJson for ConsentRecord {
 /// Written as serde writes it (the server's `serde_json` reads it back).
 impl ToJson for ConsentRecord {
     fn to_value(&self) -> Value {
-        json::object(vec![
+        let mut fields = vec![
             ("schema", self.schema.to_value()),
             ("consent_id", self.consent_id.to_value()),
             ("site", self.site.to_value()),
@@ -120,7 +128,11 @@ impl ToJson for ConsentRecord {
             ("given_at", self.given_at.to_value()),
             ("updated_at", self.updated_at.to_value()),
             ("url_path", self.url_path.to_value()),
-        ])
+        ];
+        if let Some(secret) = &self.secret {
+            fields.push(("secret", secret.to_value()));
+        }
+        json::object(fields)
     }
 }
 
@@ -158,6 +170,9 @@ impl ConsentRecord {
         }
         if self.language.is_empty() || self.language.len() > 16 || !self.language.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
             return fail("language", "must be a language code");
+        }
+        if self.secret.as_deref().is_some_and(|s| !crate::proof::is_secret(s)) {
+            return fail("secret", "must be 32 lowercase hex digits");
         }
         if self.url_path.len() > MAX_PATH || !self.url_path.starts_with('/') || self.url_path.chars().any(char::is_control) {
             return fail("url_path", "must be a path of at most 512 characters, without control characters");

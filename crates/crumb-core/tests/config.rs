@@ -464,6 +464,7 @@ fn thousands_of_services_are_checked_and_decided_whole() {
     let context = crumb_core::DecisionContext {
         now: common::NOW,
         new_id: "0f8fad5b-d9cb-469f-a165-70867728950e",
+        holds_previous_secret: true,
         language: "en",
         gpc: false,
         url_path: "/",

@@ -12,7 +12,7 @@ use serde_json::json;
 const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
 fn ctx(now: i64) -> DecisionContext<'static> {
-    DecisionContext { now, new_id: ID, language: "en", gpc: false, url_path: "/shop" }
+    DecisionContext { now, new_id: ID, holds_previous_secret: true, language: "en", gpc: false, url_path: "/shop" }
 }
 
 fn custom(granted: &[&str]) -> Choice {

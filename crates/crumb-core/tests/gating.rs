@@ -9,7 +9,14 @@ use crumb_core::gating::{allowed, wants_placeholder, CategoryExpr};
 use crumb_core::{decide, Choice, Consent, DecisionContext};
 
 fn ctx() -> DecisionContext<'static> {
-    DecisionContext { now: NOW, new_id: "0f8fad5b-d9cb-469f-a165-70867728950e", language: "en", gpc: false, url_path: "/" }
+    DecisionContext {
+        now: NOW,
+        new_id: "0f8fad5b-d9cb-469f-a165-70867728950e",
+        holds_previous_secret: true,
+        language: "en",
+        gpc: false,
+        url_path: "/",
+    }
 }
 
 fn consent(choice: Choice) -> Consent {

@@ -11,7 +11,7 @@ use crumb_core::{decide, reconcile, Choice, Consent, DecisionContext, Effect, St
 const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
 fn ctx(now: i64) -> DecisionContext<'static> {
-    DecisionContext { now, new_id: ID, language: "en", gpc: false, url_path: "/" }
+    DecisionContext { now, new_id: ID, holds_previous_secret: true, language: "en", gpc: false, url_path: "/" }
 }
 
 fn accepted(at: i64) -> Consent {

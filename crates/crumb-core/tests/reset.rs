@@ -13,7 +13,14 @@ use crumb_core::{decide, reset, Action, Choice, Config, Consent, DecisionContext
 const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 
 fn ctx(now: i64) -> DecisionContext<'static> {
-    DecisionContext { now, new_id: "11111111-2222-4333-8444-555555555555", language: "nl", gpc: false, url_path: "/account" }
+    DecisionContext {
+        now,
+        new_id: "11111111-2222-4333-8444-555555555555",
+        holds_previous_secret: true,
+        language: "nl",
+        gpc: false,
+        url_path: "/account",
+    }
 }
 
 /// The demo config with a localStorage key for analytics.

@@ -149,7 +149,7 @@ pub(super) async fn post_consent(State(state): State<AppState>, request: Request
         }
     };
     let now = now_ms();
-    let record = match check_record(&body, now) {
+    let mut record = match check_record(&body, now) {
         Ok(record) => record,
         Err(message) => return with_cors(error(StatusCode::BAD_REQUEST, message), &early),
     };
@@ -159,9 +159,20 @@ pub(super) async fn post_consent(State(state): State<AppState>, request: Request
     }
     let received_at = to_rfc3339(now);
     let client_ip = state.settings.store_ip.apply(client);
-    let response = match state.blocking(move |state| state.database.insert(&record, &received_at, client_ip.as_deref())).await {
-        Ok(true) => (StatusCode::CREATED, Json(json!({ "stored": true }))).into_response(),
-        Ok(false) => (StatusCode::OK, Json(json!({ "stored": false }))).into_response(),
+    // The secret proves who sent the record (crumb_core::proof); it is never stored.
+    let secret = record.secret.take();
+    let stored = state
+        .blocking(move |state| {
+            if let Err(why) = state.database.check_proof(&record.consent_id, secret.as_deref(), &received_at)? {
+                return Ok(Err(why));
+            }
+            state.database.insert(&record, &received_at, client_ip.as_deref()).map(Ok)
+        })
+        .await;
+    let response = match stored {
+        Ok(Ok(true)) => (StatusCode::CREATED, Json(json!({ "stored": true }))).into_response(),
+        Ok(Ok(false)) => (StatusCode::OK, Json(json!({ "stored": false }))).into_response(),
+        Ok(Err(why)) => error(StatusCode::FORBIDDEN, why),
         Err(err) => internal("storing a record failed", &err),
     };
     with_cors(response, &origin)

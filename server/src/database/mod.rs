@@ -252,6 +252,35 @@ impl Database {
         Ok(changed == 1)
     }
 
+    /// Whether a record of `consent_id` carrying `secret` may be kept (`crumb_core::proof`):
+    /// `Err(why)` when it may not. For an id from before secrets the first secret is registered
+    /// here (its hash only); when two race, the one registered first holds.
+    pub fn check_proof(&self, consent_id: &str, secret: Option<&str>, now: &str) -> Result<Result<(), &'static str>, ServerError> {
+        use crumb_core::proof::{check, is_derived_id, Check};
+        if is_derived_id(consent_id) {
+            return Ok(match check(consent_id, secret, None) {
+                Check::Refused(why) => Err(why),
+                _ => Ok(()),
+            });
+        }
+        self.session(|session| {
+            let registered: Option<String> = session.column::<String>(sql::REGISTERED_KEY, &[&consent_id])?.into_iter().next();
+            match check(consent_id, secret, registered.as_deref()) {
+                Check::Proven | Check::Unproven => Ok(Ok(())),
+                Check::Refused(why) => Ok(Err(why)),
+                Check::Register(hash) => {
+                    session.execute(sql::REGISTER_KEY, &[&consent_id, &hash, &now])?;
+                    let held: Option<String> = session.column::<String>(sql::REGISTERED_KEY, &[&consent_id])?.into_iter().next();
+                    Ok(match check(consent_id, secret, held.as_deref()) {
+                        Check::Proven => Ok(()),
+                        Check::Refused(why) => Err(why),
+                        _ => Err("the consent id's secret could not be registered"),
+                    })
+                }
+            }
+        })
+    }
+
     /// Every record of `consent_id`, oldest `updated_at` first.
     pub fn history(&self, consent_id: &str) -> Result<Vec<StoredRecord>, ServerError> {
         let mut records = Vec::new();

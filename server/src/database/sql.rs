@@ -42,6 +42,18 @@ CREATE TABLE consent_records (
 ALTER TABLE consent_records ADD COLUMN client_ip TEXT;
 CREATE INDEX consent_records_site_updated ON consent_records (site, updated_at);",
     },
+    Migration {
+        version: 3,
+        name: "consent keys",
+        sql: "
+-- The secret registered for a consent id from before secrets (crumb_core::proof): only its
+-- hash. Ids derived from a secret need no row: the secret proves them by itself.
+CREATE TABLE consent_keys (
+    consent_id    TEXT PRIMARY KEY,
+    secret_hash   TEXT NOT NULL,
+    registered_at TEXT NOT NULL
+);",
+    },
 ];
 
 /// The schema version this server creates and expects: the last migration's.
@@ -66,6 +78,13 @@ pub const INSERT_RECORD: &str = "
 INSERT INTO consent_records (consent_id, site, action, updated_at, received_at, record, client_ip)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (consent_id, updated_at) DO NOTHING";
+/// The secret hash registered for a consent id (`$1`), if any.
+pub const REGISTERED_KEY: &str = "SELECT secret_hash FROM consent_keys WHERE consent_id = $1";
+/// Registers a secret hash for a consent id unless one is there: `$1` consent_id,
+/// `$2` secret_hash, `$3` registered_at.
+pub const REGISTER_KEY: &str = "
+INSERT INTO consent_keys (consent_id, secret_hash, registered_at) VALUES ($1, $2, $3)
+ON CONFLICT (consent_id) DO NOTHING";
 /// A consent id's records (`$1`), oldest decision first: record JSON, received_at, client_ip.
 pub const HISTORY: &str = "SELECT record, received_at, client_ip FROM consent_records WHERE consent_id = $1 ORDER BY updated_at, id";
 /// How many records there are.
@@ -141,7 +160,8 @@ mod tests {
     use super::*;
 
     /// Every query with parameters or rows.
-    const QUERIES: &[&str] = &[APPLIED_MIGRATIONS, RECORD_MIGRATION, INSERT_RECORD, HISTORY, COUNT, EXPORT, SITES, DELETE_BEFORE];
+    const QUERIES: &[&str] =
+        &[APPLIED_MIGRATIONS, RECORD_MIGRATION, REGISTERED_KEY, REGISTER_KEY, INSERT_RECORD, HISTORY, COUNT, EXPORT, SITES, DELETE_BEFORE];
 
     #[test]
     fn versions_increase_from_one() {
