@@ -33,7 +33,15 @@ done
 # compiles for minutes, and a URL printed before the server listens leads nowhere.
 cargo build -p crumb-server
 server="${CARGO_TARGET_DIR:-target}/debug/crumb-server"
-"$server" --site-dir dist --demo-data "$@" &
+# crumb-server takes records only for declared sites: each demo page's `site`, from the origins
+# a browser on this machine opens them on.
+origins=("http://127.0.0.1:$port" "http://localhost:$port")
+case "$host" in 127.0.0.1 | localhost | 0.0.0.0 | "::" | "[::]") ;; *) origins+=("http://$host:$port") ;; esac
+declared=()
+for site in $(grep -ohE '"site" *: *"[A-Za-z0-9._-]+"' dist/index.html dist/demo/*/index.html | sed -E 's/.*"([^"]+)"$/\1/' | sort -u); do
+  for origin in "${origins[@]}"; do declared+=(--allow-origin "$site=$origin"); done
+done
+"$server" --site-dir dist --demo-data "${declared[@]}" "$@" &
 pid=$!
 trap 'kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null' INT TERM
 probe="$host"

@@ -81,6 +81,10 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
 
     // Before anything is applied: a page's `crumb:consent` listener may ask `Crumb` at once.
     crate::api::install(widget, &options, preferences::open);
+    if stored.adopted {
+        // A newer consent from another subdomain: kept here under this browser's own id, and logged.
+        widget.adopt(stored.replaced.as_ref());
+    }
     let in_force = widget.consent.get_untracked();
     // What a newer consent from another subdomain revoked here goes first.
     widget.carry_out(in_force.as_ref(), stored.effects);

@@ -189,6 +189,24 @@ impl Widget {
         self.announce(&consent, Some(action.as_str()), &diff);
     }
 
+    /// Adopts the consent in force, read from the cookie mirror (given on another subdomain of
+    /// the config's `cookie_domain`), in place of `replaced` (the local one, if any): stored
+    /// locally under this browser's own consent id, and logged with action `adopted`
+    /// (`crumb_core::reconcile::adopt`).
+    pub fn adopt(&self, replaced: Option<&Consent>) {
+        let Some(shared) = self.consent.get_untracked() else { return };
+        let config = self.config();
+        let (new_id, fresh) = fresh_id();
+        let observed = self.observed();
+        let platform = self.platform();
+        let context = observed.context(&new_id, replaced.is_some_and(|c| platform.keys.secret_for(&c.id).is_some()));
+        let (consent, record) = crumb_core::reconcile::adopt(&config, replaced, &shared, &context);
+        platform.keys.keep(&consent.id, &new_id, fresh);
+        platform.consent_store.keep_locally(&consent);
+        self.consent.set(Some(consent.clone()));
+        self.carry_out(Some(&consent), vec![Effect::SendRecord(record)]);
+    }
+
     /// Applies the consent in force on page load: runs what it allows, restates Consent Mode.
     pub fn apply_stored(&self, consent: &Consent, planned: bool) {
         let config = self.config();

@@ -98,6 +98,7 @@ async fn connection(worker: usize, options: std::sync::Arc<Options>, deadline: I
             let request = hyper::Request::post("/api/consent")
                 .header("host", &authority)
                 .header("content-type", "application/json")
+                .header("origin", "http://bench.example")
                 .body(Full::new(Bytes::from(body)));
             let Ok(request) = request else { break 'reconnect };
             let started = Instant::now();

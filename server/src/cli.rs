@@ -24,9 +24,11 @@ Options (each also read from the environment variable shown; the flag wins):
   --admin-token <TOKEN>      secret for history, export and /admin; without it reads are off
                              [CRUMB_ADMIN_TOKEN] (prefer the variable: flags show in `ps`)
   --allow-origin <SITE=ORIGIN>
-                             let pages on ORIGIN (https://shop.example) post records for SITE;
-                             repeatable [CRUMB_ALLOW_ORIGINS, space separated] (default: none,
-                             only the server's own origin)
+                             declare SITE and let pages on ORIGIN (https://shop.example, or
+                             https://*.shop.example for its subdomains) post its records;
+                             repeatable [CRUMB_ALLOW_ORIGINS, space separated] (default: none: a
+                             server with no site refuses every record; the server's own origin
+                             too must be listed)
   --trusted-proxy <ADDR[/PREFIX]>
                              a reverse proxy (127.0.0.1, ::1, 10.0.0.0/8) whose X-Forwarded-For
                              names the client for the rate limit and --store-ip; repeatable
@@ -222,7 +224,9 @@ fn parse_allowed(text: &str, name: &str) -> Result<AllowedOrigin, ServerError> {
     let bad = || ServerError::Usage(format!("{name} must be SITE=ORIGIN (crumb-demo=https://shop.example), not `{text}`"));
     let (site, origin) = text.trim().split_once('=').ok_or_else(bad)?;
     let rest = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).ok_or_else(bad)?;
-    if !crumb_core::is_site_id(site) || rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+    // `*.` may lead the host (any subdomain); no other `*`.
+    let host = rest.strip_prefix("*.").unwrap_or(rest);
+    if !crumb_core::is_site_id(site) || host.is_empty() || host.starts_with(['.', ':']) || host.contains(['/', '?', '#', ' ', '*']) {
         return Err(bad());
     }
     Ok(AllowedOrigin { site: site.to_owned(), origin: origin.to_owned() })
@@ -281,6 +285,11 @@ mod tests {
         assert_eq!(parse(args(&["--help"]), |_| None).unwrap(), Command::Help);
         assert!(matches!(parse(args(&["--store-ip", "full"]), |_| None), Err(ServerError::Usage(_))));
         assert!(matches!(parse(args(&["--allow-origin", "shop"]), |_| None), Err(ServerError::Usage(_))));
+        for bad in ["shop=https://*", "shop=https://*.", "shop=https://a.*.example", "shop=https://**.example", "shop=https://*.:8080"] {
+            assert!(matches!(parse(args(&["--allow-origin", bad]), |_| None), Err(ServerError::Usage(_))), "{bad}");
+        }
+        let wildcard = serve(parse(args(&["--allow-origin", "shop=https://*.shop.example:8443"]), |_| None).unwrap());
+        assert_eq!(wildcard.settings.allowed_origins[0].origin, "https://*.shop.example:8443");
         assert!(matches!(parse(args(&["--allow-origin", "shop=https://a.example/path"]), |_| None), Err(ServerError::Usage(_))));
         assert!(matches!(parse(args(&["--admin-token", "short"]), |_| None), Err(ServerError::Usage(_))));
         assert!(matches!(parse(args(&["--retention-months", "0"]), |_| None), Err(ServerError::Usage(_))));

@@ -83,13 +83,33 @@ impl IpMode {
     }
 }
 
-/// A cross-origin page allowed to post records for one site.
+/// A site the operator declared, with one origin whose pages may post its records. A site exists
+/// only so: records for any other site are refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowedOrigin {
     /// The record's `site`.
     pub site: String,
-    /// `scheme://host[:port]`, exactly as browsers send it in `Origin`.
+    /// `scheme://host[:port]`, exactly as browsers send it in `Origin`; or
+    /// `scheme://*.domain[:port]`, any subdomain of `domain` (one label or more, not `domain`
+    /// itself) with that scheme and port.
     pub origin: String,
+}
+
+impl AllowedOrigin {
+    /// Whether a request's `Origin` header value is this one.
+    pub fn matches(&self, origin: &str) -> bool {
+        if self.origin == origin {
+            return true;
+        }
+        let Some((scheme, pattern)) = self.origin.split_once("://*.") else { return false };
+        let Some((their_scheme, rest)) = origin.split_once("://") else { return false };
+        // `rest` = `sub.domain[:port]`: it must end in `.` + the pattern exactly (domain and port),
+        // with at least one label of letters, digits or `-` before it.
+        their_scheme == scheme
+            && rest.strip_suffix(pattern).and_then(|labels| labels.strip_suffix('.')).is_some_and(|labels| {
+                !labels.is_empty() && labels.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            })
+    }
 }
 
 /// How the service behaves; every field has a flag (see [`cli::USAGE`]).
@@ -97,7 +117,8 @@ pub struct AllowedOrigin {
 pub struct Settings {
     /// The secret that reads (history, export, `/admin`) need; reads are refused without one.
     pub admin_token: Option<String>,
-    /// Cross-origin pages allowed to post records, per site. Same-origin posts always pass.
+    /// The sites this server keeps records for, each with the origins whose pages may post
+    /// them (`--allow-origin`). A site without one does not exist: its records are refused.
     pub allowed_origins: Vec<AllowedOrigin>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (rate limit, `store_ip`).
     pub trusted_proxies: Vec<TrustedProxy>,
@@ -112,6 +133,19 @@ pub struct Settings {
     pub header_timeout: Duration,
     /// A client must send a record's whole body within this time, else 408 and closed.
     pub body_timeout: Duration,
+}
+
+impl Settings {
+    /// The declared sites, in the order they were first declared.
+    pub fn sites(&self) -> Vec<String> {
+        let mut sites: Vec<String> = Vec::new();
+        for allowed in &self.allowed_origins {
+            if !sites.contains(&allowed.site) {
+                sites.push(allowed.site.clone());
+            }
+        }
+        sites
+    }
 }
 
 impl Default for Settings {

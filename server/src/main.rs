@@ -71,6 +71,10 @@ async fn serve(options: Options) -> Result<(), ServerError> {
             Err(err) => eprintln!("crumb-server: --demo-data failed: {err}"),
         }
     }
+    match state.settings().sites().as_slice() {
+        [] => eprintln!("crumb-server: no site declared: every record is refused; declare each site with --allow-origin SITE=ORIGIN"),
+        sites => eprintln!("crumb-server: taking records for {}", sites.join(", ")),
+    }
     if state.settings().admin_token.is_none() {
         eprintln!("crumb-server: no --admin-token: history, export and /admin are disabled");
     }

@@ -81,7 +81,8 @@ both_backends! {
         let reply = post(&s.app, "application/xml", valid_record().to_string()).await;
         assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert!(reply.error().contains("Content-Type"));
-        let request = Request::post("/api/consent").body(Body::from(valid_record().to_string())).expect("request");
+        let request =
+            Request::post("/api/consent").header(header::ORIGIN, ORIGIN).body(Body::from(valid_record().to_string())).expect("request");
         assert_eq!(send(&s.app, request).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         assert_eq!(s.count().await, 0);
     }
@@ -348,9 +349,16 @@ both_backends! {
         assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), Some("https://shop.example"));
         let mut second = valid_record();
         second["updated_at"] = json!("2026-11-22T05:07:00.000Z");
-        let reply = post_with("http://consent.example", "consent.example", second).await;
-        assert_eq!(reply.status, StatusCode::CREATED, "the server's own origin needs no listing");
-        assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+        let reply = post_with("http://consent.example", "consent.example", second.clone()).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "the server's own origin (or a Host naming it) is no pass");
+        let no_origin = Request::post("/api/consent")
+            .header(header::CONTENT_TYPE, "text/plain")
+            .body(Body::from(second.to_string()))
+            .unwrap();
+        let reply = send(&s.app, no_origin).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "no Origin: not a shopper's page");
+        assert!(reply.error().contains("Origin"), "{}", reply.error());
+        assert_eq!(s.count().await, 1);
 
         let preflight = |origin: &'static str| {
             let app = s.app.clone();
@@ -372,6 +380,95 @@ both_backends! {
         let reply = preflight("https://evil.example").await;
         assert_eq!(reply.status, StatusCode::FORBIDDEN);
         assert_eq!(reply.header(header::ACCESS_CONTROL_ALLOW_ORIGIN), None);
+        assert_eq!(s.count().await, 1);
+    }
+
+    async fn records_for_undeclared_sites_are_refused_and_never_reach_admin(backend) {
+        // Traffic cannot create sites: an attacker posting for new site names (to fill /admin's
+        // list, or to choose the site it shows first) gets 403 and leaves nothing.
+        let s = server(backend).await;
+        for site in ["aaa-first", "zzz", "crumb-demo2"] {
+            let mut record = valid_record();
+            record["site"] = json!(site);
+            let reply = post_json(&s.app, &record).await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{site}");
+            assert!(reply.error().contains(&format!("site `{site}` is not declared")), "{}", reply.error());
+        }
+        assert_eq!(s.count().await, 0);
+        assert_eq!(post_json(&s.app, &valid_record()).await.status, StatusCode::CREATED);
+        let page = get_auth(&s.app, "/admin", &bearer()).await.text();
+        assert!(!page.contains("aaa-first") && !page.contains("zzz"), "no undeclared site on /admin");
+        assert!(page.contains("crumb-demo"), "the first declared site is shown");
+    }
+
+    async fn junk_category_names_do_not_crowd_the_admin_rates(backend) {
+        // Any client can post records naming 200 made-up categories for a declared site.
+        let s = server(backend).await;
+        for n in 0..5 {
+            let mut junk = record(&format!("0f8fad5b-d9cb-469f-a165-{n:012}"), "2026-11-22T05:06:43.123Z", "accept_all", true, true);
+            let names: serde_json::Map<String, Value> = (0..200).map(|k| (format!("junk{n}x{k}"), json!(true))).collect();
+            junk["categories"] = Value::Object(names);
+            assert_eq!(post_json(&s.app, &junk).await.status, StatusCode::CREATED);
+        }
+        for n in 0..3 {
+            let real = record(&format!("1f8fad5b-d9cb-469f-a165-{n:012}"), "2026-11-22T05:06:43.123Z", "custom", n == 0, false);
+            assert_eq!(post_json(&s.app, &real).await.status, StatusCode::CREATED);
+        }
+        let page = get_auth(&s.app, "/admin?site=crumb-demo&from=2026-11-01&to=2026-11-30", &bearer()).await.text();
+        let rows = page.split("<h2>Consent rate per category</h2>").nth(1).unwrap_or_default().matches("<tr><td>").count();
+        assert!(rows <= 40, "{rows} category rows");
+        for real in ["necessary", "analytics", "marketing"] {
+            assert!(page.contains(&format!("<tr><td>{real}</td>")), "{real} is crowded out");
+        }
+        assert!(page.contains("963 more category names"), "the hidden ones are counted");
+    }
+
+    async fn a_server_with_no_site_declared_refuses_every_record(backend) {
+        let mut s = server(backend).await;
+        let state = AppState::with_settings(s.state.database().clone(), s.dir.path(), Settings::default());
+        s.app = app(state);
+        let reply = post_json(&s.app, &valid_record()).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN);
+        assert_eq!(s.count().await, 0);
+    }
+
+    async fn a_wildcard_origin_takes_any_subdomain_only(backend) {
+        let settings = Settings {
+            allowed_origins: vec![AllowedOrigin { site: "crumb-demo".into(), origin: "https://*.shop.example".into() }],
+            rate_limit_per_minute: 0,
+            ..Settings::default()
+        };
+        let s = server_with(backend, settings).await;
+        let post_from_origin = |origin: &'static str, n: u32| {
+            let app = s.app.clone();
+            async move {
+                let mut record = valid_record();
+                record["updated_at"] = json!(format!("2026-11-22T05:07:{n:02}.000Z"));
+                let request = Request::post("/api/consent")
+                    .header(header::CONTENT_TYPE, "text/plain")
+                    .header(header::ORIGIN, origin)
+                    .body(Body::from(record.to_string()))
+                    .unwrap();
+                send(&app, request).await.status
+            }
+        };
+        for (n, origin) in ["https://www.shop.example", "https://a.b.shop.example"].into_iter().enumerate() {
+            assert_eq!(post_from_origin(origin, n as u32).await, StatusCode::CREATED, "{origin}");
+        }
+        for (n, origin) in [
+            "https://shop.example",
+            "http://www.shop.example",
+            "https://www.shop.example:8443",
+            "https://evilshop.example",
+            "https://www.shop.example.evil",
+            "https://.shop.example",
+            "https://a..shop.example",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            assert_eq!(post_from_origin(origin, 10 + n as u32).await, StatusCode::FORBIDDEN, "{origin}");
+        }
         assert_eq!(s.count().await, 2);
     }
 
@@ -428,7 +525,8 @@ both_backends! {
         let s = server(backend).await;
         assert_eq!(post_json(&s.app, &valid_record()).await.status, StatusCode::CREATED);
         let database = s.reopen_database().await;
-        let reopened = app(AppState::with_database(database, s.state.site_dir()));
+        let settings = Settings { allowed_origins: test_sites(), ..Settings::default() };
+        let reopened = app(AppState::with_settings(database, s.state.site_dir(), settings));
         assert_eq!(post_json(&reopened, &valid_record()).await.status, StatusCode::OK, "still there after a restart");
     }
 }

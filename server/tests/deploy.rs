@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 /// A POST that reached the server from `peer` with the given `X-Forwarded-For` headers.
 async fn post_forwarded(app: &Router, peer: &str, forwarded: &[&str], record: &Value) -> Reply {
     let peer: SocketAddr = peer.parse().expect("socket address");
-    let mut request = Request::post("/api/consent").header(header::CONTENT_TYPE, "application/json");
+    let mut request = Request::post("/api/consent").header(header::CONTENT_TYPE, "application/json").header(header::ORIGIN, ORIGIN);
     for value in forwarded {
         request = request.header("x-forwarded-for", *value);
     }

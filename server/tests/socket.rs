@@ -39,7 +39,7 @@ async fn exchange(address: SocketAddr, request: Vec<u8>) -> String {
 
 fn post_request(body: &str) -> Vec<u8> {
     format!(
-        "POST /api/consent HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /api/consent HTTP/1.1\r\nHost: x\r\nOrigin: https://shop.example\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .into_bytes()
@@ -86,7 +86,7 @@ both_backends! {
         let attackers: Vec<_> = (0..10)
             .map(|_| {
                 let drip = drip.clone();
-                tokio::spawn(async move { trickle(address, b"POST /api/consent HTTP/1.1\r\nHost: x\r\n", &drip).await })
+                tokio::spawn(async move { trickle(address, b"POST /api/consent HTTP/1.1\r\nHost: x\r\nOrigin: https://shop.example\r\n", &drip).await })
             })
             .collect();
         for n in 0..5 {
@@ -104,7 +104,7 @@ both_backends! {
         let address = listen(&s, HEADER_TIMEOUT).await;
         let body = valid_record().to_string();
         let head = format!(
-            "POST /api/consent HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            "POST /api/consent HTTP/1.1\r\nHost: x\r\nOrigin: https://shop.example\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             body.len()
         );
         let attackers: Vec<_> = (0..5)
@@ -130,7 +130,7 @@ both_backends! {
         let address = listen(&s, HEADER_TIMEOUT).await;
         let big = tokio::spawn(async move {
             let mut stream = TcpStream::connect(address).await.expect("connect");
-            let head = "POST /api/consent HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10485760\r\n\r\n";
+            let head = "POST /api/consent HTTP/1.1\r\nHost: x\r\nOrigin: https://shop.example\r\nContent-Type: application/json\r\nContent-Length: 10485760\r\n\r\n";
             stream.write_all(head.as_bytes()).await.expect("write");
             let chunk = vec![b' '; 64 * 1024];
             let mut sent = 0;
@@ -142,7 +142,7 @@ both_backends! {
             let _ = stream.read_to_end(&mut answer).await;
             String::from_utf8_lossy(&answer).into_owned()
         });
-        let mut chunked = b"POST /api/consent HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+        let mut chunked = b"POST /api/consent HTTP/1.1\r\nHost: x\r\nOrigin: https://shop.example\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
         for _ in 0..17 {
             chunked.extend_from_slice(b"400\r\n");
             chunked.extend_from_slice(&[b' '; 0x400]);

@@ -179,6 +179,11 @@ pub struct StoredConsent {
     /// What the consent found in the cookie mirror (newer, from another subdomain) revoked here,
     /// to carry out.
     pub effects: Vec<crumb_core::Effect>,
+    /// `consent` came from the cookie mirror: the widget adopts it (`crumb_core::reconcile::adopt`:
+    /// stored locally under this browser's own id, and logged).
+    pub adopted: bool,
+    /// The local consent an adopted one replaces.
+    pub replaced: Option<Consent>,
 }
 
 /// The consent's home: localStorage, the cookie mirror, and this page's memory.
@@ -242,15 +247,16 @@ impl ConsentStore {
     }
 
     /// Reads the consent in force (`None` on a first visit). localStorage comes first; a newer
-    /// valid value in the cookie mirror (given on another subdomain) wins and is stored locally;
-    /// the rule is `crumb_core::reconcile`. A local value that cannot be trusted is reported
-    /// (the shopper is asked again unless the cookie mirror holds a valid one).
+    /// valid value in the cookie mirror (given on another subdomain, read only when the config's
+    /// `cookie_domain` covers this host) wins, to be adopted; the rule is `crumb_core::reconcile`.
+    /// A local value that cannot be trusted is reported (the shopper is asked again unless the
+    /// cookie mirror holds a valid one).
     pub fn read(&self, config: &Config, now: i64) -> StoredConsent {
         let parse = |text: &str| -> Result<Consent, StoredError> { from_json(text, MAX_STORED_BYTES).map_err(StoredError::Malformed) };
-        // Several cookies can carry the name (host-only and domain).
-        let shared = self
-            .jar
-            .pairs()
+        // Several cookies can carry the name (host-only and domain). Without a cookie_domain that
+        // covers this host, none is read: a sibling subdomain's cookie changes nothing here.
+        let cookies = if self.cookie_domain.is_some() { self.jar.pairs() } else { Vec::new() };
+        let shared = cookies
             .into_iter()
             .filter(|(name, value)| name == CONSENT_COOKIE && !value.is_empty())
             .map(|(_, value)| decode(&value).ok_or_else(|| StoredError::Malformed("not URI-encoded".to_owned())).and_then(|t| parse(&t)))
@@ -260,16 +266,17 @@ impl ConsentStore {
         if let Some(error) = reconciled.local_error {
             report(&CrumbError::Stored(error));
         }
-        if reconciled.store_locally {
-            if let Some(consent) = &reconciled.consent {
-                self.keep_locally(consent);
-            }
+        StoredConsent {
+            consent: reconciled.consent,
+            effects: reconciled.effects,
+            adopted: reconciled.store_locally,
+            replaced: reconciled.replaced,
         }
-        StoredConsent { consent: reconciled.consent, effects: reconciled.effects }
     }
 
-    /// Stores locally a consent read from the cookie mirror.
-    fn keep_locally(&self, consent: &Consent) {
+    /// Stores locally (not in the cookie mirror, which holds the shared value) the consent
+    /// adopted from the cookie mirror.
+    pub fn keep_locally(&self, consent: &Consent) {
         let text = to_json(consent);
         *self.memory.borrow_mut() = Some(text.clone());
         self.persisted.set(self.store.set(STORAGE_KEY, &text).is_ok());
@@ -409,8 +416,12 @@ mod tests {
         let fresh = ConsentStore::new(store.clone(), jar.clone(), &config(), "localhost", false);
         assert_eq!(fresh.read(&config(), now).consent, Some(consent(now)));
         store.remove(STORAGE_KEY);
-        let from_cookie = ConsentStore::new(store.clone(), jar, &config(), "localhost", false).read(&config(), now);
-        assert_eq!(from_cookie.consent, Some(consent(now)), "the cookie mirror alone restores it");
-        assert!(store.get(STORAGE_KEY).is_some(), "and it is stored locally again");
+        let alone = ConsentStore::new(store.clone(), jar.clone(), &config(), "localhost", false).read(&config(), now);
+        assert_eq!(alone.consent, None, "without a cookie_domain the cookie is never read: asked again");
+        let mut shared = config();
+        shared.cookie_domain = Some("localhost".to_owned());
+        let from_cookie = ConsentStore::new(store.clone(), jar, &shared, "localhost", false).read(&shared, now);
+        assert_eq!(from_cookie.consent, Some(consent(now)), "with one, the cookie mirror alone restores it");
+        assert!(from_cookie.adopted && from_cookie.replaced.is_none(), "to be adopted by the widget");
     }
 }

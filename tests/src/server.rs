@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use crumb_core::ConsentRecord;
-use crumb_server::{api_router, static_router, AppState, ServerConfig, Settings};
+use crumb_server::{api_router, static_router, AllowedOrigin, AppState, ServerConfig, Settings};
 use serde_json::Value;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
@@ -48,6 +48,23 @@ pub fn built_site() -> PathBuf {
 
 /// Where the test server also serves the widget's folder (`dist/crumb`).
 pub const CDN_PATH: &str = "/cdn/assets/crumb-v7";
+
+/// Every `site` the pages of the end-to-end tests name (the demo, its shops, the test pages):
+/// the test server declares each (crumb-server refuses records for any other).
+pub const E2E_SITES: &[&str] = &[
+    "crumb-demo",
+    "crumb-demo-csp",
+    "121time",
+    "contrado",
+    "onto-object",
+    "swedish-b2b",
+    "timelux",
+    "smoke",
+    "static-shop",
+    "privacy-test",
+    "gating-test",
+    "my-site",
+];
 
 /// What the test-only middleware shares.
 #[derive(Clone, Default)]
@@ -113,7 +130,19 @@ impl TestServer {
 
     /// Serves any folder, with the server's settings (`--allow-origin` for a site served
     /// elsewhere, say).
-    pub async fn start_with_settings(site_dir: PathBuf, settings: Settings) -> TestServer {
+    pub async fn start_with_settings(site_dir: PathBuf, mut settings: Settings) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        // A site exists only when declared with its origins: every site the tests' pages name,
+        // on the origins they open pages on (this address, and the `*.crumb.test` names mapped to it;
+        // `shop.test` stays undeclared: a production origin the server refuses).
+        for origin in
+            [format!("http://{addr}"), format!("http://localhost:{}", addr.port()), format!("http://*.crumb.test:{}", addr.port())]
+        {
+            for site in E2E_SITES {
+                settings.allowed_origins.push(AllowedOrigin { site: (*site).to_owned(), origin: origin.clone() });
+            }
+        }
         let data = tempfile::tempdir().expect("temp dir for the database");
         let config = ServerConfig { database: data.path().join("consent.sqlite3"), site_dir: site_dir.clone() };
         let state = AppState::open_with(&config, settings).expect("open the test database");
@@ -131,8 +160,6 @@ impl TestServer {
             .fallback_service(static_router(&site_dir))
             .layer(middleware::from_fn_with_state(controls.clone(), log_request));
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("local address");
         let task = tokio::spawn(async move {
             if let Err(err) = axum::serve(listener, app).await {
                 eprintln!("crumb-e2e: test server stopped: {err}");

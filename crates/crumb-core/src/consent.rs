@@ -218,11 +218,15 @@ pub enum Action {
     Custom,
     /// Something granted before is refused now.
     Withdraw,
+    /// Not a decision on this page: a consent given on another subdomain of the config's
+    /// `cookie_domain`, adopted from the cookie mirror ([`crate::reconcile::adopt`]). Logged so
+    /// that what this subdomain applies has its own proof.
+    Adopted,
 }
 
 impl FromJson for Action {
     fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
-        const ALL: [Action; 4] = [Action::AcceptAll, Action::RejectAll, Action::Custom, Action::Withdraw];
+        const ALL: [Action; 5] = [Action::AcceptAll, Action::RejectAll, Action::Custom, Action::Withdraw, Action::Adopted];
         Ok(ALL[json::variant(value, at, &ALL.map(Action::as_str))?])
     }
 }
@@ -234,13 +238,15 @@ impl ToJson for Action {
 }
 
 impl Action {
-    /// The action's name in consent records (`accept_all`, `reject_all`, `custom`, `withdraw`).
+    /// The action's name in consent records (`accept_all`, `reject_all`, `custom`, `withdraw`,
+    /// `adopted`).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::AcceptAll => "accept_all",
             Action::RejectAll => "reject_all",
             Action::Custom => "custom",
             Action::Withdraw => "withdraw",
+            Action::Adopted => "adopted",
         }
     }
 }

@@ -48,8 +48,11 @@ pub fn consent_id_for(secret: &str) -> String {
 
 /// 16 bytes as a lowercase UUID text (`8-4-4-4-12`).
 pub fn uuid_text(bytes: &[u8; 16]) -> String {
-    let text = hex(bytes);
-    format!("{}-{}-{}-{}-{}", &text[..8], &text[8..12], &text[12..16], &text[16..20], &text[20..])
+    let mut text = hex(bytes);
+    for at in [20, 16, 12, 8] {
+        text.insert(at, '-');
+    }
+    text
 }
 
 /// Whether `id` has the shape of an id derived from a secret (a lowercase UUID of version 8 with

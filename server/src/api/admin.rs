@@ -22,6 +22,8 @@ pub struct Split {
     pub reject_all: u64,
     pub custom: u64,
     pub withdraw: u64,
+    /// Consents given on another subdomain and adopted here: not decisions, so not in the rates.
+    pub adopted: u64,
 }
 
 impl Split {
@@ -31,6 +33,7 @@ impl Split {
             Action::RejectAll => self.reject_all += 1,
             Action::Custom => self.custom += 1,
             Action::Withdraw => self.withdraw += 1,
+            Action::Adopted => self.adopted += 1,
         }
     }
 
@@ -48,6 +51,10 @@ pub struct Stats {
     /// Category → (granted, decisions naming it).
     pub categories: BTreeMap<String, (u64, u64)>,
 }
+
+/// How many categories the rate table shows: the ones most records name (a real config has a
+/// handful; more are junk posted to the log).
+pub const SHOWN_CATEGORIES: usize = 40;
 
 impl Stats {
     fn add(&mut self, stored: &StoredRecord) {
@@ -176,16 +183,37 @@ fn render(sites: &[String], site: Option<&str>, from: &str, to: &str, stats: &St
             percent(value, total)
         );
     }
-    html.push_str("</table><h2>Decisions per day</h2>");
+    html.push_str("</table>");
+    if split.adopted > 0 {
+        let _ = write!(
+            html,
+            "<p class=\"muted\">{} consents given on another subdomain were adopted here (not counted above).</p>",
+            split.adopted
+        );
+    }
+    html.push_str("<h2>Decisions per day</h2>");
     html.push_str(&chart(stats));
     html.push_str("<h2>Consent rate per category</h2><table><tr><th>Category</th><th>Granted</th><th>Decisions</th><th>Rate</th></tr>");
-    for (category, (granted, seen)) in &stats.categories {
+    // The categories most records name: junk names posted to the log (any client can post a
+    // record with 200 made-up categories) fall below them and are only counted.
+    let mut rows: Vec<_> = stats.categories.iter().collect();
+    rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then_with(|| a.0.cmp(b.0)));
+    for (category, (granted, seen)) in rows.iter().take(SHOWN_CATEGORIES) {
         let _ =
             write!(html, "<tr><td>{}</td><td>{granted}</td><td>{seen}</td><td>{}</td></tr>", escape(category), percent(*granted, *seen));
     }
+    html.push_str("</table>");
+    let hidden = rows.len().saturating_sub(SHOWN_CATEGORIES);
+    if hidden > 0 {
+        let _ = write!(
+            html,
+            "<p class=\"muted\">{hidden} more category names, each in fewer records, are not shown: a config has far fewer, \
+             so these are likely junk posted to the log (the export has every record).</p>"
+        );
+    }
     let _ = write!(
         html,
-        "</table><p class=\"muted\">Every record counts: a visitor who changes their mind is counted once per decision. \
+        "<p class=\"muted\">Every record counts: a visitor who changes their mind is counted once per decision. \
          Export: <a href=\"/api/export?site={0}&amp;from={1}&amp;to={2}&amp;format=csv\">CSV</a>, \
          <a href=\"/api/export?site={0}&amp;from={1}&amp;to={2}&amp;format=jsonl\">JSON Lines</a>.</p></body></html>",
         escape(site),
@@ -220,7 +248,15 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Quer
     let wanted = params.site.clone();
     let result = state
         .blocking(move |state| {
-            let sites = state.database.sites()?;
+            // The declared sites first, in the operator's order (the first is shown by default);
+            // then sites that only have records from before they were undeclared. Traffic
+            // cannot add one: records for undeclared sites are refused.
+            let mut sites = state.settings.sites();
+            for site in state.database.sites()? {
+                if !sites.contains(&site) {
+                    sites.push(site);
+                }
+            }
             let site = wanted.or_else(|| sites.first().cloned());
             let stats = match &site {
                 Some(site) => match range_query(site.clone(), Some(&from), Some(&to), now) {

@@ -47,11 +47,10 @@ pub fn check_record(body: &[u8], now_ms: i64) -> Result<ConsentRecord, String> {
     Ok(record)
 }
 
-/// Where a request comes from, as far as CORS is concerned.
+/// Where a request comes from, as far as the declared sites are concerned.
 enum Origin {
-    /// No `Origin` header (not a browser's cross-origin request), or the server's own origin.
-    Own,
-    /// Another origin, allowed for the record's site: answers carry `Access-Control-Allow-Origin`.
+    /// An origin declared for the record's site (or, before the record is read, for some site):
+    /// answers carry `Access-Control-Allow-Origin`.
     Allowed(HeaderValue),
     Refused(String),
 }
@@ -60,17 +59,23 @@ fn origin_of(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).or_else(|| headers.get(header::ORIGIN).map(|_| "?"))
 }
 
-/// Checks `Origin` against the host and the allow-list; `site` None asks "allowed for any site".
+/// Checks `Origin` against the declared sites; `site` None asks "allowed for any site".
+///
+/// Browsers send `Origin` with every POST, same-origin ones too, so a request without it is not
+/// a shopper's page: refused. The server's own origin is no exception (a request can name any
+/// `Host`): a site served by crumb-server itself declares that origin like any other.
 fn check_origin(state: &AppState, headers: &HeaderMap, site: Option<&str>) -> Origin {
-    let Some(origin) = origin_of(headers) else { return Origin::Own };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let own =
-        !host.is_empty() && origin.split_once("://").is_some_and(|(scheme, rest)| (scheme == "http" || scheme == "https") && rest == host);
-    if own {
-        return Origin::Own;
+    let Some(origin) = origin_of(headers) else {
+        return Origin::Refused("records are taken from web pages only: the request has no `Origin` header".to_owned());
+    };
+    if let Some(site) = site.filter(|site| !state.settings.allowed_origins.iter().any(|allowed| allowed.site == *site)) {
+        for line in state.refusals.note(Some(site), origin, Instant::now()) {
+            eprintln!("{line}");
+        }
+        return Origin::Refused(format!("site `{site}` is not declared on this server (see --allow-origin)"));
     }
     let listed =
-        state.settings.allowed_origins.iter().any(|allowed| allowed.origin == origin && site.is_none_or(|site| allowed.site == site));
+        state.settings.allowed_origins.iter().any(|allowed| allowed.matches(origin) && site.is_none_or(|site| allowed.site == site));
     match (listed, HeaderValue::from_str(origin)) {
         (true, Ok(value)) => Origin::Allowed(value),
         _ => {
@@ -98,7 +103,7 @@ fn with_cors(mut response: Response, origin: &Origin) -> Response {
 pub(super) async fn preflight(State(state): State<AppState>, headers: HeaderMap) -> Response {
     match check_origin(&state, &headers, None) {
         Origin::Refused(message) => error(StatusCode::FORBIDDEN, message),
-        origin => {
+        origin @ Origin::Allowed(_) => {
             let mut response = StatusCode::NO_CONTENT.into_response();
             let out = response.headers_mut();
             out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));

@@ -9,13 +9,21 @@ use axum::body::{to_bytes, Body};
 use axum::extract::ConnectInfo;
 use axum::http::{header, HeaderMap, Request, StatusCode};
 use axum::Router;
-use crumb_server::{app, AppState, Database, Settings};
+use crumb_server::{app, AllowedOrigin, AppState, Database, Settings};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 use tower::ServiceExt;
 
 pub const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
 pub const TOKEN: &str = "test-admin-token-0123456789";
+/// The shop's page origin: every request helper below sends it as `Origin`, as a browser does.
+pub const ORIGIN: &str = "https://shop.example";
+
+/// The sites a test server declares unless its settings name others: the tests' sites, all on
+/// [`ORIGIN`].
+pub fn test_sites() -> Vec<AllowedOrigin> {
+    ["crumb-demo", "other-shop", "-2-3"].iter().map(|site| AllowedOrigin { site: (*site).to_owned(), origin: ORIGIN.to_owned() }).collect()
+}
 
 pub fn valid_record() -> Value {
     json!({
@@ -141,7 +149,10 @@ pub async fn server(backend: Backend) -> Server {
     server_with(backend, Settings { admin_token: Some(TOKEN.to_owned()), rate_limit_per_minute: 0, ..Settings::default() }).await
 }
 
-pub async fn server_with(backend: Backend, settings: Settings) -> Server {
+pub async fn server_with(backend: Backend, mut settings: Settings) -> Server {
+    if settings.allowed_origins.is_empty() {
+        settings.allowed_origins = test_sites();
+    }
     let dir = tempfile::tempdir().expect("temp dir");
     let site_dir = dir.path().join("site");
     std::fs::create_dir_all(&site_dir).expect("site dir");
@@ -207,7 +218,11 @@ pub async fn send(app: &Router, request: Request<Body>) -> Reply {
 }
 
 pub async fn post(app: &Router, content_type: &str, body: impl Into<Body>) -> Reply {
-    let request = Request::post("/api/consent").header(header::CONTENT_TYPE, content_type).body(body.into()).expect("request");
+    let request = Request::post("/api/consent")
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ORIGIN, ORIGIN)
+        .body(body.into())
+        .expect("request");
     send(app, request).await
 }
 
@@ -220,6 +235,7 @@ pub async fn post_from(app: &Router, peer: &str, record: &Value) -> Reply {
     let peer: SocketAddr = peer.parse().expect("socket address");
     let mut request = Request::post("/api/consent")
         .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ORIGIN, ORIGIN)
         .body(Body::from(record.to_string()))
         .expect("request");
     request.extensions_mut().insert(ConnectInfo(peer));

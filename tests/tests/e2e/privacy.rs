@@ -16,10 +16,12 @@ fn resolving_crumb_test() -> BrowserOptions {
     BrowserOptions { host_resolver_rules: Some("MAP *.crumb.test 127.0.0.1".into()), ..BrowserOptions::default() }
 }
 
+/// The privacy page's config; `cookie_domain` "" leaves it out (subdomains do not share consent).
 fn config(cookie_domain: &str) -> String {
+    let shared = if cookie_domain.is_empty() { String::new() } else { format!(r#""cookie_domain": "{cookie_domain}","#) };
     format!(
         r#"{{
-  "site": "privacy-test", "revision": 1, "cookie_domain": "{cookie_domain}",
+  "site": "privacy-test", "revision": 1, {shared}
   "categories": [
     {{ "id": "necessary", "required": true }},
     {{ "id": "analytics", "services": [
@@ -137,7 +139,8 @@ async fn revoking_analytics_erases_ga_cookies_on_the_parent_domain_and_its_stora
 }
 
 // cookie_domain: consent given on shop.crumb.test holds on www.crumb.test: no banner, the gated
-// script runs, the consent is stored locally there, and no second record is posted.
+// script runs, and www keeps it under a consent id of its own (the shop id's secret is in shop's
+// localStorage) with a record of action `adopted`, so what www applies has its own proof.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consent_given_on_one_subdomain_holds_on_another() {
     let shop = Shopper::with_browser(resolving_crumb_test()).await;
@@ -156,8 +159,13 @@ async fn consent_given_on_one_subdomain_holds_on_another() {
     wait_for!(shop, "the gated script to run on www without asking", ga_ran(&shop).await.then_some(()));
     shop.page_caught_up().await;
     assert!(!shop.is_visible(BANNER).await, "www.crumb.test asked again\n{}", shop.diagnostics().await);
-    assert_eq!(shop.stored_consent().await, Some(consent.clone()), "the shared consent was not stored locally on www");
-    assert_eq!(shop.server.records_for(&consent.id).await.len(), 1, "applying a shared consent posted a record");
+    let adopted = shop.stored_consent().await.expect("the shared consent is stored locally on www");
+    assert_ne!(adopted.id, consent.id, "www cannot prove shop's id");
+    assert_eq!((&adopted.categories, adopted.updated_at), (&consent.categories, consent.updated_at), "the shopper's choice, as made");
+    let records = shop.wait_records(&adopted.id, 1).await;
+    assert_eq!(records[0].action, Action::Adopted);
+    assert_eq!(records[0].categories, consent.categories);
+    assert_eq!(shop.server.records_for(&consent.id).await.len(), 1, "www wrote into shop's history");
     let warnings: Vec<_> = shop.browser.console().await.into_iter().filter(|e| e.message.contains("cookie_domain")).collect();
     assert!(warnings.is_empty(), "{warnings:?}");
     shop.assert_no_crash().await;
@@ -202,7 +210,58 @@ async fn a_withdrawal_on_one_subdomain_erases_the_service_data_on_another() {
     shop.gating_caught_up("necessary").await;
     assert!(!ga_ran(&shop).await, "GA ran on www after the withdrawal");
     assert!(!shop.is_visible(BANNER).await);
-    assert_eq!(shop.server.records_for(&consent.id).await.len(), 2, "www posted a record of a decision made on shop");
+    assert_eq!(shop.server.records_for(&consent.id).await.len(), 2, "www posted into shop's history");
+    // www logged both adoptions under its own id: the grant, then the withdrawal.
+    assert_ne!(stored.id, consent.id);
+    let records = shop.wait_records(&stored.id, 2).await;
+    let logged: Vec<_> = records.iter().map(|r| (r.action, r.categories.get("analytics").copied())).collect();
+    assert_eq!(logged, [(Action::Adopted, Some(true)), (Action::Adopted, Some(false))]);
+    shop.assert_no_crash().await;
+}
+
+// Cookie tossing (issue 12): a sibling subdomain (`evil.crumb.test`, say a user-content host) sets
+// a valid-looking `crumb_consent` granting everything on the parent domain. On www.crumb.test,
+// whose config has no cookie_domain, it changes nothing: the banner asks, nothing gated runs,
+// nothing is stored and no record is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cookie_tossed_by_a_sibling_subdomain_grants_nothing() {
+    let shop = Shopper::with_browser(resolving_crumb_test()).await;
+    let page = privacy_page(&shop, "tossed", "");
+    let config = crumb_core::parse_config(serde_json::from_str::<Value>(&config("")).expect("JSON")).expect("config");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let context = crumb_core::DecisionContext {
+        now,
+        new_id: "0f8fad5b-d9cb-469f-a165-70867728950e",
+        holds_previous_secret: true,
+        language: "en",
+        gpc: false,
+        url_path: "/",
+    };
+    let forged = crumb_core::decide(&config, None, &crumb_core::Choice::AcceptAll, &context).consent;
+    let text = serde_json::to_string(&forged).expect("JSON");
+    let sibling = shop.server.page(
+        "privacy/user-content.html",
+        "<!doctype html><html lang=\"en\"><head><title>User content</title></head><body><p>hi</p></body></html>",
+    );
+    let url = url_on(&shop, "evil.crumb.test", &sibling);
+    if let Err(err) = shop.client().goto(&url).await {
+        panic!("could not open {url}: {err}");
+    }
+    shop.js::<Value>(
+        "document.cookie = 'crumb_consent=' + encodeURIComponent(arguments[0]) + '; domain=crumb.test; path=/; max-age=34128000'; return null;",
+        vec![json!(text)],
+    )
+    .await;
+
+    open_on(&shop, "www.crumb.test", &page).await;
+    let cookies = cookie_domains(&shop).await;
+    assert_eq!(cookies.get("crumb_consent").map(String::as_str), Some("crumb.test"), "the tossed cookie reaches www: {cookies:?}");
+    shop.wait_visible(BANNER).await;
+    shop.gating_caught_up("necessary").await;
+    assert!(!ga_ran(&shop).await, "the tossed cookie ran analytics on www");
+    assert_eq!(shop.stored_consent().await, None, "the tossed consent was adopted");
+    shop.page_caught_up().await;
+    assert_eq!(shop.server.count_records().await, 0, "a record was sent");
     shop.assert_no_crash().await;
 }
 
