@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crumb_core::consent::Action;
-use crumb_e2e::selectors::{switch, BANNER, BANNER_ACCEPT, GPC_NOTICE, GPC_NOTICE_ANYWHERE, PREFS, PREFS_SAVE, REOPEN};
+use crumb_e2e::selectors::{switch, BANNER, BANNER_ACCEPT, BANNER_REJECT, GPC_NOTICE, GPC_NOTICE_ANYWHERE, PREFS, PREFS_SAVE, REOPEN};
 use crumb_e2e::{texts, wait_for, BrowserOptions, Shopper};
 use serde_json::{json, Value};
 
@@ -256,12 +256,18 @@ async fn a_cookie_tossed_by_a_sibling_subdomain_grants_nothing() {
     open_on(&shop, "www.crumb.test", &page).await;
     let cookies = cookie_domains(&shop).await;
     assert_eq!(cookies.get("crumb_consent").map(String::as_str), Some("crumb.test"), "the tossed cookie reaches www: {cookies:?}");
+    // The banner asking is the positive marker: the widget read what it reads and found no consent.
     shop.wait_visible(BANNER).await;
-    shop.gating_caught_up("necessary").await;
+    shop.page_caught_up().await;
     assert!(!ga_ran(&shop).await, "the tossed cookie ran analytics on www");
     assert_eq!(shop.stored_consent().await, None, "the tossed consent was adopted");
-    shop.page_caught_up().await;
     assert_eq!(shop.server.count_records().await, 0, "a record was sent");
+    // Rejecting here is this subdomain's own decision, under its own id.
+    shop.click(BANNER_REJECT).await;
+    let own = shop.wait_stored_consent(0).await;
+    assert_ne!(own.id, forged.id);
+    shop.gating_caught_up("necessary").await;
+    assert!(!ga_ran(&shop).await);
     shop.assert_no_crash().await;
 }
 
