@@ -423,6 +423,62 @@ both_backends! {
         assert!(page.contains("963 more category names"), "the hidden ones are counted");
     }
 
+    async fn admin_rollups_follow_every_insert_duplicate_and_deletion(backend) {
+        // /admin reads per-day rollups kept by triggers; they must always equal what the records say.
+        let s = server(backend).await;
+        let actions = ["accept_all", "reject_all", "custom", "withdraw", "adopted"];
+        for n in 0..40u32 {
+            let day = 10 + n % 7;
+            let at = format!("2026-11-{day:02}T{:02}:00:00.000Z", n % 24);
+            let id = format!("2f8fad5b-d9cb-469f-a165-{n:012}");
+            let r = record(&id, &at, actions[n as usize % 5], n % 3 == 0, n % 4 == 0);
+            assert_eq!(post_json(&s.app, &r).await.status, StatusCode::CREATED);
+            assert_eq!(post_json(&s.app, &r).await.status, StatusCode::OK, "a duplicate changes nothing");
+        }
+        let database = s.state.database().clone();
+        let expected = |database: &crumb_server::Database| {
+            let query = crumb_server::RangeQuery {
+                site: "crumb-demo".into(),
+                from: "2026-11-01T00:00:00.000Z".into(),
+                to: "2026-12-01T00:00:00.000Z".into(),
+            };
+            let mut days = std::collections::BTreeMap::new();
+            let mut categories = std::collections::BTreeMap::new();
+            database
+                .export(&query, &mut |stored| {
+                    *days.entry((stored.record.updated_at[..10].to_owned(), stored.record.action.as_str().to_owned())).or_insert(0i64) += 1;
+                    for (category, granted) in &stored.record.categories {
+                        let entry = categories.entry(category.clone()).or_insert((0i64, 0i64));
+                        entry.0 += i64::from(*granted);
+                        entry.1 += 1;
+                    }
+                    true
+                })
+                .expect("export");
+            let (rolled_days, rolled_categories) = database.day_stats(&query).expect("rollups");
+            let rolled_days: std::collections::BTreeMap<_, _> = rolled_days.into_iter().map(|(d, a, n)| ((d, a), n)).collect();
+            let rolled_categories: std::collections::BTreeMap<_, _> =
+                rolled_categories.into_iter().map(|(c, g, n)| (c, (g, n))).collect();
+            (days, categories, rolled_days, rolled_categories)
+        };
+        let check = |database: std::sync::Arc<crumb_server::Database>| async move {
+            tokio::task::spawn_blocking(move || {
+                let (days, categories, rolled_days, rolled_categories) = expected(&database);
+                assert_eq!(rolled_days, days);
+                assert_eq!(rolled_categories, categories);
+                days.values().sum::<i64>()
+            })
+            .await
+            .expect("check")
+        };
+        assert_eq!(check(database.clone()).await, 40);
+        // Deletion (retention) subtracts.
+        let deleting = database.clone();
+        let deleted = tokio::task::spawn_blocking(move || deleting.delete_before("2026-11-13T00:00:00.000Z")).await.unwrap().expect("delete");
+        assert!(deleted > 0);
+        assert_eq!(check(database).await, 40 - deleted as i64);
+    }
+
     async fn a_server_with_no_site_declared_refuses_every_record(backend) {
         let mut s = server(backend).await;
         let state = AppState::with_settings(s.state.database().clone(), s.dir.path(), Settings::default());

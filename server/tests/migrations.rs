@@ -229,7 +229,12 @@ fn postgres_migrations(scratch: &ScratchPostgres) -> Vec<(i64, String)> {
 }
 
 fn all_migrations() -> Vec<(i64, String)> {
-    vec![(1, "consent records".to_owned()), (2, "client ip and site index".to_owned()), (3, "consent keys".to_owned())]
+    vec![
+        (1, "consent records".to_owned()),
+        (2, "client ip and site index".to_owned()),
+        (3, "consent keys".to_owned()),
+        (4, "statistics rollups".to_owned()),
+    ]
 }
 
 /// A table's columns and indexes, as its database describes them.

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::range::{range_query, RangeParams};
 use super::reply::{error, internal, refuse_without_token};
-use crate::{auth, now_ms, AppState, RangeQuery, StoredRecord};
+use crate::{auth, now_ms, AppState, RangeQuery};
 
 /// Decisions per kind: accept all, reject all, custom, withdraw.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,13 +27,13 @@ pub struct Split {
 }
 
 impl Split {
-    fn add(&mut self, action: Action) {
+    fn add(&mut self, action: Action, records: u64) {
         match action {
-            Action::AcceptAll => self.accept_all += 1,
-            Action::RejectAll => self.reject_all += 1,
-            Action::Custom => self.custom += 1,
-            Action::Withdraw => self.withdraw += 1,
-            Action::Adopted => self.adopted += 1,
+            Action::AcceptAll => self.accept_all += records,
+            Action::RejectAll => self.reject_all += records,
+            Action::Custom => self.custom += records,
+            Action::Withdraw => self.withdraw += records,
+            Action::Adopted => self.adopted += records,
         }
     }
 
@@ -56,31 +56,24 @@ pub struct Stats {
 /// handful; more are junk posted to the log).
 pub const SHOWN_CATEGORIES: usize = 40;
 
-impl Stats {
-    fn add(&mut self, stored: &StoredRecord) {
-        let record = &stored.record;
-        self.split.add(record.action);
-        // The UTC day, whatever offset the record's timestamp was written with.
-        let updated = record.updated_ms().map_or_else(|| record.updated_at.clone(), to_rfc3339);
-        let day = updated.get(0..10).unwrap_or("?").to_owned();
-        self.days.entry(day).or_default().add(record.action);
-        for (category, granted) in &record.categories {
-            let entry = self.categories.entry(category.clone()).or_default();
-            entry.0 += u64::from(*granted);
-            entry.1 += 1;
-        }
-    }
-}
-
-/// Counts the records of `query` (streamed from the database, one at a time). Blocks.
+/// The statistics of `query`, summed by the database from its rollups (a few rows per day, however
+/// many records there are). Blocks.
 pub fn stats(state: &AppState, query: &RangeQuery) -> Result<Stats, crate::ServerError> {
+    let (days, categories) = state.database.day_stats(query)?;
     let mut stats = Stats::default();
-    state.database.export(query, &mut |stored| {
-        stats.add(&stored);
-        true
-    })?;
+    for (day, action, records) in days {
+        let Some(action) = ACTIONS.iter().copied().find(|a| a.as_str() == action) else { continue };
+        let records = u64::try_from(records).unwrap_or(0);
+        stats.split.add(action, records);
+        stats.days.entry(day).or_default().add(action, records);
+    }
+    for (category, granted, seen) in categories {
+        stats.categories.insert(category, (u64::try_from(granted).unwrap_or(0), u64::try_from(seen).unwrap_or(0)));
+    }
     Ok(stats)
 }
+
+const ACTIONS: [Action; 5] = [Action::AcceptAll, Action::RejectAll, Action::Custom, Action::Withdraw, Action::Adopted];
 
 const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d1d1f}\
 table{border-collapse:collapse;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:right}\

@@ -35,6 +35,10 @@ pub struct StoredRecord {
     pub client_ip: Option<String>,
 }
 
+/// What the statistics rollups hold for a site and range: `(day, action, records)` rows, and
+/// `(category, granted, decisions)` rows.
+pub type DayStats = (Vec<(String, String, i64)>, Vec<(String, i64, i64)>);
+
 /// Records of one site whose `updated_at` is in `[from, to)` (normalised RFC 3339 text).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RangeQuery {
@@ -104,6 +108,11 @@ fn normalised_updated_at(record: &ConsentRecord) -> Result<String, ServerError> 
 fn stored(row: &Row<'_>) -> Result<StoredRecord, ServerError> {
     let json: String = row.get(0)?;
     Ok(StoredRecord { record: serde_json::from_str(&json)?, received_at: row.get(1)?, client_ip: row.get(2)? })
+}
+
+/// The `YYYY-MM-DD` day of an RFC 3339 time (the text before `T`).
+fn day_of(time: &str) -> String {
+    time.split('T').next().unwrap_or(time).to_owned()
 }
 
 /// Whether `--database` names PostgreSQL (a `postgres://` or `postgresql://` URL) rather than a
@@ -304,6 +313,35 @@ impl Database {
     pub fn export(&self, query: &RangeQuery, sink: &mut dyn FnMut(StoredRecord) -> bool) -> Result<(), ServerError> {
         self.reading_session(|session| {
             session.for_each(sql::EXPORT, &[&query.site, &query.from, &query.to], &mut |row| Ok(sink(stored(row)?)))
+        })
+    }
+
+    /// A site's decisions per UTC day and action, and grants and decisions per category, for
+    /// the days of `query` (from the statistics rollups: a few rows per day, whatever the
+    /// number of records).
+    pub fn day_stats(&self, query: &RangeQuery) -> Result<DayStats, ServerError> {
+        let (from, to) = (day_of(&query.from), day_of(&query.to));
+        self.reading_session(|session| {
+            let mut days = Vec::new();
+            session.for_each(sql::STATS_DAYS, &[&query.site, &from, &to], &mut |row| {
+                days.push((row.get(0)?, row.get(1)?, row.get(2)?));
+                Ok(true)
+            })?;
+            let mut categories = Vec::new();
+            session.for_each(sql::STATS_CATEGORIES, &[&query.site, &from, &to], &mut |row| {
+                categories.push((row.get(0)?, row.get(1)?, row.get(2)?));
+                Ok(true)
+            })?;
+            Ok((days, categories))
+        })
+    }
+
+    /// Recomputes the statistics rollups from the records, in one transaction: after a bulk load
+    /// that bypassed the triggers (the admin benchmark), or rows edited by hand.
+    pub fn rebuild_stats(&self) -> Result<(), ServerError> {
+        let dialect = self.dialect();
+        self.session(|session| {
+            session.batch(&format!("BEGIN; DELETE FROM stats_days; DELETE FROM stats_categories; {} COMMIT;", dialect.stats_backfill()))
         })
     }
 

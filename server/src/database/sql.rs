@@ -54,6 +54,31 @@ CREATE TABLE consent_keys (
     registered_at TEXT NOT NULL
 );",
     },
+    Migration {
+        version: 4,
+        name: "statistics rollups",
+        sql: "
+-- What /admin shows, kept per site and UTC day of `updated_at` by triggers on consent_records
+-- (insert adds, delete subtracts), so the page reads a few rows per day whatever the number of
+-- records. Derived data: the records stay the proof.
+CREATE TABLE stats_days (
+    site    TEXT NOT NULL,
+    day     TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    records BIGINT NOT NULL,
+    PRIMARY KEY (site, day, action)
+);
+CREATE TABLE stats_categories (
+    site     TEXT NOT NULL,
+    day      TEXT NOT NULL,
+    category TEXT NOT NULL,
+    granted  BIGINT NOT NULL,
+    seen     BIGINT NOT NULL,
+    PRIMARY KEY (site, day, category)
+);
+{stats_backfill}
+{stats_triggers}",
+    },
 ];
 
 /// The schema version this server creates and expects: the last migration's.
@@ -93,8 +118,16 @@ pub const COUNT: &str = "SELECT count(*) FROM consent_records";
 pub const EXPORT: &str = "
 SELECT record, received_at, client_ip FROM consent_records
 WHERE site = $1 AND updated_at >= $2 AND updated_at < $3 ORDER BY updated_at, id";
-/// The sites that have records, sorted.
-pub const SITES: &str = "SELECT DISTINCT site FROM consent_records ORDER BY site";
+/// A site's (`$1`) decisions per UTC day and action, for `$2 <= day < $3` (`YYYY-MM-DD`).
+pub const STATS_DAYS: &str = "
+SELECT day, action, records FROM stats_days WHERE site = $1 AND day >= $2 AND day < $3 AND records > 0 ORDER BY day, action";
+/// A site's (`$1`) grants and decisions per category, for `$2 <= day < $3`.
+pub const STATS_CATEGORIES: &str = "
+SELECT category, CAST(sum(granted) AS BIGINT), CAST(sum(seen) AS BIGINT) FROM stats_categories WHERE site = $1 AND day >= $2 AND day < $3
+GROUP BY category HAVING sum(seen) > 0";
+/// The sites that have records, sorted (from the rollups: a few rows per site and day, where the
+/// records may be millions).
+pub const SITES: &str = "SELECT DISTINCT site FROM stats_days WHERE records > 0 ORDER BY site";
 /// Deletes the records with `updated_at < $1`.
 pub const DELETE_BEFORE: &str = "DELETE FROM consent_records WHERE updated_at < $1";
 
@@ -120,7 +153,84 @@ impl Dialect {
 
     /// A migration's statements in this dialect.
     pub fn migration_sql(self, migration: &Migration) -> String {
-        migration.sql.replace("{row_id}", self.row_id())
+        migration
+            .sql
+            .replace("{row_id}", self.row_id())
+            .replace("{stats_backfill}", self.stats_backfill())
+            .replace("{stats_triggers}", self.stats_triggers())
+    }
+
+    /// Fills the statistics rollups from the records already there (also used by the admin
+    /// benchmark after a bulk load).
+    pub fn stats_backfill(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "
+INSERT INTO stats_days (site, day, action, records)
+SELECT site, substr(updated_at, 1, 10), action, count(*) FROM consent_records GROUP BY 1, 2, 3;
+INSERT INTO stats_categories (site, day, category, granted, seen)
+SELECT r.site, substr(r.updated_at, 1, 10), j.key, sum(CASE WHEN j.value THEN 1 ELSE 0 END), count(*)
+FROM consent_records AS r, json_each(r.record, '$.categories') AS j GROUP BY 1, 2, 3;"
+            }
+            Dialect::Postgres => {
+                "
+INSERT INTO stats_days (site, day, action, records)
+SELECT site, substr(updated_at, 1, 10), action, count(*) FROM consent_records GROUP BY 1, 2, 3;
+INSERT INTO stats_categories (site, day, category, granted, seen)
+SELECT r.site, substr(r.updated_at, 1, 10), j.key, sum(CASE WHEN j.value = 'true' THEN 1 ELSE 0 END), count(*)
+FROM consent_records AS r, jsonb_each_text(r.record::jsonb -> 'categories') AS j GROUP BY 1, 2, 3;"
+            }
+        }
+    }
+
+    /// The triggers that keep the statistics rollups: a stored record adds to its site's day,
+    /// a deleted one (retention) subtracts. A duplicate (`ON CONFLICT DO NOTHING`) fires nothing.
+    fn stats_triggers(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "
+CREATE TRIGGER consent_records_stats_insert AFTER INSERT ON consent_records BEGIN
+    INSERT INTO stats_days (site, day, action, records) VALUES (NEW.site, substr(NEW.updated_at, 1, 10), NEW.action, 1)
+    ON CONFLICT (site, day, action) DO UPDATE SET records = records + 1;
+    INSERT INTO stats_categories (site, day, category, granted, seen)
+    SELECT NEW.site, substr(NEW.updated_at, 1, 10), key, CASE WHEN value THEN 1 ELSE 0 END, 1
+    FROM json_each(NEW.record, '$.categories') WHERE true
+    ON CONFLICT (site, day, category) DO UPDATE SET granted = granted + excluded.granted, seen = seen + 1;
+END;
+CREATE TRIGGER consent_records_stats_delete AFTER DELETE ON consent_records BEGIN
+    UPDATE stats_days SET records = records - 1
+    WHERE site = OLD.site AND day = substr(OLD.updated_at, 1, 10) AND action = OLD.action;
+    UPDATE stats_categories SET seen = seen - 1,
+        granted = granted - (SELECT CASE WHEN j.value THEN 1 ELSE 0 END FROM json_each(OLD.record, '$.categories') AS j WHERE j.key = stats_categories.category)
+    WHERE site = OLD.site AND day = substr(OLD.updated_at, 1, 10)
+      AND category IN (SELECT key FROM json_each(OLD.record, '$.categories'));
+END;"
+            }
+            Dialect::Postgres => {
+                "
+CREATE FUNCTION consent_records_stats() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO stats_days (site, day, action, records) VALUES (NEW.site, substr(NEW.updated_at, 1, 10), NEW.action, 1)
+        ON CONFLICT (site, day, action) DO UPDATE SET records = stats_days.records + 1;
+        INSERT INTO stats_categories (site, day, category, granted, seen)
+        SELECT NEW.site, substr(NEW.updated_at, 1, 10), j.key, CASE WHEN j.value = 'true' THEN 1 ELSE 0 END, 1
+        FROM jsonb_each_text(NEW.record::jsonb -> 'categories') AS j
+        ON CONFLICT (site, day, category)
+        DO UPDATE SET granted = stats_categories.granted + excluded.granted, seen = stats_categories.seen + 1;
+        RETURN NEW;
+    END IF;
+    UPDATE stats_days SET records = records - 1
+    WHERE site = OLD.site AND day = substr(OLD.updated_at, 1, 10) AND action = OLD.action;
+    UPDATE stats_categories AS s SET seen = s.seen - 1, granted = s.granted - CASE WHEN j.value = 'true' THEN 1 ELSE 0 END
+    FROM jsonb_each_text(OLD.record::jsonb -> 'categories') AS j
+    WHERE s.site = OLD.site AND s.day = substr(OLD.updated_at, 1, 10) AND s.category = j.key;
+    RETURN OLD;
+END $$;
+CREATE TRIGGER consent_records_stats AFTER INSERT OR DELETE ON consent_records
+FOR EACH ROW EXECUTE FUNCTION consent_records_stats();"
+            }
+        }
     }
 
     /// Opens the migration transaction so that two servers starting on one database migrate one
@@ -160,8 +270,20 @@ mod tests {
     use super::*;
 
     /// Every query with parameters or rows.
-    const QUERIES: &[&str] =
-        &[APPLIED_MIGRATIONS, RECORD_MIGRATION, REGISTERED_KEY, REGISTER_KEY, INSERT_RECORD, HISTORY, COUNT, EXPORT, SITES, DELETE_BEFORE];
+    const QUERIES: &[&str] = &[
+        APPLIED_MIGRATIONS,
+        RECORD_MIGRATION,
+        REGISTERED_KEY,
+        REGISTER_KEY,
+        STATS_DAYS,
+        STATS_CATEGORIES,
+        INSERT_RECORD,
+        HISTORY,
+        COUNT,
+        EXPORT,
+        SITES,
+        DELETE_BEFORE,
+    ];
 
     #[test]
     fn versions_increase_from_one() {
