@@ -1,6 +1,7 @@
 //! Load generator for `POST /api/consent` (a benchmark tool, not a test): N keep-alive
 //! connections each post records back to back for D seconds, every record with a unique
-//! consent id (so idempotency does not collapse rows). At the deadline no new request starts and
+//! consent id derived from its own secret, as the widget sends them (so idempotency does not
+//! collapse rows, and the proof is checked as for real traffic). At the deadline no new request starts and
 //! the ones in flight are awaited, so "answered 2xx" is exact. Survives the server going away
 //! (counts the errors, reconnects), which the fault script uses.
 //!
@@ -89,9 +90,11 @@ async fn connection(worker: usize, options: std::sync::Arc<Options>, deadline: I
         tokio::spawn(conn);
         while Instant::now() < deadline {
             n += 1;
-            let id = format!("{}-{worker:04}-{n:010}", options.tag);
+            // As a widget sends it: a consent id derived from its own secret, which the record carries.
+            let secret = crumb_core::proof::hex(&crumb_core::proof::sha256(format!("{}-{worker}-{n}", options.tag).as_bytes())[..16]);
+            let id = crumb_core::proof::consent_id_for(&secret);
             let body = format!(
-                r#"{{"schema":1,"consent_id":"{id}","site":"{site}","revision":1,"action":"custom","categories":{{"necessary":true,"analytics":{a},"marketing":false}},"services":{{}},"language":"en","gpc":false,"given_at":"{at}","updated_at":"{at}","url_path":"/bench"}}"#,
+                r#"{{"schema":1,"consent_id":"{id}","site":"{site}","revision":1,"action":"custom","categories":{{"necessary":true,"analytics":{a},"marketing":false}},"services":{{}},"language":"en","gpc":false,"given_at":"{at}","updated_at":"{at}","url_path":"/bench","secret":"{secret}"}}"#,
                 site = options.site,
                 a = n.is_multiple_of(2),
             );
