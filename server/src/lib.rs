@@ -33,7 +33,7 @@ pub use database::{
 };
 pub use error::ServerError;
 pub use proxy::TrustedProxy;
-pub use serve::serve;
+pub use serve::{serve, serve_with, ServeLimits, DEFAULT_MAX_CONNECTIONS, DEFAULT_WRITE_TIMEOUT};
 pub use site::{precompress, static_router, static_router_beside, PrecompressReport, COMPRESSIBLE};
 
 /// Default database file, relative to the working directory.
@@ -112,6 +112,11 @@ pub struct Settings {
     pub header_timeout: Duration,
     /// A client must send a record's whole body within this time, else 408 and closed.
     pub body_timeout: Duration,
+    /// An answer the client does not read for this long (no progress at all) is given up and the
+    /// connection closed.
+    pub write_timeout: Duration,
+    /// Connections served at once; beyond it new connections are answered 503 and closed.
+    pub max_connections: usize,
 }
 
 impl Default for Settings {
@@ -125,6 +130,8 @@ impl Default for Settings {
             retention_months: None,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }

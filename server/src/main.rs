@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crumb_server::cli::{self, Command, Options};
 use std::time::Duration;
 
-use crumb_server::{app, now_ms, precompress, serve as serve_app, AppState, ServerError};
+use crumb_server::{app, now_ms, precompress, serve_with, AppState, ServeLimits, ServerError};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -55,7 +55,11 @@ async fn serve(options: Options) -> Result<(), ServerError> {
         let report = precompress(site_dir)?;
         eprintln!("crumb-server: precompressed {} files ({} .br/.gz written)", report.files, report.written);
     }
-    let header_timeout = options.settings.header_timeout;
+    let limits = ServeLimits {
+        header_timeout: options.settings.header_timeout,
+        write_timeout: options.settings.write_timeout,
+        max_connections: options.settings.max_connections,
+    };
     // Opening PostgreSQL blocks (its client runs its own runtime): not on an async worker.
     let (config, settings) = (options.config.clone(), options.settings);
     let state = tokio::task::spawn_blocking(move || AppState::open_with(&config, settings))
@@ -96,7 +100,7 @@ async fn serve(options: Options) -> Result<(), ServerError> {
         .map_err(|e| ServerError::Serve(format!("cannot listen on {}:{}: {e}", options.bind, options.port)))?;
     let address = listener.local_addr().map_err(|e| ServerError::Serve(e.to_string()))?;
     println!("crumb-server listening on http://{address}");
-    serve_app(listener, app(state), header_timeout, shutdown_signal()).await?;
+    serve_with(listener, app(state), limits, shutdown_signal()).await?;
     eprintln!("crumb-server: stopped");
     Ok(())
 }
