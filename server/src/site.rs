@@ -47,6 +47,7 @@ pub fn static_router_beside(site_dir: &Path, database: Option<&Path>) -> Router 
         .fallback_service(files)
         .layer(middleware::from_fn_with_state(guard, refuse_outside))
         .layer(middleware::map_response(static_headers))
+        .layer(middleware::map_response(same_site_redirects))
 }
 
 /// What [`refuse_outside`] checks paths against.

@@ -129,6 +129,9 @@ async fn folder_redirects_never_leave_the_server() {
         assert_eq!(reply.header(header::LOCATION), Some(expected), "{path}");
     }
     assert_eq!(get(&app, "/demo/", None).await.status, StatusCode::OK);
+    // The site router on its own (without the API) keeps redirects on this server too.
+    let site = crumb_server::static_router(&dir.path().join("site"));
+    assert_eq!(get(&site, "//demo", None).await.header(header::LOCATION), Some("/demo/"));
 }
 
 #[tokio::test]
