@@ -75,6 +75,9 @@ async fn serve(options: Options) -> Result<(), ServerError> {
             Err(err) => eprintln!("crumb-server: --demo-data failed: {err}"),
         }
     }
+    if database_inside(&options.config.database, site_dir) {
+        eprintln!("crumb-server: the database lies inside the site folder; its files are never served, but keep it outside");
+    }
     if state.settings().admin_token.is_none() {
         eprintln!("crumb-server: no --admin-token: history, export and /admin are disabled");
     }
@@ -103,6 +106,15 @@ async fn serve(options: Options) -> Result<(), ServerError> {
     serve_with(listener, app(state), limits, shutdown_signal()).await?;
     eprintln!("crumb-server: stopped");
     Ok(())
+}
+
+/// Whether the SQLite file `database` lies inside `site_dir` (both resolved; false for a URL).
+fn database_inside(database: &std::path::Path, site_dir: &std::path::Path) -> bool {
+    let folder = database.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    match (std::fs::canonicalize(folder), std::fs::canonicalize(site_dir)) {
+        (Ok(folder), Ok(site)) => !crumb_server::database::is_postgres_url(database) && folder.starts_with(site),
+        _ => false,
+    }
 }
 
 /// Resolves on Ctrl-C, or SIGTERM on Unix.

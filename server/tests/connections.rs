@@ -89,7 +89,12 @@ async fn a_client_that_stops_reading_a_big_answer_is_dropped() {
 
     let mut received = Vec::new();
     let _ = tokio::time::timeout(DEADLINE, stuck.read_to_end(&mut received)).await.expect("the stuck connection is closed");
-    assert!(received.starts_with(b"HTTP/1.1 200"), "{:?}", String::from_utf8_lossy(&received[..received.len().min(100)]));
+    // What the kernel had buffered still arrives (or nothing, if the close came as a reset).
+    assert!(
+        received.is_empty() || received.starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&received[..received.len().min(100)])
+    );
     assert!(received.len() < size, "the answer was cut off ({} of {size} bytes)", received.len());
 }
 
