@@ -43,6 +43,11 @@ Options (each also read from the environment variable shown; the flag wins):
   --header-timeout <SECS>    close connections whose request headers take longer
                              [CRUMB_HEADER_TIMEOUT] (default 10)
   --body-timeout <SECS>      408 for record bodies that take longer [CRUMB_BODY_TIMEOUT] (default 10)
+  --write-timeout <SECS>     close connections whose answer the client stops reading for this long
+                             [CRUMB_WRITE_TIMEOUT] (default 30)
+  --max-connections <N>      connections served at once; more are answered 503 and closed
+                             [CRUMB_MAX_CONNECTIONS] (default 1024; keep it under the open-files
+                             limit)
   --demo-data                at start, add ~1,500 synthetic records for site crumb-demo over the
                              29 days before today unless it has records (so /admin shows a chart)
   --site-dir <DIR>           built site served at / [CRUMB_SITE_DIR] (default ./dist)
@@ -116,6 +121,12 @@ where
     if let Some(n) = env("CRUMB_BODY_TIMEOUT") {
         settings.body_timeout = parse_seconds(&n, "CRUMB_BODY_TIMEOUT")?;
     }
+    if let Some(n) = env("CRUMB_WRITE_TIMEOUT") {
+        settings.write_timeout = parse_seconds(&n, "CRUMB_WRITE_TIMEOUT")?;
+    }
+    if let Some(n) = env("CRUMB_MAX_CONNECTIONS") {
+        settings.max_connections = parse_connections(&n, "CRUMB_MAX_CONNECTIONS")?;
+    }
 
     let mut args = args.into_iter().peekable();
     if args.peek().map(String::as_str) == Some("backup") {
@@ -145,6 +156,10 @@ where
             }
             "--header-timeout" => settings.header_timeout = parse_seconds(&value("--header-timeout")?, "--header-timeout")?,
             "--body-timeout" => settings.body_timeout = parse_seconds(&value("--body-timeout")?, "--body-timeout")?,
+            "--write-timeout" => settings.write_timeout = parse_seconds(&value("--write-timeout")?, "--write-timeout")?,
+            "--max-connections" => {
+                settings.max_connections = parse_connections(&value("--max-connections")?, "--max-connections")?;
+            }
             "--demo-data" => demo_data = true,
             "--precompress" => precompress = true,
             "--no-precompress" => precompress = false,
@@ -208,6 +223,13 @@ fn parse_seconds(text: &str, name: &str) -> Result<Duration, ServerError> {
     match parse_number(text, name)? {
         seconds @ 1..=3600 => Ok(Duration::from_secs(u64::from(seconds))),
         _ => Err(ServerError::Usage(format!("{name} must be 1 to 3600 seconds, not `{text}`"))),
+    }
+}
+
+fn parse_connections(text: &str, name: &str) -> Result<usize, ServerError> {
+    match parse_number(text, name)? {
+        n @ 1..=1_000_000 => Ok(n as usize),
+        _ => Err(ServerError::Usage(format!("{name} must be 1 to 1000000 connections, not `{text}`"))),
     }
 }
 
@@ -293,6 +315,19 @@ mod tests {
         assert!(matches!(parse(args(&["--allow-origin", "shop=https://a.example/path"]), |_| None), Err(ServerError::Usage(_))));
         assert!(matches!(parse(args(&["--admin-token", "short"]), |_| None), Err(ServerError::Usage(_))));
         assert!(matches!(parse(args(&["--retention-months", "0"]), |_| None), Err(ServerError::Usage(_))));
+        assert!(matches!(parse(args(&["--max-connections", "0"]), |_| None), Err(ServerError::Usage(_))));
+        assert!(matches!(parse(args(&["--write-timeout", "0"]), |_| None), Err(ServerError::Usage(_))));
+    }
+
+    #[test]
+    fn connection_cap_and_write_timeout() {
+        let defaults = serve(parse(args(&[]), |_| None).unwrap()).settings;
+        assert_eq!((defaults.max_connections, defaults.write_timeout), (1024, Duration::from_secs(30)));
+        let env = |name: &str| (name == "CRUMB_MAX_CONNECTIONS").then(|| "200".to_owned());
+        let settings = serve(parse(args(&["--write-timeout", "5"]), env).unwrap()).settings;
+        assert_eq!((settings.max_connections, settings.write_timeout), (200, Duration::from_secs(5)));
+        let settings = serve(parse(args(&["--max-connections=64"]), env).unwrap()).settings;
+        assert_eq!(settings.max_connections, 64, "the flag wins");
     }
 
     #[test]

@@ -33,8 +33,8 @@ pub use database::{
 };
 pub use error::ServerError;
 pub use proxy::TrustedProxy;
-pub use serve::serve;
-pub use site::{precompress, static_router, PrecompressReport, COMPRESSIBLE};
+pub use serve::{serve, serve_with, ServeLimits, DEFAULT_MAX_CONNECTIONS, DEFAULT_WRITE_TIMEOUT};
+pub use site::{precompress, static_router, static_router_beside, PrecompressReport, COMPRESSIBLE};
 
 /// Default database file, relative to the working directory.
 pub const DEFAULT_DATABASE: &str = "crumb-data/consent.sqlite3";
@@ -133,6 +133,11 @@ pub struct Settings {
     pub header_timeout: Duration,
     /// A client must send a record's whole body within this time, else 408 and closed.
     pub body_timeout: Duration,
+    /// An answer the client does not read for this long (no progress at all) is given up and the
+    /// connection closed.
+    pub write_timeout: Duration,
+    /// Connections served at once; beyond it new connections are answered 503 and closed.
+    pub max_connections: usize,
 }
 
 impl Settings {
@@ -159,6 +164,8 @@ impl Default for Settings {
             retention_months: None,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -173,6 +180,8 @@ pub struct AppState {
     limiter: Arc<limit::RateLimiter>,
     refusals: Arc<refusals::RefusalLog>,
     token: Arc<Option<auth::TokenDigest>>,
+    /// The SQLite file, when opened from a path: never served, even inside the site folder.
+    database_file: Option<Arc<Path>>,
 }
 
 impl AppState {
@@ -183,7 +192,11 @@ impl AppState {
 
     /// Opens the database named by `config` (SQLite file or `postgres://` URL).
     pub fn open_with(config: &ServerConfig, settings: Settings) -> Result<AppState, ServerError> {
-        Ok(AppState::with_settings(Arc::new(Database::open(&config.database)?), &config.site_dir, settings))
+        let mut state = AppState::with_settings(Arc::new(Database::open(&config.database)?), &config.site_dir, settings);
+        if !database::is_postgres_url(&config.database) {
+            state.database_file = Some(Arc::from(config.database.as_path()));
+        }
+        Ok(state)
     }
 
     /// State over an open database, default settings.
@@ -201,6 +214,7 @@ impl AppState {
             refusals: Arc::new(refusals::RefusalLog::new()),
             settings: Arc::new(settings),
             token: Arc::new(token),
+            database_file: None,
         }
     }
 
@@ -279,10 +293,11 @@ pub fn retention_cutoff(now_ms: i64, months: u32) -> String {
     to_rfc3339(parse_rfc3339(&text).unwrap_or(0))
 }
 
-/// The whole service: `/api/*`, `/admin` and, for every other path, the site.
+/// The whole service: `/api/*`, `/admin` and, for every other path, the site (never the SQLite
+/// database, should it lie inside the site folder). Every redirect stays on this server.
 pub fn app(state: AppState) -> Router {
-    let site = static_router(state.site_dir());
-    api_router(state).merge(site)
+    let site = static_router_beside(state.site_dir(), state.database_file.as_deref());
+    api_router(state).merge(site).layer(axum::middleware::map_response(site::same_site_redirects))
 }
 
 #[cfg(test)]

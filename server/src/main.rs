@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use crumb_server::cli::{self, Command, Options};
 use std::time::Duration;
 
-use crumb_server::{app, now_ms, precompress, serve as serve_app, AppState, ServerError};
+use crumb_server::{app, now_ms, precompress, serve_with, AppState, ServeLimits, ServerError};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -55,7 +55,11 @@ async fn serve(options: Options) -> Result<(), ServerError> {
         let report = precompress(site_dir)?;
         eprintln!("crumb-server: precompressed {} files ({} .br/.gz written)", report.files, report.written);
     }
-    let header_timeout = options.settings.header_timeout;
+    let limits = ServeLimits {
+        header_timeout: options.settings.header_timeout,
+        write_timeout: options.settings.write_timeout,
+        max_connections: options.settings.max_connections,
+    };
     // Opening PostgreSQL blocks (its client runs its own runtime): not on an async worker.
     let (config, settings) = (options.config.clone(), options.settings);
     let state = tokio::task::spawn_blocking(move || AppState::open_with(&config, settings))
@@ -74,6 +78,9 @@ async fn serve(options: Options) -> Result<(), ServerError> {
     match state.settings().sites().as_slice() {
         [] => eprintln!("crumb-server: no site declared: every record is refused; declare each site with --allow-origin SITE=ORIGIN"),
         sites => eprintln!("crumb-server: taking records for {}", sites.join(", ")),
+    }
+    if database_inside(&options.config.database, site_dir) {
+        eprintln!("crumb-server: the database lies inside the site folder; its files are never served, but keep it outside");
     }
     if state.settings().admin_token.is_none() {
         eprintln!("crumb-server: no --admin-token: history, export and /admin are disabled");
@@ -100,9 +107,18 @@ async fn serve(options: Options) -> Result<(), ServerError> {
         .map_err(|e| ServerError::Serve(format!("cannot listen on {}:{}: {e}", options.bind, options.port)))?;
     let address = listener.local_addr().map_err(|e| ServerError::Serve(e.to_string()))?;
     println!("crumb-server listening on http://{address}");
-    serve_app(listener, app(state), header_timeout, shutdown_signal()).await?;
+    serve_with(listener, app(state), limits, shutdown_signal()).await?;
     eprintln!("crumb-server: stopped");
     Ok(())
+}
+
+/// Whether the SQLite file `database` lies inside `site_dir` (both resolved; false for a URL).
+fn database_inside(database: &std::path::Path, site_dir: &std::path::Path) -> bool {
+    let folder = database.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    match (std::fs::canonicalize(folder), std::fs::canonicalize(site_dir)) {
+        (Ok(folder), Ok(site)) => !crumb_server::database::is_postgres_url(database) && folder.starts_with(site),
+        _ => false,
+    }
 }
 
 /// Resolves on Ctrl-C, or SIGTERM on Unix.
