@@ -118,6 +118,7 @@ impl OldRow {
             record: self.record(),
             received_at: self.received_at.to_owned(),
             client_ip: self.client_ip.filter(|_| with_ip).map(str::to_owned),
+            chain: None,
         }
     }
 }
@@ -205,8 +206,15 @@ fn issue5_postgres(scratch: &ScratchPostgres) {
 /// a new record goes in.
 fn assert_old_rows_intact(database: &Database, with_ip: bool) {
     assert_eq!(database.count().unwrap(), 3);
-    assert_eq!(database.history(ID_A).unwrap(), vec![OLD_ROWS[0].stored(with_ip), OLD_ROWS[1].stored(with_ip)]);
-    assert_eq!(database.history(ID_B).unwrap(), vec![OLD_ROWS[2].stored(with_ip)]);
+    let unlinked =
+        |id: &str| -> Vec<StoredRecord> { database.history(id).unwrap().into_iter().map(|r| StoredRecord { chain: None, ..r }).collect() };
+    assert_eq!(unlinked(ID_A), vec![OLD_ROWS[0].stored(with_ip), OLD_ROWS[1].stored(with_ip)]);
+    assert_eq!(unlinked(ID_B), vec![OLD_ROWS[2].stored(with_ip)]);
+    // Migration 3 chained the old rows in received order, and the chain verifies.
+    let seqs = |id: &str| -> Vec<i64> { database.history(id).unwrap().iter().map(|r| r.chain.as_ref().unwrap().chain_seq).collect() };
+    assert_eq!((seqs(ID_A), seqs(ID_B)), (vec![1, 2], vec![3]));
+    let verdicts = database.verify_chain(None, &[]).unwrap();
+    assert!(verdicts.len() == 1 && verdicts[0].broken.is_none() && verdicts[0].head_seq == 3, "{verdicts:?}");
     assert_eq!(database.sites().unwrap(), vec!["crumb-demo".to_owned()]);
     assert!(!database.insert(&OLD_ROWS[0].record(), "2026-11-30T00:00:00.000Z", None).unwrap(), "the unique key is kept");
     let new = serde_json::from_value(record(ID_B, "2026-11-30T12:00:00.000Z", "custom", true, false)).unwrap();
@@ -214,6 +222,8 @@ fn assert_old_rows_intact(database: &Database, with_ip: bool) {
     let history = database.history(ID_B).unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[1].client_ip.as_deref(), Some("198.51.100.0"));
+    assert_eq!(history[1].chain.as_ref().unwrap().chain_seq, 4, "new records continue the migrated chain");
+    assert!(database.verify_chain(None, &[]).unwrap()[0].broken.is_none());
 }
 
 fn sqlite_migrations(path: &Path) -> Vec<(i64, String)> {
@@ -229,7 +239,7 @@ fn postgres_migrations(scratch: &ScratchPostgres) -> Vec<(i64, String)> {
 }
 
 fn all_migrations() -> Vec<(i64, String)> {
-    vec![(1, "consent records".to_owned()), (2, "client ip and site index".to_owned())]
+    vec![(1, "consent records".to_owned()), (2, "client ip and site index".to_owned()), (3, "hash chain per site".to_owned())]
 }
 
 /// A table's columns and indexes, as its database describes them.
@@ -314,11 +324,12 @@ fn sqlite_file_of_the_first_server_gains_client_ip_and_the_site_index() {
 
     let issue5 = tempfile::tempdir().unwrap();
     issue5_sqlite(&issue5.path().join("consent.sqlite3"));
+    drop(Database::open_sqlite(&issue5.path().join("consent.sqlite3")).unwrap());
     assert_eq!(sqlite_shape(&path), sqlite_shape(&issue5.path().join("consent.sqlite3")));
 }
 
 #[test]
-fn new_sqlite_file_has_the_issue5_shape() {
+fn new_sqlite_file_has_the_shape_of_an_upgraded_one() {
     let dir = tempfile::tempdir().unwrap();
     let (new, old) = (dir.path().join("new.sqlite3"), dir.path().join("old.sqlite3"));
     let database = Database::open_sqlite(&new).unwrap();
@@ -326,10 +337,11 @@ fn new_sqlite_file_has_the_issue5_shape() {
     assert_eq!(database.migrate().unwrap(), Vec::<i64>::new(), "migrating again changes nothing");
     assert_eq!(sqlite_migrations(&new), all_migrations());
     issue5_sqlite(&old);
+    drop(Database::open_sqlite(&old).unwrap());
     let shape = sqlite_shape(&new);
-    assert_eq!(shape, sqlite_shape(&old));
-    assert_eq!(shape.columns.len(), 8);
-    assert_eq!(shape.indexes.len(), 2, "the unique key and the site index");
+    assert_eq!(shape, sqlite_shape(&old), "a new file and an upgraded one have one shape");
+    assert_eq!(shape.columns.len(), 11);
+    assert_eq!(shape.indexes.len(), 4, "the unique key, the site index, the chain's unique key and the history index");
 }
 
 #[test]
@@ -347,17 +359,18 @@ fn postgres_database_of_the_issue5_server_upgrades_in_place() {
 }
 
 #[test]
-fn new_postgres_database_has_the_issue5_shape() {
+fn new_postgres_database_has_the_shape_of_an_upgraded_one() {
     let (new, old) = (ScratchPostgres::create(), ScratchPostgres::create());
     let database = Database::open_postgres_config(new.config.clone()).unwrap();
     assert_eq!(database.migrate().unwrap(), Vec::<i64>::new(), "migrating again changes nothing");
     assert_eq!(postgres_migrations(&new), all_migrations());
     drop(database);
     issue5_postgres(&old);
+    drop(Database::open_postgres_config(old.config.clone()).unwrap());
     let shape = postgres_shape(&new);
-    assert_eq!(shape, postgres_shape(&old));
-    assert_eq!(shape.columns.len(), 8);
-    assert_eq!(shape.indexes.len(), 3, "the primary key, the unique key and the site index");
+    assert_eq!(shape, postgres_shape(&old), "a new database and an upgraded one have one shape");
+    assert_eq!(shape.columns.len(), 11);
+    assert_eq!(shape.indexes.len(), 5, "the primary key, the unique key, the site index, the chain's unique key and the history index");
 }
 
 /// Six servers open one database at the same moment; each must open it and find it empty.
