@@ -283,6 +283,11 @@ impl Database {
     fn write_transaction<T>(&self, work: impl FnOnce(&mut Session<'_>) -> Result<(T, bool), ServerError>) -> Result<T, ServerError> {
         let begin = self.dialect().begin_write();
         self.session(|session| {
+            // A transaction left open (a panic on another thread while it held SQLite's writer)
+            // is rolled back first, so this one starts clean.
+            if session.in_transaction() {
+                session.batch("ROLLBACK")?;
+            }
             session.batch(begin)?;
             match work(session) {
                 Ok((value, true)) => match session.batch("COMMIT") {
@@ -312,9 +317,9 @@ impl Database {
     }
 
     /// As [`Database::insert`], and says where the record went in its site's chain (None: it was
-    /// there already, and the chain did not move). One transaction: lock the site's chain head,
-    /// insert the record linked to it, move the head. A duplicate rolls back, so the head is
-    /// untouched.
+    /// there already, and the chain did not move). One transaction: lock the site's chain head
+    /// ([`Dialect::head_for_insert`]), insert the record linked to it, move the head. A duplicate
+    /// rolls back, so the head is untouched.
     pub fn insert_linked(
         &self,
         record: &ConsentRecord,
@@ -324,13 +329,15 @@ impl Database {
         let updated_at = normalised_updated_at(record)?;
         let json = serde_json::to_string(record)?;
         let action = record.action.as_str();
+        let head_sql = self.dialect().head_for_insert();
         self.write_transaction(|session| {
             let mut head: Option<(i64, String)> = None;
-            session.for_each(sql::LOCK_HEAD, &[&record.site, &chain::GENESIS], &mut |row| {
+            session.for_each(head_sql, &[&record.site, &chain::GENESIS], &mut |row| {
                 head = Some((row.get(0)?, row.get(1)?));
                 Ok(false)
             })?;
-            let (head_seq, prev_hash) = head.ok_or_else(|| ServerError::Schema("the chain head did not answer".to_owned()))?;
+            // No head yet (SQLite, a site's first record): the chain starts at the genesis hash.
+            let (head_seq, prev_hash) = head.unwrap_or_else(|| (0, chain::GENESIS.to_owned()));
             let chain_seq = head_seq + 1;
             let columns = chain::LinkedColumns {
                 seq: chain_seq,
@@ -348,7 +355,7 @@ impl Database {
             if session.execute(sql::INSERT_RECORD, &params)? != 1 {
                 return Ok((None, false));
             }
-            session.execute(sql::ADVANCE_HEAD, &[&chain_seq, &hash, &record.site])?;
+            session.execute(sql::SET_HEAD, &[&record.site, &chain_seq, &hash, &chain::GENESIS])?;
             Ok((Some(ChainLink { chain_seq, prev_hash, hash }), true))
         })
     }

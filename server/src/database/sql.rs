@@ -103,8 +103,6 @@ pub const INSERT_RECORD: &str = "
 INSERT INTO consent_records (consent_id, site, action, updated_at, received_at, record, client_ip, chain_seq, prev_hash, hash)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (consent_id, updated_at) DO NOTHING";
-/// Moves the head of site `$3` to seq `$1`, hash `$2`.
-pub const ADVANCE_HEAD: &str = "UPDATE chain_heads SET seq = $1, hash = $2 WHERE site = $3";
 /// A page of a consent id's (`$1`) records in received order, after the cursor (`$2` received_at,
 /// `$3` id; `''` and 0 for the first page), at most `$4`: as [`EXPORT`], then the id.
 pub const HISTORY_PAGE: &str = "
@@ -139,7 +137,8 @@ WHERE site > $1 OR (site = $1 AND (received_at > $2 OR (received_at = $2 AND id 
 ORDER BY site, received_at, id LIMIT 1000";
 /// Sets a row's link: `$1` chain_seq, `$2` prev_hash, `$3` hash, of row id `$4`.
 pub const SET_LINK: &str = "UPDATE consent_records SET chain_seq = $1, prev_hash = $2, hash = $3 WHERE id = $4";
-/// Sets (creates) site `$1`'s head: `$2` seq, `$3` hash; nothing pruned.
+/// Sets (creates) site `$1`'s head: `$2` seq, `$3` hash; nothing pruned when it is new (`$4` the
+/// genesis hash). Also how an insert moves the head.
 pub const SET_HEAD: &str = "
 INSERT INTO chain_heads (site, seq, hash, pruned_seq, pruned_hash) VALUES ($1, $2, $3, 0, $4)
 ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
@@ -224,6 +223,18 @@ impl Dialect {
         }
     }
 
+    /// Reads site `$1`'s chain head for an insert (`$2` the genesis hash): seq and hash, no row
+    /// for a new site. SQLite's write transaction already excludes every other writer, so a
+    /// plain read; PostgreSQL creates-or-locks the row with [`LOCK_HEAD`] (one statement, so two
+    /// servers inserting a site's first record meet there).
+    pub fn head_for_insert(self) -> &'static str {
+        match self {
+            // `$2` is unused here but bound: both dialects take the same parameters.
+            Dialect::Sqlite => "SELECT seq, hash FROM chain_heads WHERE site = $1 AND $2 IS NOT NULL",
+            Dialect::Postgres => LOCK_HEAD,
+        }
+    }
+
     /// Locks site `$1`'s chain head until the transaction ends (retention): SQLite's write
     /// transaction already holds the whole database.
     pub fn lock_head(self) -> &'static str {
@@ -265,7 +276,6 @@ mod tests {
         RECORD_MIGRATION,
         LOCK_HEAD,
         INSERT_RECORD,
-        ADVANCE_HEAD,
         HISTORY_PAGE,
         COUNT,
         EXPORT,
@@ -301,7 +311,9 @@ mod tests {
             connection.execute_batch(&Dialect::Sqlite.migration_sql(migration)).unwrap();
         }
         connection.execute_batch(CREATE_MIGRATIONS_TABLE).unwrap();
-        for query in QUERIES.iter().chain([&Dialect::Sqlite.column_exists(), &Dialect::Sqlite.lock_head()]) {
+        for query in
+            QUERIES.iter().chain([&Dialect::Sqlite.column_exists(), &Dialect::Sqlite.lock_head(), &Dialect::Sqlite.head_for_insert()])
+        {
             let statement = connection.prepare(query).unwrap_or_else(|e| panic!("{query}: {e}"));
             for index in 1..=statement.parameter_count() {
                 assert_eq!(statement.parameter_name(index), Some(format!("${index}").as_str()), "{query}");
