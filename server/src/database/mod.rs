@@ -3,6 +3,7 @@
 //! type; the schema comes from numbered migrations applied at open ([`Database::migrate`]).
 
 mod backup;
+mod batch;
 mod chain;
 mod migrate;
 mod session;
@@ -101,17 +102,21 @@ impl SqliteFile {
 /// Connections kept open to PostgreSQL; intake runs one statement per record on one of them.
 pub const POSTGRES_POOL_SIZE: u32 = 16;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<postgres::NoTls>>;
+pub(crate) type Pool = r2d2::Pool<PostgresConnectionManager<postgres::NoTls>>;
 
 /// PostgreSQL through a pool of blocking connections. Commits are durable by PostgreSQL's own
 /// default (`synchronous_commit = on`).
 pub struct PostgresPool {
     /// Always Some until dropped.
     pool: Option<Pool>,
+    /// The writer thread intake hands records to (see batch.rs); Some until dropped.
+    batcher: Option<batch::Batcher>,
 }
 
 impl Drop for PostgresPool {
     fn drop(&mut self) {
+        // The writer first: it finishes the group it is storing, then lets go of its pool.
+        drop(self.batcher.take());
         // Closing a blocking postgres client runs its own small runtime, which panics on an
         // async worker thread (the last AppState may well be dropped there): close on a thread.
         if let Some(pool) = self.pool.take() {
@@ -239,7 +244,8 @@ impl Database {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
-        let database = Database::Postgres(PostgresPool { pool: Some(pool) });
+        let batcher = batch::Batcher::start(pool.clone())?;
+        let database = Database::Postgres(PostgresPool { pool: Some(pool), batcher: Some(batcher) });
         database.migrate()?;
         Ok(database)
     }
@@ -317,47 +323,36 @@ impl Database {
     }
 
     /// As [`Database::insert`], and says where the record went in its site's chain (None: it was
-    /// there already, and the chain did not move). One transaction: lock the site's chain head
-    /// ([`Dialect::head_for_insert`]), insert the record linked to it, move the head. A duplicate
-    /// rolls back, so the head is untouched.
+    /// there already, and the chain did not move). In one transaction: lock the site's chain head
+    /// ([`Dialect::head_for_insert`]), insert the record linked to it, move the head. On SQLite
+    /// one transaction per record (a duplicate rolls back); on PostgreSQL with the other records
+    /// queued meanwhile (batch.rs). Returns once committed.
     pub fn insert_linked(
         &self,
         record: &ConsentRecord,
         received_at: &str,
         client_ip: Option<&str>,
     ) -> Result<Option<ChainLink>, ServerError> {
-        let updated_at = normalised_updated_at(record)?;
-        let json = serde_json::to_string(record)?;
-        let action = record.action.as_str();
-        let head_sql = self.dialect().head_for_insert();
-        self.write_transaction(|session| {
-            let mut head: Option<(i64, String)> = None;
-            session.for_each(head_sql, &[&record.site, &chain::GENESIS], &mut |row| {
-                head = Some((row.get(0)?, row.get(1)?));
-                Ok(false)
-            })?;
-            // No head yet (SQLite, a site's first record): the chain starts at the genesis hash.
-            let (head_seq, prev_hash) = head.unwrap_or_else(|| (0, chain::GENESIS.to_owned()));
-            let chain_seq = head_seq + 1;
-            let columns = chain::LinkedColumns {
-                seq: chain_seq,
-                consent_id: &record.consent_id,
-                site: &record.site,
-                action,
-                updated_at: &updated_at,
-                received_at,
-                record: &json,
-                client_ip,
-            };
-            let hash = chain::link_hash(&prev_hash, &columns);
-            let params: [&dyn session::Param; 10] =
-                [&record.consent_id, &record.site, &action, &updated_at, &received_at, &json, &client_ip, &chain_seq, &prev_hash, &hash];
-            if session.execute(sql::INSERT_RECORD, &params)? != 1 {
-                return Ok((None, false));
-            }
-            session.execute(sql::SET_HEAD, &[&record.site, &chain_seq, &hash, &chain::GENESIS])?;
-            Ok((Some(ChainLink { chain_seq, prev_hash, hash }), true))
-        })
+        let row = batch::PendingRow {
+            consent_id: record.consent_id.clone(),
+            site: record.site.clone(),
+            action: record.action.as_str(),
+            updated_at: normalised_updated_at(record)?,
+            received_at: received_at.to_owned(),
+            json: serde_json::to_string(record)?,
+            client_ip: client_ip.map(str::to_owned),
+        };
+        match self {
+            Database::Sqlite(_) => self.write_transaction(|session| {
+                let link = batch::insert_rows(session, Dialect::Sqlite, &[&row])?.pop().flatten();
+                let stored = link.is_some();
+                Ok((link, stored))
+            }),
+            Database::Postgres(pool) => match &pool.batcher {
+                Some(batcher) => batcher.insert(row),
+                None => Err(ServerError::Serve("the PostgreSQL pool is closed".to_owned())),
+            },
+        }
     }
 
     /// Every record of `consent_id`, in received order (page by page; for the API use
