@@ -1,17 +1,20 @@
-//! Linking and inserting records, one at a time (SQLite) or in groups (PostgreSQL).
+//! Linking and inserting records, in groups.
 //!
-//! Every insert of a site holds that site's chain head until its transaction commits. On
-//! PostgreSQL a commit waits for its WAL flush, so one record per transaction would let a site
-//! take only as many records a second as there are flushes (about 500 here, against about 2,000
-//! without the chain). So on PostgreSQL each server hands its records to one writer thread, which
-//! takes what has queued meanwhile (up to [`MAX_BATCH`]) and stores them in one transaction: one
-//! head lock and one flush for the group. Each caller gets its answer only after that commit, so
-//! a 2xx still means "durably stored". Two servers on one database still serialise per site on
-//! the head row; heads are locked in site order, so two groups never deadlock.
+//! Every insert of a site holds that site's chain head until its transaction commits, and a
+//! commit waits for its flush (PostgreSQL's WAL flush, SQLite's fsync with `synchronous=FULL`).
+//! One record per transaction would let a site take only as many records a second as there are
+//! flushes: on PostgreSQL about 480 here against about 2,000 without the chain. So each server
+//! hands its records to one writer thread, which takes what has queued meanwhile (up to
+//! [`MAX_BATCH`]) and stores them in one transaction: one head lock and one flush for the group
+//! (group commit). Each caller gets its answer only after that commit, so a 2xx still means
+//! "durably stored". Two servers on one database still serialise per site (PostgreSQL: the head
+//! row's lock, taken in site order so two groups never deadlock; SQLite: the write lock).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use super::chain::{self, ChainLink, LinkedColumns};
 use super::session::{Param, Session};
@@ -19,7 +22,7 @@ use super::sql::{self, Dialect};
 use super::Pool;
 use crate::ServerError;
 
-/// The most records one PostgreSQL transaction stores.
+/// The most records one transaction stores.
 pub(crate) const MAX_BATCH: usize = 256;
 
 /// A record ready to store: every column but its link.
@@ -97,7 +100,16 @@ pub(crate) fn insert_rows(
 
 type Reply = mpsc::SyncSender<Result<Option<ChainLink>, String>>;
 
-/// PostgreSQL's writer thread and the way to it.
+/// Where a writer stores its groups.
+pub(crate) enum Target {
+    /// The pool's connections.
+    Postgres(Pool),
+    /// A write connection of the writer's own to this SQLite file (the server's other connection
+    /// runs migrations, retention and reads; SQLite's write lock orders them).
+    Sqlite(PathBuf),
+}
+
+/// A writer thread and the way to it.
 pub(crate) struct Batcher {
     /// Always Some until dropped: dropping it ends the thread.
     jobs: Option<mpsc::Sender<(PendingRow, Reply)>>,
@@ -105,18 +117,18 @@ pub(crate) struct Batcher {
 }
 
 impl Batcher {
-    pub(crate) fn start(pool: Pool) -> Result<Batcher, ServerError> {
+    pub(crate) fn start(target: Target) -> Result<Batcher, ServerError> {
         let (jobs, queue) = mpsc::channel::<(PendingRow, Reply)>();
         let thread = std::thread::Builder::new()
-            .name("crumb-postgres-writer".to_owned())
-            .spawn(move || writer(&pool, &queue))
-            .map_err(|e| ServerError::Serve(format!("cannot start the PostgreSQL writer: {e}")))?;
+            .name("crumb-writer".to_owned())
+            .spawn(move || writer(&target, &queue))
+            .map_err(|e| ServerError::Serve(format!("cannot start the database writer: {e}")))?;
         Ok(Batcher { jobs: Some(jobs), thread: Some(thread) })
     }
 
     /// Stores `row` with the next group; blocks until that group's transaction has committed.
     pub(crate) fn insert(&self, row: PendingRow) -> Result<Option<ChainLink>, ServerError> {
-        let gone = || ServerError::Serve("the PostgreSQL writer has stopped".to_owned());
+        let gone = || ServerError::Serve("the database writer has stopped".to_owned());
         let (reply, answer) = mpsc::sync_channel(1);
         self.jobs.as_ref().ok_or_else(gone)?.send((row, reply)).map_err(|_| gone())?;
         answer.recv().map_err(|_| gone())?.map_err(|message| ServerError::Serve(format!("storing a record: {message}")))
@@ -132,9 +144,17 @@ impl Drop for Batcher {
     }
 }
 
+/// The writer's connection: PostgreSQL's pool, or a SQLite connection opened on first use (and
+/// again after a failure).
+struct Writer<'t> {
+    target: &'t Target,
+    sqlite: Option<rusqlite::Connection>,
+}
+
 /// Takes a record, then whatever else has queued (up to [`MAX_BATCH`]), and stores them in one
 /// transaction; ends when every sender is gone.
-fn writer(pool: &Pool, queue: &mpsc::Receiver<(PendingRow, Reply)>) {
+fn writer(target: &Target, queue: &mpsc::Receiver<(PendingRow, Reply)>) {
+    let mut writer = Writer { target, sqlite: None };
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -144,7 +164,7 @@ fn writer(pool: &Pool, queue: &mpsc::Receiver<(PendingRow, Reply)>) {
             }
         }
         let rows: Vec<&PendingRow> = batch.iter().map(|(row, _)| row).collect();
-        match store(pool, &rows) {
+        match writer.store(&rows) {
             Ok(results) => {
                 for ((_, reply), result) in batch.iter().zip(results) {
                     let _ = reply.send(Ok(result));
@@ -153,7 +173,7 @@ fn writer(pool: &Pool, queue: &mpsc::Receiver<(PendingRow, Reply)>) {
             // One bad record must not fail the others: each is tried alone.
             Err(_) if batch.len() > 1 => {
                 for (row, reply) in &batch {
-                    let result = store(pool, &[row]).map(|mut results| results.pop().flatten());
+                    let result = writer.store(&[row]).map(|mut results| results.pop().flatten());
                     let _ = reply.send(result.map_err(|e| e.to_string()));
                 }
             }
@@ -166,12 +186,42 @@ fn writer(pool: &Pool, queue: &mpsc::Receiver<(PendingRow, Reply)>) {
     }
 }
 
-/// One transaction storing `rows` on a pooled connection.
-fn store(pool: &Pool, rows: &[&PendingRow]) -> Result<Vec<Option<ChainLink>>, ServerError> {
-    let mut client = pool.get()?;
-    let mut session = Session::Postgres(&mut client);
-    session.batch(Dialect::Postgres.begin_write())?;
-    match insert_rows(&mut session, Dialect::Postgres, rows) {
+impl Writer<'_> {
+    /// One transaction storing `rows`.
+    fn store(&mut self, rows: &[&PendingRow]) -> Result<Vec<Option<ChainLink>>, ServerError> {
+        match self.target {
+            Target::Postgres(pool) => {
+                let mut client = pool.get()?;
+                in_transaction(&mut Session::Postgres(&mut client), Dialect::Postgres, rows)
+            }
+            Target::Sqlite(path) => {
+                let connection = match self.sqlite.take() {
+                    Some(connection) => connection,
+                    None => open_sqlite_writer(path)?,
+                };
+                let result = in_transaction(&mut Session::Sqlite(&connection), Dialect::Sqlite, rows);
+                // A connection that failed is opened afresh next time.
+                if result.is_ok() {
+                    self.sqlite = Some(connection);
+                }
+                result
+            }
+        }
+    }
+}
+
+/// The writer's SQLite connection: the settings `Database::open_sqlite` gives its own
+/// (`synchronous` is per connection: FULL, so a 2xx survives a power loss).
+fn open_sqlite_writer(path: &std::path::Path) -> Result<rusqlite::Connection, ServerError> {
+    let connection = rusqlite::Connection::open(path)?;
+    connection.busy_timeout(Duration::from_secs(5))?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    Ok(connection)
+}
+
+fn in_transaction(session: &mut Session<'_>, dialect: Dialect, rows: &[&PendingRow]) -> Result<Vec<Option<ChainLink>>, ServerError> {
+    session.batch(dialect.begin_write())?;
+    match insert_rows(session, dialect, rows) {
         Ok(results) => match session.batch("COMMIT") {
             Ok(()) => Ok(results),
             Err(err) => {

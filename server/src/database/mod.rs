@@ -84,11 +84,15 @@ pub enum Database {
     Postgres(PostgresPool),
 }
 
-/// One SQLite writer connection behind a mutex (SQLite has one writer at a time anyway); exports
-/// open their own read connection, which WAL lets run beside the writer.
+/// A SQLite file: intake's writer thread with its own connection (batch.rs), one more connection
+/// behind a mutex for migrations, retention and short reads (SQLite's write lock orders the two
+/// writers), and exports and `verify` open their own read connection, which WAL lets run beside
+/// the writers.
 pub struct SqliteFile {
     path: PathBuf,
     connection: Mutex<Connection>,
+    /// The writer thread intake hands records to (batch.rs), with a connection of its own.
+    batcher: batch::Batcher,
 }
 
 impl SqliteFile {
@@ -221,7 +225,8 @@ impl Database {
             eprintln!("crumb-server: {} does not support WAL, journal mode is {mode}", path.display());
         }
         connection.pragma_update(None, "synchronous", "FULL")?;
-        let database = Database::Sqlite(SqliteFile { path: path.to_path_buf(), connection: Mutex::new(connection) });
+        let batcher = batch::Batcher::start(batch::Target::Sqlite(path.to_path_buf()))?;
+        let database = Database::Sqlite(SqliteFile { path: path.to_path_buf(), connection: Mutex::new(connection), batcher });
         database.migrate()?;
         Ok(database)
     }
@@ -244,7 +249,7 @@ impl Database {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
-        let batcher = batch::Batcher::start(pool.clone())?;
+        let batcher = batch::Batcher::start(batch::Target::Postgres(pool.clone()))?;
         let database = Database::Postgres(PostgresPool { pool: Some(pool), batcher: Some(batcher) });
         database.migrate()?;
         Ok(database)
@@ -324,9 +329,8 @@ impl Database {
 
     /// As [`Database::insert`], and says where the record went in its site's chain (None: it was
     /// there already, and the chain did not move). In one transaction: lock the site's chain head
-    /// ([`Dialect::head_for_insert`]), insert the record linked to it, move the head. On SQLite
-    /// one transaction per record (a duplicate rolls back); on PostgreSQL with the other records
-    /// queued meanwhile (batch.rs). Returns once committed.
+    /// ([`Dialect::head_for_insert`]), insert the record linked to it, move the head, together
+    /// with the other records queued meanwhile (group commit, batch.rs). Returns once committed.
     pub fn insert_linked(
         &self,
         record: &ConsentRecord,
@@ -343,11 +347,7 @@ impl Database {
             client_ip: client_ip.map(str::to_owned),
         };
         match self {
-            Database::Sqlite(_) => self.write_transaction(|session| {
-                let link = batch::insert_rows(session, Dialect::Sqlite, &[&row])?.pop().flatten();
-                let stored = link.is_some();
-                Ok((link, stored))
-            }),
+            Database::Sqlite(file) => file.batcher.insert(row),
             Database::Postgres(pool) => match &pool.batcher {
                 Some(batcher) => batcher.insert(row),
                 None => Err(ServerError::Serve("the PostgreSQL pool is closed".to_owned())),
