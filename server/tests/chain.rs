@@ -18,7 +18,7 @@ use serde_json::Value;
 struct Fixture {
     database: Option<Database>,
     raw: Raw,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     /// Dropped last (the pool first).
     _scratch: Option<ScratchPostgres>,
 }
@@ -34,17 +34,12 @@ impl Fixture {
         match backend {
             Backend::Sqlite => {
                 let path = dir.path().join("consent.sqlite3");
-                Fixture { database: Some(Database::open_sqlite(&path).unwrap()), raw: Raw::Sqlite(path), _dir: dir, _scratch: None }
+                Fixture { database: Some(Database::open_sqlite(&path).unwrap()), raw: Raw::Sqlite(path), dir, _scratch: None }
             }
             Backend::Postgres => {
                 let scratch = ScratchPostgres::create();
                 let database = Database::open_postgres_config(scratch.config.clone()).unwrap();
-                Fixture {
-                    database: Some(database),
-                    raw: Raw::Postgres(Box::new(scratch.config.clone())),
-                    _dir: dir,
-                    _scratch: Some(scratch),
-                }
+                Fixture { database: Some(database), raw: Raw::Postgres(Box::new(scratch.config.clone())), dir, _scratch: Some(scratch) }
             }
         }
     }
@@ -334,4 +329,42 @@ both_backends! {
         assert_eq!(get(&s.app, "/api/digest?site=crumb-demo", None).await.status, StatusCode::UNAUTHORIZED);
         assert_eq!(get_auth(&s.app, "/api/digest", &bearer()).await.status, StatusCode::BAD_REQUEST);
     }
+}
+
+/// The `verify` and `digest` commands of the binary: exit status and what they print.
+#[test]
+fn the_verify_and_digest_commands() {
+    let f = Fixture::new(Backend::Sqlite);
+    five(&f);
+    let Raw::Sqlite(path) = &f.raw else { unreachable!() };
+    let path = path.to_str().unwrap().to_owned();
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_crumb-server")).args(args).output().unwrap();
+        (output.status.code(), String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    let (code, out) = run(&["verify", "--database", &path]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.starts_with("site crumb-demo: ok, 5 records, head seq 5 hash "), "{out}");
+
+    let (code, digest) = run(&["digest", "--database", &path, "--site", "crumb-demo", "--from", "2026-11-01", "--to", "2026-11-30"]);
+    assert_eq!(code, Some(0));
+    let entry: DigestEntry = serde_json::from_str(digest.trim()).unwrap();
+    assert_eq!((entry.day.as_str(), entry.seq), ("2026-11-20", 5));
+    let kept = f.dir.path().join("kept.jsonl");
+    std::fs::write(&kept, &digest).unwrap();
+    assert_eq!(run(&["verify", "--database", &path, "--digest", kept.to_str().unwrap()]).0, Some(0));
+
+    // The last record dropped and the head moved back: only the kept digest notices.
+    f.tamper(
+        "DELETE FROM consent_records WHERE chain_seq = 5;
+         UPDATE chain_heads SET seq = 4, hash = (SELECT hash FROM consent_records WHERE chain_seq = 4);",
+    );
+    assert_eq!(run(&["verify", "--database", &path]).0, Some(0));
+    let (code, out) = run(&["verify", "--database", &path, "--digest", kept.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("BROKEN at seq 5") && out.contains("Digest"), "{out}");
+    f.tamper("UPDATE consent_records SET record = replace(record, '\"gpc\":false', '\"gpc\":true') WHERE chain_seq = 2");
+    let (code, out) = run(&["verify", "--database", &path]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains(&format!("BROKEN at seq 2 (consent id {})", consent_id(2))), "{out}");
 }

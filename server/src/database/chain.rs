@@ -491,6 +491,19 @@ fn verify_site(session: &mut Session<'_>, site: &str, digests: &BTreeMap<i64, Di
         }
     }
     if walk.broken.is_none() {
+        // A digest of the very record retention deleted last: its hash is kept in the head.
+        if let Some(digest) = digests.get(&walk.pruned_seq).filter(|d| walk.pruned_seq > 0 && d.hash != walk.pruned_hash) {
+            let detail = format!(
+                "the digest of {} says seq {} has hash {}, retention recorded {}",
+                digest.day,
+                digest.seq,
+                short(&digest.hash),
+                short(&walk.pruned_hash)
+            );
+            walk.fail(BreakKind::Digest, digest.seq, None, detail, None);
+        }
+    }
+    if walk.broken.is_none() {
         // A kept digest beyond the end of the chain, or in a part that has gone.
         if let Some((seq, digest)) = digests.range(walk.expected_seq..).next() {
             let detail = format!(
