@@ -458,3 +458,40 @@ fn a_schema_from_a_newer_server_is_refused() {
     let Err(err) = Database::open_sqlite(&path) else { panic!("a newer schema should be refused") };
     assert!(err.to_string().contains(&format!("schema version {}", SCHEMA_VERSION + 1)), "{err}");
 }
+
+/// Migration 3 chains a database's existing rows per site in received order (not in row order),
+/// and the chains verify; new records continue them.
+#[test]
+fn migration_3_chains_existing_rows_in_received_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.sqlite3");
+    issue5_sqlite(&path);
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    // 1,500 more rows over two sites, inserted in an order unlike their receipt.
+    for n in 0..1500i64 {
+        let site = if n % 3 == 0 { "other-shop" } else { "crumb-demo" };
+        let id = format!("cccccccc-0000-4000-8000-{n:012}");
+        let received = (n * 7919) % 1500;
+        let received_at = format!("2026-10-10T{:02}:{:02}:{:02}.000Z", received / 3600, received / 60 % 60, received % 60);
+        let mut value = record(&id, "2026-10-10T00:00:00.000Z", "accept_all", true, true);
+        value["site"] = site.into();
+        connection
+            .execute(
+                "INSERT INTO consent_records (consent_id, site, action, updated_at, received_at, record) VALUES (?1, ?2, 'accept_all', ?3, ?4, ?5)",
+                rusqlite::params![id, site, "2026-10-10T00:00:00.000Z", received_at, value.to_string()],
+            )
+            .unwrap();
+    }
+    drop(connection);
+    let database = Database::open_sqlite(&path).unwrap();
+    let verdicts = database.verify_chain(None, &[]).unwrap();
+    let heads: Vec<(&str, i64, bool)> = verdicts.iter().map(|v| (v.site.as_str(), v.head_seq, v.broken.is_none())).collect();
+    assert_eq!(heads, [("crumb-demo", 1003, true), ("other-shop", 500, true)]);
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let mut statement = connection.prepare("SELECT received_at FROM consent_records WHERE site = 'other-shop' ORDER BY chain_seq").unwrap();
+    let received: Vec<String> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+    assert!(received.windows(2).all(|w| w[0] <= w[1]), "chained in received order");
+    let new = serde_json::from_value(record(ID_B, "2026-11-30T12:00:00.000Z", "custom", true, false)).unwrap();
+    assert_eq!(database.insert_linked(&new, "2026-11-30T12:00:00.100Z", None).unwrap().unwrap().chain_seq, 1004);
+    assert!(database.verify_chain(None, &[]).unwrap().iter().all(|v| v.broken.is_none()));
+}

@@ -76,28 +76,35 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Migration 3: chains the rows already there, per site in received order (then row id), in
-/// pages of 1,000, and writes each site's head. Runs inside the migration's transaction.
+/// Migration 3: chains the rows already there, per site in received order (then row id), and
+/// writes each site's head. Runs inside the migration's transaction. One sorted read of the ids
+/// (8 bytes a row in memory), then each row read by its primary key and updated: the rows
+/// themselves are never all in memory.
 pub(crate) fn chain_existing_rows(session: &mut Session<'_>) -> Result<(), ServerError> {
+    let ids: Vec<i64> = session.column(sql::CHAIN_ORDER, &[])?;
     let mut heads: BTreeMap<String, (i64, String)> = BTreeMap::new();
-    let mut cursor = (String::new(), String::new(), 0i64);
-    loop {
-        let mut page: Vec<(i64, [String; 6], Option<String>)> = Vec::new();
-        session.for_each(sql::UNCHAINED_PAGE, &[&cursor.0, &cursor.1, &cursor.2], &mut |row| {
-            let texts = [row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?, row.get(5)?, row.get(6)?];
-            page.push((row.get(0)?, texts, row.get(7)?));
-            Ok(true)
+    for id in ids {
+        let mut row: Option<([String; 6], Option<String>)> = None;
+        session.for_each(sql::ROW_TO_CHAIN, &[&id], &mut |r| {
+            row = Some(([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?], r.get(6)?));
+            Ok(false)
         })?;
-        let Some(last) = page.last() else { break };
-        cursor = (last.1[1].clone(), last.1[4].clone(), last.0);
-        for (id, [consent_id, site, action, updated_at, received_at, record], client_ip) in &page {
-            let head = heads.entry(site.clone()).or_insert_with(|| (0, GENESIS.to_owned()));
-            let seq = head.0 + 1;
-            let columns = LinkedColumns { seq, consent_id, site, action, updated_at, received_at, record, client_ip: client_ip.as_deref() };
-            let hash = link_hash(&head.1, &columns);
-            session.execute(sql::SET_LINK, &[&seq, &head.1, &hash, id])?;
-            *head = (seq, hash);
-        }
+        let Some(([consent_id, site, action, updated_at, received_at, record], client_ip)) = row else { continue };
+        let head = heads.entry(site.clone()).or_insert_with(|| (0, GENESIS.to_owned()));
+        let seq = head.0 + 1;
+        let columns = LinkedColumns {
+            seq,
+            consent_id: &consent_id,
+            site: &site,
+            action: &action,
+            updated_at: &updated_at,
+            received_at: &received_at,
+            record: &record,
+            client_ip: client_ip.as_deref(),
+        };
+        let hash = link_hash(&head.1, &columns);
+        session.execute(sql::SET_LINK, &[&seq, &head.1, &hash, &id])?;
+        *head = (seq, hash);
     }
     for (site, (seq, hash)) in &heads {
         session.execute(sql::SET_HEAD, &[site, seq, hash, &GENESIS])?;

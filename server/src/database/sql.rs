@@ -129,12 +129,11 @@ SELECT chain_seq, prev_hash, hash, consent_id, site, action, updated_at, receive
 FROM consent_records WHERE site = $1 ORDER BY chain_seq, id";
 /// The seq of site `$1`'s row whose hash is `$2` (how `verify` tells a moved row).
 pub const SEQ_OF_HASH: &str = "SELECT chain_seq FROM consent_records WHERE site = $1 AND hash = $2 ORDER BY chain_seq";
-/// The rows still unchained, in received order, after the cursor (`$1` site, `$2` received_at,
-/// `$3` id): id and the columns the hash covers (migration 3).
-pub const UNCHAINED_PAGE: &str = "
-SELECT id, consent_id, site, action, updated_at, received_at, record, client_ip FROM consent_records
-WHERE site > $1 OR (site = $1 AND (received_at > $2 OR (received_at = $2 AND id > $3)))
-ORDER BY site, received_at, id LIMIT 1000";
+/// Every row's id, per site in received order (migration 3 chains them in this order).
+pub const CHAIN_ORDER: &str = "SELECT id FROM consent_records ORDER BY site, received_at, id";
+/// One row by id (`$1`): the columns the hash covers.
+pub const ROW_TO_CHAIN: &str = "
+SELECT consent_id, site, action, updated_at, received_at, record, client_ip FROM consent_records WHERE id = $1";
 /// Sets a row's link: `$1` chain_seq, `$2` prev_hash, `$3` hash, of row id `$4`.
 pub const SET_LINK: &str = "UPDATE consent_records SET chain_seq = $1, prev_hash = $2, hash = $3 WHERE id = $4";
 /// Sets (creates) site `$1`'s head: `$2` seq, `$3` hash; nothing pruned when it is new (`$4` the
@@ -284,7 +283,8 @@ mod tests {
         HEAD,
         CHAIN_ROWS,
         SEQ_OF_HASH,
-        UNCHAINED_PAGE,
+        CHAIN_ORDER,
+        ROW_TO_CHAIN,
         SET_LINK,
         SET_HEAD,
         DIGEST,
