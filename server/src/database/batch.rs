@@ -57,45 +57,106 @@ pub(crate) fn insert_rows(
             Ok(false)
         })?;
         // No head yet (SQLite, a site's first record): the chain starts at the genesis hash.
-        let (mut seq, mut hash) = head.unwrap_or_else(|| (0, chain::GENESIS.to_owned()));
-        let start = seq;
-        for index in indexes {
-            let row = rows[index];
-            let next = seq + 1;
-            let columns = LinkedColumns {
-                seq: next,
-                consent_id: &row.consent_id,
-                site: &row.site,
-                action: row.action,
-                updated_at: &row.updated_at,
-                received_at: &row.received_at,
-                record: &row.json,
-                client_ip: row.client_ip.as_deref(),
-            };
-            let next_hash = chain::link_hash(&hash, &columns);
-            let params: [&dyn Param; 10] = [
-                &row.consent_id,
-                &row.site,
-                &row.action,
-                &row.updated_at,
-                &row.received_at,
-                &row.json,
-                &row.client_ip,
-                &next,
-                &hash,
-                &next_hash,
-            ];
-            if session.execute(sql::INSERT_RECORD, &params)? == 1 {
-                let prev_hash = std::mem::replace(&mut hash, next_hash);
-                results[index] = Some(ChainLink { chain_seq: next, prev_hash, hash: hash.clone() });
-                seq = next;
-            }
+        let (start, start_hash) = head.unwrap_or_else(|| (0, chain::GENESIS.to_owned()));
+        // Fast path: link every row as if none were a duplicate and insert them all in one
+        // statement (one round trip, not one per row). If any was a duplicate the count falls
+        // short: undo to the savepoint and go row by row, skipping the duplicates.
+        let links = link_all(rows, &indexes, start, &start_hash);
+        let mut params: Vec<&dyn Param> = Vec::with_capacity(indexes.len() * 10);
+        for (&index, (seq, prev_hash, hash)) in indexes.iter().zip(&links) {
+            params.extend(row_params(rows[index], seq, prev_hash, hash));
         }
+        session.batch("SAVEPOINT crumb_group")?;
+        let (seq, hash) = if session.execute(&insert_many(indexes.len()), &params)? == indexes.len() as u64 {
+            for (&index, (seq, prev_hash, hash)) in indexes.iter().zip(&links) {
+                results[index] = Some(ChainLink { chain_seq: *seq, prev_hash: prev_hash.clone(), hash: hash.clone() });
+            }
+            links.last().map_or((start, start_hash), |(seq, _, hash)| (*seq, hash.clone()))
+        } else {
+            session.batch("ROLLBACK TO SAVEPOINT crumb_group")?;
+            one_by_one(session, rows, &indexes, (start, start_hash), &mut results)?
+        };
         if seq != start {
             session.execute(sql::SET_HEAD, &[&site, &seq, &hash, &chain::GENESIS])?;
         }
     }
     Ok(results)
+}
+
+/// Each row's (seq, prev_hash, hash) after `head`, in order, none skipped.
+fn link_all(rows: &[&PendingRow], indexes: &[usize], seq: i64, hash: &str) -> Vec<(i64, String, String)> {
+    let mut links: Vec<(i64, String, String)> = Vec::with_capacity(indexes.len());
+    let (mut seq, mut hash) = (seq, hash.to_owned());
+    for &index in indexes {
+        let next = seq + 1;
+        let next_hash = chain::link_hash(&hash, &columns(rows[index], next));
+        links.push((next, std::mem::replace(&mut hash, next_hash.clone()), next_hash));
+        seq = next;
+    }
+    links
+}
+
+/// The columns of `row` as the hash covers them at `seq`.
+fn columns(row: &PendingRow, seq: i64) -> LinkedColumns<'_> {
+    LinkedColumns {
+        seq,
+        consent_id: &row.consent_id,
+        site: &row.site,
+        action: row.action,
+        updated_at: &row.updated_at,
+        received_at: &row.received_at,
+        record: &row.json,
+        client_ip: row.client_ip.as_deref(),
+    }
+}
+
+/// The ten values of [`sql::INSERT_RECORD`] for `row` linked at `seq`.
+fn row_params<'a>(row: &'a PendingRow, seq: &'a i64, prev_hash: &'a String, hash: &'a String) -> [&'a dyn Param; 10] {
+    [&row.consent_id, &row.site, &row.action, &row.updated_at, &row.received_at, &row.json, &row.client_ip, seq, prev_hash, hash]
+}
+
+/// [`sql::INSERT_RECORD`] for `count` rows in one statement.
+fn insert_many(count: usize) -> String {
+    let mut text = String::from(
+        "INSERT INTO consent_records (consent_id, site, action, updated_at, received_at, record, client_ip, chain_seq, prev_hash, hash) VALUES ",
+    );
+    for row in 0..count {
+        if row > 0 {
+            text.push_str(", ");
+        }
+        text.push('(');
+        for column in 0..10 {
+            if column > 0 {
+                text.push_str(", ");
+            }
+            text.push_str(&format!("${}", row * 10 + column + 1));
+        }
+        text.push(')');
+    }
+    text.push_str(" ON CONFLICT (consent_id, updated_at) DO NOTHING");
+    text
+}
+
+/// The slow path: one row at a time, a duplicate skipped (None) without moving the chain.
+/// Returns the new head.
+fn one_by_one(
+    session: &mut Session<'_>,
+    rows: &[&PendingRow],
+    indexes: &[usize],
+    head: (i64, String),
+    results: &mut [Option<ChainLink>],
+) -> Result<(i64, String), ServerError> {
+    let (mut seq, mut hash) = head;
+    for &index in indexes {
+        let next = seq + 1;
+        let next_hash = chain::link_hash(&hash, &columns(rows[index], next));
+        if session.execute(sql::INSERT_RECORD, &row_params(rows[index], &next, &hash, &next_hash))? == 1 {
+            let prev_hash = std::mem::replace(&mut hash, next_hash);
+            results[index] = Some(ChainLink { chain_seq: next, prev_hash, hash: hash.clone() });
+            seq = next;
+        }
+    }
+    Ok((seq, hash))
 }
 
 type Reply = mpsc::SyncSender<Result<Option<ChainLink>, String>>;
@@ -233,5 +294,52 @@ fn in_transaction(session: &mut Session<'_>, dialect: Dialect, rows: &[&PendingR
             let _ = session.batch("ROLLBACK");
             Err(err)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::database::sql::MIGRATIONS;
+
+    fn row(consent_id: &str, site: &str) -> PendingRow {
+        PendingRow {
+            consent_id: consent_id.to_owned(),
+            site: site.to_owned(),
+            action: "accept_all",
+            updated_at: "2026-11-20T10:00:00.000Z".to_owned(),
+            received_at: "2026-11-20T10:00:00.100Z".to_owned(),
+            json: "{}".to_owned(),
+            client_ip: None,
+        }
+    }
+
+    /// A group with a duplicate inside it and one of a stored record: the one-statement insert
+    /// falls short, is undone, and the rows go one by one; the duplicates do not move the chain.
+    #[test]
+    fn duplicates_in_a_group_are_skipped_and_the_chain_stays_whole() {
+        let connection = rusqlite::Connection::open_in_memory().unwrap();
+        for migration in MIGRATIONS {
+            connection.execute_batch(&Dialect::Sqlite.migration_sql(migration)).unwrap();
+        }
+        let mut session = Session::Sqlite(&connection);
+        let stored = row("aaaaaaaa-1", "shop");
+        assert_eq!(in_transaction(&mut session, Dialect::Sqlite, &[&stored]).unwrap()[0].as_ref().unwrap().chain_seq, 1);
+        let (a, b, other) = (row("aaaaaaaa-2", "shop"), row("aaaaaaaa-3", "shop"), row("aaaaaaaa-4", "blog"));
+        let group = [&a, &stored, &b, &a, &other];
+        let results = in_transaction(&mut session, Dialect::Sqlite, &group).unwrap();
+        let seqs: Vec<Option<i64>> = results.iter().map(|r| r.as_ref().map(|l| l.chain_seq)).collect();
+        assert_eq!(seqs, [Some(2), None, Some(3), None, Some(1)]);
+        let (two, three) = (results[0].as_ref().unwrap(), results[2].as_ref().unwrap());
+        assert_eq!(three.prev_hash, two.hash);
+        assert_eq!(three.hash, chain::link_hash(&two.hash, &columns(&b, 3)));
+        let head: (i64, String) =
+            connection.query_row("SELECT seq, hash FROM chain_heads WHERE site = 'shop'", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!(head, (3, three.hash.clone()));
+        // Without duplicates, one statement stores the group.
+        let (c, d) = (row("aaaaaaaa-5", "shop"), row("aaaaaaaa-6", "shop"));
+        let results = in_transaction(&mut session, Dialect::Sqlite, &[&c, &d]).unwrap();
+        assert_eq!(results[1].as_ref().unwrap().prev_hash, results[0].as_ref().unwrap().hash);
+        assert_eq!(results[0].as_ref().unwrap().prev_hash, three.hash);
     }
 }

@@ -103,7 +103,8 @@ impl SqliteFile {
     }
 }
 
-/// Connections kept open to PostgreSQL; intake runs one statement per record on one of them.
+/// Connections kept open to PostgreSQL: intake's writer takes one per group of records (batch.rs),
+/// reads, exports and retention the others.
 pub const POSTGRES_POOL_SIZE: u32 = 16;
 
 pub(crate) type Pool = r2d2::Pool<PostgresConnectionManager<postgres::NoTls>>;
