@@ -11,10 +11,18 @@ crumb-server: keeps Crumb consent records (proof of consent) and serves the demo
 
 Usage: crumb-server [OPTIONS]
        crumb-server backup [--database <PATH>] <FILE>
+       crumb-server verify [--database <PATH|URL>] [--site <SITE>] [--digest <FILE>]
+       crumb-server digest [--database <PATH|URL>] [--site <SITE>] [--from <DAY>] [--to <DAY>]
 
 Commands:
   backup <FILE>              write a checked copy of the SQLite database to FILE (a new file; owner
                              only), also while a server runs on it; for PostgreSQL use pg_dump
+  verify                     walk each site's hash chain (or SITE's), recompute every hash and
+                             name the first broken link; with --digest, also check the chain
+                             still passes through the digests in FILE (JSON lines, as `digest`
+                             prints them); exit status 1 when a link is broken
+  digest                     print the chain head at the end of each UTC day (JSON lines) for an
+                             auditor to keep elsewhere; DAY is YYYY-MM-DD (default: all days)
 
 Options (each also read from the environment variable shown; the flag wins):
   --bind <ADDR>              address to listen on [CRUMB_BIND] (default 127.0.0.1)
@@ -38,7 +46,8 @@ Options (each also read from the environment variable shown; the flag wins):
                              (default 120)
   --store-ip <none|truncated>
                              keep no IP, or IPv4 /24 and IPv6 /48 [CRUMB_STORE_IP] (default none)
-  --retention-months <N>     delete records updated more than N months ago, hourly
+  --retention-months <N>     delete records received more than N months ago, hourly, except a
+                             consent's newest decision while in force (13 months)
                              [CRUMB_RETENTION_MONTHS] (default: keep)
   --header-timeout <SECS>    close connections whose request headers take longer
                              [CRUMB_HEADER_TIMEOUT] (default 10)
@@ -65,6 +74,19 @@ pub enum Command {
     Backup {
         database: PathBuf,
         to: PathBuf,
+    },
+    /// `crumb-server verify`: check the hash chains.
+    Verify {
+        database: PathBuf,
+        site: Option<String>,
+        digest: Option<PathBuf>,
+    },
+    /// `crumb-server digest`: print the daily chain heads.
+    Digest {
+        database: PathBuf,
+        site: Option<String>,
+        from: Option<String>,
+        to: Option<String>,
     },
     Help,
     Version,
@@ -133,6 +155,9 @@ where
         args.next();
         return parse_backup(args, database);
     }
+    if let Some(command) = args.next_if(|arg| arg == "verify" || arg == "digest") {
+        return parse_chain_command(&command, args, database);
+    }
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
             Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
@@ -196,6 +221,37 @@ fn parse_backup(mut args: impl Iterator<Item = String>, mut database: PathBuf) -
         return Err(ServerError::Usage("backup copies SQLite databases; back PostgreSQL up with pg_dump (docs/deploy.md)".to_owned()));
     }
     Ok(Command::Backup { database, to })
+}
+
+/// `verify [--database D] [--site S] [--digest FILE]` and
+/// `digest [--database D] [--site S] [--from DAY] [--to DAY]`.
+fn parse_chain_command(command: &str, mut args: impl Iterator<Item = String>, mut database: PathBuf) -> Result<Command, ServerError> {
+    let (mut site, mut digest, mut from, mut to) = (None, None, None, None);
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
+            _ => (arg, None),
+        };
+        let mut value = |name: &str| {
+            inline.clone().or_else(|| args.next()).ok_or_else(|| ServerError::Usage(format!("{command}: {name} needs a value")))
+        };
+        match flag.as_str() {
+            "--database" => database = PathBuf::from(value("--database")?),
+            "--site" => {
+                let text = value("--site")?;
+                if !crumb_core::is_site_id(&text) {
+                    return Err(ServerError::Usage(format!("{command}: --site must be a site id, not `{text}`")));
+                }
+                site = Some(text);
+            }
+            "--digest" if command == "verify" => digest = Some(PathBuf::from(value("--digest")?)),
+            "--from" if command == "digest" => from = Some(value("--from")?),
+            "--to" if command == "digest" => to = Some(value("--to")?),
+            "-h" | "--help" => return Ok(Command::Help),
+            other => return Err(ServerError::Usage(format!("{command}: unknown argument `{other}`"))),
+        }
+    }
+    Ok(if command == "verify" { Command::Verify { database, site, digest } } else { Command::Digest { database, site, from, to } })
 }
 
 /// The items of a list in an environment variable, separated by spaces, commas or newlines.
@@ -371,6 +427,37 @@ mod tests {
         }
         let pg = parse(args(&["backup", "--database", "postgres://u@h/db", "a"]), |_| None).unwrap_err();
         assert!(pg.to_string().contains("pg_dump"), "{pg}");
+    }
+
+    #[test]
+    fn verify_and_digest_take_the_database_and_a_site() {
+        let env = |name: &str| (name == "CRUMB_DATABASE").then(|| "/var/lib/crumb/consent.sqlite3".to_owned());
+        assert_eq!(
+            parse(args(&["verify"]), env).unwrap(),
+            Command::Verify { database: PathBuf::from("/var/lib/crumb/consent.sqlite3"), site: None, digest: None }
+        );
+        assert_eq!(
+            parse(args(&["verify", "--database=postgres://u@h/db", "--site", "shop", "--digest", "kept.jsonl"]), |_| None).unwrap(),
+            Command::Verify {
+                database: PathBuf::from("postgres://u@h/db"),
+                site: Some("shop".into()),
+                digest: Some(PathBuf::from("kept.jsonl"))
+            }
+        );
+        assert_eq!(
+            parse(args(&["digest", "--site", "shop", "--from", "2026-11-01", "--to=2026-11-30"]), env).unwrap(),
+            Command::Digest {
+                database: PathBuf::from("/var/lib/crumb/consent.sqlite3"),
+                site: Some("shop".into()),
+                from: Some("2026-11-01".into()),
+                to: Some("2026-11-30".into())
+            }
+        );
+        for bad in
+            [&["verify", "--from", "2026-01-01"][..], &["digest", "--digest", "x"], &["verify", "--site"], &["verify", "--site", "<b>"]]
+        {
+            assert!(matches!(parse(args(bad), |_| None), Err(ServerError::Usage(_))), "{bad:?}");
+        }
     }
 
     #[test]

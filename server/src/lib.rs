@@ -29,7 +29,8 @@ use crumb_core::ConsentRecord;
 
 pub use api::{api_router, check_record, MAX_BODY_BYTES};
 pub use database::{
-    backup_sqlite, BackupReport, Database, PostgresPool, RangeQuery, SqliteFile, StoredRecord, POSTGRES_POOL_SIZE, SCHEMA_VERSION,
+    backup_sqlite, BackupReport, BreakKind, ChainBreak, ChainLink, Database, DigestEntry, HistoryCursor, PostgresPool, RangeQuery,
+    SiteVerdict, SqliteFile, StoredRecord, GENESIS, HISTORY_PAGE_MAX, POSTGRES_POOL_SIZE, SCHEMA_VERSION,
 };
 pub use error::ServerError;
 pub use proxy::TrustedProxy;
@@ -127,7 +128,8 @@ pub struct Settings {
     pub rate_limit_per_minute: u32,
     /// What is stored of the client's address.
     pub store_ip: IpMode,
-    /// Records whose `updated_at` is older than this many months are deleted (hourly).
+    /// Records received more than this many months ago are deleted (hourly), except a consent
+    /// id's newest decision while it is in force.
     pub retention_months: Option<u32>,
     /// A client must send a request's headers within this time, else the connection is closed.
     pub header_timeout: Duration,
@@ -238,7 +240,7 @@ impl AppState {
         self.database.insert(record, received_at, None)
     }
 
-    /// The records of one consent id, oldest `updated_at` first. Blocks.
+    /// The records of one consent id, in received order. Blocks.
     pub fn records_for(&self, consent_id: &str) -> Result<Vec<ConsentRecord>, ServerError> {
         Ok(self.database.history(consent_id)?.into_iter().map(|stored| stored.record).collect())
     }
@@ -248,11 +250,16 @@ impl AppState {
         self.database.count()
     }
 
-    /// Deletes the records older than the retention setting, counted back from `now_ms`; returns
-    /// how many went (0 without a retention setting). Blocks.
+    /// Deletes the records received longer ago than the retention setting, counted back from
+    /// `now_ms`, but never a consent id's newest decision while it is in force (updated within
+    /// the longest consent lifetime, [`crumb_core::config::MAX_EXPIRY_DAYS`]); returns how many
+    /// went (0 without a retention setting). Blocks.
     pub fn apply_retention(&self, now_ms: i64) -> Result<u64, ServerError> {
         match self.settings.retention_months {
-            Some(months) => self.database.delete_before(&retention_cutoff(now_ms, months)),
+            Some(months) => {
+                let in_force_since = to_rfc3339(now_ms - i64::from(crumb_core::config::MAX_EXPIRY_DAYS) * crumb_core::time::DAY_MS);
+                self.database.prune(&retention_cutoff(now_ms, months), &in_force_since)
+            }
             None => Ok(0),
         }
     }
@@ -274,7 +281,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// `now_ms` minus `months` calendar months (the day clamped to the shorter month), as
-/// normalised RFC 3339: records updated before it are past retention.
+/// normalised RFC 3339: records received before it are past retention.
 pub fn retention_cutoff(now_ms: i64, months: u32) -> String {
     let now = to_rfc3339(now_ms);
     let field = |range: std::ops::Range<usize>| now.get(range).and_then(|s| s.parse::<i64>().ok()).unwrap_or(1);
@@ -291,6 +298,25 @@ pub fn retention_cutoff(now_ms: i64, months: u32) -> String {
     let text = format!("{year:04}-{month:02}-{:02}{}", day.min(days_in_month), now.get(10..).unwrap_or("T00:00:00.000Z"));
     // Re-normalise (and fall back to the epoch for years outside RFC 3339).
     to_rfc3339(parse_rfc3339(&text).unwrap_or(0))
+}
+
+/// `from`/`to` (inclusive days, `YYYY-MM-DD`; from 2020-01-01 to today when None) as a query over
+/// `site`, as `/api/export` and `/api/digest` read them.
+pub fn day_range(site: String, from: Option<&str>, to: Option<&str>, now: i64) -> Result<RangeQuery, String> {
+    api::range_query(site, from, to, now)
+}
+
+/// Reads digests an auditor kept: JSON lines as `crumb-server digest` and `/api/digest` write
+/// them (blank lines skipped).
+pub fn read_digests(path: &Path) -> Result<Vec<DigestEntry>, ServerError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ServerError::io(path, e))?;
+    let mut entries = Vec::new();
+    for (number, line) in text.lines().enumerate().filter(|(_, line)| !line.trim().is_empty()) {
+        let entry = serde_json::from_str(line)
+            .map_err(|e| ServerError::Usage(format!("{}: line {}: not a digest line: {e}", path.display(), number + 1)))?;
+        entries.push(entry);
+    }
+    Ok(entries)
 }
 
 /// The whole service: `/api/*`, `/admin` and, for every other path, the site (never the SQLite

@@ -21,6 +21,14 @@ async fn main() -> ExitCode {
         }
         Ok(Command::Serve(options)) => serve(options).await,
         Ok(Command::Backup { database, to }) => backup(&database, &to).await,
+        Ok(Command::Verify { database, site, digest }) => {
+            match blocking(move || verify(&database, site.as_deref(), digest.as_deref())).await {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::FAILURE,
+                Err(err) => Err(err),
+            }
+        }
+        Ok(Command::Digest { database, site, from, to }) => blocking(move || digest(&database, site, from, to)).await,
         Err(err) => Err(err),
     };
     match result {
@@ -30,6 +38,48 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs blocking work (opening PostgreSQL runs its own runtime) off the async workers.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, ServerError> + Send + 'static) -> Result<T, ServerError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| ServerError::Task(e.to_string()))?
+}
+
+/// `crumb-server verify`: one line per site; false when a link is broken.
+fn verify(database: &std::path::Path, site: Option<&str>, digest_file: Option<&std::path::Path>) -> Result<bool, ServerError> {
+    let digests = match digest_file {
+        Some(path) => crumb_server::read_digests(path)?,
+        None => Vec::new(),
+    };
+    let database = crumb_server::Database::open(database)?;
+    let verdicts = database.verify_chain(site, &digests)?;
+    if verdicts.is_empty() {
+        println!("crumb-server verify: no records, nothing to verify");
+    }
+    for verdict in &verdicts {
+        println!("{verdict}");
+    }
+    let broken = verdicts.iter().filter(|v| v.broken.is_some()).count();
+    if broken > 0 {
+        eprintln!("crumb-server verify: {broken} of {} chains broken", verdicts.len());
+    }
+    Ok(broken == 0)
+}
+
+/// `crumb-server digest`: the daily chain heads as JSON lines.
+fn digest(database: &std::path::Path, site: Option<String>, from: Option<String>, to: Option<String>) -> Result<(), ServerError> {
+    let database = crumb_server::Database::open(database)?;
+    let sites = match site {
+        Some(site) => vec![site],
+        None => database.chain_sites()?,
+    };
+    for site in sites {
+        let range = crumb_server::day_range(site, from.as_deref(), to.as_deref(), now_ms()).map_err(ServerError::Usage)?;
+        for entry in database.digest(&range.site, &range.from, &range.to)? {
+            println!("{}", serde_json::to_string(&entry)?);
+        }
+    }
+    Ok(())
 }
 
 async fn backup(database: &std::path::Path, to: &std::path::Path) -> Result<(), ServerError> {

@@ -38,7 +38,7 @@ both_backends! {
         let state = s.state.clone();
         let history = tokio::task::spawn_blocking(move || state.records_for(ID)).await.unwrap().expect("history");
         assert_eq!(history.len(), 2);
-        assert_eq!(serde_json::to_value(&history[1]).expect("json"), valid_record());
+        assert_eq!(serde_json::to_value(&history[0]).expect("json"), valid_record(), "the first received comes first");
     }
 
     async fn concurrent_copies_are_stored_once(backend) {
@@ -141,7 +141,7 @@ both_backends! {
         assert_eq!(s.count().await, 0);
     }
 
-    async fn history_is_in_updated_at_order_with_receipt_time(backend) {
+    async fn history_is_in_received_order_with_receipt_time_and_link(backend) {
         let s = server(backend).await;
         let mut later = valid_record();
         later["action"] = json!("withdraw");
@@ -149,7 +149,8 @@ both_backends! {
         later["updated_at"] = json!("2026-11-22T06:00:00.000Z");
         let mut other = valid_record();
         other["consent_id"] = json!("11111111-2222-3333-4444-555555555555");
-        // Posted out of order: the history still follows `updated_at`.
+        // Posted out of `updated_at` order: the history follows the server's receipt, not the
+        // times the sender chose.
         for record in [&later, &other, &valid_record()] {
             assert_eq!(post_json(&s.app, record).await.status, StatusCode::CREATED);
         }
@@ -159,9 +160,13 @@ both_backends! {
         let history = reply.json();
         let history = history.as_array().expect("an array");
         assert_eq!(history.len(), 2);
-        for (entry, sent) in history.iter().zip([valid_record(), later]) {
+        for (n, (entry, sent)) in history.iter().zip([later, valid_record()]).enumerate() {
             let mut entry = entry.clone();
-            let received = entry.as_object_mut().unwrap().remove("received_at").expect("received_at added by the server");
+            let fields = entry.as_object_mut().unwrap();
+            let received = fields.remove("received_at").expect("received_at added by the server");
+            let seq = fields.remove("chain_seq").expect("the record's place in the site's chain");
+            assert_eq!(seq, json!([1, 3][n]), "seq 2 is the other consent id's");
+            assert!(fields.remove("prev_hash").is_some() && fields.remove("hash").is_some());
             assert!(crumb_core::time::parse_rfc3339(received.as_str().unwrap()).is_some(), "{received}");
             assert_eq!(entry.get("client_ip"), None, "no IP is kept by default");
             assert_eq!(entry, sent);
@@ -234,14 +239,22 @@ both_backends! {
         let times: Vec<&str> = lines.iter().map(|l| l["updated_at"].as_str().unwrap()).collect();
         assert_eq!(times, ["2026-11-01T00:00:00.000Z", "2026-11-15T12:30:00.000Z", "2026-11-16T00:00:00.000Z", "2026-11-20T23:59:59.999Z"]);
         assert!(lines.iter().all(|l| l["received_at"].is_string() && l["site"] == "crumb-demo"));
+        // Each line carries its link in the site's chain; the first record posted is seq 1.
+        assert_eq!(lines[0]["chain_seq"], json!(1));
+        assert_eq!(lines[0]["prev_hash"], json!(crumb_server::GENESIS));
+        assert!(lines.iter().all(|l| l["hash"].as_str().is_some_and(|h| h.len() == 64) && l["chain_seq"].is_i64()));
 
         let reply = get_auth(&s.app, "/api/export?site=crumb-demo&from=2026-11-01&to=2026-11-20&format=csv", &bearer()).await;
         assert_eq!(reply.status, StatusCode::OK);
         assert_eq!(reply.header(header::CONTENT_TYPE), Some("text/csv; charset=utf-8"));
         let text = reply.text();
         let rows: Vec<&str> = text.lines().collect();
-        assert_eq!(rows[0], "consent_id,site,revision,action,updated_at,given_at,received_at,language,gpc,url_path,categories,services,client_ip");
+        assert_eq!(
+            rows[0],
+            "consent_id,site,revision,action,updated_at,given_at,received_at,language,gpc,url_path,categories,services,client_ip,chain_seq,prev_hash,hash"
+        );
         assert_eq!(rows.len(), 5);
+        assert!(rows[1].ends_with(&format!(",1,{},{}", crumb_server::GENESIS, lines[0]["hash"].as_str().unwrap())), "{}", rows[1]);
         assert!(rows[1].starts_with("aaaaaaaa-0000-4000-8000-000000000001,crumb-demo,1,accept_all,2026-11-01T00:00:00.000Z,"), "{}", rows[1]);
         assert!(rows[1].contains(",\"analytics=yes;marketing=yes;necessary=yes\","), "quoted: `;` splits cells in some spreadsheets: {}", rows[1]);
         assert!(rows[3].contains(",\"/search?q=\"\"a,b\"\"\","), "quoted per RFC 4180: {}", rows[3]);
@@ -254,6 +267,11 @@ both_backends! {
         let reply = get_auth(&s.app, "/api/export?site=crumb-demo&from=2026-11-05&to=2026-11-05&format=jsonl", &bearer()).await;
         assert_eq!(reply.text().lines().count(), 300);
         assert!(reply.body.len() > 3 * 16_384, "spans several chunks");
+
+        // The last day there is: compared as a date, not as text (`10000-01-01` < `2026-…`).
+        let reply = get_auth(&s.app, "/api/export?site=crumb-demo&from=2026-11-01&to=9999-12-31&format=jsonl", &bearer()).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        assert_eq!(reply.text().lines().count(), 305, "every crumb-demo record from November on: 4, the one of the 21st, 300");
 
         for bad in ["/api/export", "/api/export?site=a%20b", "/api/export?site=crumb-demo&from=2026-13-01", "/api/export?site=crumb-demo&from=2026-11-02&to=2026-11-01", "/api/export?site=crumb-demo&format=xml"] {
             let reply = get_auth(&s.app, bad, &bearer()).await;
@@ -298,16 +316,58 @@ both_backends! {
 
     async fn retention_deletes_records_older_than_n_months(backend) {
         let s = server_with(backend, Settings { retention_months: Some(6), admin_token: Some(TOKEN.to_owned()), ..Settings::default() }).await;
-        for (n, at) in ["2026-01-01T00:00:00.000Z", "2026-05-21T23:59:59.999Z", "2026-05-22T00:00:00.000Z", "2026-11-01T00:00:00.000Z"].iter().enumerate() {
-            post_json(&s.app, &record(&format!("dddddddd-0000-4000-8000-{n:012}"), at, "accept_all", true, true)).await;
-        }
+        // (consent id, updated_at by the browser's clock, received_at by the server's clock)
+        let rows = [
+            // Received before the cutoff (2026-05-22), and long out of force: goes.
+            ("dddddddd-0000-4000-8000-000000000000", "2025-01-01T00:00:00.000Z", "2025-01-01T00:00:01.000Z"),
+            ("dddddddd-0000-4000-8000-000000000001", "2025-06-01T00:00:00.000Z", "2026-05-21T23:59:59.999Z"),
+            // Received exactly 6 months ago: kept.
+            ("dddddddd-0000-4000-8000-000000000002", "2026-05-22T00:00:00.000Z", "2026-05-22T00:00:00.000Z"),
+            // A browser whose clock is years behind: updated "in 2020", received last week. Kept
+            // (retention by updated_at deleted it).
+            ("dddddddd-0000-4000-8000-000000000003", "2020-01-01T00:00:00.000Z", "2026-11-15T00:00:00.000Z"),
+            // Received 8 months ago and still in force (updated within 395 days): the only proof
+            // of a consent a browser still acts on. Kept.
+            ("dddddddd-0000-4000-8000-000000000004", "2026-03-01T00:00:00.000Z", "2026-03-01T00:00:00.500Z"),
+            // The same consent id decided twice before the cutoff: the older decision goes, the
+            // newer one (in force) stays.
+            ("dddddddd-0000-4000-8000-000000000005", "2026-02-01T00:00:00.000Z", "2026-02-01T00:00:00.100Z"),
+            ("dddddddd-0000-4000-8000-000000000005", "2026-04-01T00:00:00.000Z", "2026-04-01T00:00:00.100Z"),
+        ];
+        let database = s.state.database().clone();
+        tokio::task::spawn_blocking(move || {
+            for (id, updated_at, received_at) in rows {
+                let record: crumb_core::ConsentRecord = serde_json::from_value(record(id, updated_at, "accept_all", true, true)).unwrap();
+                assert!(database.insert(&record, received_at, None).unwrap());
+            }
+        })
+        .await
+        .unwrap();
         let now = crumb_core::time::parse_rfc3339("2026-11-22T00:00:00.000Z").unwrap();
         let state = s.state.clone();
         let deleted = tokio::task::spawn_blocking(move || state.apply_retention(now)).await.unwrap().expect("retention");
-        assert_eq!(deleted, 2);
-        assert_eq!(s.count().await, 2);
-        let reply = get_auth(&s.app, "/api/consent/dddddddd-0000-4000-8000-000000000002", &bearer()).await;
-        assert_eq!(reply.status, StatusCode::OK, "the record exactly 6 months old is kept");
+        assert_eq!(deleted, 3);
+        assert_eq!(s.count().await, 4);
+        for kept in ["dddddddd-0000-4000-8000-000000000002", "dddddddd-0000-4000-8000-000000000003", "dddddddd-0000-4000-8000-000000000004"] {
+            assert_eq!(get_auth(&s.app, &format!("/api/consent/{kept}"), &bearer()).await.status, StatusCode::OK, "{kept} is kept");
+        }
+        let newest = get_auth(&s.app, "/api/consent/dddddddd-0000-4000-8000-000000000005", &bearer()).await.json();
+        assert_eq!(newest.as_array().map(Vec::len), Some(1));
+        assert_eq!(newest[0]["updated_at"], "2026-04-01T00:00:00.000Z");
+        // The chain still verifies: checked from where retention's deletions ended.
+        let database = s.state.database().clone();
+        let verdicts = tokio::task::spawn_blocking(move || database.verify_chain(None, &[])).await.unwrap().unwrap();
+        assert_eq!(verdicts.len(), 1);
+        assert!(verdicts[0].broken.is_none(), "{}", verdicts[0]);
+        assert_eq!(verdicts[0].pruned_seq, 6, "the last record deleted was the 6th chained");
+        assert_eq!(verdicts[0].kept_before_pruned, 3, "seq 3, 4 and 5 kept: recent, or in force");
+        // Once out of force, a later run deletes them (seq 4, 5 and 7), and the chain still holds.
+        let later = crumb_core::time::parse_rfc3339("2027-06-01T00:00:00.000Z").unwrap();
+        let state = s.state.clone();
+        assert_eq!(tokio::task::spawn_blocking(move || state.apply_retention(later)).await.unwrap().unwrap(), 3);
+        let database = s.state.database().clone();
+        let verdicts = tokio::task::spawn_blocking(move || database.verify_chain(None, &[])).await.unwrap().unwrap();
+        assert!(verdicts[0].broken.is_none(), "{}", verdicts[0]);
         // Without the setting nothing goes.
         let keep = server(backend).await;
         post_json(&keep.app, &record("eeeeeeee-0000-4000-8000-000000000000", "2020-01-01T00:00:00.000Z", "accept_all", true, true)).await;
@@ -472,9 +532,10 @@ both_backends! {
             .expect("check")
         };
         assert_eq!(check(database.clone()).await, 40);
-        // Deletion (retention) subtracts.
+        // Deletion (retention: here every record older than its newest in force, by a cutoff far
+        // ahead) subtracts.
         let deleting = database.clone();
-        let deleted = tokio::task::spawn_blocking(move || deleting.delete_before("2026-11-13T00:00:00.000Z")).await.unwrap().expect("delete");
+        let deleted = tokio::task::spawn_blocking(move || deleting.prune("9999-12-31T00:00:00.000Z", "2026-11-13T00:00:00.000Z")).await.unwrap().expect("delete");
         assert!(deleted > 0);
         assert_eq!(check(database).await, 40 - deleted as i64);
     }

@@ -118,6 +118,7 @@ impl OldRow {
             record: self.record(),
             received_at: self.received_at.to_owned(),
             client_ip: self.client_ip.filter(|_| with_ip).map(str::to_owned),
+            chain: None,
         }
     }
 }
@@ -205,8 +206,15 @@ fn issue5_postgres(scratch: &ScratchPostgres) {
 /// a new record goes in.
 fn assert_old_rows_intact(database: &Database, with_ip: bool) {
     assert_eq!(database.count().unwrap(), 3);
-    assert_eq!(database.history(ID_A).unwrap(), vec![OLD_ROWS[0].stored(with_ip), OLD_ROWS[1].stored(with_ip)]);
-    assert_eq!(database.history(ID_B).unwrap(), vec![OLD_ROWS[2].stored(with_ip)]);
+    let unlinked =
+        |id: &str| -> Vec<StoredRecord> { database.history(id).unwrap().into_iter().map(|r| StoredRecord { chain: None, ..r }).collect() };
+    assert_eq!(unlinked(ID_A), vec![OLD_ROWS[0].stored(with_ip), OLD_ROWS[1].stored(with_ip)]);
+    assert_eq!(unlinked(ID_B), vec![OLD_ROWS[2].stored(with_ip)]);
+    // Migration 3 chained the old rows in received order, and the chain verifies.
+    let seqs = |id: &str| -> Vec<i64> { database.history(id).unwrap().iter().map(|r| r.chain.as_ref().unwrap().chain_seq).collect() };
+    assert_eq!((seqs(ID_A), seqs(ID_B)), (vec![1, 2], vec![3]));
+    let verdicts = database.verify_chain(None, &[]).unwrap();
+    assert!(verdicts.len() == 1 && verdicts[0].broken.is_none() && verdicts[0].head_seq == 3, "{verdicts:?}");
     assert_eq!(database.sites().unwrap(), vec!["crumb-demo".to_owned()]);
     assert!(!database.insert(&OLD_ROWS[0].record(), "2026-11-30T00:00:00.000Z", None).unwrap(), "the unique key is kept");
     let new = serde_json::from_value(record(ID_B, "2026-11-30T12:00:00.000Z", "custom", true, false)).unwrap();
@@ -214,6 +222,8 @@ fn assert_old_rows_intact(database: &Database, with_ip: bool) {
     let history = database.history(ID_B).unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[1].client_ip.as_deref(), Some("198.51.100.0"));
+    assert_eq!(history[1].chain.as_ref().unwrap().chain_seq, 4, "new records continue the migrated chain");
+    assert!(database.verify_chain(None, &[]).unwrap()[0].broken.is_none());
 }
 
 fn sqlite_migrations(path: &Path) -> Vec<(i64, String)> {
@@ -232,8 +242,9 @@ fn all_migrations() -> Vec<(i64, String)> {
     vec![
         (1, "consent records".to_owned()),
         (2, "client ip and site index".to_owned()),
-        (3, "consent keys".to_owned()),
-        (4, "statistics rollups".to_owned()),
+        (3, "hash chain per site".to_owned()),
+        (4, "consent keys".to_owned()),
+        (5, "statistics rollups".to_owned()),
     ]
 }
 
@@ -319,11 +330,12 @@ fn sqlite_file_of_the_first_server_gains_client_ip_and_the_site_index() {
 
     let issue5 = tempfile::tempdir().unwrap();
     issue5_sqlite(&issue5.path().join("consent.sqlite3"));
+    drop(Database::open_sqlite(&issue5.path().join("consent.sqlite3")).unwrap());
     assert_eq!(sqlite_shape(&path), sqlite_shape(&issue5.path().join("consent.sqlite3")));
 }
 
 #[test]
-fn new_sqlite_file_has_the_issue5_shape() {
+fn new_sqlite_file_has_the_shape_of_an_upgraded_one() {
     let dir = tempfile::tempdir().unwrap();
     let (new, old) = (dir.path().join("new.sqlite3"), dir.path().join("old.sqlite3"));
     let database = Database::open_sqlite(&new).unwrap();
@@ -331,10 +343,11 @@ fn new_sqlite_file_has_the_issue5_shape() {
     assert_eq!(database.migrate().unwrap(), Vec::<i64>::new(), "migrating again changes nothing");
     assert_eq!(sqlite_migrations(&new), all_migrations());
     issue5_sqlite(&old);
+    drop(Database::open_sqlite(&old).unwrap());
     let shape = sqlite_shape(&new);
-    assert_eq!(shape, sqlite_shape(&old));
-    assert_eq!(shape.columns.len(), 8);
-    assert_eq!(shape.indexes.len(), 2, "the unique key and the site index");
+    assert_eq!(shape, sqlite_shape(&old), "a new file and an upgraded one have one shape");
+    assert_eq!(shape.columns.len(), 11);
+    assert_eq!(shape.indexes.len(), 4, "the unique key, the site index, the chain's unique key and the history index");
 }
 
 #[test]
@@ -352,17 +365,18 @@ fn postgres_database_of_the_issue5_server_upgrades_in_place() {
 }
 
 #[test]
-fn new_postgres_database_has_the_issue5_shape() {
+fn new_postgres_database_has_the_shape_of_an_upgraded_one() {
     let (new, old) = (ScratchPostgres::create(), ScratchPostgres::create());
     let database = Database::open_postgres_config(new.config.clone()).unwrap();
     assert_eq!(database.migrate().unwrap(), Vec::<i64>::new(), "migrating again changes nothing");
     assert_eq!(postgres_migrations(&new), all_migrations());
     drop(database);
     issue5_postgres(&old);
+    drop(Database::open_postgres_config(old.config.clone()).unwrap());
     let shape = postgres_shape(&new);
-    assert_eq!(shape, postgres_shape(&old));
-    assert_eq!(shape.columns.len(), 8);
-    assert_eq!(shape.indexes.len(), 3, "the primary key, the unique key and the site index");
+    assert_eq!(shape, postgres_shape(&old), "a new database and an upgraded one have one shape");
+    assert_eq!(shape.columns.len(), 11);
+    assert_eq!(shape.indexes.len(), 5, "the primary key, the unique key, the site index, the chain's unique key and the history index");
 }
 
 /// Six servers open one database at the same moment; each must open it and find it empty.
@@ -449,4 +463,41 @@ fn a_schema_from_a_newer_server_is_refused() {
         .unwrap();
     let Err(err) = Database::open_sqlite(&path) else { panic!("a newer schema should be refused") };
     assert!(err.to_string().contains(&format!("schema version {}", SCHEMA_VERSION + 1)), "{err}");
+}
+
+/// Migration 3 chains a database's existing rows per site in received order (not in row order),
+/// and the chains verify; new records continue them.
+#[test]
+fn migration_3_chains_existing_rows_in_received_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("consent.sqlite3");
+    issue5_sqlite(&path);
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    // 1,500 more rows over two sites, inserted in an order unlike their receipt.
+    for n in 0..1500i64 {
+        let site = if n % 3 == 0 { "other-shop" } else { "crumb-demo" };
+        let id = format!("cccccccc-0000-4000-8000-{n:012}");
+        let received = (n * 7919) % 1500;
+        let received_at = format!("2026-10-10T{:02}:{:02}:{:02}.000Z", received / 3600, received / 60 % 60, received % 60);
+        let mut value = record(&id, "2026-10-10T00:00:00.000Z", "accept_all", true, true);
+        value["site"] = site.into();
+        connection
+            .execute(
+                "INSERT INTO consent_records (consent_id, site, action, updated_at, received_at, record) VALUES (?1, ?2, 'accept_all', ?3, ?4, ?5)",
+                rusqlite::params![id, site, "2026-10-10T00:00:00.000Z", received_at, value.to_string()],
+            )
+            .unwrap();
+    }
+    drop(connection);
+    let database = Database::open_sqlite(&path).unwrap();
+    let verdicts = database.verify_chain(None, &[]).unwrap();
+    let heads: Vec<(&str, i64, bool)> = verdicts.iter().map(|v| (v.site.as_str(), v.head_seq, v.broken.is_none())).collect();
+    assert_eq!(heads, [("crumb-demo", 1003, true), ("other-shop", 500, true)]);
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let mut statement = connection.prepare("SELECT received_at FROM consent_records WHERE site = 'other-shop' ORDER BY chain_seq").unwrap();
+    let received: Vec<String> = statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect();
+    assert!(received.windows(2).all(|w| w[0] <= w[1]), "chained in received order");
+    let new = serde_json::from_value(record(ID_B, "2026-11-30T12:00:00.000Z", "custom", true, false)).unwrap();
+    assert_eq!(database.insert_linked(&new, "2026-11-30T12:00:00.100Z", None).unwrap().unwrap().chain_seq, 1004);
+    assert!(database.verify_chain(None, &[]).unwrap().iter().all(|v| v.broken.is_none()));
 }

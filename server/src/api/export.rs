@@ -17,7 +17,7 @@ enum Format {
 }
 
 const CSV_HEADER: &str =
-    "consent_id,site,revision,action,updated_at,given_at,received_at,language,gpc,url_path,categories,services,client_ip\n";
+    "consent_id,site,revision,action,updated_at,given_at,received_at,language,gpc,url_path,categories,services,client_ip,chain_seq,prev_hash,hash\n";
 
 /// One CSV cell, safe to open in a spreadsheet. Who could abuse it: anyone can post a record, and
 /// its `site`, `consent_id` and `url_path` end up in the cells an admin opens in Excel, LibreOffice
@@ -58,6 +58,9 @@ fn csv_line(out: &mut String, stored: &StoredRecord) {
         flags(&r.categories),
         flags(&r.services),
         stored.client_ip.clone().unwrap_or_default(),
+        stored.chain.as_ref().map(|c| c.chain_seq.to_string()).unwrap_or_default(),
+        stored.chain.as_ref().map(|c| c.prev_hash.clone()).unwrap_or_default(),
+        stored.chain.as_ref().map(|c| c.hash.clone()).unwrap_or_default(),
     ];
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
@@ -129,6 +132,37 @@ pub(super) async fn export(State(state): State<AppState>, headers: HeaderMap, Qu
     let mut response = Response::new(Body::from_stream(stream));
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     no_store(response)
+}
+
+/// `GET /api/digest?site=…&from=YYYY-MM-DD&to=YYYY-MM-DD`: the chain head (seq and hash) at the
+/// end of each UTC day (by `received_at`) the site received records, one JSON line per day, for
+/// an auditor to keep elsewhere and check later with `crumb-server verify --digest FILE`.
+pub(super) async fn digest(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<RangeParams>) -> Response {
+    if let Some(response) = refuse_without_token(&state, &headers) {
+        return response;
+    }
+    let Some(site) = params.site.filter(|s| crumb_core::is_site_id(s)) else {
+        return error(StatusCode::BAD_REQUEST, "`site` is required (the records' site id)");
+    };
+    let query = match range_query(site, params.from.as_deref(), params.to.as_deref(), now_ms()) {
+        Ok(query) => query,
+        Err(message) => return error(StatusCode::BAD_REQUEST, message),
+    };
+    match state.blocking(move |state| state.database().digest(&query.site, &query.from, &query.to)).await {
+        Ok(entries) => {
+            let mut body = String::new();
+            for entry in &entries {
+                if let Ok(line) = serde_json::to_string(entry) {
+                    body.push_str(&line);
+                    body.push('\n');
+                }
+            }
+            let mut response = Response::new(Body::from(body));
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
+            no_store(response)
+        }
+        Err(err) => super::reply::internal("reading the digest failed", &err),
+    }
 }
 
 #[cfg(test)]

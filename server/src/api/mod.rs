@@ -19,13 +19,16 @@ use axum::Router;
 
 use crate::AppState;
 pub use intake::{check_record, MAX_BODY_BYTES};
+pub(crate) use range::range_query;
 
-/// The API routes (`/api/consent`, `/api/consent/{id}`, `/api/export`, `/api/health`) and `/admin`.
+/// The API routes (`/api/consent`, `/api/consent/{id}`, `/api/export`, `/api/digest`,
+/// `/api/health`) and `/admin`.
 pub fn api_router(state: AppState) -> Router {
     Router::new()
         .route("/api/consent", post(intake::post_consent).options(intake::preflight).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
         .route("/api/consent/{id}", get(history::consent_history))
         .route("/api/export", get(export::export))
+        .route("/api/digest", get(export::digest))
         .route("/api/health", get(health))
         .route("/admin", get(admin::page))
         .with_state(state)

@@ -64,6 +64,9 @@ fn migrate_in_transaction(session: &mut Session<'_>, dialect: Dialect) -> Result
         session
             .batch(&dialect.migration_sql(migration))
             .map_err(|err| ServerError::Schema(format!("migration {} ({}): {err}", migration.version, migration.name)))?;
+        if let Some(after) = migration.after {
+            after(session).map_err(|err| ServerError::Schema(format!("migration {} ({}): {err}", migration.version, migration.name)))?;
+        }
         record(session, migration, &now)?;
         now_applied.push(migration.version);
     }

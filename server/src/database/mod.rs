@@ -3,6 +3,8 @@
 //! type; the schema comes from numbered migrations applied at open ([`Database::migrate`]).
 
 mod backup;
+mod batch;
+mod chain;
 mod migrate;
 mod session;
 mod sql;
@@ -19,6 +21,7 @@ use serde::Serialize;
 
 use crate::error::ServerError;
 pub use backup::{backup_sqlite, BackupReport};
+pub use chain::{BreakKind, ChainBreak, ChainLink, DigestEntry, SiteVerdict, GENESIS};
 pub(crate) use session::{Row, Session};
 use sql::Dialect;
 pub use sql::SCHEMA_VERSION;
@@ -33,11 +36,41 @@ pub struct StoredRecord {
     /// The sender's address truncated to /24 (IPv4) or /48 (IPv6), only with `--store-ip truncated`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_ip: Option<String>,
+    /// Its place in the site's hash chain (`chain_seq`, `prev_hash`, `hash`); None only for a row
+    /// written outside crumb-server.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainLink>,
 }
 
 /// What the statistics rollups hold for a site and range: `(day, action, records)` rows, and
 /// `(category, granted, decisions)` rows.
 pub type DayStats = (Vec<(String, String, i64)>, Vec<(String, i64, i64)>);
+
+/// Where a page of a consent id's history ends: the last record's `received_at` and row id.
+/// As text (`?after=`): `<received_at>~<id>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryCursor {
+    pub received_at: String,
+    pub id: i64,
+}
+
+impl HistoryCursor {
+    /// Reads a cursor as [`HistoryCursor::to_text`] writes it; None when it is not one.
+    pub fn parse(text: &str) -> Option<HistoryCursor> {
+        let (received_at, id) = text.split_once('~')?;
+        let ms = crumb_core::time::parse_rfc3339(received_at)?;
+        let id = id.parse::<i64>().ok().filter(|id| *id >= 0)?;
+        Some(HistoryCursor { received_at: to_rfc3339(ms), id })
+    }
+
+    /// `<received_at>~<id>`: safe in a URL query as it is.
+    pub fn to_text(&self) -> String {
+        format!("{}~{}", self.received_at, self.id)
+    }
+}
+
+/// Records of a consent id's history, the most a page holds.
+pub const HISTORY_PAGE_MAX: u32 = 1000;
 
 /// Records of one site whose `updated_at` is in `[from, to)` (normalised RFC 3339 text).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,11 +88,15 @@ pub enum Database {
     Postgres(PostgresPool),
 }
 
-/// One SQLite writer connection behind a mutex (SQLite has one writer at a time anyway); exports
-/// open their own read connection, which WAL lets run beside the writer.
+/// A SQLite file: intake's writer thread with its own connection (batch.rs), one more connection
+/// behind a mutex for migrations, retention and short reads (SQLite's write lock orders the two
+/// writers), and exports and `verify` open their own read connection, which WAL lets run beside
+/// the writers.
 pub struct SqliteFile {
     path: PathBuf,
     connection: Mutex<Connection>,
+    /// The writer thread intake hands records to (batch.rs), with a connection of its own.
+    batcher: batch::Batcher,
 }
 
 impl SqliteFile {
@@ -70,20 +107,25 @@ impl SqliteFile {
     }
 }
 
-/// Connections kept open to PostgreSQL; intake runs one statement per record on one of them.
+/// Connections kept open to PostgreSQL: intake's writer takes one per group of records (batch.rs),
+/// reads, exports and retention the others.
 pub const POSTGRES_POOL_SIZE: u32 = 16;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<postgres::NoTls>>;
+pub(crate) type Pool = r2d2::Pool<PostgresConnectionManager<postgres::NoTls>>;
 
 /// PostgreSQL through a pool of blocking connections. Commits are durable by PostgreSQL's own
 /// default (`synchronous_commit = on`).
 pub struct PostgresPool {
     /// Always Some until dropped.
     pool: Option<Pool>,
+    /// The writer thread intake hands records to (see batch.rs); Some until dropped.
+    batcher: Option<batch::Batcher>,
 }
 
 impl Drop for PostgresPool {
     fn drop(&mut self) {
+        // The writer first: it finishes the group it is storing, then lets go of its pool.
+        drop(self.batcher.take());
         // Closing a blocking postgres client runs its own small runtime, which panics on an
         // async worker thread (the last AppState may well be dropped there): close on a thread.
         if let Some(pool) = self.pool.take() {
@@ -104,10 +146,15 @@ fn normalised_updated_at(record: &ConsentRecord) -> Result<String, ServerError> 
     Ok(to_rfc3339(updated_ms))
 }
 
-/// A row of [`sql::HISTORY`] or [`sql::EXPORT`]: record JSON, received_at, client_ip.
+/// A row of [`sql::HISTORY_PAGE`] or [`sql::EXPORT`]: record JSON, received_at, client_ip,
+/// chain_seq, prev_hash, hash.
 fn stored(row: &Row<'_>) -> Result<StoredRecord, ServerError> {
     let json: String = row.get(0)?;
-    Ok(StoredRecord { record: serde_json::from_str(&json)?, received_at: row.get(1)?, client_ip: row.get(2)? })
+    let chain = match (row.get::<Option<i64>>(3)?, row.get::<Option<String>>(4)?, row.get::<Option<String>>(5)?) {
+        (Some(chain_seq), Some(prev_hash), Some(hash)) => Some(ChainLink { chain_seq, prev_hash, hash }),
+        _ => None,
+    };
+    Ok(StoredRecord { record: serde_json::from_str(&json)?, received_at: row.get(1)?, client_ip: row.get(2)?, chain })
 }
 
 /// The `YYYY-MM-DD` day of an RFC 3339 time (the text before `T`).
@@ -188,7 +235,8 @@ impl Database {
             eprintln!("crumb-server: {} does not support WAL, journal mode is {mode}", path.display());
         }
         connection.pragma_update(None, "synchronous", "FULL")?;
-        let database = Database::Sqlite(SqliteFile { path: path.to_path_buf(), connection: Mutex::new(connection) });
+        let batcher = batch::Batcher::start(batch::Target::Sqlite(path.to_path_buf()))?;
+        let database = Database::Sqlite(SqliteFile { path: path.to_path_buf(), connection: Mutex::new(connection), batcher });
         database.migrate()?;
         Ok(database)
     }
@@ -211,7 +259,8 @@ impl Database {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
-        let database = Database::Postgres(PostgresPool { pool: Some(pool) });
+        let batcher = batch::Batcher::start(batch::Target::Postgres(pool.clone()))?;
+        let database = Database::Postgres(PostgresPool { pool: Some(pool), batcher: Some(batcher) });
         database.migrate()?;
         Ok(database)
     }
@@ -249,16 +298,43 @@ impl Database {
         }
     }
 
+    /// Runs `work` in a write transaction ([`Dialect::begin_write`]); commits when it returns
+    /// `(value, true)`, rolls back when `(value, false)` or an error (so a pooled connection never
+    /// goes back mid-transaction).
+    fn write_transaction<T>(&self, work: impl FnOnce(&mut Session<'_>) -> Result<(T, bool), ServerError>) -> Result<T, ServerError> {
+        let begin = self.dialect().begin_write();
+        self.session(|session| {
+            // A transaction left open (a panic on another thread while it held SQLite's writer)
+            // is rolled back first, so this one starts clean.
+            if session.in_transaction() {
+                session.batch("ROLLBACK")?;
+            }
+            session.batch(begin)?;
+            match work(session) {
+                Ok((value, true)) => match session.batch("COMMIT") {
+                    Ok(()) => Ok(value),
+                    Err(err) => {
+                        let _ = session.batch("ROLLBACK");
+                        Err(err)
+                    }
+                },
+                Ok((value, false)) => {
+                    session.batch("ROLLBACK")?;
+                    Ok(value)
+                }
+                Err(err) => {
+                    let _ = session.batch("ROLLBACK");
+                    Err(err)
+                }
+            }
+        })
+    }
+
     /// Keeps a validated `record`, received at `received_at` (RFC 3339), unless the database
     /// already has one with the same `consent_id` and `updated_at` instant. True when it was
     /// stored now.
     pub fn insert(&self, record: &ConsentRecord, received_at: &str, client_ip: Option<&str>) -> Result<bool, ServerError> {
-        let updated_at = normalised_updated_at(record)?;
-        let json = serde_json::to_string(record)?;
-        let action = record.action.as_str();
-        let params: [&dyn session::Param; 7] = [&record.consent_id, &record.site, &action, &updated_at, &received_at, &json, &client_ip];
-        let changed = self.session(|session| session.execute(sql::INSERT_RECORD, &params))?;
-        Ok(changed == 1)
+        Ok(self.insert_linked(record, received_at, client_ip)?.is_some())
     }
 
     /// Whether a record of `consent_id` carrying `secret` may be kept (`crumb_core::proof`):
@@ -290,18 +366,73 @@ impl Database {
         })
     }
 
-    /// Every record of `consent_id`, oldest `updated_at` first.
+    /// As [`Database::insert`], and says where the record went in its site's chain (None: it was
+    /// there already, and the chain did not move). In one transaction: lock the site's chain head
+    /// ([`Dialect::head_for_insert`]), insert the record linked to it, move the head, together
+    /// with the other records queued meanwhile (group commit, batch.rs). Returns once committed.
+    pub fn insert_linked(
+        &self,
+        record: &ConsentRecord,
+        received_at: &str,
+        client_ip: Option<&str>,
+    ) -> Result<Option<ChainLink>, ServerError> {
+        let row = batch::PendingRow {
+            consent_id: record.consent_id.clone(),
+            site: record.site.clone(),
+            action: record.action.as_str(),
+            updated_at: normalised_updated_at(record)?,
+            received_at: received_at.to_owned(),
+            json: serde_json::to_string(record)?,
+            client_ip: client_ip.map(str::to_owned),
+        };
+        match self {
+            Database::Sqlite(file) => file.batcher.insert(row),
+            Database::Postgres(pool) => match &pool.batcher {
+                Some(batcher) => batcher.insert(row),
+                None => Err(ServerError::Serve("the PostgreSQL pool is closed".to_owned())),
+            },
+        }
+    }
+
+    /// Every record of `consent_id`, in received order (page by page; for the API use
+    /// [`Database::history_page`]).
     pub fn history(&self, consent_id: &str) -> Result<Vec<StoredRecord>, ServerError> {
         let mut records = Vec::new();
+        let mut after = None;
+        loop {
+            let (page, next) = self.history_page(consent_id, after.as_ref(), HISTORY_PAGE_MAX)?;
+            records.extend(page);
+            match next {
+                Some(cursor) => after = Some(cursor),
+                None => return Ok(records),
+            }
+        }
+    }
+
+    /// At most `limit` (1 to [`HISTORY_PAGE_MAX`]) records of `consent_id` after `after`, in the
+    /// order the server received them (`received_at`, then arrival), and the cursor of the next
+    /// page when there are more. The query reads `limit + 1` rows, never the whole history.
+    pub fn history_page(
+        &self,
+        consent_id: &str,
+        after: Option<&HistoryCursor>,
+        limit: u32,
+    ) -> Result<(Vec<StoredRecord>, Option<HistoryCursor>), ServerError> {
+        let limit = limit.clamp(1, HISTORY_PAGE_MAX);
+        let (received_at, id) = after.map_or((String::new(), 0), |c| (c.received_at.clone(), c.id));
+        let mut rows = Vec::new();
         self.session(|session| {
-            session.for_each(sql::HISTORY, &[&consent_id], &mut |row| {
-                records.push(stored(row)?);
+            session.for_each(sql::HISTORY_PAGE, &[&consent_id, &received_at, &id, &(i64::from(limit) + 1)], &mut |row| {
+                rows.push((stored(row)?, row.get::<i64>(6)?));
                 Ok(true)
             })
         })?;
-        Ok(records)
+        let more = rows.len() > limit as usize;
+        rows.truncate(limit as usize);
+        let next =
+            if more { rows.last().map(|(record, id)| HistoryCursor { received_at: record.received_at.clone(), id: *id }) } else { None };
+        Ok((rows.into_iter().map(|(record, _)| record).collect(), next))
     }
-
     /// How many records are stored in all.
     pub fn count(&self) -> Result<u64, ServerError> {
         let count: i64 = self.session(|session| session.value(sql::COUNT, &[]))?;
@@ -350,9 +481,29 @@ impl Database {
         self.session(|session| session.column(sql::SITES, &[]))
     }
 
-    /// Deletes every record whose `updated_at` is before `cutoff` (normalised RFC 3339); returns
-    /// how many.
-    pub fn delete_before(&self, cutoff: &str) -> Result<u64, ServerError> {
-        self.session(|session| session.execute(sql::DELETE_BEFORE, &[&cutoff]))
+    /// Retention: deletes the records received before `received_before`, except a consent id's
+    /// newest decision while it is still in force (`updated_at` at or after `in_force_since`):
+    /// that is the proof of a consent a browser still acts on. Returns how many went. Per site,
+    /// in one transaction with its chain head locked, the last deleted link (seq and hash) is
+    /// recorded in the head as the pruned point, so `verify` checks the chain from there.
+    pub fn prune(&self, received_before: &str, in_force_since: &str) -> Result<u64, ServerError> {
+        let sites: Vec<String> = self.session(|session| session.column(sql::HEAD_SITES, &[]))?;
+        let lock = self.dialect().lock_head();
+        let mut deleted = 0;
+        for site in sites {
+            deleted += self.write_transaction(|session| {
+                let _: Vec<i64> = session.column(lock, &[&site])?;
+                let mut point: Option<(i64, String)> = None;
+                session.for_each(sql::PRUNE_POINT, &[&site, &received_before, &in_force_since], &mut |row| {
+                    point = Some((row.get(0)?, row.get(1)?));
+                    Ok(false)
+                })?;
+                let Some((seq, hash)) = point else { return Ok((0, false)) };
+                let gone = session.execute(sql::PRUNE, &[&site, &received_before, &in_force_since])?;
+                session.execute(sql::SET_PRUNED, &[&seq, &hash, &site])?;
+                Ok((gone, true))
+            })?;
+        }
+        Ok(deleted)
     }
 }

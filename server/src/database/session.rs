@@ -65,6 +65,16 @@ impl Session<'_> {
         }
     }
 
+    /// Whether a transaction is open on this connection.
+    pub(crate) fn in_transaction(&mut self) -> bool {
+        match self {
+            Session::Sqlite(connection) => !connection.is_autocommit(),
+            // A pooled PostgreSQL connection is never handed out mid-transaction: every
+            // transaction here ends in COMMIT or ROLLBACK before the closure returns.
+            Session::Postgres(_) => false,
+        }
+    }
+
     /// Runs statements without parameters, separated by `;`.
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), ServerError> {
         match self {

@@ -6,7 +6,7 @@
 //! What really differs between the two dialects is in [`Dialect`] and nowhere else.
 
 /// One step of the schema's history. Released migrations never change: a new need is a new step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Migration {
     /// Applied in increasing order; recorded in `schema_migrations`.
     pub version: i64,
@@ -14,7 +14,13 @@ pub(crate) struct Migration {
     pub name: &'static str,
     /// One or more statements; `{row_id}` stands for [`Dialect::row_id`].
     pub sql: &'static str,
+    /// Work in Rust after the statements, in the same transaction (migration 3 chains the rows
+    /// already there).
+    pub after: Option<AfterMigration>,
 }
+
+/// Rust work a migration does after its statements.
+pub(crate) type AfterMigration = fn(&mut super::session::Session<'_>) -> Result<(), crate::ServerError>;
 
 /// The schema's history, oldest first.
 pub(crate) const MIGRATIONS: &[Migration] = &[
@@ -34,6 +40,7 @@ CREATE TABLE consent_records (
     record      TEXT NOT NULL,
     UNIQUE (consent_id, updated_at)
 );",
+        after: None,
     },
     Migration {
         version: 2,
@@ -41,9 +48,32 @@ CREATE TABLE consent_records (
         sql: "
 ALTER TABLE consent_records ADD COLUMN client_ip TEXT;
 CREATE INDEX consent_records_site_updated ON consent_records (site, updated_at);",
+        after: None,
     },
     Migration {
         version: 3,
+        name: "hash chain per site",
+        // Each record is linked to the previous one of its site (`chain_seq` 1, 2, …;
+        // `hash` = SHA-256 over `prev_hash` and every stored column, see chain.rs). `chain_heads`
+        // holds each site's last link, and where retention's deletions ended (`pruned_*`).
+        // The rows already there are chained by `after`, in received order.
+        sql: "
+ALTER TABLE consent_records ADD COLUMN chain_seq BIGINT;
+ALTER TABLE consent_records ADD COLUMN prev_hash TEXT;
+ALTER TABLE consent_records ADD COLUMN hash TEXT;
+CREATE UNIQUE INDEX consent_records_chain ON consent_records (site, chain_seq);
+CREATE INDEX consent_records_history ON consent_records (consent_id, received_at, id);
+CREATE TABLE chain_heads (
+    site        TEXT PRIMARY KEY,
+    seq         BIGINT NOT NULL,
+    hash        TEXT NOT NULL,
+    pruned_seq  BIGINT NOT NULL,
+    pruned_hash TEXT NOT NULL
+);",
+        after: Some(super::chain::chain_existing_rows),
+    },
+    Migration {
+        version: 4,
         name: "consent keys",
         sql: "
 -- The secret registered for a consent id from before secrets (crumb_core::proof): only its
@@ -53,9 +83,10 @@ CREATE TABLE consent_keys (
     secret_hash   TEXT NOT NULL,
     registered_at TEXT NOT NULL
 );",
+        after: None,
     },
     Migration {
-        version: 4,
+        version: 5,
         name: "statistics rollups",
         sql: "
 -- What /admin shows, kept per site and UTC day of `updated_at` by triggers on consent_records
@@ -78,6 +109,7 @@ CREATE TABLE stats_categories (
 );
 {stats_backfill}
 {stats_triggers}",
+        after: None,
     },
 ];
 
@@ -96,12 +128,19 @@ pub const APPLIED_MIGRATIONS: &str = "SELECT version FROM schema_migrations ORDE
 /// Records one migration as applied: `$1` version, `$2` name, `$3` when.
 pub const RECORD_MIGRATION: &str = "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
 
+/// Creates the head of site `$1` (empty chain: seq 0, hash `$2` = the genesis hash) or, when it
+/// is there, locks it until the transaction ends; returns its seq and hash. One statement that
+/// both creates and locks: two servers inserting the first record of a site meet here.
+pub const LOCK_HEAD: &str = "
+INSERT INTO chain_heads (site, seq, hash, pruned_seq, pruned_hash) VALUES ($1, 0, $2, 0, $2)
+ON CONFLICT (site) DO UPDATE SET site = excluded.site
+RETURNING seq, hash";
 /// Keeps a record unless one with the same consent id and `updated_at` is there (then changes
 /// nothing): `$1` consent_id, `$2` site, `$3` action, `$4` updated_at, `$5` received_at,
-/// `$6` record JSON, `$7` client_ip or NULL.
+/// `$6` record JSON, `$7` client_ip or NULL, `$8` chain_seq, `$9` prev_hash, `$10` hash.
 pub const INSERT_RECORD: &str = "
-INSERT INTO consent_records (consent_id, site, action, updated_at, received_at, record, client_ip)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO consent_records (consent_id, site, action, updated_at, received_at, record, client_ip, chain_seq, prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (consent_id, updated_at) DO NOTHING";
 /// The secret hash registered for a consent id (`$1`), if any.
 pub const REGISTERED_KEY: &str = "SELECT secret_hash FROM consent_keys WHERE consent_id = $1";
@@ -110,13 +149,18 @@ pub const REGISTERED_KEY: &str = "SELECT secret_hash FROM consent_keys WHERE con
 pub const REGISTER_KEY: &str = "
 INSERT INTO consent_keys (consent_id, secret_hash, registered_at) VALUES ($1, $2, $3)
 ON CONFLICT (consent_id) DO NOTHING";
-/// A consent id's records (`$1`), oldest decision first: record JSON, received_at, client_ip.
-pub const HISTORY: &str = "SELECT record, received_at, client_ip FROM consent_records WHERE consent_id = $1 ORDER BY updated_at, id";
+/// A page of a consent id's (`$1`) records in received order, after the cursor (`$2` received_at,
+/// `$3` id; `''` and 0 for the first page), at most `$4`: as [`EXPORT`], then the id.
+pub const HISTORY_PAGE: &str = "
+SELECT record, received_at, client_ip, chain_seq, prev_hash, hash, id FROM consent_records
+WHERE consent_id = $1 AND (received_at > $2 OR (received_at = $2 AND id > $3))
+ORDER BY received_at, id LIMIT $4";
 /// How many records there are.
 pub const COUNT: &str = "SELECT count(*) FROM consent_records";
-/// A site's (`$1`) records with `$2 <= updated_at < $3`, oldest first: as [`HISTORY`].
+/// A site's (`$1`) records with `$2 <= updated_at < $3`, oldest first: record JSON, received_at,
+/// client_ip, chain_seq, prev_hash, hash.
 pub const EXPORT: &str = "
-SELECT record, received_at, client_ip FROM consent_records
+SELECT record, received_at, client_ip, chain_seq, prev_hash, hash FROM consent_records
 WHERE site = $1 AND updated_at >= $2 AND updated_at < $3 ORDER BY updated_at, id";
 /// A site's (`$1`) decisions per UTC day and action, for `$2 <= day < $3` (`YYYY-MM-DD`).
 pub const STATS_DAYS: &str = "
@@ -128,8 +172,56 @@ GROUP BY category HAVING sum(seen) > 0";
 /// The sites that have records, sorted (from the rollups: a few rows per site and day, where the
 /// records may be millions).
 pub const SITES: &str = "SELECT DISTINCT site FROM stats_days WHERE records > 0 ORDER BY site";
-/// Deletes the records with `updated_at < $1`.
-pub const DELETE_BEFORE: &str = "DELETE FROM consent_records WHERE updated_at < $1";
+/// The sites that have a chain or records, sorted.
+pub const CHAIN_SITES: &str = "SELECT site FROM chain_heads UNION SELECT site FROM consent_records ORDER BY 1";
+/// Site `$1`'s head: seq, hash, pruned_seq, pruned_hash.
+pub const HEAD: &str = "SELECT seq, hash, pruned_seq, pruned_hash FROM chain_heads WHERE site = $1";
+/// Site `$1`'s rows in chain order, every column the hash covers: chain_seq, prev_hash, hash,
+/// consent_id, site, action, updated_at, received_at, record, client_ip.
+pub const CHAIN_ROWS: &str = "
+SELECT chain_seq, prev_hash, hash, consent_id, site, action, updated_at, received_at, record, client_ip
+FROM consent_records WHERE site = $1 ORDER BY chain_seq, id";
+/// The seq of site `$1`'s row whose hash is `$2` (how `verify` tells a moved row).
+pub const SEQ_OF_HASH: &str = "SELECT chain_seq FROM consent_records WHERE site = $1 AND hash = $2 ORDER BY chain_seq";
+/// Every row's id, per site in received order (migration 3 chains them in this order).
+pub const CHAIN_ORDER: &str = "SELECT id FROM consent_records ORDER BY site, received_at, id";
+/// One row by id (`$1`): the columns the hash covers.
+pub const ROW_TO_CHAIN: &str = "
+SELECT consent_id, site, action, updated_at, received_at, record, client_ip FROM consent_records WHERE id = $1";
+/// Sets a row's link: `$1` chain_seq, `$2` prev_hash, `$3` hash, of row id `$4`.
+pub const SET_LINK: &str = "UPDATE consent_records SET chain_seq = $1, prev_hash = $2, hash = $3 WHERE id = $4";
+/// Sets (creates) site `$1`'s head: `$2` seq, `$3` hash; nothing pruned when it is new (`$4` the
+/// genesis hash). Also how an insert moves the head.
+pub const SET_HEAD: &str = "
+INSERT INTO chain_heads (site, seq, hash, pruned_seq, pruned_hash) VALUES ($1, $2, $3, 0, $4)
+ON CONFLICT (site) DO UPDATE SET seq = excluded.seq, hash = excluded.hash";
+/// The chain head at the end of each UTC day on which site `$1` received records, for days in
+/// `$2 <= received_at < $3`: seq, hash, day (`YYYY-MM-DD`). The last record a day received is the
+/// one with the highest seq among that day's.
+pub const DIGEST: &str = "
+SELECT r.chain_seq, r.hash, substr(r.received_at, 1, 10) FROM consent_records r
+JOIN (SELECT max(chain_seq) AS seq FROM consent_records
+      WHERE site = $1 AND received_at >= $2 AND received_at < $3 GROUP BY substr(received_at, 1, 10)) d
+  ON r.chain_seq = d.seq
+WHERE r.site = $1 ORDER BY r.chain_seq";
+/// The site names of the chain heads, sorted.
+pub const HEAD_SITES: &str = "SELECT site FROM chain_heads ORDER BY site";
+/// Which of site `$1`'s records (`r`) retention deletes: received before `$2`, unless it is its
+/// consent id's newest decision and that is still in force (updated at or after `$3`).
+macro_rules! prunable {
+    () => {
+        "r.site = $1 AND r.received_at < $2 AND NOT (r.updated_at >= $3 AND NOT EXISTS (
+    SELECT 1 FROM consent_records n WHERE n.consent_id = r.consent_id AND n.updated_at > r.updated_at))"
+    };
+}
+/// The last record retention deletes in site `$1` (see `prunable!`): chain_seq and hash.
+pub const PRUNE_POINT: &str =
+    concat!("SELECT r.chain_seq, r.hash FROM consent_records r WHERE ", prunable!(), " ORDER BY r.chain_seq DESC LIMIT 1");
+/// Deletes what `prunable!` selects.
+pub const PRUNE: &str = concat!("DELETE FROM consent_records AS r WHERE ", prunable!());
+/// Records that the chain of site `$3` is pruned up to seq `$1` (whose hash was `$2`), unless it
+/// was pruned further already.
+pub const SET_PRUNED: &str = "UPDATE chain_heads SET pruned_seq = $1, pruned_hash = $2 WHERE site = $3 AND pruned_seq < $1";
 
 /// A 64-bit key for PostgreSQL's advisory lock that serialises servers migrating one database
 /// ("crumb_db" in ASCII).
@@ -243,6 +335,45 @@ FOR EACH ROW EXECUTE FUNCTION consent_records_stats();"
         }
     }
 
+    /// Opens a write transaction: SQLite takes the write lock at once (so a second process waits
+    /// its turn, and no read-then-write deadlock), PostgreSQL a plain one (rows are locked as
+    /// they are written, the chain head by [`LOCK_HEAD`]).
+    pub fn begin_write(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        }
+    }
+
+    /// Opens a read transaction that sees one snapshot (the head and the rows of one moment).
+    pub fn begin_read(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "BEGIN",
+            Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        }
+    }
+
+    /// Reads site `$1`'s chain head for an insert (`$2` the genesis hash): seq and hash, no row
+    /// for a new site. SQLite's write transaction already excludes every other writer, so a
+    /// plain read; PostgreSQL creates-or-locks the row with [`LOCK_HEAD`] (one statement, so two
+    /// servers inserting a site's first record meet there).
+    pub fn head_for_insert(self) -> &'static str {
+        match self {
+            // `$2` is unused here but bound: both dialects take the same parameters.
+            Dialect::Sqlite => "SELECT seq, hash FROM chain_heads WHERE site = $1 AND $2 IS NOT NULL",
+            Dialect::Postgres => LOCK_HEAD,
+        }
+    }
+
+    /// Locks site `$1`'s chain head until the transaction ends (retention): SQLite's write
+    /// transaction already holds the whole database.
+    pub fn lock_head(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SELECT seq FROM chain_heads WHERE site = $1",
+            Dialect::Postgres => "SELECT seq FROM chain_heads WHERE site = $1 FOR UPDATE",
+        }
+    }
+
     /// Counts the columns named `$2` of table `$1` (0 or 1): how a database from before
     /// `schema_migrations` is recognised.
     pub fn column_exists(self) -> &'static str {
@@ -277,12 +408,25 @@ mod tests {
         REGISTER_KEY,
         STATS_DAYS,
         STATS_CATEGORIES,
+        LOCK_HEAD,
         INSERT_RECORD,
-        HISTORY,
+        HISTORY_PAGE,
         COUNT,
         EXPORT,
         SITES,
-        DELETE_BEFORE,
+        CHAIN_SITES,
+        HEAD,
+        CHAIN_ROWS,
+        SEQ_OF_HASH,
+        CHAIN_ORDER,
+        ROW_TO_CHAIN,
+        SET_LINK,
+        SET_HEAD,
+        DIGEST,
+        HEAD_SITES,
+        PRUNE_POINT,
+        PRUNE,
+        SET_PRUNED,
     ];
 
     #[test]
@@ -302,7 +446,9 @@ mod tests {
             connection.execute_batch(&Dialect::Sqlite.migration_sql(migration)).unwrap();
         }
         connection.execute_batch(CREATE_MIGRATIONS_TABLE).unwrap();
-        for query in QUERIES.iter().chain([&Dialect::Sqlite.column_exists()]) {
+        for query in
+            QUERIES.iter().chain([&Dialect::Sqlite.column_exists(), &Dialect::Sqlite.lock_head(), &Dialect::Sqlite.head_for_insert()])
+        {
             let statement = connection.prepare(query).unwrap_or_else(|e| panic!("{query}: {e}"));
             for index in 1..=statement.parameter_count() {
                 assert_eq!(statement.parameter_name(index), Some(format!("${index}").as_str()), "{query}");
