@@ -261,6 +261,16 @@ async fn accept_all_stores_the_consent_and_leaves_a_reopen_button() {
     assert!(local("crumb_outbox").is_some(), "the record waits in the outbox (no endpoint here)");
 }
 
+/// Reopens the preference center, rejects all, and reads the records waiting in the outbox (the
+/// tests have no endpoint, so every record stays there).
+async fn reject_again_and_read_outbox() -> Vec<crumb_core::ConsentRecord> {
+    click("[data-action=reopen]");
+    wait_for("[data-action=reject-all]").await;
+    click("[data-action=reject-all]");
+    wait_for("[data-action=reopen]").await;
+    crate::platform::dom::from_json(&local("crumb_outbox").unwrap_or_default(), usize::MAX).expect("the outbox")
+}
+
 /// The consent id is derived from a secret that only localStorage holds (crumb_core::proof): the
 /// record carries it, the cookie never does, and later decisions prove the same id.
 #[wasm_bindgen_test]
@@ -277,12 +287,7 @@ async fn records_carry_the_secret_the_consent_id_is_made_from_and_the_cookie_doe
     assert_eq!(stored.id, id);
     let cookie = html_document().cookie().unwrap_or_default();
     assert!(cookie.contains("crumb_consent=") && !cookie.contains(secret), "the cookie never carries the secret: {cookie}");
-    click("[data-action=reopen]");
-    wait_for("[data-action=reject-all]").await;
-    click("[data-action=reject-all]");
-    wait_for("[data-action=reopen]").await;
-    let outbox: Vec<crumb_core::ConsentRecord> =
-        crate::platform::dom::from_json(&local("crumb_outbox").unwrap_or_default(), usize::MAX).expect("the outbox");
+    let outbox = reject_again_and_read_outbox().await;
     assert_eq!(outbox.len(), 2, "{outbox:?}");
     for record in &outbox {
         assert_eq!((record.consent_id.as_str(), record.secret.as_deref()), (id, Some(secret)), "both decisions prove the one id");
@@ -309,12 +314,7 @@ async fn a_consent_without_its_secret_here_is_recorded_under_an_id_of_our_own() 
     start_with(&demo_config());
     wait_for("[data-action=reopen]").await;
     assert_eq!(api_call("acceptedCategory", "analytics").as_bool(), Some(true), "the consent holds");
-    click("[data-action=reopen]");
-    wait_for("[data-action=reject-all]").await;
-    click("[data-action=reject-all]");
-    wait_for("[data-action=reopen]").await;
-    let outbox: Vec<crumb_core::ConsentRecord> =
-        crate::platform::dom::from_json(&local("crumb_outbox").unwrap_or_default(), usize::MAX).expect("the outbox");
+    let outbox = reject_again_and_read_outbox().await;
     assert_eq!(outbox.len(), 1, "{outbox:?}");
     let record = &outbox[0];
     assert_ne!(record.consent_id, theirs, "not under an id it cannot prove");
