@@ -816,13 +816,28 @@ fn repeated(ids: &[&str]) -> Vec<bool> {
 }
 
 /// A URL a shopper may be sent to or a record posted to: `https://`, `http://` or a same-site
-/// path. `javascript:` and friends are refused.
-fn is_safe_url(text: &str) -> bool {
+/// path. `javascript:` and friends are refused. The config's `policy_url`, `endpoint` and
+/// `theme.logo.src`, and the script tag's `data-endpoint` and `data-config`, all follow it.
+pub fn is_safe_url(text: &str) -> bool {
     let lower = text.trim().to_ascii_lowercase();
     !text.is_empty()
         && text.len() <= 2_000
         && !text.chars().any(|c| c.is_control() || c == ' ')
         && (lower.starts_with("https://") || lower.starts_with("http://") || (lower.starts_with('/') && !lower.starts_with("//")))
+}
+
+/// The script tag's `data-endpoint` and `data-config` follow the rule of the config's `endpoint`
+/// ([`is_safe_url`]): each one that does not is an error named by its attribute, and the widget
+/// then stops as it does for a broken config, before any request to either.
+pub fn script_tag_errors(endpoint: Option<&str>, config_url: Option<&str>) -> Vec<ConfigError> {
+    [("data-endpoint", endpoint), ("data-config", config_url)]
+        .into_iter()
+        .filter(|(_, url)| url.is_some_and(|url| !is_safe_url(url)))
+        .map(|(path, _)| ConfigError {
+            path: path.to_owned(),
+            message: "on the script tag must be an http(s) URL or a path starting with `/`, as the config's `endpoint`".to_owned(),
+        })
+        .collect()
 }
 
 /// `example.com`, `.example.com` or `shop.example.co.uk`: lowercase labels of letters, digits and

@@ -472,3 +472,26 @@ fn thousands_of_services_are_checked_and_decided_whole() {
     assert!(consent.services.len() >= 4_000);
     assert!(consent.services.keys().zip(consent.services.keys().skip(1)).all(|(a, b)| a < b), "ids sorted, each once");
 }
+
+#[test]
+fn data_endpoint_and_data_config_follow_the_endpoint_rule() {
+    use crumb_core::config::script_tag_errors;
+    for good in ["/api/consent", "https://log.example/api/consent", "http://127.0.0.1:8080/c.json", "HTTPS://x.example/"] {
+        assert_eq!(script_tag_errors(Some(good), Some(good)), vec![], "{good}");
+    }
+    assert_eq!(script_tag_errors(None, None), vec![]);
+    for bad in [
+        "javascript:alert(1)",
+        " javascript:alert(1)",
+        "data:application/json,{}",
+        "//evil.example/api",
+        "api/consent",
+        "/a b",
+        "\u{1}/x",
+        "",
+    ] {
+        let paths: Vec<_> = script_tag_errors(Some(bad), Some(bad)).into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["data-endpoint", "data-config"], "{bad:?}");
+    }
+    assert_eq!(script_tag_errors(Some("/api/consent"), Some("blob:x")).len(), 1);
+}

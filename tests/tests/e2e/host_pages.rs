@@ -135,6 +135,51 @@ async fn config_by_url_and_endpoint_by_attribute() {
     shop.assert_no_crash().await;
 }
 
+/// `text` with every byte but letters and digits percent-encoded (for a data: URL).
+fn percent_encoded(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+// Issue 12: the script tag's data-endpoint and data-config follow the rule of the config's
+// `endpoint` (crumb-core's is_safe_url): one that does not (a `javascript:` or `data:` URL, a
+// protocol-relative `//host/...`) is an error naming the attribute, the widget stops as for a
+// broken config, and nothing is requested from it. Before, a data: config was used and a
+// protocol-relative endpoint got the records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_endpoint_and_data_config_follow_the_endpoint_rule() {
+    let shop = Shopper::new().await;
+    let config = config_tag(&shop.server.demo_config());
+    // The server itself, written protocol-relative: the config's `endpoint` refuses this form.
+    let protocol_relative = shop.server.url("/api/refused-consent").replacen("http:", "", 1);
+    let cases = [
+        ("endpoint-js", config.clone(), r#"data-endpoint="javascript:alert(1)""#.to_owned(), "data-endpoint"),
+        ("endpoint-pr", config.clone(), format!(r#"data-endpoint="{protocol_relative}""#), "data-endpoint"),
+        (
+            "config-data",
+            String::new(),
+            format!(
+                r#"data-endpoint="/api/consent" data-config="data:application/json,{}""#,
+                percent_encoded(&shop.server.demo_config().to_string())
+            ),
+            "data-config",
+        ),
+    ];
+    for (name, head, attributes, named) in cases {
+        let page = host_page(&head, &format!(r#"<script src="{LOADER}" {attributes}></script>{GATED_ANALYTICS}"#));
+        let path = shop.server.page(&format!("tag-urls-{name}.html"), &page);
+        shop.open(&path).await;
+        let needle = format!("`{named}`: on the script tag must be an http(s) URL");
+        wait_for!(shop, "a console error naming the attribute", { (!console_messages(&shop, &needle).await.is_empty()).then_some(()) });
+        shop.page_caught_up().await;
+        assert!(!shop.is_visible(BANNER).await, "{name}: a banner from a refused URL");
+        let granted: bool = shop.js("return window.Crumb.acceptedCategory('analytics');", vec![]).await;
+        assert!(!granted, "{name}");
+        assert_eq!(shop.gated_runs().await.analytics, None, "{name}");
+    }
+    assert!(!shop.server.was_requested("/api/refused-consent"), "a refused endpoint was requested");
+    shop.assert_no_crash().await;
+}
+
 // The widget's folder can live on any path (a CDN, a versioned folder): everything it needs is
 // fetched next to loader.js, nothing from /crumb/.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
