@@ -62,6 +62,7 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     };
     let endpoint = options.endpoint.clone().or_else(|| config.endpoint.clone()).and_then(|e| resolve_on_page(&e));
     let platform = Platform::browser(&config, &options.base, endpoint, options.gtag.clone(), host.clone());
+    platform.gate.require_nonce(config.gating.require_nonce.then(|| options.nonce.clone()));
     let now = platform::now();
     let stored = platform.consent_store.read(&config, now);
     let ask = prompt_for(&config, stored.consent.as_ref(), now).shows_banner();

@@ -91,6 +91,9 @@
   w[global] = stub;
   if (broken) return;
 
+  // The nonce of this tag (the property: browsers hide the attribute): with the config's
+  // gating.require_nonce, gated scripts must carry it to be revived.
+  var nonce = (me && me.nonce) || "";
   var src = me && me.src ? me.src : (d.querySelector("script[src*='loader.js']") || {}).src || "/crumb/loader.js";
   var base = new URL(".", src).href;
   // Attributes, not `dataset`: a missing data-endpoint must not fall through to a polluted
@@ -121,7 +124,7 @@
     var applied = import(base + "apply.js")
       .then(function (part) {
         return part.default({ module_or_path: applyWasm }).then(function () {
-          return part.apply(inline.textContent || "", gtag, parsed).then(function (done) { planned = done === true; });
+          return part.apply(inline.textContent || "", gtag, parsed, nonce).then(function (done) { planned = done === true; });
         });
       })
       .catch(function (error) { fail("the apply part could not run; the widget applies the consent once it has loaded.", error); });
@@ -157,7 +160,7 @@
     .then(function (widget) {
       return widget.default({ module_or_path: wasm }).then(function () {
         widget.start({ base: base, endpoint: attribute("data-endpoint"), config: attribute("data-config"), queue: queue, gtag: gtag,
-          on: on, global: global, prepaint: prepaint, planned: planned, debug: !!(me && me.hasAttribute && me.hasAttribute("data-debug")) });
+          on: on, global: global, prepaint: prepaint, planned: planned, nonce: nonce, debug: !!(me && me.hasAttribute && me.hasAttribute("data-debug")) });
       });
     })
     .catch(function (error) {

@@ -62,6 +62,18 @@ pub struct Config {
     pub comment: Option<String>,
     /// What the built-in texts call the site: `site` (the default) or `shop` ("our shop").
     pub site_kind: SiteKind,
+    /// How gated content is revived (`gating.require_nonce`).
+    pub gating: Gating,
+}
+
+/// How gated content is revived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Gating {
+    /// Revive only the gated scripts that carry the page's nonce (the nonce of loader.js's own
+    /// `<script>`); the others stay inert, with a warning. For pages with a nonce-based
+    /// Content-Security-Policy, where markup injected into the page would otherwise be run by the
+    /// widget as a trusted script (docs/security.md). Default off.
+    pub require_nonce: bool,
 }
 
 /// What the built-in texts call the site.
@@ -433,6 +445,7 @@ impl FromJson for Config {
             "google_consent_mode",
             "comment",
             "site_kind",
+            "gating",
         ];
         let mut config = Config {
             site: String::new(),
@@ -452,6 +465,7 @@ impl FromJson for Config {
             google_consent_mode: GoogleConsentMode::default(),
             comment: None,
             site_kind: SiteKind::Site,
+            gating: Gating::default(),
         };
         let required = &["site", "revision", "categories"];
         json::fields(value, at, "struct Config", FIELDS, required, Unknown::Noted, &mut |field, v, at| {
@@ -472,7 +486,8 @@ impl FromJson for Config {
                 13 => config.cookie_domain = read(v, at)?,
                 14 => config.google_consent_mode = read(v, at)?,
                 15 => config.comment = read(v, at)?,
-                _ => config.site_kind = read(v, at)?,
+                16 => config.site_kind = read(v, at)?,
+                _ => config.gating = read(v, at)?,
             }
             Ok(())
         })?;
@@ -494,6 +509,17 @@ impl FromJson for GoogleConsentMode {
             Ok(())
         })?;
         Ok(mode)
+    }
+}
+
+impl FromJson for Gating {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        let mut gating = Gating::default();
+        json::fields(value, at, "struct Gating", &["require_nonce"], &[], Unknown::Noted, &mut |_, v, at| {
+            gating.require_nonce = read(v, at)?;
+            Ok(())
+        })?;
+        Ok(gating)
     }
 }
 

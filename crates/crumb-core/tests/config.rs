@@ -405,6 +405,17 @@ fn google_consent_mode_options() {
 }
 
 #[test]
+fn gating_require_nonce_is_a_bool_off_by_default() {
+    assert!(!demo_config().gating.require_nonce);
+    let mut value = demo_config_json();
+    value["gating"] = json!({"require_nonce": true});
+    assert!(parse(value).expect("a valid switch").gating.require_nonce);
+    refused_at("gating.require_nonce", |v| v["gating"] = json!({"require_nonce": "yes"}));
+    refused_at("gating.require_nonces", |v| v["gating"] = json!({"require_nonces": true}));
+    refused_at("gating", |v| v["gating"] = json!(true));
+}
+
+#[test]
 fn local_storage_keys_name_exactly_one_of_name_or_pattern() {
     refused_at("categories[2].services[0].local_storage[0]", |v| v["categories"][2]["services"][0]["local_storage"] = json!([{}]));
     refused_at("categories[2].services[0].local_storage[0].name", |v| {
