@@ -180,6 +180,59 @@ async fn data_endpoint_and_data_config_follow_the_endpoint_rule() {
     shop.assert_no_crash().await;
 }
 
+// Issue 12: loader.js pushes the config's Consent Mode options before the widget can check the
+// config, so it uses a `google_consent_mode` section only as crumb-core accepts it. A section
+// the widget refuses (a region that is not a list of ISO codes, a wait out of range, a value of
+// the wrong type, an unknown option) pushes none of its options: the default is the plain one,
+// denied everywhere. For each case the loader and crumb-core agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_mode_options_the_widget_refuses_are_never_pushed() {
+    let shop = Shopper::new().await;
+    let cases = [
+        json!({"region": ["DE", "US-CA"], "url_passthrough": true, "ads_data_redaction": false, "wait_for_update": 800}),
+        json!({"region": "DE", "url_passthrough": true}),
+        json!({"region": ["de"], "url_passthrough": true}),
+        json!({"region": [["DE"]], "url_passthrough": true}),
+        json!({"region": ["DE", "USA-CA"], "url_passthrough": true}),
+        json!({"region": ["DE"], "url_passthrough": true, "wait_for_update": 60000}),
+        json!({"region": ["DE"], "url_passthrough": true, "wait_for_update": 1.5}),
+        json!({"region": ["DE"], "url_passthrough": true, "wait_for_update": -1}),
+        json!({"region": ["DE"], "url_passthrough": "yes"}),
+        json!({"region": ["DE"], "ads_data_redaction": 1}),
+        json!({"region": ["DE"], "url_passthrough": true, "regions": ["FR"]}),
+        json!([{"region": ["DE"]}]),
+    ];
+    for (i, section) in cases.into_iter().enumerate() {
+        let mut config = shop.server.demo_config();
+        config["google_consent_mode"] = section.clone();
+        let accepted = crumb_core::parse_config(config.clone()).is_ok();
+        assert_eq!(accepted, i == 0, "case {i}: crumb-core's verdict on {section}");
+        let page = host_page(&format!(r#"{}<script src="{LOADER}" data-endpoint="/api/consent"></script>"#, config_tag(&config)), "");
+        let path = shop.server.page(&format!("gcm-options-{i}.html"), &page);
+        shop.open(&path).await;
+        let layer = wait_for!(shop, "the Consent Mode default", {
+            let layer = shop.data_layer().await;
+            layer.iter().any(|e| e[0] == "consent" && e[1] == "default").then_some(layer)
+        });
+        let sets: Vec<&Value> = layer.iter().filter(|e| e[0] == "set").collect();
+        let default =
+            layer.iter().find(|e| e[0] == "consent" && e[1] == "default").and_then(|e| e[2].as_object()).cloned().unwrap_or_default();
+        for name in crumb_core::contract::consent_mode_signal_names() {
+            assert_eq!(signal(&default, name), "denied", "case {i}: default {name}");
+        }
+        if accepted {
+            assert_eq!(sets, [&json!(["set", "url_passthrough", true])], "case {i}: the accepted options");
+            assert_eq!(default.get("region"), Some(&json!(["DE", "US-CA"])), "case {i}");
+            assert_eq!(default.get("wait_for_update"), Some(&json!(800)), "case {i}");
+        } else {
+            assert!(sets.is_empty(), "case {i}: `set` options pushed from a section the widget refuses ({section}): {sets:?}");
+            assert_eq!(default.get("region"), None, "case {i}: a region from a section the widget refuses ({section})");
+            assert_eq!(default.get("wait_for_update"), Some(&json!(500)), "case {i}: ({section})");
+        }
+    }
+    shop.assert_no_crash().await;
+}
+
 // The widget's folder can live on any path (a CDN, a versioned folder): everything it needs is
 // fetched next to loader.js, nothing from /crumb/.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
