@@ -856,15 +856,17 @@ pub fn is_safe_url(text: &str) -> bool {
 /// ([`is_safe_url`]): each one that does not is an error named by its attribute, and the widget
 /// then stops as it does for a broken config, before any request to either.
 pub fn script_tag_errors(endpoint: Option<&str>, config_url: Option<&str>) -> Vec<ConfigError> {
-    [("data-endpoint", endpoint), ("data-config", config_url)]
-        .into_iter()
-        .filter(|(_, url)| url.is_some_and(|url| !is_safe_url(url)))
-        .map(|(path, _)| ConfigError {
-            path: path.to_owned(),
-            message: "on the script tag must be an http(s) URL or a path starting with `/`, as the config's `endpoint`".to_owned(),
-        })
-        .collect()
+    let mut errors = Vec::new();
+    for (path, url) in [("data-endpoint", endpoint), ("data-config", config_url)] {
+        if url.is_some_and(|url| !is_safe_url(url)) {
+            errors.push(ConfigError { path: path.to_owned(), message: NOT_A_SAFE_URL.to_owned() });
+        }
+    }
+    errors
 }
+
+/// What [`is_safe_url`] refuses, said once for every field and attribute it checks.
+const NOT_A_SAFE_URL: &str = "must be an http(s) URL or a path starting with `/`";
 
 /// `example.com`, `.example.com` or `shop.example.co.uk`: lowercase labels of letters, digits and
 /// `-`, at least two of them. Whether it covers the current host is checked in the browser.
@@ -942,7 +944,7 @@ impl Config {
         for (field, url) in [("policy_url", &self.policy_url), ("endpoint", &self.endpoint)] {
             if let Some(url) = url {
                 if !is_safe_url(url) {
-                    error(field.into(), "must be an http(s) URL or a path starting with `/`");
+                    error(field.into(), NOT_A_SAFE_URL);
                 }
             }
         }
@@ -1124,7 +1126,7 @@ impl Config {
         }
         if let Some(logo) = &self.theme.logo {
             if !is_safe_url(&logo.src) {
-                error("theme.logo.src".into(), "must be an http(s) URL or a path starting with `/`");
+                error("theme.logo.src".into(), NOT_A_SAFE_URL);
             }
             if logo.alt.chars().count() > 200 {
                 error("theme.logo.alt".into(), "must be at most 200 characters");

@@ -168,7 +168,7 @@ async fn data_endpoint_and_data_config_follow_the_endpoint_rule() {
         let page = host_page(&head, &format!(r#"<script src="{LOADER}" {attributes}></script>{GATED_ANALYTICS}"#));
         let path = shop.server.page(&format!("tag-urls-{name}.html"), &page);
         shop.open(&path).await;
-        let needle = format!("`{named}`: on the script tag must be an http(s) URL");
+        let needle = format!("`{named}`: must be an http(s) URL or a path starting with");
         wait_for!(shop, "a console error naming the attribute", { (!console_messages(&shop, &needle).await.is_empty()).then_some(()) });
         shop.page_caught_up().await;
         assert!(!shop.is_visible(BANNER).await, "{name}: a banner from a refused URL");
