@@ -25,8 +25,9 @@ pub fn same_record(a: &ConsentRecord, b: &ConsentRecord) -> bool {
 /// endpoint holds bare records: each reads as an entry without one, which any page delivers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    /// The resolved endpoint the page that made the record posts to (`None`: an older outbox's
-    /// record, delivered by whichever page comes first).
+    /// The resolved endpoint the page that made the record posts to (`None`: a record read from an
+    /// older outbox, or made on a page without any endpoint; either is delivered by whichever page
+    /// with an endpoint comes first, as before).
     pub endpoint: Option<String>,
     /// The record, as posted.
     pub record: ConsentRecord,
