@@ -37,6 +37,11 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     // visitor, or a UI part that could not be fetched). Already set up (by a test): fine.
     let _ = any_spawner::Executor::init_wasm_bindgen();
     warn_if_foreign_base();
+    // The tag's URLs follow the config's `endpoint` rule: a refused one is never requested.
+    let refused = crumb_core::config::script_tag_errors(options.endpoint.as_deref(), options.config_url.as_deref());
+    if !refused.is_empty() {
+        return unconfigured(&options, &CrumbError::Config(crumb_core::ConfigErrors(refused)));
+    }
     let config_url = options.config_url.as_deref().and_then(resolve_on_page);
     let (config, config_digest) = match config_text(config_url.as_deref()).await {
         Ok(text) => match read_config(&text).await {
@@ -57,6 +62,7 @@ pub async fn boot(options: LoaderOptions) -> Option<Widget> {
     };
     let endpoint = options.endpoint.clone().or_else(|| config.endpoint.clone()).and_then(|e| resolve_on_page(&e));
     let platform = Platform::browser(&config, &options.base, endpoint, options.gtag.clone(), host.clone());
+    platform.gate.require_nonce(config.gating.require_nonce.then(|| options.nonce.clone()));
     let now = platform::now();
     let stored = platform.consent_store.read(&config, now);
     let ask = prompt_for(&config, stored.consent.as_ref(), now).shows_banner();

@@ -32,14 +32,20 @@
   }
 
   // The site's Consent Mode options, when the config is inline and already parsed (put the config
-  // before this tag). A config given by URL gets the plain defaults: denied everywhere.
+  // before this tag). A config given by URL gets the plain defaults: denied everywhere. They are
+  // pushed before the widget can check the config, so only a section as crumb-core accepts it is
+  // used (the same rules: docs/configuration.md); one the widget will refuse pushes none.
   // Own properties only: a page that adds `Object.prototype.url_passthrough` changes nothing.
   var own = Object.prototype.hasOwnProperty;
   var gcm = {};
   try {
     var inline = d.getElementById("crumb-config");
     var parsed = inline && JSON.parse(inline.textContent);
-    if (parsed && own.call(parsed, "google_consent_mode") && parsed.google_consent_mode) gcm = parsed.google_consent_mode;
+    var section = parsed && own.call(parsed, "google_consent_mode") && parsed.google_consent_mode;
+    // The section as JSON.stringify writes it (own members, numbers as written back): an object of
+    // known options only, regions like DE or US-CA, booleans, a whole wait of 0-10000 ms.
+    if (section && /^\{(("region":\[("[A-Z]{2}(-[A-Z\d]{1,3})?",?)*\]|"(ads_data_redaction|url_passthrough)":(true|false)|"wait_for_update":(\d{1,4}|10000)),?)*\}$/
+      .test(JSON.stringify(section))) gcm = section;
   } catch (e) { /* the widget reports a broken config by path once it runs */ }
   function option(name) { return own.call(gcm, name) ? gcm[name] : undefined; }
 
@@ -91,6 +97,9 @@
   w[global] = stub;
   if (broken) return;
 
+  // The nonce of this tag (the property: browsers hide the attribute): with the config's
+  // gating.require_nonce, gated scripts must carry it to be revived.
+  var nonce = (me && me.nonce) || "";
   var src = me && me.src ? me.src : (d.querySelector("script[src*='loader.js']") || {}).src || "/crumb/loader.js";
   var base = new URL(".", src).href;
   // Attributes, not `dataset`: a missing data-endpoint must not fall through to a polluted
@@ -121,7 +130,7 @@
     var applied = import(base + "apply.js")
       .then(function (part) {
         return part.default({ module_or_path: applyWasm }).then(function () {
-          return part.apply(inline.textContent || "", gtag, parsed).then(function (done) { planned = done === true; });
+          return part.apply(inline.textContent || "", gtag, parsed, nonce).then(function (done) { planned = done === true; });
         });
       })
       .catch(function (error) { fail("the apply part could not run; the widget applies the consent once it has loaded.", error); });
@@ -157,7 +166,7 @@
     .then(function (widget) {
       return widget.default({ module_or_path: wasm }).then(function () {
         widget.start({ base: base, endpoint: attribute("data-endpoint"), config: attribute("data-config"), queue: queue, gtag: gtag,
-          on: on, global: global, prepaint: prepaint, planned: planned, debug: !!(me && me.hasAttribute && me.hasAttribute("data-debug")) });
+          on: on, global: global, prepaint: prepaint, planned: planned, nonce: nonce, debug: !!(me && me.hasAttribute && me.hasAttribute("data-debug")) });
       });
     })
     .catch(function (error) {

@@ -28,6 +28,9 @@ pub struct LoaderOptions {
     pub planned: bool,
     /// `data-debug` on the script tag: show the debug panel on any origin (docs/configuration.md).
     pub debug: bool,
+    /// The nonce of loader.js's own `<script>` (its `nonce` property; empty without one): with the
+    /// config's `gating.require_nonce`, the nonce a gated script must carry to be revived.
+    pub nonce: String,
 }
 
 fn string_field(options: &JsValue, name: &str) -> Option<String> {
@@ -48,6 +51,7 @@ impl LoaderOptions {
             prepaint: own(options, "prepaint").and_then(super::prepaint::Prepaint::from_js),
             planned: own(options, "planned").is_some_and(|p| p.as_bool() == Some(true)),
             debug: own(options, "debug").is_some_and(|d| d.as_bool() == Some(true)),
+            nonce: string_field(options, "nonce").unwrap_or_default(),
         }
     }
 }

@@ -11,6 +11,11 @@
 //!
 //! When storage cannot keep the outbox (blocked, or full), this page's memory holds it and
 //! delivers from there; the console says once that it could not be persisted.
+//!
+//! The outbox is shared by every page of the origin, which may post to different endpoints: each
+//! entry remembers the endpoint of the page that made it (`crumb_core::outbox::Entry`), and a page
+//! delivers (and beacons, and drops on a 4xx) only its own endpoint's entries. The others wait,
+//! within the outbox's cap, for a page of theirs.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -18,7 +23,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use crumb_core::ids::OUTBOX_KEY;
-use crumb_core::outbox::{delivery, endpoint_problem, push_bounded, Backoff, Delivery, OUTBOX_CAP};
+use crumb_core::outbox::{delivery, endpoint_problem, push_bounded, same_record, Backoff, Delivery, Entry, OUTBOX_CAP};
 use crumb_core::ConsentRecord;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -75,7 +80,7 @@ pub struct Outbox {
     transport: Rc<dyn Transport>,
     endpoint: Option<String>,
     /// This page's copy; wins while storage could not keep it.
-    memory: RefCell<Vec<ConsentRecord>>,
+    memory: RefCell<Vec<Entry>>,
     persisted: Cell<bool>,
     warned_unpersisted: Cell<bool>,
     in_flight: Cell<bool>,
@@ -124,13 +129,13 @@ impl Outbox {
         self.flush();
     }
 
-    /// The records waiting, oldest first.
-    pub fn pending(&self) -> Vec<ConsentRecord> {
+    /// The records waiting, for any endpoint, oldest first.
+    pub fn pending(&self) -> Vec<Entry> {
         if !self.persisted.get() || !self.store.available() {
             return self.memory.borrow().clone();
         }
         match self.store.get(OUTBOX_KEY) {
-            Some(text) => match from_json::<Vec<ConsentRecord>>(&text, MAX_STORED_BYTES) {
+            Some(text) => match from_json::<Vec<Entry>>(&text, MAX_STORED_BYTES) {
                 Ok(list) => list,
                 Err(why) => {
                     warn(&format!("the stored outbox is unreadable ({why}); it is replaced"));
@@ -141,7 +146,7 @@ impl Outbox {
         }
     }
 
-    fn save(&self, list: Vec<ConsentRecord>) {
+    fn save(&self, list: Vec<Entry>) {
         let persisted = if list.is_empty() {
             self.store.remove(OUTBOX_KEY);
             true
@@ -155,10 +160,10 @@ impl Outbox {
         }
     }
 
-    /// Queues a record and tries to deliver it now.
+    /// Queues a record for this page's endpoint and tries to deliver it now.
     pub fn send(self: &Rc<Self>, record: ConsentRecord) {
         let mut list = self.pending();
-        for dropped in push_bounded(&mut list, record) {
+        for Entry { record: dropped, .. } in push_bounded(&mut list, Entry { endpoint: self.endpoint.clone(), record }) {
             warn(&format!(
                 "the consent-record outbox is full ({OUTBOX_CAP} undelivered records); dropped the record of consent id {} \
                  updated at {} (action {}); the first and the newest records are kept",
@@ -192,7 +197,7 @@ impl Outbox {
         let Some(endpoint) = self.endpoint.clone() else {
             return false;
         };
-        for record in self.pending() {
+        for Entry { record, .. } in self.pending().into_iter().filter(|e| e.for_endpoint(&endpoint)) {
             let body = to_json(&record);
             let status = self.transport.post(&endpoint, body.clone()).await;
             let outcome = delivery(status);
@@ -237,7 +242,7 @@ impl Outbox {
 
     fn remove(&self, record: &ConsentRecord) {
         let mut list = self.pending();
-        list.retain(|r| !(r.consent_id == record.consent_id && r.updated_at == record.updated_at));
+        list.retain(|e| !same_record(&e.record, record));
         self.save(list);
     }
 
@@ -257,8 +262,8 @@ impl Outbox {
         let Some(endpoint) = &self.endpoint else {
             return;
         };
-        for record in self.pending() {
-            self.transport.beacon(endpoint, &to_json(&record));
+        for entry in self.pending().into_iter().filter(|e| e.for_endpoint(endpoint)) {
+            self.transport.beacon(endpoint, &to_json(&entry.record));
         }
     }
 }
@@ -295,6 +300,35 @@ mod tests {
         from_json(text, MAX_STORED_BYTES).unwrap()
     }
 
+    /// The records waiting, whatever their endpoint.
+    fn records(outbox: &Outbox) -> Vec<ConsentRecord> {
+        outbox.pending().into_iter().map(|e| e.record).collect()
+    }
+
+    /// Answers each endpoint with its own status (a network error for any other) and notes
+    /// where each body went.
+    struct PerEndpoint {
+        statuses: Vec<(&'static str, u16)>,
+        posted: RefCell<Vec<(String, String)>>,
+        beaconed: RefCell<Vec<String>>,
+    }
+
+    fn per_endpoint(statuses: Vec<(&'static str, u16)>) -> Rc<PerEndpoint> {
+        Rc::new(PerEndpoint { statuses, posted: RefCell::default(), beaconed: RefCell::default() })
+    }
+
+    impl Transport for PerEndpoint {
+        fn post(&self, endpoint: &str, body: String) -> Answer {
+            self.posted.borrow_mut().push((endpoint.to_owned(), body));
+            let status = self.statuses.iter().find(|(e, _)| *e == endpoint).map(|(_, s)| *s);
+            Box::pin(async move { status })
+        }
+        fn beacon(&self, endpoint: &str, _body: &str) -> bool {
+            self.beaconed.borrow_mut().push(endpoint.to_owned());
+            true
+        }
+    }
+
     async fn settle() {
         // Two macrotask turns: the spawned delivery has run.
         for _ in 0..2 {
@@ -323,7 +357,7 @@ mod tests {
         outbox.send(record());
         settle().await;
         assert_eq!(network.posted.borrow().len(), 1, "posted although storage is full");
-        assert_eq!(outbox.pending(), vec![record()], "kept in memory while the endpoint is down");
+        assert_eq!(records(&outbox), vec![record()], "kept in memory while the endpoint is down");
         assert_eq!(store.get(OUTBOX_KEY), None);
         network.status.set(Some(201));
         outbox.flush();
@@ -354,12 +388,55 @@ mod tests {
         for part in ["`https://log.example/api/consent`", &format!("`{origin}`"), &format!("--allow-origin s={origin}")] {
             assert!(told[0].contains(part), "no {part} in {}", told[0]);
         }
-        assert_eq!(outbox.pending(), vec![record()], "the record waits in the outbox");
+        assert_eq!(records(&outbox), vec![record()], "the record waits in the outbox");
         // A listener that comes later is told what already happened.
         let late = Rc::new(Cell::new(false));
         let seen = late.clone();
         outbox.on_problem(Box::new(move |_| seen.set(true)));
         assert!(late.get());
+    }
+
+    /// Two pages of one origin post to different endpoints and share the stored outbox: a record
+    /// made on the page of `/shop/consent` (down for now) is never posted by the page of
+    /// `/b2b/consent`, so that endpoint's 4xx cannot drop it; it waits for a page of its own.
+    #[wasm_bindgen_test]
+    async fn a_record_is_delivered_only_to_the_endpoint_it_was_made_for() {
+        let store = Rc::new(MemoryStore::default());
+        let (shop, b2b) = ("https://shop.example/shop/consent", "https://shop.example/b2b/consent");
+        let down = per_endpoint(vec![(shop, 503)]);
+        Outbox::new(store.clone(), down.clone(), Some(shop.into())).send(record());
+        settle().await;
+        assert_eq!(down.posted.borrow().len(), 1, "the shop page posted its record");
+
+        let network = per_endpoint(vec![(b2b, 400)]);
+        let other_page = Outbox::new(store.clone(), network.clone(), Some(b2b.into()));
+        other_page.flush();
+        settle().await;
+        other_page.beacon_all();
+        assert!(network.posted.borrow().is_empty(), "posted to an endpoint it was not made for: {:?}", network.posted.borrow());
+        assert!(network.beaconed.borrow().is_empty(), "beaconed to an endpoint it was not made for");
+        assert_eq!(records(&other_page), vec![record()], "the record was dropped by another page's endpoint");
+
+        // Back on a page of its own endpoint, it is delivered and leaves the outbox.
+        let up = per_endpoint(vec![(shop, 201)]);
+        Outbox::new(store.clone(), up.clone(), Some(shop.into())).flush();
+        settle().await;
+        assert_eq!(up.posted.borrow().iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(), [shop]);
+        assert_eq!(store.get(OUTBOX_KEY), None, "delivered, then gone");
+    }
+
+    /// An outbox stored by an older widget holds bare records, made for no endpoint it names:
+    /// the first page delivers them, as it did.
+    #[wasm_bindgen_test]
+    async fn an_older_outbox_of_bare_records_is_still_delivered() {
+        let store = Rc::new(MemoryStore::default());
+        store.set(OUTBOX_KEY, &format!("[{}]", to_json(&record()))).unwrap();
+        let network = per_endpoint(vec![("/api/consent", 204)]);
+        Outbox::new(store.clone(), network.clone(), Some("/api/consent".into())).flush();
+        settle().await;
+        assert_eq!(network.posted.borrow().len(), 1);
+        assert_eq!(from_json::<ConsentRecord>(&network.posted.borrow()[0].1, usize::MAX).unwrap(), record());
+        assert_eq!(store.get(OUTBOX_KEY), None);
     }
 
     #[wasm_bindgen_test]
@@ -371,7 +448,7 @@ mod tests {
         outbox.send(record());
         settle().await;
         assert_eq!(network.posted.borrow().len(), 1, "posted although storage is blocked");
-        assert_eq!(outbox.pending(), vec![record()], "kept in memory while the endpoint is down");
+        assert_eq!(records(&outbox), vec![record()], "kept in memory while the endpoint is down");
         network.status.set(Some(204));
         outbox.flush();
         settle().await;
@@ -392,7 +469,7 @@ mod tests {
         let stored = store.get(OUTBOX_KEY).unwrap_or_default();
         js_sys::Reflect::delete_property(array_proto.unchecked_ref::<js_sys::Object>(), &"toJSON".into()).unwrap();
         assert!(stored.starts_with("[{"), "{stored}");
-        assert_eq!(Outbox::new(store, Rc::new(FetchTransport), None).pending(), vec![record()]);
+        assert_eq!(records(&Outbox::new(store, Rc::new(FetchTransport), None)), vec![record()]);
     }
 
     #[wasm_bindgen_test]

@@ -418,7 +418,7 @@ async fn gated_scripts_wait_for_consent_and_refusal_scripts_run_on_refusal() {
     // A gated image in the same batch: once the widget has marked it blocked, it has seen the
     // scripts too (the positive marker before asserting that nothing ran).
     let marker = doc.create_element("img").expect("img");
-    let _ = marker.set_attribute("data-src", "data:,");
+    let _ = marker.set_attribute("data-src", "marker-test.png");
     let _ = marker.set_attribute("data-category", "analytics");
     let _ = marker.set_attribute("data-placeholder", "false");
     let _ = marker.set_attribute("data-test-gated", "");
@@ -892,7 +892,7 @@ async fn placeholders_dispose_their_effects_when_the_embed_loads() {
     let body = doc.body().expect("body");
     for category in ["analytics", "marketing"] {
         let frame = doc.create_element("iframe").expect("iframe");
-        let _ = frame.set_attribute("data-src", "about:blank");
+        let _ = frame.set_attribute("data-src", "embed-test.html");
         let _ = frame.set_attribute("data-category", category);
         let _ = frame.set_attribute("data-test-gated", "");
         let _ = body.append_child(&frame);

@@ -344,7 +344,8 @@ impl Shopper {
         )
     }
 
-    /// The records waiting in the outbox (localStorage `crumb_outbox`); empty when absent.
+    /// The entries waiting in the outbox (localStorage `crumb_outbox`: `{endpoint, record}` each, or
+    /// a bare record when an older widget wrote it); empty when absent.
     pub async fn outbox(&self) -> Vec<Value> {
         match self.local_storage("crumb_outbox").await {
             None => Vec::new(),

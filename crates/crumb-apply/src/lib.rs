@@ -25,10 +25,14 @@ use wasm_bindgen::JsCast;
 /// loader in the head, a body still arriving): what is parsed by then starts at once, the rest
 /// once `parsed` (loader.js's promise of `DOMContentLoaded`, resolved already when the document
 /// is parsed) resolves, in document order either way.
+///
+/// `nonce` is loader.js's own: with the config's `gating.require_nonce`, only gated scripts
+/// carrying it are revived, as the main part does.
 #[wasm_bindgen]
-pub async fn apply(config_text: String, gtag: js_sys::Function, parsed: js_sys::Promise) -> bool {
+pub async fn apply(config_text: String, gtag: js_sys::Function, parsed: js_sys::Promise, nonce: String) -> bool {
     let Some(consent) = planned_consent(&config_text, &gtag) else { return false };
     let gate = crumb_gate::Gate::new();
+    gate.require_nonce(requires_nonce(&config_text).then_some(nonce));
     gate.run_allowed_to_end(Some(&consent)).await;
     let _ = wasm_bindgen_futures::JsFuture::from(parsed).await;
     gate.run_allowed_to_end(Some(&consent)).await;
@@ -52,6 +56,18 @@ fn planned_consent(config_text: &str, gtag: &js_sys::Function) -> Option<Consent
     }
     let _ = gtag.call3(&JsValue::NULL, &"consent".into(), &"update".into(), &update);
     Some(consent)
+}
+
+/// The config's `gating.require_nonce` (own properties only). The plan held, so the main part
+/// checked this very text: only the switch is read here. Unreadable: on, the safe side.
+fn requires_nonce(config_text: &str) -> bool {
+    let own = |object: &JsValue, name: &str| {
+        let object: &js_sys::Object = object.dyn_ref()?;
+        let key = JsValue::from_str(name);
+        js_sys::Object::has_own(object, &key).then(|| js_sys::Reflect::get(object, &key).ok()).flatten()
+    };
+    let Ok(config) = js_sys::JSON::parse(config_text) else { return true };
+    own(&config, "gating").and_then(|g| own(&g, "require_nonce")).is_some_and(|on| on.as_bool() == Some(true))
 }
 
 /// Every `crumb_consent` cookie this page sees, if any, holds exactly the stored text.

@@ -62,6 +62,18 @@ pub struct Config {
     pub comment: Option<String>,
     /// What the built-in texts call the site: `site` (the default) or `shop` ("our shop").
     pub site_kind: SiteKind,
+    /// How gated content is revived (`gating.require_nonce`).
+    pub gating: Gating,
+}
+
+/// How gated content is revived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Gating {
+    /// Revive only the gated scripts that carry the page's nonce (the nonce of loader.js's own
+    /// `<script>`); the others stay inert, with a warning. For pages with a nonce-based
+    /// Content-Security-Policy, where markup injected into the page would otherwise be run by the
+    /// widget as a trusted script (docs/security.md). Default off.
+    pub require_nonce: bool,
 }
 
 /// What the built-in texts call the site.
@@ -433,6 +445,7 @@ impl FromJson for Config {
             "google_consent_mode",
             "comment",
             "site_kind",
+            "gating",
         ];
         let mut config = Config {
             site: String::new(),
@@ -452,6 +465,7 @@ impl FromJson for Config {
             google_consent_mode: GoogleConsentMode::default(),
             comment: None,
             site_kind: SiteKind::Site,
+            gating: Gating::default(),
         };
         let required = &["site", "revision", "categories"];
         json::fields(value, at, "struct Config", FIELDS, required, Unknown::Noted, &mut |field, v, at| {
@@ -472,7 +486,8 @@ impl FromJson for Config {
                 13 => config.cookie_domain = read(v, at)?,
                 14 => config.google_consent_mode = read(v, at)?,
                 15 => config.comment = read(v, at)?,
-                _ => config.site_kind = read(v, at)?,
+                16 => config.site_kind = read(v, at)?,
+                _ => config.gating = read(v, at)?,
             }
             Ok(())
         })?;
@@ -494,6 +509,17 @@ impl FromJson for GoogleConsentMode {
             Ok(())
         })?;
         Ok(mode)
+    }
+}
+
+impl FromJson for Gating {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        let mut gating = Gating::default();
+        json::fields(value, at, "struct Gating", &["require_nonce"], &[], Unknown::Noted, &mut |_, v, at| {
+            gating.require_nonce = read(v, at)?;
+            Ok(())
+        })?;
+        Ok(gating)
     }
 }
 
@@ -816,14 +842,31 @@ fn repeated(ids: &[&str]) -> Vec<bool> {
 }
 
 /// A URL a shopper may be sent to or a record posted to: `https://`, `http://` or a same-site
-/// path. `javascript:` and friends are refused.
-fn is_safe_url(text: &str) -> bool {
+/// path. `javascript:` and friends are refused. The config's `policy_url`, `endpoint` and
+/// `theme.logo.src`, and the script tag's `data-endpoint` and `data-config`, all follow it.
+pub fn is_safe_url(text: &str) -> bool {
     let lower = text.trim().to_ascii_lowercase();
     !text.is_empty()
         && text.len() <= 2_000
         && !text.chars().any(|c| c.is_control() || c == ' ')
         && (lower.starts_with("https://") || lower.starts_with("http://") || (lower.starts_with('/') && !lower.starts_with("//")))
 }
+
+/// The script tag's `data-endpoint` and `data-config` follow the rule of the config's `endpoint`
+/// ([`is_safe_url`]): each one that does not is an error named by its attribute, and the widget
+/// then stops as it does for a broken config, before any request to either.
+pub fn script_tag_errors(endpoint: Option<&str>, config_url: Option<&str>) -> Vec<ConfigError> {
+    let mut errors = Vec::new();
+    for (path, url) in [("data-endpoint", endpoint), ("data-config", config_url)] {
+        if url.is_some_and(|url| !is_safe_url(url)) {
+            errors.push(ConfigError { path: path.to_owned(), message: NOT_A_SAFE_URL.to_owned() });
+        }
+    }
+    errors
+}
+
+/// What [`is_safe_url`] refuses, said once for every field and attribute it checks.
+const NOT_A_SAFE_URL: &str = "must be an http(s) URL or a path starting with `/`";
 
 /// `example.com`, `.example.com` or `shop.example.co.uk`: lowercase labels of letters, digits and
 /// `-`, at least two of them. Whether it covers the current host is checked in the browser.
@@ -901,7 +944,7 @@ impl Config {
         for (field, url) in [("policy_url", &self.policy_url), ("endpoint", &self.endpoint)] {
             if let Some(url) = url {
                 if !is_safe_url(url) {
-                    error(field.into(), "must be an http(s) URL or a path starting with `/`");
+                    error(field.into(), NOT_A_SAFE_URL);
                 }
             }
         }
@@ -1083,7 +1126,7 @@ impl Config {
         }
         if let Some(logo) = &self.theme.logo {
             if !is_safe_url(&logo.src) {
-                error("theme.logo.src".into(), "must be an http(s) URL or a path starting with `/`");
+                error("theme.logo.src".into(), NOT_A_SAFE_URL);
             }
             if logo.alt.chars().count() > 200 {
                 error("theme.logo.alt".into(), "must be at most 200 characters");

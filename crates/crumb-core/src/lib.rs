@@ -34,8 +34,8 @@ pub mod theme;
 pub mod time;
 
 pub use config::{
-    config_from_value, parse_config, typed_config, Category, Config, ConfigError, ConfigErrors, CookieSpec, GoogleConsentMode, Party,
-    Service, StorageKey,
+    config_from_value, parse_config, typed_config, Category, Config, ConfigError, ConfigErrors, CookieSpec, Gating, GoogleConsentMode,
+    Party, Service, StorageKey,
 };
 pub use consent::{decide, effects_on_load, Action, Choice, Consent, Decision, DecisionContext, StoredError};
 pub use consent_mode::{consent_mode_signals, Signal};

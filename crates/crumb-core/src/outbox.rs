@@ -3,6 +3,7 @@
 //! to wait before trying again ([`Backoff`]). The widget keeps the outbox (localStorage, memory)
 //! and does the POSTs; every choice about them is made here.
 
+use crate::json::{self, At, FromJson, ToJson, Value};
 use crate::record::ConsentRecord;
 
 /// Records kept at most. Beyond it one is dropped (see [`push_bounded`]); the widget warns,
@@ -15,12 +16,62 @@ pub fn same_record(a: &ConsentRecord, b: &ConsentRecord) -> bool {
     a.consent_id == b.consent_id && a.updated_at == b.updated_at
 }
 
-/// Adds `record` to `list` unless a copy is there already ([`same_record`]). Beyond
-/// [`OUTBOX_CAP`], drops the oldest record but one: the first record (the first proof) and the
-/// newest (the decision in force) always stay. Returns what was dropped, oldest first.
-pub fn push_bounded(list: &mut Vec<ConsentRecord>, record: ConsentRecord) -> Vec<ConsentRecord> {
-    if !list.iter().any(|r| same_record(r, &record)) {
-        list.push(record);
+/// One record in the outbox and the endpoint it was made for. The outbox is shared by every page
+/// of the origin (localStorage), and pages may post to different endpoints: a page delivers only
+/// the entries made for its own ([`Entry::for_endpoint`]), so a record is never posted to, nor
+/// dropped by, an endpoint it was not meant for.
+///
+/// Stored as `{"endpoint": "…", "record": {…}}`. An outbox written before entries had an
+/// endpoint holds bare records: each reads as an entry without one, which any page delivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The resolved endpoint the page that made the record posts to (`None`: a record read from an
+    /// older outbox, or made on a page without any endpoint; either is delivered by whichever page
+    /// with an endpoint comes first, as before).
+    pub endpoint: Option<String>,
+    /// The record, as posted.
+    pub record: ConsentRecord,
+}
+
+impl Entry {
+    /// Whether a page posting to `endpoint` delivers this entry: one made for it, or one from an
+    /// older outbox that did not say.
+    pub fn for_endpoint(&self, endpoint: &str) -> bool {
+        self.endpoint.as_deref().is_none_or(|own| own == endpoint)
+    }
+}
+
+impl FromJson for Entry {
+    fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
+        if value.get("record").is_none() {
+            return Ok(Entry { endpoint: None, record: json::read(value, at)? });
+        }
+        let (mut endpoint, mut record) = (None, None);
+        json::fields(value, at, "struct Entry", &["endpoint", "record"], &["record"], json::Unknown::Refused, &mut |field, v, at| {
+            match field {
+                0 => endpoint = json::read(v, at)?,
+                _ => record = Some(json::read(v, at)?),
+            }
+            Ok(())
+        })?;
+        let record = record.ok_or_else(|| at.error("missing field `record`".to_owned()))?;
+        Ok(Entry { endpoint, record })
+    }
+}
+
+impl ToJson for Entry {
+    fn to_value(&self) -> Value {
+        json::object(vec![("endpoint", self.endpoint.to_value()), ("record", self.record.to_value())])
+    }
+}
+
+/// Adds `entry` to `list` unless a copy of its record is there already ([`same_record`]). Beyond
+/// [`OUTBOX_CAP`], drops the oldest entry but one: the first record (the first proof) and the
+/// newest (the decision in force) always stay. Returns what was dropped, oldest first. Entries
+/// for other pages' endpoints count too, so those that wait never grow the outbox past the cap.
+pub fn push_bounded(list: &mut Vec<Entry>, entry: Entry) -> Vec<Entry> {
+    if !list.iter().any(|e| same_record(&e.record, &entry.record)) {
+        list.push(entry);
     }
     let excess = list.len().saturating_sub(OUTBOX_CAP.max(2));
     if excess == 0 {

@@ -405,6 +405,17 @@ fn google_consent_mode_options() {
 }
 
 #[test]
+fn gating_require_nonce_is_a_bool_off_by_default() {
+    assert!(!demo_config().gating.require_nonce);
+    let mut value = demo_config_json();
+    value["gating"] = json!({"require_nonce": true});
+    assert!(parse(value).expect("a valid switch").gating.require_nonce);
+    refused_at("gating.require_nonce", |v| v["gating"] = json!({"require_nonce": "yes"}));
+    refused_at("gating.require_nonces", |v| v["gating"] = json!({"require_nonces": true}));
+    refused_at("gating", |v| v["gating"] = json!(true));
+}
+
+#[test]
 fn local_storage_keys_name_exactly_one_of_name_or_pattern() {
     refused_at("categories[2].services[0].local_storage[0]", |v| v["categories"][2]["services"][0]["local_storage"] = json!([{}]));
     refused_at("categories[2].services[0].local_storage[0].name", |v| {
@@ -472,4 +483,27 @@ fn thousands_of_services_are_checked_and_decided_whole() {
     let consent = crumb_core::decide(&config, None, &crumb_core::Choice::AcceptAll, &context).consent;
     assert!(consent.services.len() >= 4_000);
     assert!(consent.services.keys().zip(consent.services.keys().skip(1)).all(|(a, b)| a < b), "ids sorted, each once");
+}
+
+#[test]
+fn data_endpoint_and_data_config_follow_the_endpoint_rule() {
+    use crumb_core::config::script_tag_errors;
+    for good in ["/api/consent", "https://log.example/api/consent", "http://127.0.0.1:8080/c.json", "HTTPS://x.example/"] {
+        assert_eq!(script_tag_errors(Some(good), Some(good)), vec![], "{good}");
+    }
+    assert_eq!(script_tag_errors(None, None), vec![]);
+    for bad in [
+        "javascript:alert(1)",
+        " javascript:alert(1)",
+        "data:application/json,{}",
+        "//evil.example/api",
+        "api/consent",
+        "/a b",
+        "\u{1}/x",
+        "",
+    ] {
+        let paths: Vec<_> = script_tag_errors(Some(bad), Some(bad)).into_iter().map(|e| e.path).collect();
+        assert_eq!(paths, ["data-endpoint", "data-config"], "{bad:?}");
+    }
+    assert_eq!(script_tag_errors(Some("/api/consent"), Some("blob:x")).len(), 1);
 }

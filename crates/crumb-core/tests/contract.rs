@@ -460,7 +460,8 @@ fn full_config() -> Value {
         "cookie_domain": "example.com",
         "google_consent_mode": { "region": ["DE", "US-CA"], "ads_data_redaction": true, "url_passthrough": true, "wait_for_update": 800 },
         "comment": "Reviewed by legal.",
-        "site_kind": "shop"
+        "site_kind": "shop",
+        "gating": { "require_nonce": true }
     })
 }
 
@@ -529,7 +530,7 @@ fn the_schema_has_exactly_the_fields_of_the_rust_types() {
 
 /// Every level of the config that is an object with fields of its own, as a path into
 /// `full_config()`.
-const OBJECT_LEVELS: [&str; 8] = [
+const OBJECT_LEVELS: [&str; 9] = [
     "",
     "categories[1]",
     "categories[1].services[0]",
@@ -538,6 +539,7 @@ const OBJECT_LEVELS: [&str; 8] = [
     "theme",
     "layout",
     "google_consent_mode",
+    "gating",
 ];
 
 /// `value` with `edit` applied to the object at `path` (`categories[1].services[0]`).

@@ -6,6 +6,12 @@
 //! `crumb_core::gating`; the placeholders are drawn by whoever the composition root injects
 //! ([`Placeholders`]), so this layer never imports the components.
 //!
+//! Reviving is a script gadget under a nonce + `'strict-dynamic'` CSP (a script the widget
+//! creates is trusted whatever markup it came from), so an element whose URL is not `http(s)` or
+//! relative (`crumb_core::gating::loadable_url`), or, with the config's `gating.require_nonce`, a
+//! script without the page's nonce, is refused: it stays inert (`data-crumb-state="refused"`),
+//! and the console says why, once, naming it.
+//!
 //! A crate of its own because two wasm modules use it: the widget's main part (its
 //! `platform::gating`) and the small apply part (crates/crumb-apply), which starts a returning
 //! visitor's consented scripts before the main part has arrived. Both mark what they did on the
@@ -31,7 +37,8 @@ fn elements(selector: &str) -> Vec<web_sys::Element> {
     (0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()).collect()
 }
 
-/// On a gated element: `queued` / `ran` (scripts), `blocked` / `loaded` (iframes and images).
+/// On a gated element: `queued` / `ran` (scripts), `blocked` / `loaded` (iframes and images),
+/// `refused` (never run: see the module doc).
 const STATE: &str = "data-crumb-state";
 /// Set on an iframe or image Crumb hid behind its placeholder (so only those are shown again);
 /// its value is the element's own inline `display` from before.
@@ -60,6 +67,59 @@ pub struct Gate {
     pumping: Cell<bool>,
     observer: RefCell<Option<web_sys::MutationObserver>>,
     placeholders: RefCell<Option<Rc<dyn Placeholders>>>,
+    /// With the config's `gating.require_nonce`: the page's nonce, which a gated script must carry
+    /// to be revived (`crumb_core::gating::nonce_allows`).
+    required_nonce: RefCell<Option<String>>,
+}
+
+/// An element's `nonce` (the property: the attribute is hidden once parsed under a CSP).
+fn nonce_of(element: &web_sys::Element) -> String {
+    js_sys::Reflect::get(element, &JsValue::from_str("nonce")).ok().and_then(|n| n.as_string()).unwrap_or_default()
+}
+
+/// Whether the element's `attribute` (its URL) may be loaded: `http(s)` or relative to the
+/// document's base URL. No attribute: nothing to load, nothing to refuse.
+fn loadable(element: &web_sys::Element, attribute: &str) -> bool {
+    let Some(url) = element.get_attribute(attribute) else { return true };
+    let base = document().and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default();
+    crumb_core::gating::loadable_url(&url, &base)
+}
+
+/// Leaves a gated element inert for good and says why, once (it is not looked at again).
+fn refuse(element: &web_sys::Element, why: &str) {
+    let _ = element.set_attribute(STATE, "refused");
+    // Named as a selector would name it: `iframe#player`, or `script` and its URL below.
+    let mut message = String::from("Crumb: gated ");
+    message.push_str(&element.local_name());
+    let id = element.id();
+    if !id.is_empty() {
+        message.push('#');
+        push_capped(&mut message, &id);
+    }
+    message.push_str(" not run: ");
+    message.push_str(why);
+    web_sys::console::warn_1(&JsValue::from_str(&message));
+}
+
+/// Appends at most 200 characters of `text` (a page's value in a console message), then `…` if
+/// there was more. No `format!`: this crate is in the apply part too, which has no formatting code.
+fn push_capped(out: &mut String, text: &str) {
+    let mut chars = text.chars();
+    out.extend(chars.by_ref().take(200));
+    if chars.next().is_some() {
+        out.push('…');
+    }
+}
+
+/// Why a URL is refused, with the URL (capped).
+fn not_loadable(element: &web_sys::Element, attribute: &str) -> String {
+    let url = element.get_attribute(attribute).unwrap_or_default();
+    let mut why = String::from("its ");
+    why.push_str(attribute);
+    why.push_str(" `");
+    push_capped(&mut why, &url);
+    why.push_str("` is not an http(s) or relative URL");
+    why
 }
 
 fn element_allowed(element: &web_sys::Element, consent: Option<&Consent>) -> bool {
@@ -83,6 +143,12 @@ impl Gate {
                 self.draw_placeholder(&element);
             }
         }
+    }
+
+    /// With the config's `gating.require_nonce` on, `Some` of the page's nonce (loader.js's own,
+    /// empty when it has none): only gated scripts carrying it are revived from now on.
+    pub fn require_nonce(&self, page_nonce: Option<String>) {
+        *self.required_nonce.borrow_mut() = page_nonce;
     }
 
     /// Runs the page under a new consent: starts everything it allows that has not run yet.
@@ -174,7 +240,14 @@ impl Gate {
             let Ok(script) = element.dyn_into::<web_sys::HtmlScriptElement>() else {
                 continue;
             };
-            if element_allowed(&script, consent.as_ref()) {
+            if !element_allowed(&script, consent.as_ref()) {
+                continue;
+            }
+            if !loadable(&script, "src") {
+                refuse(&script, &not_loadable(&script, "src"));
+            } else if !crumb_core::gating::nonce_allows(self.required_nonce.borrow().as_deref(), &nonce_of(&script)) {
+                refuse(&script, "gating.require_nonce is on and it does not carry the page's nonce");
+            } else {
                 let _ = script.set_attribute(STATE, "queued");
                 fresh.push(script);
             }
@@ -190,10 +263,21 @@ impl Gate {
     fn load_allowed_media(&self) {
         let consent = self.current.borrow().clone();
         for element in elements(MEDIA) {
+            let state = element.get_attribute(STATE);
+            if matches!(state.as_deref(), Some("refused" | "loaded")) {
+                continue;
+            }
+            if !loadable(&element, "data-src") {
+                // Never loaded, so no placeholder offers to load it either.
+                if let Some(placeholders) = self.placeholders.borrow().clone().filter(|_| state.as_deref() == Some("blocked")) {
+                    placeholders.remove(&element);
+                }
+                refuse(&element, &not_loadable(&element, "data-src"));
+                continue;
+            }
             if element_allowed(&element, consent.as_ref()) {
                 self.load(&element);
-            } else if element.get_attribute(STATE).is_none()
-                && crumb_core::gating::wants_placeholder(&element.get_attribute("data-category").unwrap_or_default())
+            } else if state.is_none() && crumb_core::gating::wants_placeholder(&element.get_attribute("data-category").unwrap_or_default())
             {
                 self.block(&element);
             }
@@ -292,8 +376,8 @@ fn revive(gated: &web_sys::HtmlScriptElement) -> Option<js_sys::Promise> {
         live.set_type(&kind);
     }
     // The nonce attribute is hidden once parsed; the property keeps it.
-    let nonce = js_sys::Reflect::get(gated, &JsValue::from_str("nonce")).ok().and_then(|n| n.as_string());
-    if let Some(nonce) = nonce.filter(|n| !n.is_empty()) {
+    let nonce = nonce_of(gated);
+    if !nonce.is_empty() {
         let _ = js_sys::Reflect::set(&live, &JsValue::from_str("nonce"), &JsValue::from_str(&nonce));
     }
     let _ = gated.set_attribute(STATE, "ran");
@@ -341,18 +425,80 @@ mod tests {
         }
     }
 
-    fn gated(src: &str, category: &str) -> Option<web_sys::Element> {
+    /// A gated element added to the body with these attributes.
+    fn element(tag: &str, attributes: &[(&str, &str)]) -> Option<web_sys::Element> {
         let doc = document()?;
-        let script = doc.create_element("script").ok()?;
-        script.set_attribute("type", "text/plain").ok()?;
-        script.set_attribute("data-category", category).ok()?;
-        script.set_attribute("src", src).ok()?;
-        doc.body()?.append_child(&script).ok()?;
+        let element = doc.create_element(tag).ok()?;
+        for (name, value) in attributes {
+            element.set_attribute(name, value).ok()?;
+        }
+        doc.body()?.append_child(&element).ok()?;
+        Some(element)
+    }
+
+    fn gated(src: &str, category: &str) -> Option<web_sys::Element> {
+        element("script", &[("type", "text/plain"), ("data-category", category), ("src", src)])
+    }
+
+    /// A gated inline script, with this nonce (the property, as a parsed page has it) unless empty.
+    fn gated_inline(code: &str, nonce: &str) -> Option<web_sys::Element> {
+        let script = element("script", &[("type", "text/plain"), ("data-category", "analytics")])?;
+        script.set_text_content(Some(code));
+        if !nonce.is_empty() {
+            js_sys::Reflect::set(&script, &JsValue::from_str("nonce"), &JsValue::from_str(nonce)).ok()?;
+        }
         Some(script)
     }
 
     fn window_flag(name: &str) -> JsValue {
         web_sys::window().map_or(JsValue::UNDEFINED, |w| js_sys::Reflect::get(&w, &JsValue::from_str(name)).unwrap_or_default())
+    }
+
+    /// The `src` of each script that finished loading or failing, in order, while it listens (a
+    /// relative URL the test server does not have fails: an external script that settled).
+    struct Settled {
+        seen: Rc<RefCell<Vec<String>>>,
+        listener: Closure<dyn Fn(web_sys::Event)>,
+    }
+
+    impl Settled {
+        fn listen() -> Settled {
+            let seen = Rc::new(RefCell::new(Vec::new()));
+            let sink = seen.clone();
+            let listener = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+                let script = event.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                if let Some(src) = script.filter(|s| s.tag_name() == "SCRIPT").and_then(|s| s.get_attribute("src")) {
+                    sink.borrow_mut().push(src);
+                }
+            });
+            let window = web_sys::window().expect("a window");
+            for kind in ["load", "error"] {
+                window.add_event_listener_with_callback_and_bool(kind, listener.as_ref().unchecked_ref(), true).expect("listening");
+            }
+            Settled { seen, listener }
+        }
+
+        fn stop(self) -> Vec<String> {
+            let window = web_sys::window().expect("a window");
+            for kind in ["load", "error"] {
+                let _ = window.remove_event_listener_with_callback_and_bool(kind, self.listener.as_ref().unchecked_ref(), true);
+            }
+            self.seen.take()
+        }
+    }
+
+    /// What the page's `console.warn` is given while `run` runs.
+    async fn warnings<F: std::future::Future<Output = ()>>(run: F) -> Vec<String> {
+        let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).expect("a console");
+        let original = js_sys::Reflect::get(&console, &"warn".into()).expect("console.warn");
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let sink = seen.clone();
+        let spy = Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| sink.borrow_mut().push(message.as_string().unwrap_or_default()))
+            .into_js_value();
+        js_sys::Reflect::set(&console, &"warn".into(), &spy).expect("spying");
+        run.await;
+        js_sys::Reflect::set(&console, &"warn".into(), &original).expect("restoring console.warn");
+        seen.take()
     }
 
     // On the apply part's path the first allowed script starts before any allowed embed loads,
@@ -361,12 +507,9 @@ mod tests {
     async fn run_allowed_to_end_starts_the_first_script_before_any_embed_loads() {
         let doc = document().expect("a document");
         let body = doc.body().expect("a body");
-        let frame = doc.create_element("iframe").expect("an iframe");
-        for (name, value) in [("data-src", "about:blank"), ("data-category", "analytics"), ("data-placeholder", "false")] {
-            frame.set_attribute(name, value).expect("an attribute");
-        }
-        body.append_child(&frame).expect("the iframe added");
-        let script = gated("data:text/javascript,window.__gateFirst=1", "analytics").expect("the gated script added");
+        let frame = element("iframe", &[("data-src", "gate-frame.html"), ("data-category", "analytics"), ("data-placeholder", "false")])
+            .expect("the iframe added");
+        let script = gated("gate-first.js", "analytics").expect("the gated script added");
 
         // What happens to the page, in order: a script added (the live copy) or the frame's src set.
         let seen = Rc::new(RefCell::new(Vec::<&str>::new()));
@@ -389,8 +532,8 @@ mod tests {
         Gate::new().run_allowed_to_end(Some(&consent(true))).await;
         note(observer.take_records());
         observer.disconnect();
-        assert_eq!(window_flag("__gateFirst").as_f64(), Some(1.0), "the allowed script did not run");
-        assert_eq!(frame.get_attribute("src").as_deref(), Some("about:blank"), "the allowed embed did not load");
+        assert_eq!(script.get_attribute(STATE).as_deref(), Some("ran"), "the allowed script did not run");
+        assert_eq!(frame.get_attribute("src").as_deref(), Some("gate-frame.html"), "the allowed embed did not load");
         assert_eq!(
             seen.borrow().first().copied(),
             Some("script added"),
@@ -402,17 +545,107 @@ mod tests {
     }
 
     // The apply part fetches the main part only after `run_allowed_to_end`: it must finish once
-    // the external scripts it started have run, in order, and not before; refused ones never run.
+    // the external scripts it started have run (loaded or failed), in order, and not before;
+    // refused ones never start.
     #[wasm_bindgen_test]
     async fn run_allowed_to_end_finishes_after_the_allowed_scripts_have_run() {
-        let first = gated("data:text/javascript,window.__gateOrder=(window.__gateOrder||'')+'a'", "analytics");
-        let second = gated("data:text/javascript,window.__gateOrder=(window.__gateOrder||'')+'b'", "analytics");
-        let refused = gated("data:text/javascript,window.__gateRefused=1", "marketing");
+        let first = gated("gate-order-a.js", "analytics");
+        let second = gated("gate-order-b.js", "analytics");
+        let refused = gated("gate-refused.js", "marketing");
         assert!(first.is_some() && second.is_some() && refused.is_some(), "could not add the gated scripts");
+        let settled = Settled::listen();
         Gate::new().run_allowed_to_end(Some(&consent(true))).await;
-        assert_eq!(window_flag("__gateOrder").as_string().as_deref(), Some("ab"), "not both run, in order, when it finished");
-        assert!(window_flag("__gateRefused").is_undefined(), "a refused script ran");
+        let settled = settled.stop();
+        assert_eq!(settled, ["gate-order-a.js", "gate-order-b.js"], "not both settled, in order, when it finished");
         for element in [first, second, refused].into_iter().flatten() {
+            element.remove();
+        }
+    }
+
+    // Injected markup must not become code through the widget (a script it creates is trusted by
+    // a nonce + 'strict-dynamic' policy): a gated script whose src, or an embed whose data-src,
+    // is not http(s) or relative stays inert once its category is allowed, however the scheme is
+    // disguised, and the console says why once, naming it.
+    #[wasm_bindgen_test]
+    async fn a_url_that_is_not_http_or_relative_stays_inert_and_is_named_once() {
+        let scripts: Vec<_> = [
+            "javascript:window.__gateJs=1",
+            "  JavaScript:window.__gateJs=1",
+            "data:text/javascript,window.__gateData=1",
+            "\tda\nta:text/javascript,window.__gateData=1",
+            "blob:https://shop.example/0f8fad5b",
+        ]
+        .into_iter()
+        .filter_map(|src| gated(src, "analytics"))
+        .collect();
+        let frame =
+            element("iframe", &[("id", "evil-frame"), ("data-src", "javascript:parent.__gateFrame=1"), ("data-category", "analytics")]);
+        let image = element("img", &[("data-src", "VBScript:x"), ("data-category", "analytics")]);
+        let fine = gated("gate-fine.js", "analytics");
+        assert!(scripts.len() == 5 && frame.is_some() && image.is_some() && fine.is_some(), "could not add the gated markup");
+        let gate = Gate::new();
+        let warned = warnings(async {
+            gate.run_allowed_to_end(Some(&consent(true))).await;
+            // Again (a new decision, a page mutation): nothing new, no second warning.
+            gate.run_allowed_to_end(Some(&consent(true))).await;
+        })
+        .await;
+        for script in &scripts {
+            assert_eq!(script.get_attribute(STATE).as_deref(), Some("refused"));
+            let live = script.next_element_sibling().is_some_and(|next| next.tag_name() == "SCRIPT" && !next.has_attribute("type"));
+            assert!(!live, "a live copy was inserted");
+        }
+        let (frame, image) = (frame.expect("a frame"), image.expect("an image"));
+        assert_eq!(frame.get_attribute("src"), None, "the frame was given its javascript: URL");
+        assert_eq!(image.get_attribute("src"), None, "the image was given its vbscript: URL");
+        assert_eq!(frame.get_attribute(STATE).as_deref(), Some("refused"));
+        assert!(
+            window_flag("__gateJs").is_undefined() && window_flag("__gateData").is_undefined() && window_flag("__gateFrame").is_undefined()
+        );
+        assert_eq!(fine.as_ref().and_then(|f| f.get_attribute(STATE)).as_deref(), Some("ran"), "a relative URL is fine");
+        assert_eq!(warned.len(), 7, "one warning per refused element: {warned:#?}");
+        assert!(warned.iter().all(|w| w.starts_with("Crumb: gated ")), "{warned:#?}");
+        assert!(
+            warned
+                .iter()
+                .any(|w| w.contains("Crumb: gated iframe#evil-frame not run") && w.contains("data-src `javascript:parent.__gateFrame=1`")),
+            "the frame is not named: {warned:#?}"
+        );
+        for element in scripts.into_iter().chain([frame, image]).chain(fine) {
+            element.remove();
+        }
+    }
+
+    // With the config's gating.require_nonce, only gated scripts carrying the page's nonce are
+    // revived; without it (the default) every allowed one is, as before.
+    #[wasm_bindgen_test]
+    async fn require_nonce_revives_only_the_scripts_carrying_the_pages_nonce() {
+        let nonced = gated_inline("window.__gateNonced = (window.__gateNonced || 0) + 1;", "r4nd0m");
+        let bare = gated_inline("window.__gateBare = 1;", "");
+        let other = gated_inline("window.__gateOther = 1;", "guessed");
+        assert!(nonced.is_some() && bare.is_some() && other.is_some(), "could not add the gated scripts");
+        let gate = Gate::new();
+        gate.require_nonce(Some("r4nd0m".to_owned()));
+        let warned = warnings(gate.run_allowed_to_end(Some(&consent(true)))).await;
+        assert_eq!(window_flag("__gateNonced").as_f64(), Some(1.0), "the page's own gated script did not run");
+        assert!(window_flag("__gateBare").is_undefined(), "a script without the nonce ran");
+        assert!(window_flag("__gateOther").is_undefined(), "a script with another nonce ran");
+        assert_eq!(warned.len(), 2, "{warned:#?}");
+        assert!(warned.iter().all(|w| w.contains("gating.require_nonce")), "{warned:#?}");
+        for element in [nonced, bare, other].into_iter().flatten() {
+            element.remove();
+        }
+
+        // A page without a nonce revives nothing while the switch is on; off, everything allowed.
+        let lone = gated_inline("window.__gateLone = 1;", "");
+        let gate = Gate::new();
+        gate.require_nonce(Some(String::new()));
+        let _ = warnings(gate.run_allowed_to_end(Some(&consent(true)))).await;
+        assert!(window_flag("__gateLone").is_undefined());
+        let free = gated_inline("window.__gateFree = 1;", "");
+        Gate::new().run_allowed_to_end(Some(&consent(true))).await;
+        assert_eq!(window_flag("__gateFree").as_f64(), Some(1.0), "switch off: an allowed script runs");
+        for element in [lone, free].into_iter().flatten() {
             element.remove();
         }
     }

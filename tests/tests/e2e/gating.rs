@@ -349,3 +349,147 @@ document.addEventListener('securitypolicyviolation', function (e) {{
     assert!(violations[0].starts_with("script-src"), "{violations:?}");
     shop.assert_no_crash().await;
 }
+
+/// A page served with a strict nonce + 'strict-dynamic' policy (the loader's tag carries the
+/// nonce, as the strict-CSP recipe says), the page's own gated scripts carrying the nonce, and
+/// markup injected into it (a comment field, say) that tries to have the widget run code: gated
+/// scripts without the nonce (one from another origin, one inline) and an iframe whose data-src
+/// is a `javascript:` URL. `gating` is the config's `gating` section, if any.
+fn strict_dynamic_page(shop: &Shopper, name: &str, gating: Option<Value>) -> String {
+    shop.server.script("strict/page.js", "window.__ran.push('page-external');");
+    shop.server.script("strict/other-origin.js", "window.__ran.push('injected-other-origin');");
+    let mut config: Value = serde_json::from_str(CONFIG).expect("the test config");
+    if let Some(gating) = gating {
+        config["gating"] = gating;
+    }
+    // Another origin than the page's (127.0.0.1): the same server, by another host name.
+    let other_origin = shop.server.url("/p/strict/other-origin.js").replace("127.0.0.1", "localhost");
+    let csp = "script-src 'nonce-r4nd0m' 'strict-dynamic' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'";
+    shop.server.file(
+        &format!("strict/{name}.html"),
+        "text/html; charset=utf-8",
+        &[("Content-Security-Policy", csp)],
+        &format!(
+            r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>strict-dynamic</title>
+<script nonce="r4nd0m">window.__ran = []; window.__violations = [];
+document.addEventListener('securitypolicyviolation', function (e) {{ window.__violations.push(e.violatedDirective + ' ' + e.blockedURI); }});</script>
+<script type="application/json" id="crumb-config">{config}</script>
+<script src="/crumb/loader.js" nonce="r4nd0m" data-endpoint="/api/consent"></script>
+</head><body>
+<script type="text/plain" data-category="analytics" nonce="r4nd0m">window.__ran.push('page-inline');</script>
+<script type="text/plain" data-category="analytics" nonce="r4nd0m" src="/p/strict/page.js"></script>
+<div class="comment">
+<script type="text/plain" data-category="necessary" src="{other_origin}"></script>
+<script type="text/plain" data-category="analytics">window.__ran.push('injected-inline');</script>
+<iframe id="injected-frame" data-src=" JavaScript:parent.__ran.push('injected-frame')" data-category="analytics" data-placeholder="false"></iframe>
+</div>
+<script type="text/plain" data-category="analytics" nonce="r4nd0m">window.__ran.push('page-last');</script>
+</body></html>"#
+        ),
+    )
+}
+
+async fn ran(shop: &Shopper) -> Vec<String> {
+    shop.js("return window.__ran;", vec![]).await
+}
+
+/// Accepts all, then waits for the page's last gated script: the queue runs in document order,
+/// so everything gated before it has run, or been refused, by then.
+async fn accept_and_wait_for_the_last_page_script(shop: &Shopper) {
+    shop.click(BANNER_ACCEPT).await;
+    wait_for!(shop, "the page's last gated script to run", ran(shop).await.iter().any(|r| r == "page-last").then_some(()));
+    shop.page_caught_up().await;
+}
+
+// Issue 12: with `gating.require_nonce`, markup injected into a strict-dynamic page cannot have
+// the widget run it after Accept all (the widget's scripts are trusted by 'strict-dynamic'): only
+// the page's own gated scripts, which carry its nonce, run; the injected ones are never even
+// requested, and each is named once in a console warning. The javascript: iframe never loads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn require_nonce_keeps_injected_gated_markup_inert_under_strict_dynamic() {
+    let shop = Shopper::new().await;
+    let page = strict_dynamic_page(&shop, "nonce-required", Some(json!({"require_nonce": true})));
+    shop.open_widget(&page).await;
+    accept_and_wait_for_the_last_page_script(&shop).await;
+    assert_eq!(ran(&shop).await, ["page-inline", "page-external", "page-last"], "injected gated markup ran");
+    assert!(!shop.server.was_requested("/p/strict/other-origin.js"), "the injected other-origin script was fetched");
+    assert_eq!(attribute(&shop, "injected-frame", "src").await, None, "the javascript: iframe was given its URL");
+    let warnings: Vec<String> =
+        shop.browser.console().await.into_iter().map(|e| e.message).filter(|m| m.contains("Crumb: gated ")).collect();
+    assert_eq!(warnings.len(), 3, "one warning per injected element: {warnings:#?}");
+    assert_eq!(warnings.iter().filter(|w| w.contains("gating.require_nonce")).count(), 2, "{warnings:#?}");
+    assert!(
+        warnings.iter().any(|w| w.contains("Crumb: gated iframe#injected-frame not run") && w.contains("JavaScript:")),
+        "{warnings:#?}"
+    );
+    let violations: Vec<String> = shop.js("return window.__violations;", vec![]).await;
+    assert!(violations.is_empty(), "CSP violations: {violations:?}");
+    shop.assert_no_crash().await;
+}
+
+// The same page without the switch shows the gadget it closes: under 'strict-dynamic' the
+// injected gated scripts run, because the widget re-creates them (so the test above proves
+// something). The javascript: iframe stays inert with the switch off too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_require_nonce_strict_dynamic_trusts_revived_scripts_but_never_a_javascript_frame() {
+    let shop = Shopper::new().await;
+    let page = strict_dynamic_page(&shop, "nonce-not-required", None);
+    shop.open_widget(&page).await;
+    accept_and_wait_for_the_last_page_script(&shop).await;
+    assert_eq!(
+        ran(&shop).await,
+        ["page-inline", "page-external", "injected-other-origin", "injected-inline", "page-last"],
+        "the gadget the switch closes is no longer there: update docs/security.md"
+    );
+    assert_eq!(attribute(&shop, "injected-frame", "src").await, None, "the javascript: iframe was given its URL");
+    let warnings: Vec<String> = shop
+        .browser
+        .console()
+        .await
+        .into_iter()
+        .map(|e| e.message)
+        .filter(|m| m.contains("Crumb: gated iframe#injected-frame not run"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    shop.assert_no_crash().await;
+}
+
+// Without any CSP, a `javascript:` or `data:` data-src or gated src never runs once its category
+// is allowed (before the fix the widget set the iframe's src and revived the data: script).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn javascript_and_data_urls_in_gated_markup_never_run() {
+    let shop = Shopper::new().await;
+    let page = shop.server.page(
+        "gated-urls.html",
+        &format!(
+            r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>gated URLs</title>
+<script>window.__ran = [];</script>
+<script type="application/json" id="crumb-config">{CONFIG}</script>
+<script src="/crumb/loader.js" data-endpoint="/api/consent"></script>
+</head><body>
+<iframe id="js-frame" data-src="javascript:parent.__ran.push('js-frame')" data-category="analytics" data-placeholder="false"></iframe>
+<iframe id="tab-frame" data-src="java&#9;script:parent.__ran.push('tab-frame')" data-category="marketing"></iframe>
+<script type="text/plain" data-category="analytics" src="data:text/javascript,window.__ran.push('data-script')"></script>
+<iframe id="fine-frame" data-src="/p/gated-frame.html" data-category="marketing"></iframe>
+<script type="text/plain" data-category="analytics">window.__ran.push('page-last');</script>
+</body></html>"#
+        ),
+    );
+    shop.server.page("gated-frame.html", "<!doctype html><title>frame</title><p>embedded</p>");
+    shop.open_widget(&page).await;
+    // A refused embed offers no "Load content" either (once the fine one has its placeholder).
+    wait_placeholder(&shop, "fine-frame").await;
+    assert!(placeholder(&shop, "tab-frame").await.is_null(), "a placeholder offers to load a javascript: URL");
+    accept_and_wait_for_the_last_page_script(&shop).await;
+    wait_for!(shop, "the fine iframe to load", {
+        (attribute(&shop, "fine-frame", "src").await.as_deref() == Some("/p/gated-frame.html")).then_some(())
+    });
+    assert_eq!(ran(&shop).await, ["page-last"]);
+    for frame in ["js-frame", "tab-frame"] {
+        assert_eq!(attribute(&shop, frame, "src").await, None, "{frame} was given its URL");
+        assert_eq!(attribute(&shop, frame, "data-crumb-state").await.as_deref(), Some("refused"), "{frame}");
+    }
+    shop.assert_no_crash().await;
+}

@@ -135,6 +135,104 @@ async fn config_by_url_and_endpoint_by_attribute() {
     shop.assert_no_crash().await;
 }
 
+/// `text` with every byte but letters and digits percent-encoded (for a data: URL).
+fn percent_encoded(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() { char::from(b).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+// Issue 12: the script tag's data-endpoint and data-config follow the rule of the config's
+// `endpoint` (crumb-core's is_safe_url): one that does not (a `javascript:` or `data:` URL, a
+// protocol-relative `//host/...`) is an error naming the attribute, the widget stops as for a
+// broken config, and nothing is requested from it. Before, a data: config was used and a
+// protocol-relative endpoint got the records.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_endpoint_and_data_config_follow_the_endpoint_rule() {
+    let shop = Shopper::new().await;
+    let config = config_tag(&shop.server.demo_config());
+    // The server itself, written protocol-relative: the config's `endpoint` refuses this form.
+    let protocol_relative = shop.server.url("/api/refused-consent").replacen("http:", "", 1);
+    let cases = [
+        ("endpoint-js", config.clone(), r#"data-endpoint="javascript:alert(1)""#.to_owned(), "data-endpoint"),
+        ("endpoint-pr", config.clone(), format!(r#"data-endpoint="{protocol_relative}""#), "data-endpoint"),
+        (
+            "config-data",
+            String::new(),
+            format!(
+                r#"data-endpoint="/api/consent" data-config="data:application/json,{}""#,
+                percent_encoded(&shop.server.demo_config().to_string())
+            ),
+            "data-config",
+        ),
+    ];
+    for (name, head, attributes, named) in cases {
+        let page = host_page(&head, &format!(r#"<script src="{LOADER}" {attributes}></script>{GATED_ANALYTICS}"#));
+        let path = shop.server.page(&format!("tag-urls-{name}.html"), &page);
+        shop.open(&path).await;
+        let needle = format!("`{named}`: must be an http(s) URL or a path starting with");
+        wait_for!(shop, "a console error naming the attribute", { (!console_messages(&shop, &needle).await.is_empty()).then_some(()) });
+        shop.page_caught_up().await;
+        assert!(!shop.is_visible(BANNER).await, "{name}: a banner from a refused URL");
+        let granted: bool = shop.js("return window.Crumb.acceptedCategory('analytics');", vec![]).await;
+        assert!(!granted, "{name}");
+        assert_eq!(shop.gated_runs().await.analytics, None, "{name}");
+    }
+    assert!(!shop.server.was_requested("/api/refused-consent"), "a refused endpoint was requested");
+    shop.assert_no_crash().await;
+}
+
+// Issue 12: loader.js pushes the config's Consent Mode options before the widget can check the
+// config, so it uses a `google_consent_mode` section only as crumb-core accepts it. A section
+// the widget refuses (a region that is not a list of ISO codes, a wait out of range, a value of
+// the wrong type, an unknown option) pushes none of its options: the default is the plain one,
+// denied everywhere. For each case the loader and crumb-core agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_mode_options_the_widget_refuses_are_never_pushed() {
+    let shop = Shopper::new().await;
+    let cases = [
+        json!({"region": ["DE", "US-CA"], "url_passthrough": true, "ads_data_redaction": false, "wait_for_update": 800}),
+        json!({"region": "DE", "url_passthrough": true}),
+        json!({"region": ["de"], "url_passthrough": true}),
+        json!({"region": [["DE"]], "url_passthrough": true}),
+        json!({"region": ["DE", "USA-CA"], "url_passthrough": true}),
+        json!({"region": ["DE"], "url_passthrough": true, "wait_for_update": 60000}),
+        json!({"region": ["DE"], "url_passthrough": true, "wait_for_update": 1.5}),
+        json!({"region": ["DE"], "url_passthrough": true, "wait_for_update": -1}),
+        json!({"region": ["DE"], "url_passthrough": "yes"}),
+        json!({"region": ["DE"], "ads_data_redaction": 1}),
+        json!({"region": ["DE"], "url_passthrough": true, "regions": ["FR"]}),
+        json!([{"region": ["DE"]}]),
+    ];
+    for (i, section) in cases.into_iter().enumerate() {
+        let mut config = shop.server.demo_config();
+        config["google_consent_mode"] = section.clone();
+        let accepted = crumb_core::parse_config(config.clone()).is_ok();
+        assert_eq!(accepted, i == 0, "case {i}: crumb-core's verdict on {section}");
+        let page = host_page(&format!(r#"{}<script src="{LOADER}" data-endpoint="/api/consent"></script>"#, config_tag(&config)), "");
+        let path = shop.server.page(&format!("gcm-options-{i}.html"), &page);
+        shop.open(&path).await;
+        let layer = wait_for!(shop, "the Consent Mode default", {
+            let layer = shop.data_layer().await;
+            layer.iter().any(|e| e[0] == "consent" && e[1] == "default").then_some(layer)
+        });
+        let sets: Vec<&Value> = layer.iter().filter(|e| e[0] == "set").collect();
+        let default =
+            layer.iter().find(|e| e[0] == "consent" && e[1] == "default").and_then(|e| e[2].as_object()).cloned().unwrap_or_default();
+        for name in crumb_core::contract::consent_mode_signal_names() {
+            assert_eq!(signal(&default, name), "denied", "case {i}: default {name}");
+        }
+        if accepted {
+            assert_eq!(sets, [&json!(["set", "url_passthrough", true])], "case {i}: the accepted options");
+            assert_eq!(default.get("region"), Some(&json!(["DE", "US-CA"])), "case {i}");
+            assert_eq!(default.get("wait_for_update"), Some(&json!(800)), "case {i}");
+        } else {
+            assert!(sets.is_empty(), "case {i}: `set` options pushed from a section the widget refuses ({section}): {sets:?}");
+            assert_eq!(default.get("region"), None, "case {i}: a region from a section the widget refuses ({section})");
+            assert_eq!(default.get("wait_for_update"), Some(&json!(500)), "case {i}: ({section})");
+        }
+    }
+    shop.assert_no_crash().await;
+}
+
 // The widget's folder can live on any path (a CDN, a versioned folder): everything it needs is
 // fetched next to loader.js, nothing from /crumb/.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
