@@ -268,7 +268,9 @@ async fn reject_again_and_read_outbox() -> Vec<crumb_core::ConsentRecord> {
     wait_for("[data-action=reject-all]").await;
     click("[data-action=reject-all]");
     wait_for("[data-action=reopen]").await;
-    crate::platform::dom::from_json(&local("crumb_outbox").unwrap_or_default(), usize::MAX).expect("the outbox")
+    let entries: Vec<crumb_core::outbox::Entry> =
+        crate::platform::dom::from_json(&local("crumb_outbox").unwrap_or_default(), usize::MAX).expect("the outbox");
+    entries.into_iter().map(|entry| entry.record).collect()
 }
 
 /// The consent id is derived from a secret that only localStorage holds (crumb_core::proof): the
