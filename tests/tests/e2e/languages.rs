@@ -74,8 +74,9 @@ async fn assert_banner_in(shop: &Shopper, language: &str) {
 fn site_with_html_lang(pages: &[(&str, &str)]) -> tempfile::TempDir {
     let dist = crumb_e2e::server::built_site();
     let site = tempfile::tempdir().expect("temp site");
+    // Copied, not linked: crumb-server never follows a symlink out of its site folder.
     for dir in ["crumb", "demo"] {
-        std::os::unix::fs::symlink(dist.join(dir), site.path().join(dir)).expect("link the built bundle");
+        copy_dir(&dist.join(dir), &site.path().join(dir));
     }
     let index = std::fs::read_to_string(dist.join("index.html")).expect("built index.html");
     let at = index.find("\n<html").expect("the demo page has an <html> tag on its own line") + 1;
@@ -86,6 +87,19 @@ fn site_with_html_lang(pages: &[(&str, &str)]) -> tempfile::TempDir {
     }
     std::fs::write(site.path().join("index.html"), &index).expect("write index");
     site
+}
+
+/// Copies a folder and everything in it.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            copy_dir(&path, &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(&path, to.join(entry.file_name())).expect("copy file");
+        }
+    }
 }
 
 fn site_dir(site: &tempfile::TempDir) -> &Path {
