@@ -38,7 +38,7 @@ fresh_database() {
 # start_server DATABASE PORT: starts crumb-server (no rate limit: one client address is the
 # whole load) and waits for /api/health.
 start_server() {
-  CRUMB_ADMIN_TOKEN="$BENCH_TOKEN" target/release/crumb-server --database "$1" --port "$2" --rate-limit 0 --allow-origin crumb-bench=http://bench.example \
+  CRUMB_ADMIN_TOKEN="$BENCH_TOKEN" "${CARGO_TARGET_DIR:-target}"/release/crumb-server --database "$1" --port "$2" --rate-limit 0 --allow-origin crumb-bench=http://bench.example \
     --site-dir "$work/no-site" >>"$work/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 1 100); do

@@ -35,7 +35,7 @@ for backend in $backends; do
   port=$(free_port)
   database=$(fresh_database "$backend" "crumb_fault_$run")
   start_server "$database" "$port"
-  target/release/examples/load --url "http://127.0.0.1:$port" --connections "$connections" --duration "$duration" \
+  "${CARGO_TARGET_DIR:-target}"/release/examples/load --url "http://127.0.0.1:$port" --connections "$connections" --duration "$duration" \
     --tag "f$run" --ids-out "$work/ok-$run.txt" >"$work/load-$run.json" &
   load_pid=$!
   sleep "$kill_after"

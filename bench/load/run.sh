@@ -38,7 +38,7 @@ for backend in $backends; do
     database=$(fresh_database "$backend" "crumb_bench_$run")
     start_server "$database" "$port"
     echo "==> $backend, $c connections, ${duration} s" >&2
-    result=$(target/release/examples/load --url "http://127.0.0.1:$port" --connections "$c" --duration "$duration" --tag "r$run")
+    result=$("${CARGO_TARGET_DIR:-target}"/release/examples/load --url "http://127.0.0.1:$port" --connections "$c" --duration "$duration" --tag "r$run")
     echo "    $result" >&2
     rows=$(stored_ids "$port" | wc -l)
     stop_server
