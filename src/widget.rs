@@ -176,12 +176,11 @@ impl Widget {
     pub fn choose(&self, choice: Choice) {
         let config = self.config();
         let previous = self.consent.get_untracked().or_else(|| self.stale.get_value());
-        let (new_id, fresh) = fresh_id();
-        let observed = self.observed();
-        let keys = &self.platform().keys;
-        let context = observed.context(&new_id, previous.as_ref().is_some_and(|p| keys.secret_for(&p.id).is_some()));
-        let Decision { consent, action, diff, effects } = decide(&config, previous.as_ref(), &choice, &context);
-        keys.keep(&consent.id, &new_id, fresh);
+        let Decision { consent, action, diff, effects } = self.decide_here(previous.as_ref(), |context| {
+            let decision = decide(&config, previous.as_ref(), &choice, context);
+            let id = decision.consent.id.clone();
+            (decision, Some(id))
+        });
         self.consent.set(Some(consent.clone()));
         self.stale.set_value(None);
         self.view.set(View::Closed);
@@ -196,15 +195,31 @@ impl Widget {
     pub fn adopt(&self, replaced: Option<&Consent>) {
         let Some(shared) = self.consent.get_untracked() else { return };
         let config = self.config();
-        let (new_id, fresh) = fresh_id();
-        let observed = self.observed();
-        let platform = self.platform();
-        let context = observed.context(&new_id, replaced.is_some_and(|c| platform.keys.secret_for(&c.id).is_some()));
-        let (consent, record) = crumb_core::reconcile::adopt(&config, replaced, &shared, &context);
-        platform.keys.keep(&consent.id, &new_id, fresh);
-        platform.consent_store.keep_locally(&consent);
+        let (consent, record) = self.decide_here(replaced, |context| {
+            let adopted = crumb_core::reconcile::adopt(&config, replaced, &shared, context);
+            let id = adopted.0.id.clone();
+            (adopted, Some(id))
+        });
+        self.platform().consent_store.keep_locally(&consent);
         self.consent.set(Some(consent.clone()));
         self.carry_out(Some(&consent), vec![Effect::SendRecord(record)]);
+    }
+
+    /// Runs one of crumb-core's decisions (a choice, a reset, adopting) as this browser makes
+    /// them: `decide` gets the context, with a fresh consent id derived from a fresh secret and
+    /// whether this browser holds the secret of `previous` (the consent the decision continues),
+    /// and returns its result and the consent id it recorded under, for which the fresh secret is
+    /// then kept when it may be (`ConsentKeys::keep`).
+    fn decide_here<T>(&self, previous: Option<&Consent>, decide: impl FnOnce(&DecisionContext<'_>) -> (T, Option<String>)) -> T {
+        let (new_id, fresh) = fresh_id();
+        let observed = self.observed();
+        let keys = &self.platform().keys;
+        let context = observed.context(&new_id, previous.is_some_and(|p| keys.secret_for(&p.id).is_some()));
+        let (result, id) = decide(&context);
+        if let Some(id) = id {
+            keys.keep(&id, &new_id, fresh);
+        }
+        result
     }
 
     /// Applies the consent in force on page load: runs what it allows, restates Consent Mode.
@@ -256,18 +271,16 @@ impl Widget {
     pub fn reset(&self) {
         let config = self.config();
         let in_force = self.consent.get_untracked();
-        // Reset continues the consent in force; its withdrawal is that id's record. Only a consent
-        // adopted from another subdomain's cookie, whose secret is not here, is recorded under an
-        // id of this browser's own.
-        let (new_id, fresh) = fresh_id();
-        let observed = self.observed();
-        let keys = &self.platform().keys;
-        let context = observed.context(&new_id, in_force.as_ref().is_some_and(|c| keys.secret_for(&c.id).is_some()));
-        if let Some(consent) = &in_force {
-            let id = if crumb_core::proof::may_continue(&consent.id, context.holds_previous_secret) { &consent.id } else { &new_id };
-            keys.keep(id, &new_id, fresh);
-        }
-        let effects = crumb_core::reset::reset(&config, in_force.as_ref(), &context);
+        // Reset continues the consent in force; its withdrawal, if any, is that id's record (or,
+        // for a consent whose secret is not here, one of this browser's own id).
+        let effects = self.decide_here(in_force.as_ref(), |context| {
+            let effects = crumb_core::reset::reset(&config, in_force.as_ref(), context);
+            let recorded = effects.iter().find_map(|effect| match effect {
+                Effect::SendRecord(record) => Some(record.consent_id.clone()),
+                _ => None,
+            });
+            (effects, recorded)
+        });
         self.consent.set(None);
         self.stale.set_value(None);
         self.carry_out(None, effects);
