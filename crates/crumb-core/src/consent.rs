@@ -226,8 +226,7 @@ pub enum Action {
 
 impl FromJson for Action {
     fn from_json(value: Value, at: &At<'_>) -> Result<Self, json::Error> {
-        const ALL: [Action; 5] = [Action::AcceptAll, Action::RejectAll, Action::Custom, Action::Withdraw, Action::Adopted];
-        Ok(ALL[json::variant(value, at, &ALL.map(Action::as_str))?])
+        Ok(Action::ALL[json::variant(value, at, &Action::ALL.map(Action::as_str))?])
     }
 }
 
@@ -238,6 +237,9 @@ impl ToJson for Action {
 }
 
 impl Action {
+    /// Every action, in the order records name them.
+    pub const ALL: [Action; 5] = [Action::AcceptAll, Action::RejectAll, Action::Custom, Action::Withdraw, Action::Adopted];
+
     /// The action's name in consent records (`accept_all`, `reject_all`, `custom`, `withdraw`,
     /// `adopted`).
     pub fn as_str(self) -> &'static str {

@@ -62,7 +62,7 @@ pub fn stats(state: &AppState, query: &RangeQuery) -> Result<Stats, crate::Serve
     let (days, categories) = state.database.day_stats(query)?;
     let mut stats = Stats::default();
     for (day, action, records) in days {
-        let Some(action) = ACTIONS.iter().copied().find(|a| a.as_str() == action) else { continue };
+        let Some(action) = Action::ALL.into_iter().find(|a| a.as_str() == action) else { continue };
         let records = u64::try_from(records).unwrap_or(0);
         stats.split.add(action, records);
         stats.days.entry(day).or_default().add(action, records);
@@ -72,8 +72,6 @@ pub fn stats(state: &AppState, query: &RangeQuery) -> Result<Stats, crate::Serve
     }
     Ok(stats)
 }
-
-const ACTIONS: [Action; 5] = [Action::AcceptAll, Action::RejectAll, Action::Custom, Action::Withdraw, Action::Adopted];
 
 const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d1d1f}\
 table{border-collapse:collapse;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:right}\

@@ -228,9 +228,8 @@ async fn a_cookie_tossed_by_a_sibling_subdomain_grants_nothing() {
     let shop = Shopper::with_browser(resolving_crumb_test()).await;
     let page = privacy_page(&shop, "tossed", "");
     let config = crumb_core::parse_config(serde_json::from_str::<Value>(&config("")).expect("JSON")).expect("config");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
     let context = crumb_core::DecisionContext {
-        now,
+        now: crumb_server::now_ms(),
         new_id: "0f8fad5b-d9cb-469f-a165-70867728950e",
         holds_previous_secret: true,
         language: "en",
