@@ -349,14 +349,15 @@ impl Database {
             });
         }
         self.session(|session| {
-            let registered: Option<String> = session.column::<String>(sql::REGISTERED_KEY, &[&consent_id])?.into_iter().next();
-            match check(consent_id, secret, registered.as_deref()) {
+            let registered = |session: &mut Session<'_>| -> Result<Option<String>, ServerError> {
+                Ok(session.column::<String>(sql::REGISTERED_KEY, &[&consent_id])?.into_iter().next())
+            };
+            match check(consent_id, secret, registered(session)?.as_deref()) {
                 Check::Proven | Check::Unproven => Ok(Ok(())),
                 Check::Refused(why) => Ok(Err(why)),
                 Check::Register(hash) => {
                     session.execute(sql::REGISTER_KEY, &[&consent_id, &hash, &now])?;
-                    let held: Option<String> = session.column::<String>(sql::REGISTERED_KEY, &[&consent_id])?.into_iter().next();
-                    Ok(match check(consent_id, secret, held.as_deref()) {
+                    Ok(match check(consent_id, secret, registered(session)?.as_deref()) {
                         Check::Proven => Ok(()),
                         Check::Refused(why) => Err(why),
                         _ => Err("the consent id's secret could not be registered"),

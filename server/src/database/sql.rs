@@ -248,57 +248,66 @@ impl Dialect {
         migration
             .sql
             .replace("{row_id}", self.row_id())
-            .replace("{stats_backfill}", self.stats_backfill())
-            .replace("{stats_triggers}", self.stats_triggers())
+            .replace("{stats_backfill}", &self.stats_backfill())
+            .replace("{stats_triggers}", &self.stats_triggers())
+    }
+
+    /// A record row's categories (`row`: `r`, `NEW` or `OLD`) as a table `j (key, value)`.
+    fn categories_of(self, row: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_each({row}.record, '$.categories') AS j"),
+            Dialect::Postgres => format!("jsonb_each_text({row}.record::jsonb -> 'categories') AS j"),
+        }
+    }
+
+    /// 1 when the category of a row of [`Dialect::categories_of`] is granted, else 0.
+    fn granted(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "CASE WHEN j.value THEN 1 ELSE 0 END",
+            Dialect::Postgres => "CASE WHEN j.value = 'true' THEN 1 ELSE 0 END",
+        }
     }
 
     /// Fills the statistics rollups from the records already there (also used by the admin
     /// benchmark after a bulk load).
-    pub fn stats_backfill(self) -> &'static str {
-        match self {
-            Dialect::Sqlite => {
-                "
+    pub fn stats_backfill(self) -> String {
+        format!(
+            "
 INSERT INTO stats_days (site, day, action, records)
 SELECT site, substr(updated_at, 1, 10), action, count(*) FROM consent_records GROUP BY 1, 2, 3;
 INSERT INTO stats_categories (site, day, category, granted, seen)
-SELECT r.site, substr(r.updated_at, 1, 10), j.key, sum(CASE WHEN j.value THEN 1 ELSE 0 END), count(*)
-FROM consent_records AS r, json_each(r.record, '$.categories') AS j GROUP BY 1, 2, 3;"
-            }
-            Dialect::Postgres => {
-                "
-INSERT INTO stats_days (site, day, action, records)
-SELECT site, substr(updated_at, 1, 10), action, count(*) FROM consent_records GROUP BY 1, 2, 3;
-INSERT INTO stats_categories (site, day, category, granted, seen)
-SELECT r.site, substr(r.updated_at, 1, 10), j.key, sum(CASE WHEN j.value = 'true' THEN 1 ELSE 0 END), count(*)
-FROM consent_records AS r, jsonb_each_text(r.record::jsonb -> 'categories') AS j GROUP BY 1, 2, 3;"
-            }
-        }
+SELECT r.site, substr(r.updated_at, 1, 10), j.key, sum({granted}), count(*)
+FROM consent_records AS r, {categories} GROUP BY 1, 2, 3;",
+            granted = self.granted(),
+            categories = self.categories_of("r"),
+        )
     }
 
     /// The triggers that keep the statistics rollups: a stored record adds to its site's day,
     /// a deleted one (retention) subtracts. A duplicate (`ON CONFLICT DO NOTHING`) fires nothing.
-    fn stats_triggers(self) -> &'static str {
+    fn stats_triggers(self) -> String {
+        let (granted, new, old) = (self.granted(), self.categories_of("NEW"), self.categories_of("OLD"));
         match self {
-            Dialect::Sqlite => {
+            Dialect::Sqlite => format!(
                 "
 CREATE TRIGGER consent_records_stats_insert AFTER INSERT ON consent_records BEGIN
     INSERT INTO stats_days (site, day, action, records) VALUES (NEW.site, substr(NEW.updated_at, 1, 10), NEW.action, 1)
     ON CONFLICT (site, day, action) DO UPDATE SET records = records + 1;
     INSERT INTO stats_categories (site, day, category, granted, seen)
-    SELECT NEW.site, substr(NEW.updated_at, 1, 10), key, CASE WHEN value THEN 1 ELSE 0 END, 1
-    FROM json_each(NEW.record, '$.categories') WHERE true
+    SELECT NEW.site, substr(NEW.updated_at, 1, 10), j.key, {granted}, 1
+    FROM {new} WHERE true
     ON CONFLICT (site, day, category) DO UPDATE SET granted = granted + excluded.granted, seen = seen + 1;
 END;
 CREATE TRIGGER consent_records_stats_delete AFTER DELETE ON consent_records BEGIN
     UPDATE stats_days SET records = records - 1
     WHERE site = OLD.site AND day = substr(OLD.updated_at, 1, 10) AND action = OLD.action;
     UPDATE stats_categories SET seen = seen - 1,
-        granted = granted - (SELECT CASE WHEN j.value THEN 1 ELSE 0 END FROM json_each(OLD.record, '$.categories') AS j WHERE j.key = stats_categories.category)
+        granted = granted - (SELECT {granted} FROM {old} WHERE j.key = stats_categories.category)
     WHERE site = OLD.site AND day = substr(OLD.updated_at, 1, 10)
-      AND category IN (SELECT key FROM json_each(OLD.record, '$.categories'));
+      AND category IN (SELECT j.key FROM {old});
 END;"
-            }
-            Dialect::Postgres => {
+            ),
+            Dialect::Postgres => format!(
                 "
 CREATE FUNCTION consent_records_stats() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -306,22 +315,22 @@ BEGIN
         INSERT INTO stats_days (site, day, action, records) VALUES (NEW.site, substr(NEW.updated_at, 1, 10), NEW.action, 1)
         ON CONFLICT (site, day, action) DO UPDATE SET records = stats_days.records + 1;
         INSERT INTO stats_categories (site, day, category, granted, seen)
-        SELECT NEW.site, substr(NEW.updated_at, 1, 10), j.key, CASE WHEN j.value = 'true' THEN 1 ELSE 0 END, 1
-        FROM jsonb_each_text(NEW.record::jsonb -> 'categories') AS j
+        SELECT NEW.site, substr(NEW.updated_at, 1, 10), j.key, {granted}, 1
+        FROM {new}
         ON CONFLICT (site, day, category)
         DO UPDATE SET granted = stats_categories.granted + excluded.granted, seen = stats_categories.seen + 1;
         RETURN NEW;
     END IF;
     UPDATE stats_days SET records = records - 1
     WHERE site = OLD.site AND day = substr(OLD.updated_at, 1, 10) AND action = OLD.action;
-    UPDATE stats_categories AS s SET seen = s.seen - 1, granted = s.granted - CASE WHEN j.value = 'true' THEN 1 ELSE 0 END
-    FROM jsonb_each_text(OLD.record::jsonb -> 'categories') AS j
+    UPDATE stats_categories AS s SET seen = s.seen - 1, granted = s.granted - {granted}
+    FROM {old}
     WHERE s.site = OLD.site AND s.day = substr(OLD.updated_at, 1, 10) AND s.category = j.key;
     RETURN OLD;
 END $$;
 CREATE TRIGGER consent_records_stats AFTER INSERT OR DELETE ON consent_records
 FOR EACH ROW EXECUTE FUNCTION consent_records_stats();"
-            }
+            ),
         }
     }
 
