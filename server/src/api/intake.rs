@@ -68,10 +68,14 @@ fn check_origin(state: &AppState, headers: &HeaderMap, site: Option<&str>) -> Or
     let Some(origin) = origin_of(headers) else {
         return Origin::Refused("records are taken from web pages only: the request has no `Origin` header".to_owned());
     };
-    if let Some(site) = site.filter(|site| !state.settings.allowed_origins.iter().any(|allowed| allowed.site == *site)) {
-        for line in state.refusals.note(Some(site), origin, Instant::now()) {
+    // The site owner's side of the browser's CORS error: rate-limited (refusals.rs).
+    let log_refusal = |site: Option<&str>| {
+        for line in state.refusals.note(site, origin, Instant::now()) {
             eprintln!("{line}");
         }
+    };
+    if let Some(site) = site.filter(|site| !state.settings.allowed_origins.iter().any(|allowed| allowed.site == *site)) {
+        log_refusal(Some(site));
         return Origin::Refused(format!("site `{site}` is not declared on this server (see --allow-origin)"));
     }
     let listed =
@@ -79,10 +83,7 @@ fn check_origin(state: &AppState, headers: &HeaderMap, site: Option<&str>) -> Or
     match (listed, HeaderValue::from_str(origin)) {
         (true, Ok(value)) => Origin::Allowed(value),
         _ => {
-            // The site owner's side of the browser's CORS error: rate-limited (refusals.rs).
-            for line in state.refusals.note(site, origin, Instant::now()) {
-                eprintln!("{line}");
-            }
+            log_refusal(site);
             Origin::Refused(match site {
                 Some(site) => format!("origin `{origin}` may not post records for site `{site}` (see --allow-origin)"),
                 None => format!("origin `{origin}` may not post records (see --allow-origin)"),
