@@ -73,7 +73,7 @@ enum Denied {
     /// Valid credentials that may not do this: 403 with the reason.
     Forbidden(String),
     /// Storage failed: the 500 to answer.
-    Failed(Response),
+    Failed(Box<Response>),
 }
 
 /// The caller named by `token` (from `Authorization`, or typed into the sign-in form):
@@ -104,7 +104,7 @@ fn check(state: &AppState, method: &Method, headers: &HeaderMap, role: Role) -> 
         }
         Ok(caller)
     };
-    let failed = |err: ServerError| Denied::Failed(internal("checking admin credentials failed", &err));
+    let failed = |err: ServerError| Denied::Failed(Box::new(internal("checking admin credentials failed", &err)));
     let mut wrong = false;
     match auth::authorization(headers) {
         auth::Authorization::Token(scheme, token) => {
@@ -154,7 +154,7 @@ pub(crate) fn require(state: &AppState, method: &Method, headers: &HeaderMap, ro
                 response
             }
             Denied::Forbidden(message) => error(StatusCode::FORBIDDEN, message),
-            Denied::Failed(response) => response,
+            Denied::Failed(response) => *response,
         })
     })
 }
@@ -175,7 +175,7 @@ pub(crate) fn require_page(state: &AppState, method: &Method, uri: &Uri, headers
                 response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                 response
             }
-            Denied::Failed(response) => response,
+            Denied::Failed(response) => *response,
         })
     })
 }
@@ -285,7 +285,8 @@ mod tests {
         let bearer = format!("Bearer {token}");
         let cross_site = [("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")];
         let same_site_sibling = [("sec-fetch-site", "same-site"), ("origin", "https://blog.crumb.example")];
-        let cases: [(&[(&str, &str)], Method, StatusCode); 12] = [
+        type Case<'a> = (&'a [(&'a str, &'a str)], Method, StatusCode);
+        let cases: [Case<'_>; 12] = [
             (&[("cookie", &cookie)], Method::GET, StatusCode::OK),
             (&[("cookie", &cookie), cross_site[0]], Method::GET, StatusCode::OK),
             (&[("cookie", &cookie)], Method::POST, StatusCode::FORBIDDEN),
