@@ -383,3 +383,25 @@ fn base64(text: &str) -> String {
     }
     out
 }
+
+/// `require` is synchronous and may run on an async worker, where the blocking PostgreSQL client
+/// must not: on a current-thread runtime (no `block_in_place`) it reads on a thread of its own.
+async fn named_tokens_on_a_current_thread_runtime(backend: Backend) {
+    let s = server(backend).await;
+    post_json(&s.app, &valid_record()).await;
+    let token = add_token(&s, "cora", Role::Viewer).await;
+    let session = session_of(&sign_in(&s, &token, None).await);
+    assert_eq!(get_auth(&s.app, &format!("/api/consent/{ID}"), &format!("Bearer {token}")).await.status, StatusCode::OK);
+    assert_eq!(with_cookie(&s, Method::GET, "/admin", &session, &[]).await.status, StatusCode::OK);
+    assert_eq!(get(&s.app, &format!("/api/consent/{ID}"), None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn named_tokens_on_a_current_thread_runtime_sqlite() {
+    named_tokens_on_a_current_thread_runtime(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn named_tokens_on_a_current_thread_runtime_postgres() {
+    named_tokens_on_a_current_thread_runtime(Backend::Postgres).await;
+}
