@@ -65,7 +65,7 @@ for page in dist/demo/*/index.html; do
   [ "$shop" = strict-csp ] && continue
   echo "  http://$host:$port/demo/$shop/"
 done
-echo "Admin page:  http://$host:$port/admin (user name: anything, password: $CRUMB_ADMIN_TOKEN)"
+echo "Admin page:  http://$host:$port/admin (sign in with the token $CRUMB_ADMIN_TOKEN)"
 echo "  or: curl -H 'Authorization: Bearer $CRUMB_ADMIN_TOKEN' 'http://$host:$port/api/export?site=crumb-demo&format=csv'"
 echo "Ctrl-C stops the server."
 wait "$pid"

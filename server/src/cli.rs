@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use std::time::Duration;
 
-use crate::{AllowedOrigin, IpMode, ServerConfig, ServerError, Settings, DEFAULT_DATABASE, DEFAULT_SITE_DIR};
+use crate::tokens::TokenCommand;
+use crate::{AllowedOrigin, IpMode, Role, ServerConfig, ServerError, Settings, DEFAULT_DATABASE, DEFAULT_SITE_DIR};
 
 pub const USAGE: &str = "\
 crumb-server: keeps Crumb consent records (proof of consent) and serves the demo site
@@ -13,6 +14,9 @@ Usage: crumb-server [OPTIONS]
        crumb-server backup [--database <PATH>] <FILE>
        crumb-server verify [--database <PATH|URL>] [--site <SITE>] [--digest <FILE>]
        crumb-server digest [--database <PATH|URL>] [--site <SITE>] [--from <DAY>] [--to <DAY>]
+       crumb-server token add <NAME> --role <viewer|editor|publisher> [--database <PATH|URL>]
+       crumb-server token list [--database <PATH|URL>]
+       crumb-server token revoke <NAME> [--database <PATH|URL>]
 
 Commands:
   backup <FILE>              write a checked copy of the SQLite database to FILE (a new file; owner
@@ -23,14 +27,21 @@ Commands:
                              prints them); exit status 1 when a link is broken
   digest                     print the chain head at the end of each UTC day (JSON lines) for an
                              auditor to keep elsewhere; DAY is YYYY-MM-DD (default: all days)
+  token add <NAME>           create an admin token and print it (once: the database keeps only its
+                             SHA-256); NAME is 1-64 of A-Z a-z 0-9 . _ @ -; a viewer reads
+                             records, rates and configs, an editor also saves drafts, a publisher
+                             also publishes
+  token list                 print each token's name, role, creation and revocation time
+  token revoke <NAME>        revoke a token and end its browser sign-ins
 
 Options (each also read from the environment variable shown; the flag wins):
   --bind <ADDR>              address to listen on [CRUMB_BIND] (default 127.0.0.1)
   --port <PORT>              port to listen on [CRUMB_PORT] (default 8080)
   --database <PATH|URL>      SQLite file, or postgres://user:pass@host:port/db [CRUMB_DATABASE]
                              (default ./crumb-data/consent.sqlite3)
-  --admin-token <TOKEN>      secret for history, export and /admin; without it reads are off
-                             [CRUMB_ADMIN_TOKEN] (prefer the variable: flags show in `ps`)
+  --admin-token <TOKEN>      a secret that may do everything (caller `admin`, role publisher),
+                             beside the named tokens of `token add` [CRUMB_ADMIN_TOKEN] (prefer
+                             the variable: flags show in `ps`)
   --allow-origin <SITE=ORIGIN>
                              declare SITE and let pages on ORIGIN (https://shop.example, or
                              https://*.shop.example for its subdomains) post its records;
@@ -87,6 +98,11 @@ pub enum Command {
         site: Option<String>,
         from: Option<String>,
         to: Option<String>,
+    },
+    /// `crumb-server token add|list|revoke`: the named admin tokens.
+    Token {
+        database: PathBuf,
+        command: TokenCommand,
     },
     Help,
     Version,
@@ -157,6 +173,9 @@ where
     }
     if let Some(command) = args.next_if(|arg| arg == "verify" || arg == "digest") {
         return parse_chain_command(&command, args, database);
+    }
+    if args.next_if(|arg| arg == "token").is_some() {
+        return parse_token_command(args, database);
     }
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -252,6 +271,50 @@ fn parse_chain_command(command: &str, mut args: impl Iterator<Item = String>, mu
         }
     }
     Ok(if command == "verify" { Command::Verify { database, site, digest } } else { Command::Digest { database, site, from, to } })
+}
+
+/// `token add NAME --role ROLE`, `token list`, `token revoke NAME`, each with `[--database D]`.
+fn parse_token_command(mut args: impl Iterator<Item = String>, mut database: PathBuf) -> Result<Command, ServerError> {
+    let usage = || ServerError::Usage("token needs add NAME --role ROLE, list, or revoke NAME".to_owned());
+    let action = args.next().ok_or_else(usage)?;
+    if action == "-h" || action == "--help" {
+        return Ok(Command::Help);
+    }
+    let (mut name, mut role) = (None, None);
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.to_owned())),
+            _ => (arg, None),
+        };
+        let mut value =
+            |flag: &str| inline.clone().or_else(|| args.next()).ok_or_else(|| ServerError::Usage(format!("token: {flag} needs a value")));
+        match flag.as_str() {
+            "--database" => database = PathBuf::from(value("--database")?),
+            "--role" if action == "add" => {
+                let text = value("--role")?;
+                role = Some(
+                    Role::parse(&text)
+                        .ok_or_else(|| ServerError::Usage(format!("token: --role must be viewer, editor or publisher, not `{text}`")))?,
+                );
+            }
+            "-h" | "--help" => return Ok(Command::Help),
+            other if other.starts_with('-') => return Err(ServerError::Usage(format!("token {action}: unknown argument `{other}`"))),
+            other if name.is_none() && action != "list" => name = Some(other.to_owned()),
+            other => return Err(ServerError::Usage(format!("token {action}: unexpected `{other}`"))),
+        }
+    }
+    let named = |name: Option<String>| name.ok_or_else(|| ServerError::Usage(format!("token {action} needs a NAME")));
+    let command = match action.as_str() {
+        "add" => TokenCommand::Add {
+            name: named(name)?,
+            role: role.ok_or_else(|| ServerError::Usage("token add needs --role viewer, editor or publisher".to_owned()))?,
+        },
+        "list" => TokenCommand::List,
+        "revoke" => TokenCommand::Revoke { name: named(name)? },
+        _ => return Err(usage()),
+    };
+    command.check()?;
+    Ok(Command::Token { database, command })
 }
 
 /// The items of a list in an environment variable, separated by spaces, commas or newlines.
@@ -456,6 +519,42 @@ mod tests {
         for bad in
             [&["verify", "--from", "2026-01-01"][..], &["digest", "--digest", "x"], &["verify", "--site"], &["verify", "--site", "<b>"]]
         {
+            assert!(matches!(parse(args(bad), |_| None), Err(ServerError::Usage(_))), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn token_commands_take_a_name_a_role_and_the_database() {
+        let env = |name: &str| (name == "CRUMB_DATABASE").then(|| "/var/lib/crumb/consent.sqlite3".to_owned());
+        let database = PathBuf::from("/var/lib/crumb/consent.sqlite3");
+        assert_eq!(
+            parse(args(&["token", "add", "alice@shop.example", "--role", "editor"]), env).unwrap(),
+            Command::Token {
+                database: database.clone(),
+                command: TokenCommand::Add { name: "alice@shop.example".into(), role: Role::Editor }
+            }
+        );
+        assert_eq!(
+            parse(args(&["token", "list", "--database=postgres://u@h/db"]), env).unwrap(),
+            Command::Token { database: PathBuf::from("postgres://u@h/db"), command: TokenCommand::List }
+        );
+        assert_eq!(
+            parse(args(&["token", "revoke", "--database", "x.sqlite3", "ci"]), env).unwrap(),
+            Command::Token { database: PathBuf::from("x.sqlite3"), command: TokenCommand::Revoke { name: "ci".into() } }
+        );
+        for bad in [
+            &["token"][..],
+            &["token", "add", "ci"],
+            &["token", "add", "ci", "--role", "owner"],
+            &["token", "add", "--role", "viewer"],
+            &["token", "add", "bad name", "--role", "viewer"],
+            &["token", "add", "admin", "--role", "viewer"],
+            &["token", "list", "extra"],
+            &["token", "revoke"],
+            &["token", "revoke", "a", "b"],
+            &["token", "list", "--role", "viewer"],
+            &["token", "rename", "a"],
+        ] {
             assert!(matches!(parse(args(bad), |_| None), Err(ServerError::Usage(_))), "{bad:?}");
         }
     }

@@ -23,6 +23,9 @@ pub enum ServerError {
     Serve(String),
     #[error("background task failed: {0}")]
     Task(String),
+    /// A token command that cannot be done (a name taken, no such token).
+    #[error("token: {0}")]
+    Token(String),
     #[error("{0} (try --help)")]
     Usage(String),
 }

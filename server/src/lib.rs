@@ -1,5 +1,6 @@
 //! crumb-server: a consent-log service. Receives consent records (embedded SQLite, or PostgreSQL),
-//! answers proof-of-consent reads (history, export, `/admin`) to the holder of the admin token,
+//! answers proof-of-consent reads (history, export, `/admin`) to holders of admin tokens
+//! ([`tokens`]: named, with roles; or `--admin-token`),
 //! and serves the built demo site.
 //!
 //! [`app`] is the whole service; [`api_router`] and [`static_router`] are its two halves, so tests
@@ -17,6 +18,7 @@ mod proxy;
 mod refusals;
 mod serve;
 mod site;
+pub mod tokens;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -27,7 +29,7 @@ use axum::Router;
 use crumb_core::time::{parse_rfc3339, to_rfc3339};
 use crumb_core::ConsentRecord;
 
-pub use api::{api_router, check_record, MAX_BODY_BYTES};
+pub use api::{api_router, check_record, Role, MAX_BODY_BYTES};
 pub use database::{
     backup_sqlite, BackupReport, BreakKind, ChainBreak, ChainLink, Database, DigestEntry, HistoryCursor, PostgresPool, RangeQuery,
     SiteVerdict, SqliteFile, StoredRecord, GENESIS, HISTORY_PAGE_MAX, POSTGRES_POOL_SIZE, SCHEMA_VERSION,
@@ -116,7 +118,9 @@ impl AllowedOrigin {
 /// How the service behaves; every field has a flag (see [`cli::USAGE`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// The secret that reads (history, export, `/admin`) need; reads are refused without one.
+    /// `--admin-token`: a secret that may do everything (caller `admin`, role publisher), beside
+    /// the named tokens in the database (`crumb-server token add`). Without either, every admin
+    /// route is refused.
     pub admin_token: Option<String>,
     /// The sites this server keeps records for, each with the origins whose pages may post
     /// them (`--allow-origin`). A site without one does not exist: its records are refused.
@@ -180,6 +184,8 @@ pub struct AppState {
     site_dir: Arc<Path>,
     settings: Arc<Settings>,
     limiter: Arc<limit::RateLimiter>,
+    /// Failed sign-ins per client address (`POST /admin/login`).
+    sign_ins: Arc<limit::RateLimiter>,
     refusals: Arc<refusals::RefusalLog>,
     token: Arc<Option<auth::TokenDigest>>,
     /// The SQLite file, when opened from a path: never served, even inside the site folder.
@@ -213,6 +219,7 @@ impl AppState {
             database,
             site_dir: Arc::from(site_dir),
             limiter: Arc::new(limit::RateLimiter::new(settings.rate_limit_per_minute)),
+            sign_ins: Arc::new(limit::RateLimiter::new(api::FAILED_SIGN_INS_PER_MINUTE)),
             refusals: Arc::new(refusals::RefusalLog::new()),
             settings: Arc::new(settings),
             token: Arc::new(token),
@@ -272,6 +279,27 @@ impl AppState {
     {
         let state = self.clone();
         tokio::task::spawn_blocking(move || work(&state)).await.map_err(|e| ServerError::Task(e.to_string()))?
+    }
+
+    /// Runs short blocking database work from synchronous code that may be on an async worker
+    /// (the credential checks of the admin routes), where the blocking PostgreSQL client must not
+    /// run: on a multi-threaded runtime the worker hands its other tasks off meanwhile
+    /// (`block_in_place`); on a current-thread runtime the work runs on a thread of its own.
+    pub(crate) fn blocking_here<T, F>(&self, work: F) -> Result<T, ServerError>
+    where
+        T: Send,
+        F: FnOnce(&AppState) -> Result<T, ServerError> + Send,
+    {
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        match Handle::try_current().map(|handle| handle.runtime_flavor()) {
+            Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(|| work(self)),
+            Ok(_) => {
+                let state = self.clone();
+                std::thread::scope(|scope| scope.spawn(move || work(&state)).join())
+                    .map_err(|_| ServerError::Task("a database read panicked".to_owned()))?
+            }
+            Err(_) => work(self),
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Per-client rate limit for `POST /api/consent`: a token bucket per network.
+//! Per-client rate limits (`POST /api/consent`; failed sign-ins): a token bucket per network.
 //!
 //! A client is its IPv4 address, or its IPv6 /64 (one subscriber's network: anyone holding one
 //! can rotate through its 2^64 addresses for free), with IPv4-mapped IPv6 (`::ffff:192.0.2.1`)
@@ -155,6 +155,25 @@ impl RateLimiter {
         result
     }
 
+    /// Whether `client` has a token left at `now`, without taking it: `Err(seconds)` until the
+    /// next one is back. For limits that spend only on failure (sign-ins): peek first, spend
+    /// with [`RateLimiter::check`] when the attempt fails.
+    pub(crate) fn peek(&self, client: Option<IpAddr>, now: Instant) -> Result<(), u64> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let client = Client::of(client);
+        let per_second = f64::from(self.per_minute) / 60.0;
+        let generations = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(bucket) = generations.current.get(&client).or_else(|| generations.previous.get(&client)) else { return Ok(()) };
+        let tokens = bucket.tokens + now.saturating_duration_since(bucket.at).as_secs_f64() * per_second;
+        if tokens >= 1.0 {
+            return Ok(());
+        }
+        let wait = ((1.0 - tokens) / per_second).ceil();
+        Err(if wait.is_finite() && wait >= 1.0 { wait as u64 } else { 1 })
+    }
+
     /// Buckets held now, both generations.
     #[cfg(test)]
     fn len(&self) -> usize {
@@ -181,6 +200,22 @@ mod tests {
         assert_eq!(limiter.check(Some(b), start), Ok(()), "another client has its own bucket");
         assert_eq!(limiter.check(Some(a), start + Duration::from_secs(1)), Ok(()), "one token a second comes back");
         assert!(limiter.check(Some(a), start + Duration::from_secs(1)).is_err());
+    }
+
+    #[test]
+    fn peeking_takes_nothing() {
+        let limiter = RateLimiter::new(6);
+        let start = Instant::now();
+        let a: IpAddr = "192.0.2.1".parse().unwrap();
+        for _ in 0..100 {
+            assert_eq!(limiter.peek(Some(a), start), Ok(()));
+        }
+        for _ in 0..6 {
+            assert_eq!(limiter.check(Some(a), start), Ok(()));
+        }
+        assert_eq!(limiter.peek(Some(a), start), Err(10), "one token every 10 s");
+        assert_eq!(limiter.peek(Some("192.0.2.2".parse().unwrap()), start), Ok(()));
+        assert_eq!(limiter.peek(Some(a), start + Duration::from_secs(10)), Ok(()));
     }
 
     #[test]

@@ -29,6 +29,7 @@ async fn main() -> ExitCode {
             }
         }
         Ok(Command::Digest { database, site, from, to }) => blocking(move || digest(&database, site, from, to)).await,
+        Ok(Command::Token { database, command }) => blocking(move || token(&database, &command)).await,
         Err(err) => Err(err),
     };
     match result {
@@ -78,6 +79,17 @@ fn digest(database: &std::path::Path, site: Option<String>, from: Option<String>
         for entry in database.digest(&range.site, &range.from, &range.to)? {
             println!("{}", serde_json::to_string(&entry)?);
         }
+    }
+    Ok(())
+}
+
+/// `crumb-server token add|list|revoke`: the token (once) or the list on stdout, a note on stderr.
+fn token(database: &std::path::Path, command: &crumb_server::tokens::TokenCommand) -> Result<(), ServerError> {
+    let database = crumb_server::Database::open(database)?;
+    let output = crumb_server::tokens::run(&database, command, now_ms())?;
+    print!("{}", output.stdout);
+    if !output.note.is_empty() {
+        eprintln!("{}", output.note);
     }
     Ok(())
 }
@@ -133,7 +145,16 @@ async fn serve(options: Options) -> Result<(), ServerError> {
         eprintln!("crumb-server: the database lies inside the site folder; its files are never served, but keep it outside");
     }
     if state.settings().admin_token.is_none() {
-        eprintln!("crumb-server: no --admin-token: history, export and /admin are disabled");
+        let database = state.database().clone();
+        match tokio::task::spawn_blocking(move || database.active_admin_tokens()).await {
+            Ok(Ok(0)) => eprintln!(
+                "crumb-server: no admin token: history, export and /admin are off until one is added \
+                 (crumb-server token add NAME --role viewer) or --admin-token is set"
+            ),
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => eprintln!("crumb-server: counting the admin tokens failed: {err}"),
+            Err(err) => eprintln!("crumb-server: counting the admin tokens failed: {err}"),
+        }
     }
     if state.settings().retention_months.is_some() {
         let state = state.clone();

@@ -186,7 +186,7 @@ both_backends! {
     async fn reads_refuse_without_the_right_token(backend) {
         let s = server(backend).await;
         post_json(&s.app, &valid_record()).await;
-        let reads = [format!("/api/consent/{ID}"), "/api/export?site=crumb-demo".to_owned(), "/admin".to_owned()];
+        let reads = [format!("/api/consent/{ID}"), "/api/export?site=crumb-demo".to_owned()];
         let wrong_basic = format!("Basic {}", base64(&format!("admin:{TOKEN}x")));
         let right_basic = format!("Basic {}", base64(&format!("anyone:{TOKEN}")));
         for uri in &reads {
@@ -202,6 +202,18 @@ both_backends! {
             assert_eq!(get_auth(&s.app, uri, &bearer()).await.status, StatusCode::OK, "{uri} with the token");
             assert_eq!(get_auth(&s.app, uri, &right_basic).await.status, StatusCode::OK, "{uri} with Basic");
         }
+        // The /admin page sends a browser without valid credentials to the sign-in instead.
+        for wrong in [None, Some("Bearer nope"), Some(wrong_basic.as_str())] {
+            let reply = match wrong {
+                Some(wrong) => get_auth(&s.app, "/admin", wrong).await,
+                None => get(&s.app, "/admin", None).await,
+            };
+            assert_eq!(reply.status, StatusCode::SEE_OTHER, "/admin with {wrong:?}");
+            assert_eq!(reply.header(header::LOCATION), Some("/admin/login?next=/admin"));
+            assert!(!reply.text().contains("necessary"), "no data leaks in a refusal");
+        }
+        assert_eq!(get_auth(&s.app, "/admin", &bearer()).await.status, StatusCode::OK, "/admin with the token");
+        assert_eq!(get_auth(&s.app, "/admin", &right_basic).await.status, StatusCode::OK, "/admin with Basic");
         // A server started without a token refuses every read, whatever is sent.
         let open = server_with(backend, Settings::default()).await;
         post_json(&open.app, &valid_record()).await;
@@ -210,6 +222,7 @@ both_backends! {
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{uri}");
             assert!(reply.error().contains("--admin-token"), "{}", reply.error());
         }
+        assert_eq!(get_auth(&open.app, "/admin", &bearer()).await.status, StatusCode::SEE_OTHER);
     }
 
     async fn export_streams_a_site_and_range_as_csv_and_json_lines(backend) {

@@ -246,6 +246,7 @@ fn all_migrations() -> Vec<(i64, String)> {
         (4, "consent keys".to_owned()),
         (5, "statistics rollups".to_owned()),
         (6, "statistics by config version".to_owned()),
+        (7, "admin tokens and sessions".to_owned()),
     ]
 }
 

@@ -1,18 +1,19 @@
 //! `/admin`: consent rates for marketers, server-rendered HTML with an inline SVG chart. No
 //! script at all, no external resource; a strict Content-Security-Policy says so to the browser.
+//! A browser without credentials is sent to the sign-in (`login.rs`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use crumb_core::time::{to_rfc3339, DAY_MS};
 use crumb_core::Action;
 use sha2::{Digest, Sha256};
 
 use super::range::{range_query, RangeParams};
-use super::reply::{error, internal, refuse_without_token};
+use super::reply::{error, internal, require_page, Caller, Role};
 use crate::{auth, now_ms, AppState, RangeQuery};
 
 /// Decisions per kind: accept all, reject all, custom, withdraw.
@@ -96,11 +97,12 @@ pub fn stats(state: &AppState, query: &RangeQuery) -> Result<Stats, crate::Serve
 const STYLE: &str = "body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:60rem;padding:0 1rem;color:#1d1d1f}\
 table{border-collapse:collapse;margin:1rem 0}td,th{border-bottom:1px solid #ddd;padding:.3rem .8rem;text-align:right}\
 th:first-child,td:first-child{text-align:left}form{display:flex;gap:1rem;align-items:end;flex-wrap:wrap}\
-label{display:flex;flex-direction:column;font-size:.85rem}.muted{color:#666}svg{max-width:100%;height:auto}";
+label{display:flex;flex-direction:column;font-size:.85rem}.muted{color:#666}svg{max-width:100%;height:auto}\
+.who{justify-content:end;align-items:center}.alert{color:#b00020}";
 
 const COLORS: [(&str, &str); 4] = [("accept all", "#2e7d32"), ("reject all", "#c62828"), ("custom", "#f9a825"), ("withdraw", "#6a1b9a")];
 
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
@@ -160,13 +162,24 @@ pub fn chart(stats: &Stats) -> String {
     svg
 }
 
-fn render(sites: &[String], site: Option<&str>, from: &str, to: &str, stats: &Stats) -> String {
-    let mut html = String::new();
+/// The top of an admin page titled `title`: the document head with the one hashed style.
+pub(super) fn page_head(title: &str) -> String {
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <meta name=\"robots\" content=\"noindex\"><title>{}</title><style>{STYLE}</style></head><body>",
+        escape(title)
+    )
+}
+
+fn render(caller: &Caller, sites: &[String], site: Option<&str>, from: &str, to: &str, stats: &Stats) -> String {
+    let mut html = page_head("Crumb consent log");
     let _ = write!(
         html,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <meta name=\"robots\" content=\"noindex\"><title>Crumb consent log</title><style>{STYLE}</style></head><body>\
-         <h1>Consent log</h1><form method=\"get\" action=\"/admin\"><label>Site<select name=\"site\">"
+        "<form method=\"post\" action=\"/admin/logout\" class=\"who\"><span class=\"muted\">{} ({})</span>\
+         <button type=\"submit\">Sign out</button></form>\
+         <h1>Consent log</h1><form method=\"get\" action=\"/admin\"><label>Site<select name=\"site\">",
+        escape(&caller.name),
+        caller.role
     );
     for name in sites {
         let selected = if Some(name.as_str()) == site { " selected" } else { "" };
@@ -285,10 +298,17 @@ fn day_of(ms: i64) -> String {
     text.get(..10).unwrap_or(&text).to_owned()
 }
 
-pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<RangeParams>) -> Response {
-    if let Some(response) = refuse_without_token(&state, &headers) {
-        return response;
-    }
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(params): Query<RangeParams>,
+) -> Response {
+    let caller = match require_page(&state, &method, &uri, &headers, Role::Viewer) {
+        Ok(caller) => caller,
+        Err(response) => return *response,
+    };
     let now = now_ms();
     let today = now - now.rem_euclid(DAY_MS);
     let from = params.from.clone().unwrap_or_else(|| day_of(today - 29 * DAY_MS));
@@ -316,15 +336,20 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap, Quer
                 },
                 None => Stats::default(),
             };
-            Ok(Ok(render(&sites, site.as_deref(), &from, &to, &stats)))
+            Ok(Ok(render(&caller, &sites, site.as_deref(), &from, &to, &stats)))
         })
         .await;
-    let html = match result {
-        Ok(Ok(html)) => html,
-        Ok(Err(message)) => return error(StatusCode::BAD_REQUEST, message),
-        Err(err) => return internal("the admin page failed", &err),
-    };
-    let mut response = html.into_response();
+    match result {
+        Ok(Ok(html)) => html_page(StatusCode::OK, html),
+        Ok(Err(message)) => error(StatusCode::BAD_REQUEST, message),
+        Err(err) => internal("the admin page failed", &err),
+    }
+}
+
+/// `html` as a page of this server's admin (`/admin`, the sign-in): the strict CSP, never cached,
+/// never framed, no referrer.
+pub(super) fn html_page(status: StatusCode, html: String) -> Response {
+    let mut response = (status, html).into_response();
     let out = response.headers_mut();
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     if let Ok(csp) = HeaderValue::from_str(&content_security_policy()) {

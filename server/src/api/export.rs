@@ -3,11 +3,11 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 
 use super::range::{range_query, RangeParams};
-use super::reply::{error, no_store, refuse_without_token};
+use super::reply::{error, no_store, require, Role};
 use crate::{now_ms, AppState, StoredRecord};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -73,9 +73,14 @@ fn csv_line(out: &mut String, stored: &StoredRecord) {
 
 /// Streams a site's records: a blocking task reads rows and hands ~16 KB chunks through a small
 /// channel, so memory stays flat whatever the range.
-pub(super) async fn export(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<RangeParams>) -> Response {
-    if let Some(response) = refuse_without_token(&state, &headers) {
-        return response;
+pub(super) async fn export(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    Query(params): Query<RangeParams>,
+) -> Response {
+    if let Err(response) = require(&state, &method, &headers, Role::Viewer) {
+        return *response;
     }
     let Some(site) = params.site.filter(|s| crumb_core::is_site_id(s)) else {
         return error(StatusCode::BAD_REQUEST, "`site` is required (the records' site id)");
@@ -137,9 +142,14 @@ pub(super) async fn export(State(state): State<AppState>, headers: HeaderMap, Qu
 /// `GET /api/digest?site=…&from=YYYY-MM-DD&to=YYYY-MM-DD`: the chain head (seq and hash) at the
 /// end of each UTC day (by `received_at`) the site received records, one JSON line per day, for
 /// an auditor to keep elsewhere and check later with `crumb-server verify --digest FILE`.
-pub(super) async fn digest(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<RangeParams>) -> Response {
-    if let Some(response) = refuse_without_token(&state, &headers) {
-        return response;
+pub(super) async fn digest(
+    State(state): State<AppState>,
+    method: Method,
+    headers: HeaderMap,
+    Query(params): Query<RangeParams>,
+) -> Response {
+    if let Err(response) = require(&state, &method, &headers, Role::Viewer) {
+        return *response;
     }
     let Some(site) = params.site.filter(|s| crumb_core::is_site_id(s)) else {
         return error(StatusCode::BAD_REQUEST, "`site` is required (the records' site id)");

@@ -5,13 +5,13 @@
 //! holds the cursor.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use crumb_core::is_consent_id;
 use serde::Deserialize;
 
-use super::reply::{error, internal, no_store, refuse_without_token};
+use super::reply::{error, internal, no_store, require, Role};
 use crate::database::{HistoryCursor, HISTORY_PAGE_MAX};
 use crate::AppState;
 
@@ -26,12 +26,13 @@ pub(super) struct PageParams {
 
 pub(super) async fn consent_history(
     State(state): State<AppState>,
+    method: Method,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Response {
-    if let Some(response) = refuse_without_token(&state, &headers) {
-        return response;
+    if let Err(response) = require(&state, &method, &headers, Role::Viewer) {
+        return *response;
     }
     if !is_consent_id(&id) {
         return error(StatusCode::BAD_REQUEST, "`consent_id` must be 8-64 letters, digits or `-`");

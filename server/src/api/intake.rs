@@ -116,7 +116,7 @@ pub(super) async fn preflight(State(state): State<AppState>, headers: HeaderMap)
 }
 
 /// The sender's address: the peer, or behind a `--trusted-proxy` the address it forwarded.
-fn client_ip(state: &AppState, request: &Request) -> Option<IpAddr> {
+pub(super) fn client_ip(state: &AppState, request: &Request) -> Option<IpAddr> {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())?;
     Some(crate::proxy::client_address(peer, request.headers(), &state.settings.trusted_proxies))
 }

@@ -1,12 +1,14 @@
 //! The `/api/*` routes and `/admin`, one module per concern: [`intake`] receives consent records
 //! (CORS, rate limit, limits, validation), [`history`] reads a consent id's records, [`export`]
-//! streams a site's records, [`admin`] renders the rates page. [`reply`] is how they all answer;
+//! streams a site's records, [`admin`] renders the rates page, [`login`] signs browsers in to it.
+//! [`reply`] is how they all answer and who may call them;
 //! [`range`] is the site-and-days query export and admin share.
 
 mod admin;
 mod export;
 mod history;
 mod intake;
+mod login;
 mod range;
 mod reply;
 
@@ -19,10 +21,12 @@ use axum::Router;
 
 use crate::AppState;
 pub use intake::{check_record, MAX_BODY_BYTES};
+pub(crate) use login::FAILED_SIGN_INS_PER_MINUTE;
 pub(crate) use range::range_query;
+pub use reply::Role;
 
 /// The API routes (`/api/consent`, `/api/consent/{id}`, `/api/export`, `/api/digest`,
-/// `/api/health`) and `/admin`.
+/// `/api/health`), `/admin` and its sign-in (`/admin/login`, `/admin/logout`).
 pub fn api_router(state: AppState) -> Router {
     Router::new()
         .route("/api/consent", post(intake::post_consent).options(intake::preflight).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
@@ -31,6 +35,8 @@ pub fn api_router(state: AppState) -> Router {
         .route("/api/digest", get(export::digest))
         .route("/api/health", get(health))
         .route("/admin", get(admin::page))
+        .route("/admin/login", get(login::page).post(login::sign_in).layer(DefaultBodyLimit::max(login::MAX_FORM_BYTES)))
+        .route("/admin/logout", post(login::sign_out))
         .with_state(state)
         .layer(middleware::map_response(nosniff))
 }

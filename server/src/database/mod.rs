@@ -8,6 +8,7 @@ mod chain;
 mod migrate;
 mod session;
 mod sql;
+mod tokens;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -25,6 +26,7 @@ pub use chain::{BreakKind, ChainBreak, ChainLink, DigestEntry, SiteVerdict, GENE
 pub(crate) use session::{Row, Session};
 use sql::Dialect;
 pub use sql::SCHEMA_VERSION;
+pub use tokens::{AdminToken, Revoked};
 
 /// A record as kept: what the browser sent plus what the server added.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

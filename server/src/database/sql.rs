@@ -136,6 +136,31 @@ CREATE TABLE stats_version_categories (
 {version_stats_triggers}",
         after: None,
     },
+    Migration {
+        version: 7,
+        name: "admin tokens and sessions",
+        sql: "
+-- Named admin tokens (`crumb-server token add`): only the SHA-256 of each (hex), never the token.
+-- A revoked token keeps its row, so `token list` still names it and no one reuses the name.
+CREATE TABLE admin_tokens (
+    name       TEXT PRIMARY KEY,
+    role       TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+-- Browser sign-ins (`POST /admin/login`): only the SHA-256 of the session id the cookie holds,
+-- with the name and role of the token signed in with.
+CREATE TABLE admin_sessions (
+    session_hash TEXT PRIMARY KEY,
+    name         TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL
+);
+CREATE INDEX admin_sessions_name ON admin_sessions (name);",
+        after: None,
+    },
 ];
 
 /// The schema version this server creates and expects: the last migration's.
@@ -254,6 +279,37 @@ pub const PRUNE: &str = concat!("DELETE FROM consent_records AS r WHERE ", pruna
 /// Records that the chain of site `$3` is pruned up to seq `$1` (whose hash was `$2`), unless it
 /// was pruned further already.
 pub const SET_PRUNED: &str = "UPDATE chain_heads SET pruned_seq = $1, pruned_hash = $2 WHERE site = $3 AND pruned_seq < $1";
+
+/// Adds admin token `$1` with role `$2`, hash `$3`, created at `$4`; changes nothing when the name
+/// (or, never in practice, the hash) is taken.
+pub const ADD_ADMIN_TOKEN: &str = "
+INSERT INTO admin_tokens (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+/// Every admin token, by name: name, role, created_at, revoked_at.
+pub const ADMIN_TOKENS: &str = "SELECT name, role, created_at, revoked_at FROM admin_tokens ORDER BY name";
+/// How many admin tokens are not revoked.
+pub const ACTIVE_ADMIN_TOKENS: &str = "SELECT count(*) FROM admin_tokens WHERE revoked_at IS NULL";
+/// The name and role of the token whose hash is `$1`, unless revoked.
+pub const ADMIN_TOKEN_BY_HASH: &str = "SELECT name, role FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL";
+/// Revokes a token at `$1`: the one named `$2` (unless it was already).
+pub const REVOKE_ADMIN_TOKEN: &str = "UPDATE admin_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL";
+/// When token `$1` was revoked: one row (NULL while in force), none when there is no such token.
+pub const ADMIN_TOKEN_REVOKED_AT: &str = "SELECT revoked_at FROM admin_tokens WHERE name = $1";
+/// Keeps a sign-in: `$1` SHA-256 of the session id, `$2` name, `$3` role, `$4` created, `$5` expires.
+pub const ADD_ADMIN_SESSION: &str =
+    "INSERT INTO admin_sessions (session_hash, name, role, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)";
+/// The name and role of session `$1` (its hash) while it lasts (expires after `$2`, now) and its
+/// token is in force: a named token not revoked, or the `--admin-token`'s name `$3` (empty when the
+/// server has none, which no token name is).
+pub const ADMIN_SESSION: &str = "
+SELECT s.name, s.role FROM admin_sessions s
+WHERE s.session_hash = $1 AND s.expires_at > $2
+  AND (s.name = $3 OR EXISTS (SELECT 1 FROM admin_tokens t WHERE t.name = s.name AND t.revoked_at IS NULL))";
+/// Ends session `$1` (its hash).
+pub const END_ADMIN_SESSION: &str = "DELETE FROM admin_sessions WHERE session_hash = $1";
+/// Ends every session of token name `$1`.
+pub const END_ADMIN_SESSIONS_OF: &str = "DELETE FROM admin_sessions WHERE name = $1";
+/// Forgets the sessions that expired at or before `$1`.
+pub const END_EXPIRED_ADMIN_SESSIONS: &str = "DELETE FROM admin_sessions WHERE expires_at <= $1";
 
 /// A 64-bit key for PostgreSQL's advisory lock that serialises servers migrating one database
 /// ("crumb_db" in ASCII).
@@ -546,6 +602,17 @@ mod tests {
         PRUNE_POINT,
         PRUNE,
         SET_PRUNED,
+        ADD_ADMIN_TOKEN,
+        ADMIN_TOKENS,
+        ACTIVE_ADMIN_TOKENS,
+        ADMIN_TOKEN_BY_HASH,
+        REVOKE_ADMIN_TOKEN,
+        ADMIN_TOKEN_REVOKED_AT,
+        ADD_ADMIN_SESSION,
+        ADMIN_SESSION,
+        END_ADMIN_SESSION,
+        END_ADMIN_SESSIONS_OF,
+        END_EXPIRED_ADMIN_SESSIONS,
     ];
 
     #[test]

@@ -1,0 +1,231 @@
+//! `/admin/consents?id=<consent id>`: the proof view of one consent, for a viewer. Every record of
+//! the consent in the order the server received them, with its place in the site's hash chain,
+//! and for each hosted config version a record was given under, what the shopper was shown: the
+//! banner's texts and buttons in the record's language and the categories with their services,
+//! from that version's config as published (its texts over the built-in texts this server
+//! serves). Server-rendered HTML, no script, the strict policy of `/admin`.
+
+use std::collections::BTreeSet;
+use std::fmt::Write;
+use std::path::Path;
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use crumb_core::texts::{TextKey, Texts, BUILTIN_LANGUAGES};
+use crumb_core::{is_consent_id, Config, Map};
+use serde::Deserialize;
+
+use super::admin::{content_security_policy, escape, STYLE};
+use super::reply::{internal, require, Role};
+use crate::database::{ConfigVersion, StoredRecord, HISTORY_PAGE_MAX};
+use crate::AppState;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct LookupParams {
+    id: Option<String>,
+}
+
+/// What a hosted config version showed in one language, read for the page.
+struct Shown {
+    version: ConfigVersion,
+    language: String,
+    /// The banner as the shopper read it, or why it cannot be shown.
+    banner: Result<Banner, String>,
+}
+
+struct Banner {
+    title: String,
+    text: String,
+    buttons: [String; 3],
+    /// (title, always on, description, service names)
+    categories: Vec<(String, bool, String, Vec<String>)>,
+}
+
+/// The built-in texts of `language` that this server serves (`<site>/crumb/i18n/<language>.json`),
+/// or none: a code that is not a built-in language never names a file.
+fn builtin_texts(site_dir: &Path, language: &str) -> Map<String> {
+    if !BUILTIN_LANGUAGES.contains(&language) {
+        return Map::new();
+    }
+    std::fs::read_to_string(site_dir.join("crumb/i18n").join(format!("{language}.json")))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// The first layer and the categories of `config` in `language`, as the widget words them.
+fn banner(config: &Config, language: &str, site_dir: &Path) -> Banner {
+    let mut builtin = builtin_texts(site_dir, language);
+    if builtin.is_empty() {
+        builtin = builtin_texts(site_dir, &config.fallback);
+    }
+    let texts = Texts::new(language, builtin, config);
+    let text = texts.get(TextKey::BannerText).replace("{policy}", texts.get(TextKey::PolicyLink));
+    let categories = config
+        .categories
+        .iter()
+        .map(|category| {
+            let services = category.services.iter().map(|s| s.name.get(language, &config.fallback).to_owned()).collect();
+            (
+                texts.category_title(&category.id).to_owned(),
+                category.required,
+                texts.category_description(&category.id).to_owned(),
+                services,
+            )
+        })
+        .collect();
+    Banner {
+        title: texts.get(TextKey::BannerTitle).to_owned(),
+        text,
+        buttons: [TextKey::AcceptAll, TextKey::RejectAll, TextKey::Customize].map(|key| texts.get(key).to_owned()),
+        categories,
+    }
+}
+
+fn render(id: Option<&str>, records: &[StoredRecord], shown: &[Shown], message: Option<&str>) -> String {
+    let mut html = String::new();
+    let _ = write!(
+        html,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
+         <meta name=\"robots\" content=\"noindex\"><title>Crumb: proof of consent</title><style>{STYLE}</style></head><body>\
+         <p><a href=\"/admin\">Consent log</a></p><h1>Proof of consent</h1>\
+         <form method=\"get\" action=\"/admin/consents\"><label>Consent id<input name=\"id\" size=\"40\" value=\"{}\" required></label>\
+         <button type=\"submit\">Look up</button></form>",
+        escape(id.unwrap_or(""))
+    );
+    if let Some(message) = message {
+        let _ = write!(html, "<p role=\"status\">{}</p>", escape(message));
+    }
+    if !records.is_empty() {
+        html.push_str(
+            "<h2>Decisions, in the order the server received them</h2><table><tr><th>Received</th><th>Decided</th>\
+             <th>Action</th><th>Revision</th><th>Config version</th><th>Language</th><th>GPC</th><th>Granted</th><th>Refused</th>\
+             <th>Page</th><th>Chain</th></tr>",
+        );
+        for stored in records {
+            let r = &stored.record;
+            let (granted, refused): (Vec<&str>, Vec<&str>) = {
+                let granted = r.categories.iter().filter(|(_, on)| **on).map(|(c, _)| c.as_str()).collect();
+                let refused = r.categories.iter().filter(|(_, on)| !**on).map(|(c, _)| c.as_str()).collect();
+                (granted, refused)
+            };
+            let version = r.config_version.map_or_else(|| "by hand".to_owned(), |v| v.to_string());
+            let chain = stored.chain.as_ref().map_or_else(String::new, |link| format!("#{} {}…", link.chain_seq, &link.hash[..12.min(link.hash.len())]));
+            let _ = write!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&stored.received_at),
+                escape(&r.updated_at),
+                r.action.as_str(),
+                r.revision,
+                escape(&version),
+                escape(&r.language),
+                if r.gpc { "on" } else { "off" },
+                escape(&granted.join(", ")),
+                escape(&refused.join(", ")),
+                escape(&r.url_path),
+                escape(&chain),
+            );
+        }
+        html.push_str("</table>");
+    }
+    for shown in shown {
+        let v = &shown.version;
+        let _ = write!(
+            html,
+            "<section class=\"shown\"><h2>What the shopper saw: config version {} of {}, in <span lang=\"{lang}\">{lang}</span></h2>\
+             <p class=\"muted\">Published {} by {}{}{}. The site's own texts as published in this version, over the built-in texts \
+             this server serves.</p>",
+            v.version,
+            escape(&v.site),
+            escape(&v.published_at),
+            escape(&v.published_by),
+            if v.note.is_empty() { "" } else { ": " },
+            escape(&v.note),
+            lang = escape(&shown.language),
+        );
+        match &shown.banner {
+            Err(why) => {
+                let _ = write!(html, "<p>{}</p>", escape(why));
+            }
+            Ok(banner) => {
+                let lang = escape(&shown.language);
+                let _ = write!(
+                    html,
+                    "<blockquote lang=\"{lang}\"><p><strong class=\"banner-title\">{}</strong></p><p class=\"banner-text\">{}</p>\
+                     <p>Buttons: <span class=\"button\">{}</span> · <span class=\"button\">{}</span> · <span class=\"button\">{}</span></p></blockquote>\
+                     <table lang=\"{lang}\"><tr><th>Category</th><th>Choice</th><th>Description</th><th>Services</th></tr>",
+                    escape(&banner.title),
+                    escape(&banner.text),
+                    escape(&banner.buttons[0]),
+                    escape(&banner.buttons[1]),
+                    escape(&banner.buttons[2]),
+                );
+                for (title, required, description, services) in &banner.categories {
+                    let _ = write!(
+                        html,
+                        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        escape(title),
+                        if *required { "always on" } else { "optional" },
+                        escape(description),
+                        escape(&services.join(", "))
+                    );
+                }
+                html.push_str("</table>");
+            }
+        }
+        html.push_str("</section>");
+    }
+    html.push_str("</body></html>");
+    html
+}
+
+pub(super) async fn page(State(state): State<AppState>, method: Method, headers: HeaderMap, Query(params): Query<LookupParams>) -> Response {
+    if let Err(refusal) = require(&state, &method, &headers, Role::Viewer) {
+        return *refusal;
+    }
+    let id = params.id.map(|id| id.trim().to_owned()).filter(|id| !id.is_empty());
+    let html = match id {
+        None => render(None, &[], &[], None),
+        Some(id) if !is_consent_id(&id) => render(Some(&id), &[], &[], Some("A consent id is 8-64 letters, digits or `-`.")),
+        Some(id) => {
+            let lookup = id.clone();
+            let result = state
+                .blocking(move |state| {
+                    let (records, _) = state.database.history_page(&lookup, None, HISTORY_PAGE_MAX)?;
+                    // Each hosted version and language the records were given under, once.
+                    let wanted: BTreeSet<(String, u32, String)> = records
+                        .iter()
+                        .filter_map(|s| s.record.config_version.map(|v| (s.record.site.clone(), v, s.record.language.clone())))
+                        .collect();
+                    let mut shown = Vec::new();
+                    for (site, version, language) in wanted {
+                        let Some(stored) = state.database.config_version(&site, i64::from(version))? else { continue };
+                        let banner = match crumb_core::parse_config(&mut serde_json::Deserializer::from_str(&stored.config)) {
+                            Ok(config) => Ok(banner(&config, &language, state.site_dir())),
+                            Err(errors) => Err(format!("This version's config no longer reads: {errors}")),
+                        };
+                        shown.push(Shown { version: stored, language, banner });
+                    }
+                    Ok((records, shown))
+                })
+                .await;
+            match result {
+                Ok((records, _)) if records.is_empty() => render(Some(&id), &[], &[], Some("No records for this consent id.")),
+                Ok((records, shown)) => render(Some(&id), &records, &shown, None),
+                Err(err) => return internal("the proof page failed", &err),
+            }
+        }
+    };
+    let mut response = html.into_response();
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy()) {
+        out.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    out.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    out.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
