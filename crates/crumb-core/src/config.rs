@@ -64,6 +64,10 @@ pub struct Config {
     pub site_kind: SiteKind,
     /// How gated content is revived (`gating.require_nonce`).
     pub gating: Gating,
+    /// The hosted config's version, set by crumb-server when it serves a site's published config
+    /// (`/api/sites/<site>/config`); every consent record then names the version it was given
+    /// under. Absent in a config written by hand.
+    pub config_version: Option<u32>,
 }
 
 /// How gated content is revived.
@@ -446,6 +450,7 @@ impl FromJson for Config {
             "comment",
             "site_kind",
             "gating",
+            "config_version",
         ];
         let mut config = Config {
             site: String::new(),
@@ -466,6 +471,7 @@ impl FromJson for Config {
             comment: None,
             site_kind: SiteKind::Site,
             gating: Gating::default(),
+            config_version: None,
         };
         let required = &["site", "revision", "categories"];
         json::fields(value, at, "struct Config", FIELDS, required, Unknown::Noted, &mut |field, v, at| {
@@ -487,7 +493,8 @@ impl FromJson for Config {
                 14 => config.google_consent_mode = read(v, at)?,
                 15 => config.comment = read(v, at)?,
                 16 => config.site_kind = read(v, at)?,
-                _ => config.gating = read(v, at)?,
+                17 => config.gating = read(v, at)?,
+                _ => config.config_version = read(v, at)?,
             }
             Ok(())
         })?;

@@ -411,6 +411,7 @@ pub(crate) fn record_for(config: &Config, consent: &Consent, action: Action, ctx
         updated_at: to_rfc3339(consent.updated_at),
         url_path: cut_at_char_boundary(ctx.url_path, crate::record::MAX_PATH).to_owned(),
         secret: None,
+        config_version: config.config_version,
     }
 }
 

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod config_change;
 pub mod consent;
 pub mod consent_mode;
 pub mod contract;

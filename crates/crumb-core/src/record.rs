@@ -52,6 +52,10 @@ pub struct ConsentRecord {
     /// the log have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+    /// The hosted config's version the shopper decided under (the config's `config_version`, set
+    /// by crumb-server when it serves a published config); absent for a config written by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_version: Option<u32>,
 }
 
 /// The widget reads its outbox with this; the server reads what it receives with serde's derived
@@ -72,6 +76,7 @@ impl FromJson for ConsentRecord {
             "updated_at",
             "url_path",
             "secret",
+            "config_version",
         ];
         let required =
             &["schema", "consent_id", "site", "revision", "action", "categories", "language", "gpc", "given_at", "updated_at", "url_path"];
@@ -89,6 +94,7 @@ impl FromJson for ConsentRecord {
             updated_at: String::new(),
             url_path: String::new(),
             secret: None,
+            config_version: None,
         };
         json::fields(value, at, "struct ConsentRecord", FIELDS, required, Unknown::Refused, &mut |field, value, at| {
             match field {
@@ -104,7 +110,8 @@ impl FromJson for ConsentRecord {
                 9 => record.given_at = read(value, at)?,
                 10 => record.updated_at = read(value, at)?,
                 11 => record.url_path = read(value, at)?,
-                _ => record.secret = Some(read(value, at)?),
+                12 => record.secret = Some(read(value, at)?),
+                _ => record.config_version = read(value, at)?,
             }
             Ok(())
         })?;
@@ -131,6 +138,9 @@ impl ToJson for ConsentRecord {
         ];
         if let Some(secret) = &self.secret {
             fields.push(("secret", secret.to_value()));
+        }
+        if let Some(version) = self.config_version {
+            fields.push(("config_version", version.to_value()));
         }
         json::object(fields)
     }

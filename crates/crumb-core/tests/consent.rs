@@ -54,6 +54,28 @@ fn reject_all_keeps_only_required_and_is_a_record_too() {
 }
 
 #[test]
+fn a_record_names_the_hosted_config_version_it_was_given_under() {
+    let mut config = demo_config();
+    let record_of = |config: &crumb_core::Config| {
+        decide(config, None, &Choice::AcceptAll, &ctx(NOW)).effects.into_iter().find_map(|e| match e {
+            Effect::SendRecord(r) => Some(r),
+            _ => None,
+        })
+    };
+    let hand_written = record_of(&config).expect("a record");
+    assert_eq!(hand_written.config_version, None);
+    assert!(!crumb_core::json::ToJson::to_value(&hand_written).to_json().contains("config_version"));
+    config.config_version = Some(7);
+    let hosted = record_of(&config).expect("a record");
+    assert_eq!(hosted.config_version, Some(7));
+    let text = crumb_core::json::ToJson::to_value(&hosted).to_json();
+    assert!(text.ends_with(r#","config_version":7}"#), "{text}");
+    // The server reads what the widget writes, with serde.
+    let read: crumb_core::ConsentRecord = serde_json::from_str(&text).unwrap();
+    assert_eq!(read, hosted);
+}
+
+#[test]
 fn custom_grants_exactly_the_chosen_categories_and_required_cannot_be_refused() {
     let config = demo_config();
     let mut categories = Map::new();

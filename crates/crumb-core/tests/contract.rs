@@ -461,7 +461,8 @@ fn full_config() -> Value {
         "google_consent_mode": { "region": ["DE", "US-CA"], "ads_data_redaction": true, "url_passthrough": true, "wait_for_update": 800 },
         "comment": "Reviewed by legal.",
         "site_kind": "shop",
-        "gating": { "require_nonce": true }
+        "gating": { "require_nonce": true },
+        "config_version": 12
     })
 }
 
