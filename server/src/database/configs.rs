@@ -79,8 +79,8 @@ pub const DRAFT: &str = "SELECT site, author, config, based_on, updated_at FROM 
 pub const SAVE_DRAFT: &str = "
 INSERT INTO config_drafts (site, author, config, based_on, updated_at) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (site, author) DO UPDATE SET config = excluded.config, based_on = excluded.based_on, updated_at = excluded.updated_at";
-/// Deletes caller `$2`'s draft of site `$1` if it still holds the config text `$3` that was
-/// published (a draft saved meanwhile from another tab stays).
+/// Deletes caller `$2`'s draft of site `$1` if it still holds the text `$3` that was published (a
+/// draft saved meanwhile from another tab stays).
 pub const DELETE_PUBLISHED_DRAFT: &str = "DELETE FROM config_drafts WHERE site = $1 AND author = $2 AND config = $3";
 
 fn version_of(row: &Row<'_>) -> Result<ConfigVersion, ServerError> {
@@ -180,8 +180,9 @@ impl Database {
     /// Publishes `version` (its `version` number must be `based_on + 1`, `version.based_on` the
     /// base) in one transaction: refused as [`Published::Stale`] when the site's latest version is
     /// not `based_on`, or when another server inserted that number first (the primary key). When
-    /// stored, deletes `draft_of`'s draft if it still holds the published text.
-    pub fn publish_config(&self, version: &ConfigVersion, draft_of: Option<&str>) -> Result<Published, ServerError> {
+    /// stored, deletes the published draft (`draft`: its author and its text as saved) unless it
+    /// was saved again meanwhile.
+    pub fn publish_config(&self, version: &ConfigVersion, draft: Option<(&str, &str)>) -> Result<Published, ServerError> {
         self.write_transaction(|session| {
             let latest = latest_number(session, &version.site)?;
             if latest != version.based_on || version.version != latest + 1 {
@@ -207,8 +208,8 @@ impl Database {
                 let latest = latest_number(session, &version.site)?;
                 return Ok((Published::Stale { latest }, false));
             }
-            if let Some(author) = draft_of {
-                session.execute(DELETE_PUBLISHED_DRAFT, &[&version.site, &author, &version.config])?;
+            if let Some((author, text)) = draft {
+                session.execute(DELETE_PUBLISHED_DRAFT, &[&version.site, &author, &text])?;
             }
             Ok((Published::Stored(version.clone()), true))
         })
