@@ -339,6 +339,17 @@ both_backends! {
         let versions = admin_get(&s.app, &format!("/api/admin/sites/{SITE}/versions")).await.json();
         assert_eq!(versions.as_array().map(Vec::len), Some(6), "one version per round");
 
+        // What one server serves follows the other's publish within a second.
+        assert_eq!(served(&s.app, SITE, None, None).await.json()["config_version"], 6);
+        let mut later = config();
+        later["policy_url"] = json!("/later");
+        assert_eq!(save_draft(&second, &later, 6).await.status, StatusCode::OK);
+        assert_eq!(publish(&second, 6, "on the second server").await.status, StatusCode::CREATED);
+        assert_eq!(served(&second, SITE, None, None).await.json()["config_version"], 7, "at once where it was published");
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        let seen = served(&s.app, SITE, None, None).await.json();
+        assert_eq!((seen["config_version"].clone(), seen["policy_url"].clone()), (json!(7), json!("/later")));
+
         // And at the store: two inserts of one number, one lands.
         let (one, two) = (s.state.database().clone(), s.reopen_database().await);
         let version = |by: &str| crumb_server::database::ConfigVersion {
@@ -616,7 +627,9 @@ both_backends! {
         // Unknown sites are not revealed to strangers: 401 before 404.
         let reply = send(&s.app, Request::get("/api/admin/sites/nobody/versions").body(Body::empty()).unwrap()).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(s.state.database().latest_config_number(SITE).unwrap(), 0, "nothing was published");
+        let database = s.state.database().clone();
+        let latest = tokio::task::spawn_blocking(move || database.latest_config_number(SITE).unwrap()).await.unwrap();
+        assert_eq!(latest, 0, "nothing was published");
     }
 
     async fn roles_the_admin_token_is_a_publisher(backend) {

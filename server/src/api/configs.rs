@@ -19,6 +19,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
@@ -48,10 +49,22 @@ const MAX_NOTE_CHARS: usize = 1000;
 /// the cache revalidates (a publish reaches every visitor within about a minute).
 const SERVED_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=600";
 
-/// The bytes served for each site's latest version, computed once per version. One entry per
-/// declared site at most (a newer version replaces the older one).
+/// How long the latest version number read for a site is trusted before the database is asked
+/// again: a flood of requests costs at most one query per site this often. A publish on this server
+/// forgets it at once; another server sharing the database sees it within this time (far within the
+/// minute the answer may be cached anyway).
+const RECHECK: Duration = Duration::from_secs(1);
+
+/// What is served for each site: its latest version's bytes, computed once per version, and when
+/// the database last said it is the latest. One entry per declared site at most.
 #[derive(Default)]
-pub(crate) struct ServedConfigs(Mutex<HashMap<String, Arc<ServedConfig>>>);
+pub(crate) struct ServedConfigs(Mutex<HashMap<String, Latest>>);
+
+/// A site's latest version as last read (None: nothing published), and when.
+struct Latest {
+    served: Option<Arc<ServedConfig>>,
+    checked: Instant,
+}
 
 /// A version's served body and its `ETag`.
 pub(crate) struct ServedConfig {
@@ -61,17 +74,42 @@ pub(crate) struct ServedConfig {
 }
 
 impl ServedConfigs {
-    fn get(&self, site: &str, version: i64) -> Option<Arc<ServedConfig>> {
-        let served = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        served.get(site).filter(|s| s.version == version).cloned()
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Latest>> {
+        // Nothing is left half-done under the lock: a poisoned map is still a good one.
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn keep(&self, site: &str, served: Arc<ServedConfig>) {
-        let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        // Never step back to an older version (two requests racing a publish).
-        if all.get(site).is_none_or(|kept| kept.version <= served.version) {
-            all.insert(site.to_owned(), served);
+    /// The site's latest as read less than [`RECHECK`] ago (`Some(None)`: nothing published).
+    fn recent(&self, site: &str, now: Instant) -> Option<Option<Arc<ServedConfig>>> {
+        let entries = self.entries();
+        entries.get(site).filter(|latest| now.saturating_duration_since(latest.checked) < RECHECK).map(|latest| latest.served.clone())
+    }
+
+    /// Notes that `version` (0: none) is the site's latest as of `now`; the bytes when they are
+    /// the ones kept.
+    fn confirm(&self, site: &str, version: i64, now: Instant) -> Option<Option<Arc<ServedConfig>>> {
+        let mut entries = self.entries();
+        if version == 0 {
+            entries.insert(site.to_owned(), Latest { served: None, checked: now });
+            return Some(None);
         }
+        let latest = entries.get_mut(site).filter(|latest| latest.served.as_ref().is_some_and(|s| s.version == version))?;
+        latest.checked = now;
+        Some(latest.served.clone())
+    }
+
+    fn keep(&self, site: &str, served: Arc<ServedConfig>, now: Instant) {
+        let mut entries = self.entries();
+        // Never step back to an older version (two requests racing a publish).
+        let newer = entries.get(site).and_then(|latest| latest.served.as_ref()).is_none_or(|kept| kept.version <= served.version);
+        if newer {
+            entries.insert(site.to_owned(), Latest { served: Some(served), checked: now });
+        }
+    }
+
+    /// Forgets what was read for `site` (this server just published a version of it).
+    fn forget(&self, site: &str) {
+        self.entries().remove(site);
     }
 }
 
@@ -314,23 +352,23 @@ fn etag_matches(tags: &str, etag: &HeaderValue) -> bool {
     tags.split(',').map(str::trim).any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
 }
 
-/// The site's latest version as served, from memory when this version was served before.
+/// The site's latest version as served: from memory when this version was served before (and
+/// the number itself when read less than [`RECHECK`] ago).
 async fn served_latest(state: &AppState, site: &str) -> Result<Arc<ServedConfig>, Box<Response>> {
+    let nothing = || Box::new(refuse(StatusCode::NOT_FOUND, format!("no config is published for site `{}`", cap(site))));
+    let now = Instant::now();
+    if let Some(recent) = state.served_configs.recent(site, now) {
+        return recent.ok_or_else(nothing);
+    }
     let lookup = site.to_owned();
     let latest = stored(state, "reading a hosted config failed", move |state| state.database().latest_config_number(&lookup)).await?;
-    if latest == 0 {
-        return Err(Box::new(refuse(StatusCode::NOT_FOUND, format!("no config is published for site `{}`", cap(site)))));
-    }
-    if let Some(served) = state.served_configs.get(site, latest) {
-        return Ok(served);
+    if let Some(known) = state.served_configs.confirm(site, latest, now) {
+        return known.ok_or_else(nothing);
     }
     let lookup = site.to_owned();
     let version = stored(state, "reading a hosted config failed", move |state| state.database().config_version(&lookup, latest)).await?;
-    let Some(version) = version else {
-        return Err(Box::new(refuse(StatusCode::NOT_FOUND, format!("no config is published for site `{}`", cap(site)))));
-    };
-    let served = Arc::new(serve_version(&version));
-    state.served_configs.keep(site, served.clone());
+    let served = Arc::new(serve_version(&version.ok_or_else(nothing)?));
+    state.served_configs.keep(site, served.clone(), now);
     Ok(served)
 }
 
@@ -851,13 +889,16 @@ fn new_version(site: &str, caller: &Caller, latest: i64, prepared: Prepared, not
 /// Stores `version` (and deletes the published draft, given as its author and saved text): 201
 /// with its metadata, or 409 when another publish got there first.
 async fn commit(state: &AppState, version: ConfigVersion, draft: Option<(String, String)>) -> Result<Response, Box<Response>> {
-    let based_on = version.based_on;
+    let (based_on, site) = (version.based_on, version.site.clone());
     let outcome = stored(state, "publishing a config failed", move |state| {
         state.database().publish_config(&version, draft.as_ref().map(|(author, text)| (author.as_str(), text.as_str())))
     })
     .await?;
     Ok(match outcome {
-        Published::Stored(version) => reply(StatusCode::CREATED, &object(version_meta(&version))),
+        Published::Stored(version) => {
+            state.served_configs.forget(&site);
+            reply(StatusCode::CREATED, &object(version_meta(&version)))
+        }
         Published::Stale { latest } => stale(based_on, latest),
     })
 }
@@ -953,5 +994,64 @@ mod change {
     /// `diff(before, after)` as JSON: `[{path, before, after}]`.
     pub(super) fn differences(before: &Value, after: &Value) -> Value {
         Value::Array(crumb_core::config_change::diff(before, after).iter().map(ToJson::to_value).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_config_element_is_found_however_its_tag_is_written() {
+        let config = r#"{"site":"x"}"#;
+        for page in [
+            format!(r#"<script type="application/json" id="crumb-config">{config}</script>"#),
+            format!(r#"<script id='crumb-config' type='application/json'>{config}</script>"#),
+            format!(r#"<SCRIPT ID=crumb-config TYPE=application/json>{config}</SCRIPT>"#),
+            format!(r#"<script data-note="a > b" id = "crumb-config">{config}</script >"#),
+            format!(r#"<script src="x.js"></script><scripts id="crumb-config"></scripts><script id="crumb-config">{config}</script>"#),
+        ] {
+            assert_eq!(imported_text(&page).as_deref(), Ok(config), "{page}");
+        }
+        assert_eq!(imported_text(r#"<script id="crumb-config">{"a":"<\/script>"}</script>"#).as_deref(), Ok(r#"{"a":"</script>"}"#));
+        for refused in ["", "   ", "<p>hi</p>", r#"<script id="crumb-configs">{}</script>"#, r#"<script id="crumb-config">{}"#] {
+            assert!(imported_text(refused).is_err(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn json_text_keeps_order_and_escapes_for_html() {
+        let value: Value = serde_json::from_str(r#"{"b":1,"a":[2.5,-3,"</script>\u2028"],"c":null}"#).unwrap();
+        assert_eq!(json_text(&value, false), "{\"b\":1,\"a\":[2.5,-3,\"</script>\u{2028}\"],\"c\":null}");
+        let html = json_text(&value, true);
+        assert!(!html.contains('<'));
+        let back: Value = serde_json::from_str(&html).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn set_member_replaces_in_place_or_inserts_after() {
+        let mut value: Value = serde_json::from_str(r#"{"site":"a","revision":1,"x":0}"#).unwrap();
+        set_member(&mut value, "config_version", Value::Number(3.0), Some("revision"));
+        set_member(&mut value, "site", Value::String("b".into()), None);
+        assert_eq!(json_text(&value, false), r#"{"site":"b","revision":1,"config_version":3,"x":0}"#);
+        let mut repeated: Value = serde_json::from_str(r#"{"site":"a","site":"b"}"#).unwrap();
+        set_member(&mut repeated, "site", Value::String("c".into()), None);
+        assert_eq!(json_text(&repeated, false), r#"{"site":"c"}"#);
+    }
+
+    proptest! {
+        /// Whatever is pasted, the import answers (a text or a reason), never a panic.
+        #[test]
+        fn any_pasted_text_is_answered(text in ".{0,200}", wrap in prop_oneof![
+            Just(("", "")),
+            Just(("<script id=\"crumb-config\">", "</script>")),
+            Just(("<script id='crumb-config", "")),
+            Just(("<script x=\"", "\" id=crumb-config>")),
+        ]) {
+            let _ = imported_text(&format!("{}{text}{}", wrap.0, wrap.1));
+            let _ = config_element(&text);
+        }
     }
 }
