@@ -245,6 +245,7 @@ fn all_migrations() -> Vec<(i64, String)> {
         (3, "hash chain per site".to_owned()),
         (4, "consent keys".to_owned()),
         (5, "statistics rollups".to_owned()),
+        (6, "hosted configs".to_owned()),
     ]
 }
 
