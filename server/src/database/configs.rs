@@ -61,9 +61,10 @@ pub const LATEST_NUMBER: &str = "SELECT version FROM site_configs WHERE site = $
 pub const VERSION: &str = "
 SELECT site, version, config, revision, published_at, published_by, note, based_on, renewal
 FROM site_configs WHERE site = $1 AND version = $2";
-/// Site `$1`'s versions, newest first, every column.
+/// Site `$1`'s versions, newest first, every column but the config (a list of many versions need
+/// not carry every config): its place holds an empty text.
 pub const VERSIONS: &str = "
-SELECT site, version, config, revision, published_at, published_by, note, based_on, renewal
+SELECT site, version, '' AS config, revision, published_at, published_by, note, based_on, renewal
 FROM site_configs WHERE site = $1 ORDER BY version DESC";
 /// Every site's latest version: site, version, published_at.
 pub const LATEST_PER_SITE: &str = "
@@ -127,7 +128,8 @@ impl Database {
         }
     }
 
-    /// Site `site`'s versions, newest first.
+    /// Site `site`'s versions, newest first, without their configs (`config` is empty: read one
+    /// with [`Database::config_version`]).
     pub fn config_versions(&self, site: &str) -> Result<Vec<ConfigVersion>, ServerError> {
         self.session(|session| {
             let mut versions = Vec::new();
