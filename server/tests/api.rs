@@ -491,7 +491,11 @@ both_backends! {
             let day = 10 + n % 7;
             let at = format!("2026-11-{day:02}T{:02}:00:00.000Z", n % 24);
             let id = format!("2f8fad5b-d9cb-469f-a165-{n:012}");
-            let r = record(&id, &at, actions[n as usize % 5], n % 3 == 0, n % 4 == 0);
+            let mut r = record(&id, &at, actions[n as usize % 5], n % 3 == 0, n % 4 == 0);
+            // Version 0 stands for a config written by hand: no `config_version` in the record.
+            if n % 3 > 0 {
+                r["config_version"] = json!(n % 3);
+            }
             assert_eq!(post_json(&s.app, &r).await.status, StatusCode::CREATED);
             assert_eq!(post_json(&s.app, &r).await.status, StatusCode::OK, "a duplicate changes nothing");
         }
@@ -504,8 +508,17 @@ both_backends! {
             };
             let mut days = std::collections::BTreeMap::new();
             let mut categories = std::collections::BTreeMap::new();
+            let mut versions = std::collections::BTreeMap::new();
+            let mut version_categories = std::collections::BTreeMap::new();
             database
                 .export(&query, &mut |stored| {
+                    let version = i64::from(stored.record.config_version.unwrap_or(0));
+                    *versions.entry((version, stored.record.action.as_str().to_owned())).or_insert(0i64) += 1;
+                    for (category, granted) in &stored.record.categories {
+                        let entry = version_categories.entry((version, category.clone())).or_insert((0i64, 0i64));
+                        entry.0 += i64::from(*granted);
+                        entry.1 += 1;
+                    }
                     *days.entry((stored.record.updated_at[..10].to_owned(), stored.record.action.as_str().to_owned())).or_insert(0i64) += 1;
                     for (category, granted) in &stored.record.categories {
                         let entry = categories.entry(category.clone()).or_insert((0i64, 0i64));
@@ -519,6 +532,12 @@ both_backends! {
             let rolled_days: std::collections::BTreeMap<_, _> = rolled_days.into_iter().map(|(d, a, n)| ((d, a), n)).collect();
             let rolled_categories: std::collections::BTreeMap<_, _> =
                 rolled_categories.into_iter().map(|(c, g, n)| (c, (g, n))).collect();
+            let (rolled_versions, rolled_version_categories) = database.version_stats("crumb-demo").expect("version rollups");
+            let rolled_versions: std::collections::BTreeMap<_, _> = rolled_versions.into_iter().map(|(v, a, n)| ((v, a), n)).collect();
+            let rolled_version_categories: std::collections::BTreeMap<_, _> =
+                rolled_version_categories.into_iter().map(|(v, c, g, n)| ((v, c), (g, n))).collect();
+            assert_eq!(rolled_versions, versions, "per config version");
+            assert_eq!(rolled_version_categories, version_categories, "per config version and category");
             (days, categories, rolled_days, rolled_categories)
         };
         let check = |database: std::sync::Arc<crumb_server::Database>| async move {
@@ -532,6 +551,10 @@ both_backends! {
             .expect("check")
         };
         assert_eq!(check(database.clone()).await, 40);
+        let page = get_auth(&s.app, "/admin?site=crumb-demo&from=2026-11-01&to=2026-11-30", &bearer()).await.text();
+        let table = page.split("Consent rates by config version").nth(1).unwrap_or_default();
+        let versions: Vec<&str> = table.split("<tr><td>").skip(1).map(|row| row.split('<').next().unwrap_or_default()).collect();
+        assert_eq!(versions, ["2", "1", "0"], "newest version first");
         // Deletion (retention: here every record older than its newest in force, by a cutoff far
         // ahead) subtracts.
         let deleting = database.clone();

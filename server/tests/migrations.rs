@@ -245,7 +245,8 @@ fn all_migrations() -> Vec<(i64, String)> {
         (3, "hash chain per site".to_owned()),
         (4, "consent keys".to_owned()),
         (5, "statistics rollups".to_owned()),
-        (6, "hosted configs".to_owned()),
+        (6, "statistics by config version".to_owned()),
+        (7, "hosted configs".to_owned()),
     ]
 }
 

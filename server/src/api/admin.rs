@@ -50,6 +50,17 @@ pub struct Stats {
     pub days: BTreeMap<String, Split>,
     /// Category → (granted, decisions naming it).
     pub categories: BTreeMap<String, (u64, u64)>,
+    /// Hosted config version (0: a config written by hand) → its decisions and its categories'
+    /// (granted, decisions), over the version's whole life, not only the range.
+    pub versions: BTreeMap<i64, VersionRates>,
+}
+
+/// What one config version's shoppers decided.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VersionRates {
+    pub split: Split,
+    /// Category → (granted, decisions naming it).
+    pub categories: BTreeMap<String, (u64, u64)>,
 }
 
 /// How many categories the rate table shows: the ones most records name (a real config has a
@@ -69,6 +80,15 @@ pub fn stats(state: &AppState, query: &RangeQuery) -> Result<Stats, crate::Serve
     }
     for (category, granted, seen) in categories {
         stats.categories.insert(category, (u64::try_from(granted).unwrap_or(0), u64::try_from(seen).unwrap_or(0)));
+    }
+    let (actions, categories) = state.database.version_stats(&query.site)?;
+    for (version, action, records) in actions {
+        let Some(action) = Action::ALL.into_iter().find(|a| a.as_str() == action) else { continue };
+        stats.versions.entry(version).or_default().split.add(action, u64::try_from(records).unwrap_or(0));
+    }
+    for (version, category, granted, seen) in categories {
+        let counts = (u64::try_from(granted).unwrap_or(0), u64::try_from(seen).unwrap_or(0));
+        stats.versions.entry(version).or_default().categories.insert(category, counts);
     }
     Ok(stats)
 }
@@ -202,6 +222,9 @@ fn render(sites: &[String], site: Option<&str>, from: &str, to: &str, stats: &St
              so these are likely junk posted to the log (the export has every record).</p>"
         );
     }
+    if stats.versions.keys().any(|v| *v > 0) {
+        html.push_str(&version_table(stats));
+    }
     let _ = write!(
         html,
         "<p class=\"muted\">Every record counts: a visitor who changes their mind is counted once per decision. \
@@ -211,6 +234,43 @@ fn render(sites: &[String], site: Option<&str>, from: &str, to: &str, stats: &St
         escape(from),
         escape(to)
     );
+    html
+}
+
+/// Consent rates per hosted config version, newest first: what each publish did. The categories
+/// are the ones the newest version's records name (at most [`SHOWN_CATEGORIES`]).
+fn version_table(stats: &Stats) -> String {
+    let mut columns: Vec<(&String, u64)> = Vec::new();
+    if let Some(newest) = stats.versions.values().next_back() {
+        columns = newest.categories.iter().map(|(name, (_, seen))| (name, *seen)).collect();
+        columns.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        columns.truncate(SHOWN_CATEGORIES);
+    }
+    let mut html = String::from(
+        "<h2 id=\"by-version\">Consent rates by config version</h2><table><caption class=\"muted\">Over each version's whole life; \
+         version 0 is a config written into the page by hand</caption><tr><th>Version</th><th>Decisions</th><th>Accept all</th><th>Reject all</th><th>Custom</th>",
+    );
+    for (name, _) in &columns {
+        let _ = write!(html, "<th>{} granted</th>", escape(name));
+    }
+    html.push_str("</tr>");
+    for (version, rates) in stats.versions.iter().rev() {
+        let split = &rates.split;
+        let total = split.total();
+        let _ = write!(
+            html,
+            "<tr><td>{version}</td><td>{total}</td><td>{}</td><td>{}</td><td>{}</td>",
+            percent(split.accept_all, total),
+            percent(split.reject_all, total),
+            percent(split.custom, total)
+        );
+        for (name, _) in &columns {
+            let cell = rates.categories.get(*name).map_or_else(|| "–".to_owned(), |(granted, seen)| percent(*granted, *seen));
+            let _ = write!(html, "<td>{cell}</td>");
+        }
+        html.push_str("</tr>");
+    }
+    html.push_str("</table>");
     html
 }
 

@@ -48,6 +48,10 @@ pub struct StoredRecord {
 /// `(category, granted, decisions)` rows.
 pub type DayStats = (Vec<(String, String, i64)>, Vec<(String, i64, i64)>);
 
+/// What the per-config-version rollups hold for a site: `(config version, action, records)` rows,
+/// and `(config version, category, granted, decisions)` rows.
+pub type VersionStats = (Vec<(i64, String, i64)>, Vec<(i64, String, i64, i64)>);
+
 /// Where a page of a consent id's history ends: the last record's `received_at` and row id.
 /// As text (`?after=`): `<received_at>~<id>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -470,12 +474,36 @@ impl Database {
         })
     }
 
+    /// A site's decisions per config version and action, and grants and decisions per config
+    /// version and category (from the per-version rollups; version 0 holds records given under a
+    /// config written by hand).
+    pub fn version_stats(&self, site: &str) -> Result<VersionStats, ServerError> {
+        self.reading_session(|session| {
+            let mut actions = Vec::new();
+            session.for_each(sql::STATS_VERSIONS, &[&site], &mut |row| {
+                actions.push((row.get(0)?, row.get(1)?, row.get(2)?));
+                Ok(true)
+            })?;
+            let mut categories = Vec::new();
+            session.for_each(sql::STATS_VERSION_CATEGORIES, &[&site], &mut |row| {
+                categories.push((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?));
+                Ok(true)
+            })?;
+            Ok((actions, categories))
+        })
+    }
+
     /// Recomputes the statistics rollups from the records, in one transaction: after a bulk load
     /// that bypassed the triggers (the admin benchmark), or rows edited by hand.
     pub fn rebuild_stats(&self) -> Result<(), ServerError> {
         let dialect = self.dialect();
         self.session(|session| {
-            session.batch(&format!("BEGIN; DELETE FROM stats_days; DELETE FROM stats_categories; {} COMMIT;", dialect.stats_backfill()))
+            session.batch(&format!(
+                "BEGIN; DELETE FROM stats_days; DELETE FROM stats_categories; DELETE FROM stats_versions; \
+                 DELETE FROM stats_version_categories; {} {} COMMIT;",
+                dialect.stats_backfill(),
+                dialect.version_stats_backfill()
+            ))
         })
     }
 

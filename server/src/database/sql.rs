@@ -113,6 +113,31 @@ CREATE TABLE stats_categories (
     },
     Migration {
         version: 6,
+        name: "statistics by config version",
+        sql: "
+-- Consent rates per hosted config version (the record's `config_version`; 0 for a config written
+-- by hand), kept by triggers like the day rollups, so a marketer sees what a publish did.
+CREATE TABLE stats_versions (
+    site           TEXT NOT NULL,
+    config_version BIGINT NOT NULL,
+    action         TEXT NOT NULL,
+    records        BIGINT NOT NULL,
+    PRIMARY KEY (site, config_version, action)
+);
+CREATE TABLE stats_version_categories (
+    site           TEXT NOT NULL,
+    config_version BIGINT NOT NULL,
+    category       TEXT NOT NULL,
+    granted        BIGINT NOT NULL,
+    seen           BIGINT NOT NULL,
+    PRIMARY KEY (site, config_version, category)
+);
+{version_stats_backfill}
+{version_stats_triggers}",
+        after: None,
+    },
+    Migration {
+        version: 7,
         name: "hosted configs",
         sql: "
 -- Each site's published configs (issue 13): immutable versions 1, 2, … per site. `config` is the
@@ -200,6 +225,13 @@ SELECT day, action, records FROM stats_days WHERE site = $1 AND day >= $2 AND da
 pub const STATS_CATEGORIES: &str = "
 SELECT category, CAST(sum(granted) AS BIGINT), CAST(sum(seen) AS BIGINT) FROM stats_categories WHERE site = $1 AND day >= $2 AND day < $3
 GROUP BY category HAVING sum(seen) > 0";
+/// A site's decisions per config version and action (`$1` site).
+pub const STATS_VERSIONS: &str = "
+SELECT config_version, action, records FROM stats_versions WHERE site = $1 AND records > 0 ORDER BY config_version, action";
+/// A site's grants and decisions per config version and category (`$1` site).
+pub const STATS_VERSION_CATEGORIES: &str = "
+SELECT config_version, category, granted, seen FROM stats_version_categories WHERE site = $1 AND seen > 0
+ORDER BY config_version, category";
 /// The sites that have records, sorted (from the rollups: a few rows per site and day, where the
 /// records may be millions).
 pub const SITES: &str = "SELECT DISTINCT site FROM stats_days WHERE records > 0 ORDER BY site";
@@ -281,6 +313,8 @@ impl Dialect {
             .replace("{row_id}", self.row_id())
             .replace("{stats_backfill}", &self.stats_backfill())
             .replace("{stats_triggers}", &self.stats_triggers())
+            .replace("{version_stats_backfill}", &self.version_stats_backfill())
+            .replace("{version_stats_triggers}", &self.version_stats_triggers())
     }
 
     /// A record row's categories (`row`: `r`, `NEW` or `OLD`) as a table `j (key, value)`.
@@ -296,6 +330,80 @@ impl Dialect {
         match self {
             Dialect::Sqlite => "CASE WHEN j.value THEN 1 ELSE 0 END",
             Dialect::Postgres => "CASE WHEN j.value = 'true' THEN 1 ELSE 0 END",
+        }
+    }
+
+    /// A record row's `config_version` (`row`: `r`, `NEW` or `OLD`), 0 when it has none.
+    fn config_version_of(self, row: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("coalesce(json_extract({row}.record, '$.config_version'), 0)"),
+            Dialect::Postgres => format!("coalesce(({row}.record::jsonb ->> 'config_version')::bigint, 0)"),
+        }
+    }
+
+    /// Fills the per-config-version rollups from the records already there.
+    pub fn version_stats_backfill(self) -> String {
+        format!(
+            "
+INSERT INTO stats_versions (site, config_version, action, records)
+SELECT r.site, {version}, r.action, count(*) FROM consent_records AS r GROUP BY 1, 2, 3;
+INSERT INTO stats_version_categories (site, config_version, category, granted, seen)
+SELECT r.site, {version}, j.key, sum({granted}), count(*)
+FROM consent_records AS r, {categories} GROUP BY 1, 2, 3;",
+            version = self.config_version_of("r"),
+            granted = self.granted(),
+            categories = self.categories_of("r"),
+        )
+    }
+
+    /// The triggers that keep the per-config-version rollups, as [`Dialect::stats_triggers`].
+    fn version_stats_triggers(self) -> String {
+        let (granted, new, old) = (self.granted(), self.categories_of("NEW"), self.categories_of("OLD"));
+        let (new_version, old_version) = (self.config_version_of("NEW"), self.config_version_of("OLD"));
+        match self {
+            Dialect::Sqlite => format!(
+                "
+CREATE TRIGGER consent_records_version_stats_insert AFTER INSERT ON consent_records BEGIN
+    INSERT INTO stats_versions (site, config_version, action, records) VALUES (NEW.site, {new_version}, NEW.action, 1)
+    ON CONFLICT (site, config_version, action) DO UPDATE SET records = records + 1;
+    INSERT INTO stats_version_categories (site, config_version, category, granted, seen)
+    SELECT NEW.site, {new_version}, j.key, {granted}, 1
+    FROM {new} WHERE true
+    ON CONFLICT (site, config_version, category) DO UPDATE SET granted = granted + excluded.granted, seen = seen + 1;
+END;
+CREATE TRIGGER consent_records_version_stats_delete AFTER DELETE ON consent_records BEGIN
+    UPDATE stats_versions SET records = records - 1
+    WHERE site = OLD.site AND config_version = {old_version} AND action = OLD.action;
+    UPDATE stats_version_categories SET seen = seen - 1,
+        granted = granted - (SELECT {granted} FROM {old} WHERE j.key = stats_version_categories.category)
+    WHERE site = OLD.site AND config_version = {old_version}
+      AND category IN (SELECT j.key FROM {old});
+END;"
+            ),
+            Dialect::Postgres => format!(
+                "
+CREATE FUNCTION consent_records_version_stats() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO stats_versions (site, config_version, action, records) VALUES (NEW.site, {new_version}, NEW.action, 1)
+        ON CONFLICT (site, config_version, action) DO UPDATE SET records = stats_versions.records + 1;
+        INSERT INTO stats_version_categories (site, config_version, category, granted, seen)
+        SELECT NEW.site, {new_version}, j.key, {granted}, 1
+        FROM {new}
+        ON CONFLICT (site, config_version, category)
+        DO UPDATE SET granted = stats_version_categories.granted + excluded.granted, seen = stats_version_categories.seen + 1;
+        RETURN NEW;
+    END IF;
+    UPDATE stats_versions SET records = records - 1
+    WHERE site = OLD.site AND config_version = {old_version} AND action = OLD.action;
+    UPDATE stats_version_categories AS s SET seen = s.seen - 1, granted = s.granted - {granted}
+    FROM {old}
+    WHERE s.site = OLD.site AND s.config_version = {old_version} AND s.category = j.key;
+    RETURN OLD;
+END $$;
+CREATE TRIGGER consent_records_version_stats AFTER INSERT OR DELETE ON consent_records
+FOR EACH ROW EXECUTE FUNCTION consent_records_version_stats();"
+            ),
         }
     }
 
@@ -448,6 +556,8 @@ mod tests {
         REGISTER_KEY,
         STATS_DAYS,
         STATS_CATEGORIES,
+        STATS_VERSIONS,
+        STATS_VERSION_CATEGORIES,
         LOCK_HEAD,
         INSERT_RECORD,
         HISTORY_PAGE,
