@@ -53,6 +53,10 @@ Options (each also read from the environment variable shown; the flag wins):
                              names the client for the rate limit and --store-ip; repeatable
                              [CRUMB_TRUSTED_PROXIES, space separated] (default: none, the header
                              is never read)
+  --public-origin <ORIGIN>   this server's origin as the public reaches it (https://consent.example),
+                             for the hosted-config snippet's script tag [CRUMB_PUBLIC_ORIGIN]
+                             (default: from the request's Host, https behind a --trusted-proxy
+                             that sends X-Forwarded-Proto)
   --rate-limit <N>           records per minute per client address, 0 = off [CRUMB_RATE_LIMIT]
                              (default 120)
   --store-ip <none|truncated>
@@ -144,6 +148,9 @@ where
             settings.trusted_proxies.push(parse_proxy(item, "CRUMB_TRUSTED_PROXIES")?);
         }
     }
+    if let Some(origin) = env("CRUMB_PUBLIC_ORIGIN") {
+        settings.public_origin = Some(parse_origin(&origin, "CRUMB_PUBLIC_ORIGIN")?);
+    }
     if let Some(n) = env("CRUMB_RATE_LIMIT") {
         settings.rate_limit_per_minute = parse_number(&n, "CRUMB_RATE_LIMIT")?;
     }
@@ -193,6 +200,7 @@ where
             "--admin-token" => settings.admin_token = Some(value("--admin-token")?),
             "--trusted-proxy" => settings.trusted_proxies.push(parse_proxy(&value("--trusted-proxy")?, "--trusted-proxy")?),
             "--allow-origin" => settings.allowed_origins.push(parse_allowed(&value("--allow-origin")?, "--allow-origin")?),
+            "--public-origin" => settings.public_origin = Some(parse_origin(&value("--public-origin")?, "--public-origin")?),
             "--rate-limit" => settings.rate_limit_per_minute = parse_number(&value("--rate-limit")?, "--rate-limit")?,
             "--store-ip" => settings.store_ip = parse_ip_mode(&value("--store-ip")?, "--store-ip")?,
             "--retention-months" => {
@@ -373,6 +381,17 @@ fn parse_allowed(text: &str, name: &str) -> Result<AllowedOrigin, ServerError> {
     Ok(AllowedOrigin { site: site.to_owned(), origin: origin.to_owned() })
 }
 
+/// `http(s)://host[:port]` without path (a trailing `/` is dropped).
+fn parse_origin(text: &str, name: &str) -> Result<String, ServerError> {
+    let origin = text.trim().trim_end_matches('/');
+    let host = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")).unwrap_or("");
+    let plain = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    if !plain || host.starts_with(['.', ':']) {
+        return Err(ServerError::Usage(format!("{name} must be an origin like https://consent.example (no path), not `{text}`")));
+    }
+    Ok(origin.to_owned())
+}
+
 fn parse_port(text: &str, name: &str) -> Result<u16, ServerError> {
     text.trim().parse().map_err(|_| ServerError::Usage(format!("{name} must be a port number, not `{text}`")))
 }
@@ -472,6 +491,17 @@ mod tests {
         let defaults = serve(parse(args(&[]), |_| None).unwrap()).settings;
         assert_eq!(defaults, Settings::default());
         assert_eq!(defaults.store_ip, IpMode::None, "no IP is kept unless asked");
+    }
+
+    #[test]
+    fn public_origin_is_an_origin() {
+        let options = serve(parse(args(&["--public-origin", "https://consent.example/"]), |_| None).unwrap());
+        assert_eq!(options.settings.public_origin.as_deref(), Some("https://consent.example"));
+        let env = |name: &str| (name == "CRUMB_PUBLIC_ORIGIN").then(|| "http://localhost:8080".to_owned());
+        assert_eq!(serve(parse(args(&[]), env).unwrap()).settings.public_origin.as_deref(), Some("http://localhost:8080"));
+        for bad in ["consent.example", "https://consent.example/path", "javascript:alert(1)", "https://\"><script>"] {
+            assert!(matches!(parse(args(&["--public-origin", bad]), |_| None), Err(ServerError::Usage(_))), "{bad}");
+        }
     }
 
     #[test]

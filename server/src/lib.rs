@@ -144,6 +144,9 @@ pub struct Settings {
     pub write_timeout: Duration,
     /// Connections served at once; beyond it new connections are answered 503 and closed.
     pub max_connections: usize,
+    /// This server's origin as the public reaches it (`https://consent.example`), for the hosted
+    /// config snippet's script tag; from the request's `Host` when None (`--public-origin`).
+    pub public_origin: Option<String>,
 }
 
 impl Settings {
@@ -172,6 +175,7 @@ impl Default for Settings {
             body_timeout: Duration::from_secs(10),
             write_timeout: DEFAULT_WRITE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            public_origin: None,
         }
     }
 }
@@ -188,6 +192,8 @@ pub struct AppState {
     sign_ins: Arc<limit::RateLimiter>,
     refusals: Arc<refusals::RefusalLog>,
     token: Arc<Option<auth::TokenDigest>>,
+    /// The bytes of each site's served hosted config, computed once per version.
+    served_configs: Arc<api::configs::ServedConfigs>,
     /// The SQLite file, when opened from a path: never served, even inside the site folder.
     database_file: Option<Arc<Path>>,
 }
@@ -223,6 +229,7 @@ impl AppState {
             refusals: Arc::new(refusals::RefusalLog::new()),
             settings: Arc::new(settings),
             token: Arc::new(token),
+            served_configs: Arc::default(),
             database_file: None,
         }
     }

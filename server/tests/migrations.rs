@@ -247,6 +247,7 @@ fn all_migrations() -> Vec<(i64, String)> {
         (5, "statistics rollups".to_owned()),
         (6, "statistics by config version".to_owned()),
         (7, "admin tokens and sessions".to_owned()),
+        (8, "hosted configs".to_owned()),
     ]
 }
 

@@ -5,6 +5,7 @@
 //! [`range`] is the site-and-days query export and admin share.
 
 mod admin;
+pub(crate) mod configs;
 mod export;
 mod history;
 mod intake;
@@ -37,8 +38,26 @@ pub fn api_router(state: AppState) -> Router {
         .route("/admin", get(admin::page))
         .route("/admin/login", get(login::page).post(login::sign_in).layer(DefaultBodyLimit::max(login::MAX_FORM_BYTES)))
         .route("/admin/logout", post(login::sign_out))
+        .merge(hosted_config_routes())
         .with_state(state)
         .layer(middleware::map_response(nosniff))
+}
+
+/// Hosted configs ([`configs`]): the public config the widget loads, and the admin JSON API.
+fn hosted_config_routes() -> Router<AppState> {
+    let admin_body = DefaultBodyLimit::max(configs::MAX_ADMIN_BODY_BYTES);
+    Router::new()
+        .route("/api/sites/{site}/config", get(configs::served_config))
+        .route("/api/admin/sites", get(configs::sites))
+        .route("/api/admin/sites/{site}/versions", get(configs::versions))
+        .route("/api/admin/sites/{site}/versions/{n}", get(configs::version))
+        .route("/api/admin/sites/{site}/diff", get(configs::diff))
+        .route("/api/admin/sites/{site}/draft", get(configs::get_draft).put(configs::put_draft).layer(admin_body))
+        .route("/api/admin/sites/{site}/publish", post(configs::publish).layer(admin_body))
+        .route("/api/admin/sites/{site}/rollback", post(configs::rollback).layer(admin_body))
+        .route("/api/admin/sites/{site}/import", post(configs::import).layer(admin_body))
+        .route("/api/admin/sites/{site}/snippet", get(configs::snippet))
+        .route("/api/admin/preview/consent", post(configs::preview_consent).layer(DefaultBodyLimit::max(MAX_BODY_BYTES)))
 }
 
 /// Every answer is what its `Content-Type` says: a browser never sniffs a JSON error or an export

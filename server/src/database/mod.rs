@@ -5,6 +5,7 @@
 mod backup;
 mod batch;
 mod chain;
+mod configs;
 mod migrate;
 mod session;
 mod sql;
@@ -23,6 +24,7 @@ use serde::Serialize;
 use crate::error::ServerError;
 pub use backup::{backup_sqlite, BackupReport};
 pub use chain::{BreakKind, ChainBreak, ChainLink, DigestEntry, SiteVerdict, GENESIS};
+pub use configs::{ConfigDraft, ConfigVersion, Published};
 pub(crate) use session::{Row, Session};
 use sql::Dialect;
 pub use sql::SCHEMA_VERSION;

@@ -161,6 +161,37 @@ CREATE TABLE admin_sessions (
 CREATE INDEX admin_sessions_name ON admin_sessions (name);",
         after: None,
     },
+    Migration {
+        version: 8,
+        name: "hosted configs",
+        sql: "
+-- Each site's published configs (issue 13): immutable versions 1, 2, … per site. `config` is the
+-- JSON text as published (without `config_version`, which is added when it is served);
+-- `renewal` is 1 when this publish asked every visitor again. The primary key is what keeps two
+-- servers on one database from both publishing the same number.
+CREATE TABLE site_configs (
+    site         TEXT NOT NULL,
+    version      BIGINT NOT NULL,
+    config       TEXT NOT NULL,
+    revision     BIGINT NOT NULL,
+    published_at TEXT NOT NULL,
+    published_by TEXT NOT NULL,
+    note         TEXT NOT NULL,
+    based_on     BIGINT NOT NULL,
+    renewal      BIGINT NOT NULL,
+    PRIMARY KEY (site, version)
+);
+-- One draft per site and caller name: any JSON (it may be an invalid config), saved as edited.
+CREATE TABLE config_drafts (
+    site       TEXT NOT NULL,
+    author     TEXT NOT NULL,
+    config     TEXT NOT NULL,
+    based_on   BIGINT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (site, author)
+);",
+        after: None,
+    },
 ];
 
 /// The schema version this server creates and expects: the last migration's.
