@@ -662,3 +662,57 @@ fn inline_config(html: &str) -> Value {
     let text = inline_text(&html[html[..start].rfind("<script").unwrap()..]);
     serde_json::from_str(&text.replace("<\\/", "</")).expect("the demo's config is JSON")
 }
+
+both_backends! {
+    async fn a_records_proof_view_shows_the_banner_of_its_config_version(backend) {
+        // The proof of a consent names the hosted version it was given under and shows what that
+        // version's banner said, in the record's language: the site's texts as published then.
+        let s = server(backend).await;
+        let i18n = s.dir.path().join("site/crumb/i18n");
+        std::fs::create_dir_all(&i18n).expect("i18n dir");
+        for language in ["en", "de"] {
+            let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../www/i18n/{language}.json"));
+            std::fs::copy(&source, i18n.join(format!("{language}.json"))).expect("copy a language file");
+        }
+        let mut first = config();
+        first["texts"] = json!({"en": {"banner.title": "Cookies at the corner shop"}});
+        save_and_publish(&s.app, &first, 0).await;
+        let mut second = first.clone();
+        second["texts"] = json!({"en": {"banner.title": "Cookies, revised"}, "de": {"banner.title": "Kekse im Laden"}});
+        second["categories"].as_array_mut().unwrap().push(json!({"id": "marketing"}));
+        save_and_publish(&s.app, &second, 1).await;
+
+        let id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        let mut under_first = record(id, "2026-11-22T05:06:43.123Z", "accept_all", true, false);
+        under_first["config_version"] = json!(1);
+        under_first["categories"] = json!({"necessary": true, "analytics": true});
+        let mut under_second = record(id, "2026-11-23T05:06:43.123Z", "reject_all", false, false);
+        under_second["config_version"] = json!(2);
+        under_second["language"] = json!("de");
+        for r in [&under_first, &under_second] {
+            assert_eq!(post_json(&s.app, r).await.status, StatusCode::CREATED);
+        }
+        let page = get_auth(&s.app, &format!("/admin/consents?id={id}"), &bearer()).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.header(header::CONTENT_SECURITY_POLICY).is_some_and(|csp| csp.starts_with("default-src 'none'")));
+        let html = page.text();
+        let sections: Vec<&str> = html.split("<section class=\"shown\">").skip(1).collect();
+        assert_eq!(sections.len(), 2, "{html}");
+        assert!(sections[0].contains("config version 1 of crumb-demo"), "{}", sections[0]);
+        assert!(sections[0].contains("Cookies at the corner shop"), "{}", sections[0]);
+        assert!(sections[0].contains("Accept all") && !sections[0].contains("marketing"), "{}", sections[0]);
+        assert!(sections[1].contains("config version 2 of crumb-demo"), "{}", sections[1]);
+        assert!(sections[1].contains("Kekse im Laden") && sections[1].contains("Alle akzeptieren"), "{}", sections[1]);
+        assert!(sections[1].contains("<td>Marketing</td>") || sections[1].contains("<td>marketing</td>"), "{}", sections[1]);
+        // The records, in received order, with the version each was given under.
+        assert!(html.find("<td>accept_all</td><td>1</td><td>1</td>").is_some_and(|a| html.find("<td>reject_all</td>").is_some_and(|b| a < b)), "{html}");
+
+        // Nobody without a token sees it; a browser is sent to sign in.
+        let anonymous = get(&s.app, &format!("/admin/consents?id={id}"), None).await;
+        assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+        let unknown = get_auth(&s.app, "/admin/consents?id=1f8fad5b-d9cb-469f-a165-70867728950e", &bearer()).await.text();
+        assert!(unknown.contains("No records for this consent id."));
+        let junk = get_auth(&s.app, "/admin/consents?id=%3Cscript%3E", &bearer()).await.text();
+        assert!(junk.contains("A consent id is 8-64") && !junk.contains("<script>"), "escaped: {junk}");
+    }
+}

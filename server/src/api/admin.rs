@@ -196,6 +196,12 @@ fn render(caller: &Caller, sites: &[String], site: Option<&str>, from: &str, to:
         html.push_str("<p>No records yet.</p></body></html>");
         return html;
     };
+    let _ = write!(
+        html,
+        "<nav><a href=\"/admin/sites/{0}\">Edit the banner of {0}</a> · <a href=\"/admin/consents\">Proof of consent</a>{1}</nav>",
+        escape(site),
+        if stats.versions.keys().any(|v| *v > 0) { " · <a href=\"#by-version\">Rates by config version</a>" } else { "" }
+    );
     let total = stats.split.total();
     let _ = write!(html, "<h2>{} decisions on {} from {} to {}</h2>", total, escape(site), escape(from), escape(to));
     html.push_str("<table><tr><th>Decision</th><th>Count</th><th>Share</th></tr>");

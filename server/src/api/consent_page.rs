@@ -10,14 +10,14 @@ use std::fmt::Write;
 use std::path::Path;
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use crumb_core::texts::{TextKey, Texts, BUILTIN_LANGUAGES};
 use crumb_core::{is_consent_id, Config, Map};
 use serde::Deserialize;
 
-use super::admin::{content_security_policy, escape, STYLE};
-use super::reply::{internal, require, Role};
+use super::admin::{content_security_policy, escape, page_head};
+use super::reply::{internal, require_page, Role};
 use crate::database::{ConfigVersion, StoredRecord, HISTORY_PAGE_MAX};
 use crate::AppState;
 
@@ -84,12 +84,10 @@ fn banner(config: &Config, language: &str, site_dir: &Path) -> Banner {
 }
 
 fn render(id: Option<&str>, records: &[StoredRecord], shown: &[Shown], message: Option<&str>) -> String {
-    let mut html = String::new();
+    let mut html = page_head("Crumb: proof of consent");
     let _ = write!(
         html,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <meta name=\"robots\" content=\"noindex\"><title>Crumb: proof of consent</title><style>{STYLE}</style></head><body>\
-         <p><a href=\"/admin\">Consent log</a></p><h1>Proof of consent</h1>\
+        "<p><a href=\"/admin\">Consent log</a></p><h1>Proof of consent</h1>\
          <form method=\"get\" action=\"/admin/consents\"><label>Consent id<input name=\"id\" size=\"40\" value=\"{}\" required></label>\
          <button type=\"submit\">Look up</button></form>",
         escape(id.unwrap_or(""))
@@ -111,7 +109,10 @@ fn render(id: Option<&str>, records: &[StoredRecord], shown: &[Shown], message: 
                 (granted, refused)
             };
             let version = r.config_version.map_or_else(|| "by hand".to_owned(), |v| v.to_string());
-            let chain = stored.chain.as_ref().map_or_else(String::new, |link| format!("#{} {}…", link.chain_seq, &link.hash[..12.min(link.hash.len())]));
+            let chain = stored
+                .chain
+                .as_ref()
+                .map_or_else(String::new, |link| format!("#{} {}…", link.chain_seq, &link.hash[..12.min(link.hash.len())]));
             let _ = write!(
                 html,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -181,8 +182,14 @@ fn render(id: Option<&str>, records: &[StoredRecord], shown: &[Shown], message: 
     html
 }
 
-pub(super) async fn page(State(state): State<AppState>, method: Method, headers: HeaderMap, Query(params): Query<LookupParams>) -> Response {
-    if let Err(refusal) = require(&state, &method, &headers, Role::Viewer) {
+pub(super) async fn page(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(params): Query<LookupParams>,
+) -> Response {
+    if let Err(refusal) = require_page(&state, &method, &uri, &headers, Role::Viewer) {
         return *refusal;
     }
     let id = params.id.map(|id| id.trim().to_owned()).filter(|id| !id.is_empty());

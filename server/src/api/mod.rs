@@ -6,6 +6,7 @@
 
 mod admin;
 pub(crate) mod configs;
+mod consent_page;
 mod export;
 mod history;
 mod intake;
@@ -36,6 +37,7 @@ pub fn api_router(state: AppState) -> Router {
         .route("/api/digest", get(export::digest))
         .route("/api/health", get(health))
         .route("/admin", get(admin::page))
+        .route("/admin/consents", get(consent_page::page))
         .route("/admin/login", get(login::page).post(login::sign_in).layer(DefaultBodyLimit::max(login::MAX_FORM_BYTES)))
         .route("/admin/logout", post(login::sign_out))
         .merge(hosted_config_routes())
