@@ -57,6 +57,9 @@ Options (each also read from the environment variable shown; the flag wins):
                              for the hosted-config snippet's script tag [CRUMB_PUBLIC_ORIGIN]
                              (default: from the request's Host, https behind a --trusted-proxy
                              that sends X-Forwarded-Proto)
+  --config-max-age <SECONDS> how long browsers and CDNs may reuse a served hosted config, 0 =
+                             revalidate on every page view [CRUMB_CONFIG_MAX_AGE] (default 60;
+                             stale-while-revalidate ten times as long)
   --rate-limit <N>           records per minute per client address, 0 = off [CRUMB_RATE_LIMIT]
                              (default 120)
   --store-ip <none|truncated>
@@ -148,6 +151,9 @@ where
             settings.trusted_proxies.push(parse_proxy(item, "CRUMB_TRUSTED_PROXIES")?);
         }
     }
+    if let Some(seconds) = env("CRUMB_CONFIG_MAX_AGE") {
+        settings.config_max_age = parse_number(&seconds, "CRUMB_CONFIG_MAX_AGE")?;
+    }
     if let Some(origin) = env("CRUMB_PUBLIC_ORIGIN") {
         settings.public_origin = Some(parse_origin(&origin, "CRUMB_PUBLIC_ORIGIN")?);
     }
@@ -201,6 +207,7 @@ where
             "--trusted-proxy" => settings.trusted_proxies.push(parse_proxy(&value("--trusted-proxy")?, "--trusted-proxy")?),
             "--allow-origin" => settings.allowed_origins.push(parse_allowed(&value("--allow-origin")?, "--allow-origin")?),
             "--public-origin" => settings.public_origin = Some(parse_origin(&value("--public-origin")?, "--public-origin")?),
+            "--config-max-age" => settings.config_max_age = parse_number(&value("--config-max-age")?, "--config-max-age")?,
             "--rate-limit" => settings.rate_limit_per_minute = parse_number(&value("--rate-limit")?, "--rate-limit")?,
             "--store-ip" => settings.store_ip = parse_ip_mode(&value("--store-ip")?, "--store-ip")?,
             "--retention-months" => {

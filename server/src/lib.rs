@@ -147,6 +147,10 @@ pub struct Settings {
     /// This server's origin as the public reaches it (`https://consent.example`), for the hosted
     /// config snippet's script tag; from the request's `Host` when None (`--public-origin`).
     pub public_origin: Option<String>,
+    /// Seconds a browser or CDN may reuse a served hosted config without asking again
+    /// (`--config-max-age`, default 60; stale for ten times as long while it revalidates). 0: every
+    /// page view revalidates (`no-cache`; a 304 while unchanged), so a publish shows at once.
+    pub config_max_age: u32,
 }
 
 impl Settings {
@@ -176,6 +180,7 @@ impl Default for Settings {
             write_timeout: DEFAULT_WRITE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             public_origin: None,
+            config_max_age: 60,
         }
     }
 }

@@ -716,3 +716,15 @@ both_backends! {
         assert!(junk.contains("A consent id is 8-64") && !junk.contains("<script>"), "escaped: {junk}");
     }
 }
+
+both_backends! {
+    async fn config_max_age_zero_has_every_page_view_revalidate(backend) {
+        let settings = Settings { admin_token: Some(TOKEN.to_owned()), rate_limit_per_minute: 0, config_max_age: 0, ..Settings::default() };
+        let s = server_with(backend, settings).await;
+        save_and_publish(&s.app, &config(), 0).await;
+        let reply = served(&s.app, SITE, None, None).await;
+        assert_eq!(reply.header(header::CACHE_CONTROL), Some("public, no-cache"));
+        let etag = reply.header(header::ETAG).expect("etag").to_owned();
+        assert_eq!(served(&s.app, SITE, None, Some(&etag)).await.status, StatusCode::NOT_MODIFIED);
+    }
+}

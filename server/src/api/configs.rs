@@ -47,7 +47,14 @@ const MAX_NOTE_CHARS: usize = 1000;
 
 /// `Cache-Control` of a served config: a minute fresh, then ten more minutes served stale while
 /// the cache revalidates (a publish reaches every visitor within about a minute).
-const SERVED_CACHE_CONTROL: &str = "public, max-age=60, stale-while-revalidate=600";
+/// `Cache-Control` of a served config: `--config-max-age` seconds, stale ten times as long while
+/// it revalidates; `no-cache` (revalidate every time, 304 while unchanged) at 0.
+fn served_cache_control(max_age: u32) -> String {
+    match max_age {
+        0 => "public, no-cache".to_owned(),
+        seconds => format!("public, max-age={seconds}, stale-while-revalidate={}", u64::from(seconds) * 10),
+    }
+}
 
 /// How long the latest version number read for a site is trusted before the database is asked
 /// again: a flood of requests costs at most one query per site this often. A publish on this server
@@ -324,7 +331,9 @@ pub(super) async fn served_config(State(state): State<AppState>, Path(site): Pat
             let out = response.headers_mut();
             out.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             out.insert(header::ETAG, served.etag.clone());
-            out.insert(header::CACHE_CONTROL, HeaderValue::from_static(SERVED_CACHE_CONTROL));
+            if let Ok(value) = HeaderValue::from_str(&served_cache_control(state.settings().config_max_age)) {
+                out.insert(header::CACHE_CONTROL, value);
+            }
             response
         }
         Err(response) => *response,
