@@ -105,10 +105,9 @@ pub fn value_of(value: &JsValue, depth: usize) -> Value {
 /// The `errors` of an answer (`[{path, message}]`).
 pub fn errors_of(body: &Value) -> Vec<ConfigError> {
     match body.get("errors") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|e| ConfigError { path: string(e.get("path")), message: string(e.get("message")) })
-            .collect(),
+        Some(Value::Array(items)) => {
+            items.iter().map(|e| ConfigError { path: string(e.get("path")), message: string(e.get("message")) }).collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -116,7 +116,15 @@ impl Editor {
         if let Some(Some(handle)) = self.timer.try_get_value() {
             handle.clear();
         }
-        let handle = set_timeout_with_handle(move || spawn_local(async move { self.save().await; }), SAVE_DELAY).ok();
+        let handle = set_timeout_with_handle(
+            move || {
+                spawn_local(async move {
+                    self.save().await;
+                })
+            },
+            SAVE_DELAY,
+        )
+        .ok();
         self.timer.set_value(handle);
     }
 
@@ -130,10 +138,8 @@ impl Editor {
         }
         let edits = self.edits.get_untracked();
         self.save_state.set(SaveState::Saving);
-        let body = object(vec![
-            ("config", self.draft.get_untracked()),
-            ("based_on", Value::Number(f64::from(self.based_on.get_untracked()))),
-        ]);
+        let body =
+            object(vec![("config", self.draft.get_untracked()), ("based_on", Value::Number(f64::from(self.based_on.get_untracked())))]);
         let answer = api::call("PUT", &api::site_url(&self.site.get_value(), "/draft"), Some(&body)).await;
         if answer.ok() {
             self.take_answer(&answer.body, false);

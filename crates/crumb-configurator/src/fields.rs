@@ -153,10 +153,12 @@ pub fn checkbox(ed: Editor, path: Path, label: String, default: bool) -> AnyView
 /// edited as a string.
 pub fn localized(ed: Editor, path: Path, label: String, kind: Kind) -> AnyView {
     let read = path.clone();
-    let languages = Memo::new(move |_| ed.draft.with(|d| match model::get(d, &read) {
-        Some(Value::Object(_)) => Some(model::keys(d, &read)),
-        _ => None,
-    }));
+    let languages = Memo::new(move |_| {
+        ed.draft.with(|d| match model::get(d, &read) {
+            Some(Value::Object(_)) => Some(model::keys(d, &read)),
+            _ => None,
+        })
+    });
     (move || match languages.get() {
         None => input(ed, path.clone(), label.clone(), kind),
         Some(languages) => {

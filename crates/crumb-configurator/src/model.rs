@@ -220,7 +220,8 @@ pub fn errors_at(errors: &[ConfigError], path: &str, below: bool) -> Vec<String>
     errors
         .iter()
         .filter(|e| {
-            e.path == path || (below && e.path.len() > path.len() && e.path.starts_with(path) && matches!(e.path.as_bytes()[path.len()], b'.' | b'['))
+            e.path == path
+                || (below && e.path.len() > path.len() && e.path.starts_with(path) && matches!(e.path.as_bytes()[path.len()], b'.' | b'['))
         })
         .map(|e| e.message.clone())
         .collect()
@@ -268,8 +269,10 @@ pub fn completeness(draft: &Value) -> Vec<(String, usize, usize, usize)> {
         let id = text(draft, &at.key("id"));
         if !crumb_core::texts::BUILTIN_CATEGORIES.contains(&id.as_str()) {
             let key = format!("category.{id}.title");
-            let written =
-                keys(draft, &Path::root().key("texts")).into_iter().filter(|l| get(draft, &Path::root().key("texts").key(l).key(&key)).is_some()).collect();
+            let written = keys(draft, &Path::root().key("texts"))
+                .into_iter()
+                .filter(|l| get(draft, &Path::root().key("texts").key(l).key(&key)).is_some())
+                .collect();
             site_texts.push(written);
         }
         let _ = category;

@@ -15,10 +15,9 @@ pub fn assessment_words(assessment: Option<&Value>) -> (String, Vec<String>) {
     };
     let renew = matches!(assessment.get("renew"), Some(Value::Bool(true)));
     let changes: Vec<(bool, String)> = match assessment.get("changes") {
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|c| (matches!(c.get("renew"), Some(Value::Bool(true))), string(c.get("what"))))
-            .collect(),
+        Some(Value::Array(items)) => {
+            items.iter().map(|c| (matches!(c.get("renew"), Some(Value::Bool(true))), string(c.get("what")))).collect()
+        }
         _ => Vec::new(),
     };
     if renew {
@@ -37,7 +36,12 @@ fn version_words(v: &Value) -> String {
     let at = string(v.get("published_at"));
     let note = string(v.get("note"));
     let renewal = if matches!(v.get("renewal"), Some(Value::Bool(true))) { " · everyone asked again" } else { "" };
-    format!("Version {} · revision {} · {at} by {by}{renewal}{}", string(v.get("version")), string(v.get("revision")), if note.is_empty() { String::new() } else { format!(" · “{note}”") })
+    format!(
+        "Version {} · revision {} · {at} by {by}{renewal}{}",
+        string(v.get("version")),
+        string(v.get("revision")),
+        if note.is_empty() { String::new() } else { format!(" · “{note}”") }
+    )
 }
 
 /// The versions list, shared by publishing, the conflict message, rollback and the diff.

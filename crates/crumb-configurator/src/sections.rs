@@ -157,7 +157,13 @@ pub fn categories(ed: Editor) -> AnyView {
         let list = list.clone();
         move |_| {
             let next = n.get_untracked();
-            ed.edit(|d| model::push(d, &list, object(vec![("id", Value::String(format!("category{}", next + 1))), ("services", Value::Array(Vec::new()))])));
+            ed.edit(|d| {
+                model::push(
+                    d,
+                    &list,
+                    object(vec![("id", Value::String(format!("category{}", next + 1))), ("services", Value::Array(Vec::new()))]),
+                )
+            });
             focus(&list.index(next).key("id").id());
         }
     };
@@ -208,7 +214,11 @@ fn category(ed: Editor, i: usize, n: Memo<usize>) -> AnyView {
         move |_| {
             let next = ns.get_untracked();
             ed.edit(|d| {
-                model::push(d, &services, object(vec![("id", Value::String(format!("service{}", next + 1))), ("name", Value::String(String::new()))]))
+                model::push(
+                    d,
+                    &services,
+                    object(vec![("id", Value::String(format!("service{}", next + 1))), ("name", Value::String(String::new()))]),
+                )
             });
             focus(&services.index(next).key("id").id());
         }

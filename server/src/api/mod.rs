@@ -1,9 +1,10 @@
 //! The `/api/*` routes and `/admin`, one module per concern: [`intake`] receives consent records
 //! (CORS, rate limit, limits, validation), [`history`] reads a consent id's records, [`export`]
-//! streams a site's records, [`admin`] renders the rates page. [`reply`] is how they all answer;
+//! streams a site's records, [`admin`] renders the rates page, [`configurator`] the configurator's shell. [`reply`] is how they all answer;
 //! [`range`] is the site-and-days query export and admin share.
 
 mod admin;
+mod configurator;
 mod export;
 mod history;
 mod intake;
@@ -31,6 +32,7 @@ pub fn api_router(state: AppState) -> Router {
         .route("/api/digest", get(export::digest))
         .route("/api/health", get(health))
         .route("/admin", get(admin::page))
+        .route("/admin/sites/{site}", get(configurator::page))
         .with_state(state)
         .layer(middleware::map_response(nosniff))
 }
