@@ -166,7 +166,7 @@ pub fn preview(ed: Editor) -> AnyView {
                     "Loading the preview…"
                 }}
             </p>
-            <div class="preview-frame">
+            <div class="preview-frame" role="region" aria-label="Preview frame (scrolls when wider than the panel)" tabindex="0">
                 <iframe
                     id="preview-frame"
                     node_ref=frame_ref

@@ -80,7 +80,7 @@ pub fn languages(ed: Editor) -> AnyView {
             <h2 id="languages-title">"Languages"</h2>
             <fieldset
                 class="languages"
-                aria-invalid=move || (!lang_errors.with(Vec::is_empty)).then_some("true")
+                class:invalid=move || !lang_errors.with(Vec::is_empty)
                 aria-describedby=move || (!lang_errors.with(Vec::is_empty)).then_some("languages-error")
             >
                 <legend>"Languages offered"</legend>
@@ -275,7 +275,7 @@ fn signals(ed: Editor, at: Path, name: Memo<String>) -> AnyView {
     let described = error_id.clone();
     view! {
         <fieldset class="signals"
-            aria-invalid=move || (!messages.with(Vec::is_empty)).then_some("true")
+            class:invalid=move || !messages.with(Vec::is_empty)
             aria-describedby=move || (!messages.with(Vec::is_empty)).then(|| described.clone())>
             <legend>"Consent Mode signals it grants"</legend>
             <p class="note">{move || if explicit.get() { "Set for this category.".to_owned() } else { format!("The default mapping for `{}`; a change sets them for this category.", name.get()) }}</p>
