@@ -149,33 +149,100 @@ pub fn checkbox(ed: Editor, path: Path, label: String, default: bool) -> AnyView
 }
 
 /// A site text that is one string or one per language (`{"en": …, "nl": …}`): one input for a
-/// string; an input per language for a per-language text. Text that is neither (missing) is
-/// edited as a string.
+/// string, with a button to write it per language; an input per offered language (and per
+/// language it has that is not offered, for the error) for a per-language text, with a button
+/// back to one text.
 pub fn localized(ed: Editor, path: Path, label: String, kind: Kind) -> AnyView {
     let read = path.clone();
     let languages = Memo::new(move |_| {
         ed.draft.with(|d| match model::get(d, &read) {
-            Some(Value::Object(_)) => Some(model::keys(d, &read)),
+            Some(Value::Object(_)) => {
+                let mut all = model::offered(d);
+                for language in model::keys(d, &read) {
+                    if !all.contains(&language) {
+                        all.push(language);
+                    }
+                }
+                Some(all)
+            }
             _ => None,
         })
     });
-    (move || match languages.get() {
-        None => input(ed, path.clone(), label.clone(), kind),
-        Some(languages) => {
-            let id = path.id();
-            let (_, errors) = error_list(ed, path.text(), id.clone(), false);
-            view! {
-                <fieldset class="localized" id=id>
-                    <legend>{format!("{label}, per language")}</legend>
-                    {languages
-                        .into_iter()
-                        .map(|language| input(ed, path.key(&language), format!("{label} ({language})"), Kind::Text))
-                        .collect_view()}
-                    {errors}
-                </fieldset>
+    (move || {
+        let id = path.id();
+        match languages.get() {
+            None => {
+                let to_object = {
+                    let path = path.clone();
+                    move |_| {
+                        ed.edit(|d| {
+                            let text = model::text(d, &path);
+                            let fallback = model::fallback(d);
+                            model::set(d, &path, Some(Value::Object(vec![(fallback, Value::String(text))])));
+                        });
+                        focus(&path.id());
+                    }
+                };
+                view! {
+                    <div class="localized-one">
+                        {input(ed, path.clone(), label.clone(), kind)}
+                        <button type="button" id=format!("{id}-per-language") on:click=to_object>
+                            {format!("Write the {} per language", label.to_lowercase())}
+                        </button>
+                    </div>
+                }
+                .into_any()
             }
-            .into_any()
+            Some(languages) => {
+                let (_, errors) = error_list(ed, path.text(), id.clone(), false);
+                let to_string = {
+                    let path = path.clone();
+                    move |_| {
+                        ed.edit(|d| {
+                            let fallback = model::fallback(d);
+                            let mut text = model::text(d, &path.key(&fallback));
+                            if text.is_empty() {
+                                text = model::keys(d, &path).first().map(|l| model::text(d, &path.key(l))).unwrap_or_default();
+                            }
+                            model::set(d, &path, Some(Value::String(text)));
+                        });
+                        focus(&path.id());
+                    }
+                };
+                view! {
+                    <fieldset class="localized" id=id.clone() tabindex="-1">
+                        <legend>{format!("{label}, per language")}</legend>
+                        {languages
+                            .into_iter()
+                            .map(|language| {
+                                input(ed, path.key(&language), format!("{label} ({language})"), Kind::Optional)
+                            })
+                            .collect_view()}
+                        {errors}
+                        <button type="button" id=format!("{id}-one-text") on:click=to_string>
+                            {format!("One {} for every language", label.to_lowercase())}
+                        </button>
+                    </fieldset>
+                }
+                .into_any()
+            }
         }
     })
     .into_any()
+}
+
+/// Moves focus to the element with `id`, once the page has drawn the change that made it.
+pub fn focus(id: &str) {
+    let id = id.to_owned();
+    leptos::prelude::set_timeout(
+        move || {
+            use wasm_bindgen::JsCast;
+            if let Some(element) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(&id)) {
+                if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = element.focus();
+                }
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

@@ -14,10 +14,9 @@
 //! there are any. The draft is the config's JSON itself, so a draft may be invalid and is still
 //! saved (autosave, ~800 ms after the last edit).
 //!
-//! Limits of this first version: a service's name and description and a cookie's purpose are
-//! edited as one string for every language; a text already written per language
-//! (`{"en": …, "nl": …}`, from an import) gets one input per language it has, but the UI cannot
-//! yet turn a single string into per-language texts or add a language to one.
+//! A site's own texts (a service's name and description, a cookie's purpose) are one string for
+//! every language or one per language: a button switches between the two, and a per-language
+//! text gets an input for each offered language.
 
 pub mod api;
 pub mod editor;

@@ -180,7 +180,10 @@ pub fn publish(ed: Editor) -> AnyView {
             <button type="button" id="publish-button" class="primary"
                 disabled=move || blocked.get() || confirming.get()
                 aria-describedby="publish-blocked"
-                on:click=move |_| confirming.set(true)>"Publish…"</button>
+                on:click=move |_| {
+                    confirming.set(true);
+                    crate::fields::focus("publish-confirm");
+                }>"Publish…"</button>
             {move || confirming.get().then(|| view! {
                 <div id="publish-confirm-panel" class="confirm" role="group" aria-labelledby="publish-confirm-words">
                     <p id="publish-confirm-words">
@@ -191,7 +194,10 @@ pub fn publish(ed: Editor) -> AnyView {
                         }}
                     </p>
                     <button type="button" id="publish-confirm" class="primary" disabled=move || blocked.get() on:click=do_publish>"Publish now"</button>
-                    <button type="button" id="publish-cancel" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <button type="button" id="publish-cancel" on:click=move |_| {
+                        confirming.set(false);
+                        crate::fields::focus("publish-button");
+                    }>"Cancel"</button>
                 </div>
             })}
             <p id="publish-result" role="status">{move || result.get()}</p>

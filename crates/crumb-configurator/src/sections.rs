@@ -8,20 +8,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::editor::Editor;
-use crate::fields::{checkbox, input, input_with, localized, select, Kind};
+use crate::fields::{checkbox, focus, input, input_with, localized, select, Kind};
 use crate::model::{self, Path};
 
 fn options(list: &[&str]) -> Vec<(String, String)> {
     list.iter().map(|v| ((*v).to_owned(), (*v).to_owned())).collect()
-}
-
-fn focus(id: &str) {
-    if let Some(element) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) {
-        use wasm_bindgen::JsCast;
-        if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
-            let _ = element.focus();
-        }
-    }
 }
 
 /// Site-wide settings.

@@ -140,5 +140,15 @@ async fn completeness_counts_site_texts_per_language() {
     });
     tick().await;
     assert_eq!(cell("nl", "site-texts"), "2 of 3");
+    // The description, one text so far, is written per language: an input per offered language.
+    by_id("categories-1-services-0-description-per-language").dyn_into::<HtmlElement>().unwrap().click();
+    tick().await;
+    assert_eq!(input_value("categories-1-services-0-description-en"), "Counts visits");
+    let dutch: HtmlInputElement = by_id("categories-1-services-0-description-nl").dyn_into().unwrap();
+    dutch.set_value("Telt bezoeken");
+    dutch.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    tick().await;
+    assert_eq!(cell("nl", "site-texts"), "3 of 3");
+    assert_eq!(cell("nl", "status"), "Complete");
     drop(mounted);
 }
