@@ -21,17 +21,19 @@ pub const PREVIEW_DELAY: Duration = Duration::from_millis(400);
 
 /// The preview page for `config` in `language`: the config inline (with `<` written as `\u003c`,
 /// so no `</script>` in a text can end it early) and the loader, as a site owner's page has them.
-pub fn srcdoc(config: &Value, language: &str) -> String {
+/// The URLs are absolute (`origin` is the configurator's): a `srcdoc` page's own address is
+/// `about:srcdoc`, against which the widget could not resolve a path.
+pub fn srcdoc(config: &Value, language: &str, origin: &str) -> String {
     let mut config = config.clone();
     model::set(&mut config, &Path::root().key("language"), Some(Value::String(language.to_owned())));
     let json = config.to_json().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026");
     let lang: String = language.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
     format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Banner preview</title>\
-         <link rel=\"stylesheet\" href=\"/configurator/preview.css\"></head><body><main><h1>Your page</h1>\
+         <link rel=\"stylesheet\" href=\"{origin}/configurator/preview.css\"></head><body><main><h1>Your page</h1>\
          <p>The banner shows over your page as a shopper sees it.</p></main>\
          <script type=\"application/json\" id=\"crumb-config\">{json}</script>\
-         <script src=\"/crumb/loader.js\" data-endpoint=\"/api/admin/preview/consent\"></script></body></html>"
+         <script src=\"{origin}/crumb/loader.js\" data-endpoint=\"{origin}/api/admin/preview/consent\"></script></body></html>"
     )
 }
 
@@ -96,7 +98,9 @@ pub fn preview(ed: Editor) -> AnyView {
                 clear_stored_consent();
                 ready.set(false);
                 // A new string each time, so the same draft renders again.
-                let page = srcdoc(&config, &language);
+                let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+                let origin: String = origin.chars().filter(|c| !matches!(c, '"' | '<' | '>' | '&')).collect();
+                let page = srcdoc(&config, &language, &origin);
                 doc.set(if doc.get_untracked() == page { format!("{page}\n") } else { page });
             }
         };
@@ -180,4 +184,25 @@ pub fn preview(ed: Editor) -> AnyView {
         </section>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_draft_is_inline_and_a_script_end_tag_in_a_text_cannot_end_it() {
+        let config = crumb_core::json::object(vec![
+            ("site", Value::String("shop".into())),
+            ("comment", Value::String("</script><script>alert(1)</script>".into())),
+        ]);
+        let page = srcdoc(&config, "nl", "https://admin.example");
+        assert_eq!(page.matches("</script>").count(), 2, "{page}");
+        assert!(page.contains(r#"<html lang="nl">"#));
+        assert!(page.contains(r#""language":"nl""#), "the chosen language is the one shown: {page}");
+        assert!(page.contains(
+            r#"<script src="https://admin.example/crumb/loader.js" data-endpoint="https://admin.example/api/admin/preview/consent">"#
+        ));
+        assert!(!page.contains("style="));
+    }
 }

@@ -29,7 +29,7 @@ pub fn general(ed: Editor) -> AnyView {
                 )}
             </p>
             {input(ed, root.key("policy_url"), "Privacy policy URL".into(), Kind::Optional)}
-            {input(ed, root.key("expiry_days"), "Days a consent holds (1-395)".into(), Kind::Number)}
+            {input_with(ed, root.key("expiry_days"), "Days a consent holds (1-395)".into(), Kind::Number, Signal::derive(|| "182 (the default)".to_owned()), false)}
             {select(ed, root.key("site_kind"), "The texts call the site".into(), vec![("site".into(), "our website".into()), ("shop".into(), "our shop".into())], "site")}
             {checkbox(ed, root.key("honor_gpc"), "Honour Global Privacy Control".into(), true)}
         </section>

@@ -24,7 +24,7 @@ pub fn shell(site: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>Configure {site} · Crumb</title>\
+<title>Configure {site} · Crumb</title><link rel=\"icon\" href=\"data:,\">\
 <link rel=\"stylesheet\" href=\"/configurator/configurator.css\">\
 <script type=\"module\" src=\"/configurator/start.js\"></script></head>\
 <body><main id=\"configurator\" data-site=\"{site}\"><h1>Configure {site}</h1>\
