@@ -110,8 +110,21 @@ pub fn preview(ed: Editor) -> AnyView {
         }
     });
     let frame_ref = NodeRef::<leptos::html::Iframe>::new();
+    let stalled = RwSignal::new(false);
     let on_load = move |_| {
         let Some(frame) = frame_ref.get_untracked().and_then(|f| f.content_window()) else { return };
+        stalled.set(false);
+        let rendered = doc.get_untracked();
+        // A widget that never says it is ready (a broken draft only a browser finds, a missing
+        // /crumb/ folder) is named, rather than "loading" for ever.
+        set_timeout(
+            move || {
+                if ready.try_get_untracked() == Some(false) && doc.try_get_untracked().as_ref() == Some(&rendered) {
+                    let _ = stalled.try_set(true);
+                }
+            },
+            Duration::from_secs(10),
+        );
         let open = preferences.get_untracked();
         let already = js_sys::Reflect::get(&frame, &JsValue::from_str("Crumb"))
             .and_then(|c| js_sys::Reflect::get(&c, &JsValue::from_str("ready")))
@@ -164,6 +177,8 @@ pub fn preview(ed: Editor) -> AnyView {
             <p id="preview-state" class="note" role="status">
                 {move || if shown_invalid.get() {
                     "The draft has errors: the preview shows the last draft without errors."
+                } else if stalled.get() && !ready.get() {
+                    "The preview did not start: the browser console says why."
                 } else if ready.get() {
                     "The preview shows the draft."
                 } else {

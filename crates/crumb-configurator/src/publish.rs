@@ -81,7 +81,13 @@ pub fn publish(ed: Editor) -> AnyView {
     let conflict: RwSignal<Option<(u32, String)>> = RwSignal::new(None);
     let diff: RwSignal<Option<Value>> = RwSignal::new(None);
     let blocked = Memo::new(move |_| !ed.errors.with(Vec::is_empty) || busy.get() || !ed.online);
-    let words = Memo::new(move |_| ed.assessment.with(|a| assessment_words(a.as_ref())));
+    let words = Memo::new(move |_| {
+        if ed.based_on.get() == 0 && ed.assessment.with(Option::is_none) {
+            ("Nothing is published yet: the first version is shown to every visitor.".to_owned(), Vec::new())
+        } else {
+            ed.assessment.with(|a| assessment_words(a.as_ref()))
+        }
+    });
     let do_publish = move |_| {
         busy.set(true);
         spawn_local(async move {
