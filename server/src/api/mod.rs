@@ -1,7 +1,8 @@
 //! The `/api/*` routes and `/admin`, one module per concern: [`intake`] receives consent records
 //! (CORS, rate limit, limits, validation), [`history`] reads a consent id's records, [`export`]
-//! streams a site's records, [`admin`] renders the rates page, [`configurator`] the configurator's shell. [`reply`] is how they all answer;
-//! [`range`] is the site-and-days query export and admin share.
+//! streams a site's records, [`admin`] renders the rates page, [`configurator`] the configurator's
+//! shell (`/admin/sites/{site}`). [`reply`] is how they all answer; [`range`] is the site-and-days
+//! query export and admin share.
 
 mod admin;
 mod configurator;
