@@ -30,14 +30,14 @@ cargo fmt --all --check
 echo "==> clippy on the host (every crate, every target), warnings are errors"
 cargo clippy --workspace --all-targets -- -D warnings
 
-echo "==> clippy on wasm32 for the widget and its apply part, warnings are errors"
-cargo clippy --target wasm32-unknown-unknown -p crumb -p crumb-apply -p crumb-gate --all-targets -- -D warnings
+echo "==> clippy on wasm32 for the widget, its apply part and the configurator, warnings are errors"
+cargo clippy --target wasm32-unknown-unknown -p crumb -p crumb-apply -p crumb-gate -p crumb-configurator --all-targets -- -D warnings
 
 echo "==> host tests: crumb-core, crumb-server (SQLite and PostgreSQL), crumb-prerender"
 scripts/postgres.sh cargo test -p crumb-core -p crumb-server -p crumb-prerender --all-targets
 
 echo "==> component tests in headless Chromium (wasm-bindgen-test)"
-cargo test --target wasm32-unknown-unknown -p crumb -p crumb-gate --lib
+cargo test --target wasm32-unknown-unknown -p crumb -p crumb-gate -p crumb-configurator --lib
 
 echo "==> release bundle"
 trunk build --release

@@ -1,11 +1,13 @@
 //! The `/api/*` routes and `/admin`, one module per concern: [`intake`] receives consent records
 //! (CORS, rate limit, limits, validation), [`history`] reads a consent id's records, [`export`]
-//! streams a site's records, [`admin`] renders the rates page, [`login`] signs browsers in to it.
-//! [`reply`] is how they all answer and who may call them;
-//! [`range`] is the site-and-days query export and admin share.
+//! streams a site's records, [`admin`] renders the rates page, [`login`] signs browsers in to it,
+//! [`consent_page`] is the proof view of one consent, [`configurator`] the configurator's shell
+//! (`/admin/sites/{site}`) and [`configs`] the hosted configs it edits. [`reply`] is how they all
+//! answer and who may call them; [`range`] is the site-and-days query export and admin share.
 
 mod admin;
 pub(crate) mod configs;
+mod configurator;
 mod consent_page;
 mod export;
 mod history;
@@ -41,6 +43,7 @@ pub fn api_router(state: AppState) -> Router {
         .route("/admin/login", get(login::page).post(login::sign_in).layer(DefaultBodyLimit::max(login::MAX_FORM_BYTES)))
         .route("/admin/logout", post(login::sign_out))
         .merge(hosted_config_routes())
+        .route("/admin/sites/{site}", get(configurator::page))
         .with_state(state)
         .layer(middleware::map_response(nosniff))
 }

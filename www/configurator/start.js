@@ -1,0 +1,2 @@
+import init, { start } from "/configurator/crumb_configurator.js";
+init().then(() => start());
