@@ -67,8 +67,17 @@ impl NavigatorReads for BrowserNavigator {
 /// against `<base href>`: a site owner who writes `/api/consent` means this site. Gives the
 /// absolute URL, or `None` when it cannot be resolved.
 pub fn resolve_on_page(url: &str) -> Option<String> {
-    let page = window()?.location().href().ok()?;
-    web_sys::Url::new_with_base(url, &page).ok().map(|u| u.href())
+    web_sys::Url::new_with_base(url, &page_address()?).ok().map(|u| u.href())
+}
+
+/// The page's own address; for an `<iframe srcdoc>` (the configurator's preview), whose address
+/// is `about:srcdoc`, the address of the page that made it (the frame's base URL).
+fn page_address() -> Option<String> {
+    let href = window()?.location().href().ok()?;
+    if href == "about:srcdoc" {
+        return document()?.base_uri().ok()?;
+    }
+    Some(href)
 }
 
 /// When the page has a `<base href>` on another origin, the origin it points to (so the widget
@@ -76,7 +85,7 @@ pub fn resolve_on_page(url: &str) -> Option<String> {
 pub fn foreign_base() -> Option<String> {
     let doc = document()?;
     let base = web_sys::Url::new(&doc.base_uri().ok()??).ok()?;
-    let page = web_sys::Url::new(&window()?.location().href().ok()?).ok()?;
+    let page = web_sys::Url::new(&page_address()?).ok()?;
     (base.origin() != page.origin()).then(|| base.origin())
 }
 

@@ -66,6 +66,10 @@ pub const E2E_SITES: &[&str] = &[
     "my-site",
 ];
 
+/// The test server's `--admin-token` when it holds hosted configs ([`TestServer::start_hosted`]):
+/// the caller `admin`, a publisher.
+pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789abcdef";
+
 /// What the test-only middleware shares.
 #[derive(Clone, Default)]
 struct Controls {
@@ -121,6 +125,51 @@ impl TestServer {
     /// Serves the built bundle (see [`built_site`]).
     pub async fn start() -> TestServer {
         TestServer::start_with_site(built_site()).await
+    }
+
+    /// Serves the built bundle with hosted configs on: the admin token [`ADMIN_TOKEN`], and a served
+    /// config revalidated on every page view (`--config-max-age 0`), so a publish shows on the
+    /// shopper's next page view.
+    pub async fn start_hosted() -> TestServer {
+        let settings = Settings { admin_token: Some(ADMIN_TOKEN.to_owned()), config_max_age: 0, ..Settings::default() };
+        TestServer::start_with_settings(built_site(), settings).await
+    }
+
+    /// A named admin token with `role` (`viewer`, `editor`, `publisher`), as `crumb-server token
+    /// add` makes one; returns the token.
+    pub async fn add_token(&self, name: &str, role: &str) -> String {
+        let role = crumb_server::Role::parse(role).unwrap_or_else(|| panic!("no role `{role}`"));
+        let database = self.state.database().clone();
+        let command = crumb_server::tokens::TokenCommand::Add { name: name.to_owned(), role };
+        let output = tokio::task::spawn_blocking(move || crumb_server::tokens::run(&database, &command, crumb_server::now_ms()))
+            .await
+            .expect("token task")
+            .unwrap_or_else(|e| panic!("token add {name}: {e}"));
+        output.stdout.trim().to_owned()
+    }
+
+    /// Registers `GET /t/{name}`: the demo page loading its config from crumb-server's hosted
+    /// config of `site` (`data-config="/api/sites/<site>/config"`), with no inline config and no
+    /// prepaint (rendered from the inline one). Returns the path.
+    pub fn hosted_variant(&self, name: &str, site: &str) -> String {
+        let site = site.to_owned();
+        self.variant_html(name, move |html| {
+            let range = config_range(html).unwrap_or_else(|e| panic!("{e}"));
+            let tag_start = html[..range.start].rfind("<script").unwrap_or(range.start);
+            let tag_end = range.end + "</script>".len();
+            let html = format!("{}{}", &html[..tag_start], &html[tag_end..]);
+            html.lines()
+                .filter(|line| !(line.contains("<link") && line.contains("prepaint")))
+                .map(|line| match (line.contains("<script") && line.contains("/crumb/loader.js"), line.find("data-prepaint=\"")) {
+                    (true, Some(at)) => {
+                        let value_end = line[at + 15..].find('"').map_or(line.len(), |end| at + 15 + end + 1);
+                        format!("{}data-config=\"/api/sites/{site}/config\"{}", &line[..at], &line[value_end..])
+                    }
+                    _ => line.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
     }
 
     /// Serves any folder (the harness's own smoke test uses a tiny one).

@@ -8,6 +8,7 @@
 mod a11y;
 mod apply;
 mod branding;
+mod configurator;
 mod debug_panel;
 mod delivery;
 mod docs;
