@@ -5,6 +5,7 @@
 #   POST /api/consent               consent records, stored in ./crumb-data/consent.sqlite3
 #   GET  /api/consent/{id}          the history of one consent id (admin token)
 #   http://127.0.0.1:8080/admin     consent rates and a chart (admin token; seeded with demo data)
+#   http://127.0.0.1:8080/admin/sites/crumb-demo   the configurator; /demo/hosted/ loads what it publishes
 # The admin token is CRUMB_ADMIN_TOKEN, or a random one printed at start.
 # Port and database by flag or env: scripts/demo.sh --port 9000 --database /tmp/c.sqlite3
 set -euo pipefail
@@ -56,16 +57,21 @@ until curl -fsS -o /dev/null "http://$probe:$port/api/health" 2>/dev/null; do
   sleep 0.2
 done
 
+# The demo shop again with its config hosted by the server (version 1 published from the inline one).
+node scripts/hosted-demo.mjs "http://$probe:$port" "$CRUMB_ADMIN_TOKEN"
+
 echo "Crumb demo:  http://$host:$port/"
+echo "Hosted:      http://$host:$port/demo/hosted/ (its config is edited in the configurator below)"
 echo "Strict CSP:  http://$host:$port/demo/strict-csp/"
 echo "Real shops (one origin: a choice made in one shop can carry to another; use a private window per shop or Crumb.reset()):"
 for page in dist/demo/*/index.html; do
   shop="${page#dist/demo/}"
   shop="${shop%/index.html}"
-  [ "$shop" = strict-csp ] && continue
+  case "$shop" in strict-csp | hosted) continue ;; esac
   echo "  http://$host:$port/demo/$shop/"
 done
 echo "Admin page:  http://$host:$port/admin (sign in with the token $CRUMB_ADMIN_TOKEN)"
+echo "Configurator: http://$host:$port/admin/sites/crumb-demo (same token; more: crumb-server token add NAME --role editor)"
 echo "  or: curl -H 'Authorization: Bearer $CRUMB_ADMIN_TOKEN' 'http://$host:$port/api/export?site=crumb-demo&format=csv'"
 echo "Ctrl-C stops the server."
 wait "$pid"

@@ -51,4 +51,30 @@ for (const style of ["box", "bar", "cloud", "popup"]) {
     await context.close();
   }
 }
+// The configurator (docs/configurator.md), signed in with the demo's admin token: the editor with
+// its live preview, a field's error, and what a publish means. Needs CRUMB_ADMIN_TOKEN (printed
+// by scripts/demo.sh).
+if (process.env.CRUMB_ADMIN_TOKEN) {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(new URL("admin/login?next=/admin/sites/crumb-demo", base).href);
+  await page.locator("input[name=token]").fill(process.env.CRUMB_ADMIN_TOKEN);
+  await page.locator("button[type=submit]").click();
+  await page.locator("#categories-0-id").waitFor();
+  await page.locator("#preview-frame[data-ready=true]").waitFor();
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: "docs/screenshots/configurator.png" });
+  const duration = page.locator("#categories-2-services-0-cookies-0-duration");
+  await duration.fill("forever");
+  await page.locator("#categories-2-services-0-cookies-0-duration-error").waitFor();
+  await duration.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "docs/screenshots/configurator-error.png" });
+  await duration.fill("2 years");
+  await page.locator("#categories-3-remove").click();
+  await page.locator("#assessment-words", { hasText: "Every visitor will be asked again" }).waitFor();
+  await page.locator("#publish-button").click();
+  await page.locator("#publish-confirm-panel").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "docs/screenshots/configurator-publish.png" });
+  await context.close();
+}
 await browser.close();

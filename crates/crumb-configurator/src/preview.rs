@@ -162,7 +162,7 @@ pub fn preview(ed: Editor) -> AnyView {
                 <fieldset class="choice">
                     <legend>"Width"</legend>
                     <input type="radio" id="preview-desktop" name="preview-width" prop:checked=move || !phone.get() on:change=move |_| phone.set(false) />
-                    <label for="preview-desktop">"Desktop (1024 px)"</label>
+                    <label for="preview-desktop">"Desktop (1024 px, shown at 55 %)"</label>
                     <input type="radio" id="preview-phone" name="preview-width" prop:checked=move || phone.get() on:change=move |_| phone.set(true) />
                     <label for="preview-phone">"Phone (375 px)"</label>
                 </fieldset>
