@@ -61,13 +61,18 @@ if (process.env.CRUMB_ADMIN_TOKEN) {
   await page.locator("input[name=token]").fill(process.env.CRUMB_ADMIN_TOKEN);
   await page.locator("button[type=submit]").click();
   await page.locator("#categories-0-id").waitFor();
+  // The draft is kept on the server between runs: start each run from the demo page's config.
+  await page.locator("#import-text").fill(await (await fetch(base)).text());
+  await page.locator("#import-submit").click();
+  await page.locator("#import-result", { hasText: "Imported" }).waitFor();
+  await page.locator("#categories-3-id").waitFor();
   await page.locator("#preview-frame[data-ready=true]").waitFor();
   await page.waitForTimeout(400);
   await page.screenshot({ path: "docs/screenshots/configurator.png" });
   const duration = page.locator("#categories-2-services-0-cookies-0-duration");
   await duration.fill("forever");
   await page.locator("#categories-2-services-0-cookies-0-duration-error").waitFor();
-  await duration.scrollIntoViewIfNeeded();
+  await page.evaluate(() => document.getElementById("categories-2-services-0-cookies-0-duration-error").scrollIntoView({ block: "center" }));
   await page.screenshot({ path: "docs/screenshots/configurator-error.png" });
   await duration.fill("2 years");
   await page.locator("#categories-3-remove").click();
