@@ -353,6 +353,27 @@ pub(crate) enum Dialect {
     Postgres,
 }
 
+/// A pair of statistics rollup tables kept by triggers on `consent_records`: decisions per site,
+/// `key` and action, and grants and decisions per site, `key` and category.
+struct Rollup {
+    /// The triggers' (and PostgreSQL function's) name.
+    name: &'static str,
+    actions: &'static str,
+    categories: &'static str,
+    /// `day` (of `updated_at`, UTC) or `config_version`.
+    key: &'static str,
+}
+
+/// Per site and UTC day (migration 5): what `/admin` charts.
+const DAYS: Rollup = Rollup { name: "consent_records_stats", actions: "stats_days", categories: "stats_categories", key: "day" };
+/// Per site and hosted config version (migration 6): what each publish did.
+const VERSIONS: Rollup = Rollup {
+    name: "consent_records_version_stats",
+    actions: "stats_versions",
+    categories: "stats_version_categories",
+    key: "config_version",
+};
+
 impl Dialect {
     /// An auto-increment integer primary key: SQLite's rowid alias, PostgreSQL's sequence.
     pub fn row_id(self) -> &'static str {
@@ -397,134 +418,100 @@ impl Dialect {
         }
     }
 
-    /// Fills the per-config-version rollups from the records already there.
-    pub fn version_stats_backfill(self) -> String {
-        format!(
-            "
-INSERT INTO stats_versions (site, config_version, action, records)
-SELECT r.site, {version}, r.action, count(*) FROM consent_records AS r GROUP BY 1, 2, 3;
-INSERT INTO stats_version_categories (site, config_version, category, granted, seen)
-SELECT r.site, {version}, j.key, sum({granted}), count(*)
-FROM consent_records AS r, {categories} GROUP BY 1, 2, 3;",
-            version = self.config_version_of("r"),
-            granted = self.granted(),
-            categories = self.categories_of("r"),
-        )
-    }
-
-    /// The triggers that keep the per-config-version rollups, as [`Dialect::stats_triggers`].
-    fn version_stats_triggers(self) -> String {
-        let (granted, new, old) = (self.granted(), self.categories_of("NEW"), self.categories_of("OLD"));
-        let (new_version, old_version) = (self.config_version_of("NEW"), self.config_version_of("OLD"));
-        match self {
-            Dialect::Sqlite => format!(
-                "
-CREATE TRIGGER consent_records_version_stats_insert AFTER INSERT ON consent_records BEGIN
-    INSERT INTO stats_versions (site, config_version, action, records) VALUES (NEW.site, {new_version}, NEW.action, 1)
-    ON CONFLICT (site, config_version, action) DO UPDATE SET records = records + 1;
-    INSERT INTO stats_version_categories (site, config_version, category, granted, seen)
-    SELECT NEW.site, {new_version}, j.key, {granted}, 1
-    FROM {new} WHERE true
-    ON CONFLICT (site, config_version, category) DO UPDATE SET granted = granted + excluded.granted, seen = seen + 1;
-END;
-CREATE TRIGGER consent_records_version_stats_delete AFTER DELETE ON consent_records BEGIN
-    UPDATE stats_versions SET records = records - 1
-    WHERE site = OLD.site AND config_version = {old_version} AND action = OLD.action;
-    UPDATE stats_version_categories SET seen = seen - 1,
-        granted = granted - (SELECT {granted} FROM {old} WHERE j.key = stats_version_categories.category)
-    WHERE site = OLD.site AND config_version = {old_version}
-      AND category IN (SELECT j.key FROM {old});
-END;"
-            ),
-            Dialect::Postgres => format!(
-                "
-CREATE FUNCTION consent_records_version_stats() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO stats_versions (site, config_version, action, records) VALUES (NEW.site, {new_version}, NEW.action, 1)
-        ON CONFLICT (site, config_version, action) DO UPDATE SET records = stats_versions.records + 1;
-        INSERT INTO stats_version_categories (site, config_version, category, granted, seen)
-        SELECT NEW.site, {new_version}, j.key, {granted}, 1
-        FROM {new}
-        ON CONFLICT (site, config_version, category)
-        DO UPDATE SET granted = stats_version_categories.granted + excluded.granted, seen = stats_version_categories.seen + 1;
-        RETURN NEW;
-    END IF;
-    UPDATE stats_versions SET records = records - 1
-    WHERE site = OLD.site AND config_version = {old_version} AND action = OLD.action;
-    UPDATE stats_version_categories AS s SET seen = s.seen - 1, granted = s.granted - {granted}
-    FROM {old}
-    WHERE s.site = OLD.site AND s.config_version = {old_version} AND s.category = j.key;
-    RETURN OLD;
-END $$;
-CREATE TRIGGER consent_records_version_stats AFTER INSERT OR DELETE ON consent_records
-FOR EACH ROW EXECUTE FUNCTION consent_records_version_stats();"
-            ),
+    /// What a rollup is keyed by besides the site, for a record row (`row`: `r`, `NEW` or `OLD`).
+    fn rollup_key(self, rollup: &Rollup, row: &str) -> String {
+        match rollup.key {
+            "day" => format!("substr({row}.updated_at, 1, 10)"),
+            _ => self.config_version_of(row),
         }
     }
 
     /// Fills the statistics rollups from the records already there (also used by the admin
     /// benchmark after a bulk load).
     pub fn stats_backfill(self) -> String {
+        self.rollup_backfill(&DAYS)
+    }
+
+    /// Fills the per-config-version rollups from the records already there.
+    pub fn version_stats_backfill(self) -> String {
+        self.rollup_backfill(&VERSIONS)
+    }
+
+    fn rollup_backfill(self, rollup: &Rollup) -> String {
         format!(
             "
-INSERT INTO stats_days (site, day, action, records)
-SELECT site, substr(updated_at, 1, 10), action, count(*) FROM consent_records GROUP BY 1, 2, 3;
-INSERT INTO stats_categories (site, day, category, granted, seen)
-SELECT r.site, substr(r.updated_at, 1, 10), j.key, sum({granted}), count(*)
-FROM consent_records AS r, {categories} GROUP BY 1, 2, 3;",
+INSERT INTO {actions} (site, {key}, action, records)
+SELECT r.site, {key_of}, r.action, count(*) FROM consent_records AS r GROUP BY 1, 2, 3;
+INSERT INTO {categories} (site, {key}, category, granted, seen)
+SELECT r.site, {key_of}, j.key, sum({granted}), count(*)
+FROM consent_records AS r, {each} GROUP BY 1, 2, 3;",
+            actions = rollup.actions,
+            categories = rollup.categories,
+            key = rollup.key,
+            key_of = self.rollup_key(rollup, "r"),
             granted = self.granted(),
-            categories = self.categories_of("r"),
+            each = self.categories_of("r"),
         )
     }
 
     /// The triggers that keep the statistics rollups: a stored record adds to its site's day,
     /// a deleted one (retention) subtracts. A duplicate (`ON CONFLICT DO NOTHING`) fires nothing.
     fn stats_triggers(self) -> String {
+        self.rollup_triggers(&DAYS)
+    }
+
+    /// The triggers that keep the per-config-version rollups, as [`Dialect::stats_triggers`].
+    fn version_stats_triggers(self) -> String {
+        self.rollup_triggers(&VERSIONS)
+    }
+
+    fn rollup_triggers(self, rollup: &Rollup) -> String {
         let (granted, new, old) = (self.granted(), self.categories_of("NEW"), self.categories_of("OLD"));
+        let (new_key, old_key) = (self.rollup_key(rollup, "NEW"), self.rollup_key(rollup, "OLD"));
+        let Rollup { name, actions, categories, key } = rollup;
         match self {
             Dialect::Sqlite => format!(
                 "
-CREATE TRIGGER consent_records_stats_insert AFTER INSERT ON consent_records BEGIN
-    INSERT INTO stats_days (site, day, action, records) VALUES (NEW.site, substr(NEW.updated_at, 1, 10), NEW.action, 1)
-    ON CONFLICT (site, day, action) DO UPDATE SET records = records + 1;
-    INSERT INTO stats_categories (site, day, category, granted, seen)
-    SELECT NEW.site, substr(NEW.updated_at, 1, 10), j.key, {granted}, 1
+CREATE TRIGGER {name}_insert AFTER INSERT ON consent_records BEGIN
+    INSERT INTO {actions} (site, {key}, action, records) VALUES (NEW.site, {new_key}, NEW.action, 1)
+    ON CONFLICT (site, {key}, action) DO UPDATE SET records = records + 1;
+    INSERT INTO {categories} (site, {key}, category, granted, seen)
+    SELECT NEW.site, {new_key}, j.key, {granted}, 1
     FROM {new} WHERE true
-    ON CONFLICT (site, day, category) DO UPDATE SET granted = granted + excluded.granted, seen = seen + 1;
+    ON CONFLICT (site, {key}, category) DO UPDATE SET granted = granted + excluded.granted, seen = seen + 1;
 END;
-CREATE TRIGGER consent_records_stats_delete AFTER DELETE ON consent_records BEGIN
-    UPDATE stats_days SET records = records - 1
-    WHERE site = OLD.site AND day = substr(OLD.updated_at, 1, 10) AND action = OLD.action;
-    UPDATE stats_categories SET seen = seen - 1,
-        granted = granted - (SELECT {granted} FROM {old} WHERE j.key = stats_categories.category)
-    WHERE site = OLD.site AND day = substr(OLD.updated_at, 1, 10)
+CREATE TRIGGER {name}_delete AFTER DELETE ON consent_records BEGIN
+    UPDATE {actions} SET records = records - 1
+    WHERE site = OLD.site AND {key} = {old_key} AND action = OLD.action;
+    UPDATE {categories} SET seen = seen - 1,
+        granted = granted - (SELECT {granted} FROM {old} WHERE j.key = {categories}.category)
+    WHERE site = OLD.site AND {key} = {old_key}
       AND category IN (SELECT j.key FROM {old});
 END;"
             ),
             Dialect::Postgres => format!(
                 "
-CREATE FUNCTION consent_records_stats() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO stats_days (site, day, action, records) VALUES (NEW.site, substr(NEW.updated_at, 1, 10), NEW.action, 1)
-        ON CONFLICT (site, day, action) DO UPDATE SET records = stats_days.records + 1;
-        INSERT INTO stats_categories (site, day, category, granted, seen)
-        SELECT NEW.site, substr(NEW.updated_at, 1, 10), j.key, {granted}, 1
+        INSERT INTO {actions} (site, {key}, action, records) VALUES (NEW.site, {new_key}, NEW.action, 1)
+        ON CONFLICT (site, {key}, action) DO UPDATE SET records = {actions}.records + 1;
+        INSERT INTO {categories} (site, {key}, category, granted, seen)
+        SELECT NEW.site, {new_key}, j.key, {granted}, 1
         FROM {new}
-        ON CONFLICT (site, day, category)
-        DO UPDATE SET granted = stats_categories.granted + excluded.granted, seen = stats_categories.seen + 1;
+        ON CONFLICT (site, {key}, category)
+        DO UPDATE SET granted = {categories}.granted + excluded.granted, seen = {categories}.seen + 1;
         RETURN NEW;
     END IF;
-    UPDATE stats_days SET records = records - 1
-    WHERE site = OLD.site AND day = substr(OLD.updated_at, 1, 10) AND action = OLD.action;
-    UPDATE stats_categories AS s SET seen = s.seen - 1, granted = s.granted - {granted}
+    UPDATE {actions} SET records = records - 1
+    WHERE site = OLD.site AND {key} = {old_key} AND action = OLD.action;
+    UPDATE {categories} AS s SET seen = s.seen - 1, granted = s.granted - {granted}
     FROM {old}
-    WHERE s.site = OLD.site AND s.day = substr(OLD.updated_at, 1, 10) AND s.category = j.key;
+    WHERE s.site = OLD.site AND s.{key} = {old_key} AND s.category = j.key;
     RETURN OLD;
 END $$;
-CREATE TRIGGER consent_records_stats AFTER INSERT OR DELETE ON consent_records
-FOR EACH ROW EXECUTE FUNCTION consent_records_stats();"
+CREATE TRIGGER {name} AFTER INSERT OR DELETE ON consent_records
+FOR EACH ROW EXECUTE FUNCTION {name}();"
             ),
         }
     }
