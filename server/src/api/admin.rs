@@ -355,10 +355,16 @@ pub(crate) async fn page(
 /// `html` as a page of this server's admin (`/admin`, the sign-in): the strict CSP, never cached,
 /// never framed, no referrer.
 pub(super) fn html_page(status: StatusCode, html: String) -> Response {
+    html_page_under(status, html, &content_security_policy())
+}
+
+/// `html` as an admin page under the Content-Security-Policy `csp` (the configurator's allows its
+/// own scripts), never cached, never framed, no referrer.
+pub(super) fn html_page_under(status: StatusCode, html: String, csp: &str) -> Response {
     let mut response = (status, html).into_response();
     let out = response.headers_mut();
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy()) {
+    if let Ok(csp) = HeaderValue::from_str(csp) {
         out.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

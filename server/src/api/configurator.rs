@@ -4,9 +4,10 @@
 //! scripts and styles, wasm, its own API, and the same-origin preview frame.
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
 
+use super::admin::html_page_under;
 use super::reply::{error, require_page, Role};
 use crate::AppState;
 
@@ -46,14 +47,7 @@ pub(crate) async fn page(
     if !state.settings.sites().contains(&site) {
         return error(StatusCode::NOT_FOUND, format!("no such site: `{}`", site.chars().take(100).collect::<String>()));
     }
-    let mut response = shell(&site).into_response();
-    let out = response.headers_mut();
-    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    out.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    out.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    out.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
+    html_page_under(StatusCode::OK, shell(&site), CONTENT_SECURITY_POLICY)
 }
 
 #[cfg(test)]

@@ -10,13 +10,13 @@ use std::fmt::Write;
 use std::path::Path;
 
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
 use crumb_core::texts::{TextKey, Texts, BUILTIN_LANGUAGES};
 use crumb_core::{is_consent_id, Config, Map};
 use serde::Deserialize;
 
-use super::admin::{content_security_policy, escape, page_head};
+use super::admin::{escape, html_page, page_head};
 use super::reply::{internal, require_page, Role};
 use crate::database::{ConfigVersion, StoredRecord, HISTORY_PAGE_MAX};
 use crate::AppState;
@@ -225,14 +225,5 @@ pub(super) async fn page(
             }
         }
     };
-    let mut response = html.into_response();
-    let out = response.headers_mut();
-    out.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    if let Ok(csp) = HeaderValue::from_str(&content_security_policy()) {
-        out.insert(header::CONTENT_SECURITY_POLICY, csp);
-    }
-    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    out.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    out.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    response
+    html_page(StatusCode::OK, html)
 }
