@@ -376,7 +376,28 @@ fn match_field(ed: Editor, at: Path, what: &'static str) -> AnyView {
     .into_any()
 }
 
-fn cookies(ed: Editor, list: Path, service: Memo<String>) -> AnyView {
+/// What a list of rows (a service's cookies, its storage keys) is called on the page.
+struct RowWords {
+    /// `Cookies of` + the service's id.
+    legend: &'static str,
+    class: &'static str,
+    row_class: &'static str,
+    /// `Remove cookie` + the row's number.
+    remove: &'static str,
+    /// `Add a cookie` (+ ` to ` the service's id, for screen readers).
+    add: &'static str,
+}
+
+/// A list of rows in the draft at `list`: each row's fields (`fields`) and its remove button,
+/// then an add button that appends `new_row()` and moves focus to the new row's name.
+fn row_list(
+    ed: Editor,
+    list: Path,
+    service: Memo<String>,
+    words: RowWords,
+    new_row: fn() -> Value,
+    fields: fn(Editor, Path, usize) -> AnyView,
+) -> AnyView {
     let n = Memo::new({
         let list = list.clone();
         move |_| ed.draft.with(|d| model::count(d, &list))
@@ -385,25 +406,15 @@ fn cookies(ed: Editor, list: Path, service: Memo<String>) -> AnyView {
         let list = list.clone();
         move |_| {
             let next = n.get_untracked();
-            ed.edit(|d| {
-                model::push(
-                    d,
-                    &list,
-                    object(vec![
-                        ("name", Value::String(String::new())),
-                        ("purpose", Value::String(String::new())),
-                        ("duration", Value::String("session".into())),
-                        ("party", Value::String("first".into())),
-                    ]),
-                )
-            });
+            ed.edit(|d| model::push(d, &list, new_row()));
             focus(&list.index(next).key("name").id());
         }
     };
     let base = list.id();
+    let RowWords { legend, class, row_class, remove: remove_words, add: add_words } = words;
     view! {
-        <fieldset class="cookies">
-            <legend>{move || format!("Cookies of {}", service.get())}</legend>
+        <fieldset class=class>
+            <legend>{move || format!("{legend} {}", service.get())}</legend>
             {move || {
                 (0..n.get())
                     .map(|k| {
@@ -413,15 +424,10 @@ fn cookies(ed: Editor, list: Path, service: Memo<String>) -> AnyView {
                             move |_| ed.edit(|d| model::set(d, &list.index(k), None))
                         };
                         view! {
-                            <div class="cookie" id=at.id()>
-                                <p class="row-title">{format!("Cookie {}", k + 1)}</p>
-                                {match_field(ed, at.clone(), "Cookie")}
-                                {input(ed, at.key("provider"), "Set by (when not the service's provider)".into(), Kind::Optional)}
-                                {localized(ed, at.key("purpose"), "Purpose".into(), Kind::Text)}
-                                {input(ed, at.key("duration"), "Duration (session, or like 13 months)".into(), Kind::Text)}
-                                {select(ed, at.key("party"), "Party".into(), vec![("first".into(), "first party".into()), ("third".into(), "third party".into())], "first")}
+                            <div class=row_class id=at.id()>
+                                {fields(ed, at.clone(), k)}
                                 <button type="button" class="danger" id=format!("{}-remove", at.id()) on:click=remove>
-                                    {format!("Remove cookie {}", k + 1)}
+                                    {format!("{remove_words} {}", k + 1)}
                                 </button>
                             </div>
                         }
@@ -429,55 +435,48 @@ fn cookies(ed: Editor, list: Path, service: Memo<String>) -> AnyView {
                     .collect_view()
             }}
             <button type="button" id=format!("{base}-add") on:click=add>
-                "Add a cookie" <span class="visually-hidden">{move || format!(" to {}", service.get())}</span>
+                {add_words} <span class="visually-hidden">{move || format!(" to {}", service.get())}</span>
             </button>
         </fieldset>
     }
     .into_any()
 }
 
-fn storage_keys(ed: Editor, list: Path, service: Memo<String>) -> AnyView {
-    let n = Memo::new({
-        let list = list.clone();
-        move |_| ed.draft.with(|d| model::count(d, &list))
-    });
-    let add = {
-        let list = list.clone();
-        move |_| {
-            let next = n.get_untracked();
-            ed.edit(|d| model::push(d, &list, object(vec![("name", Value::String(String::new()))])));
-            focus(&list.index(next).key("name").id());
-        }
+fn cookies(ed: Editor, list: Path, service: Memo<String>) -> AnyView {
+    let words = RowWords { legend: "Cookies of", class: "cookies", row_class: "cookie", remove: "Remove cookie", add: "Add a cookie" };
+    let new_row = || {
+        object(vec![
+            ("name", Value::String(String::new())),
+            ("purpose", Value::String(String::new())),
+            ("duration", Value::String("session".into())),
+            ("party", Value::String("first".into())),
+        ])
     };
-    let base = list.id();
-    view! {
-        <fieldset class="storage-keys">
-            <legend>{move || format!("localStorage keys of {}", service.get())}</legend>
-            {move || {
-                (0..n.get())
-                    .map(|k| {
-                        let at = list.index(k);
-                        let remove = {
-                            let list = list.clone();
-                            move |_| ed.edit(|d| model::set(d, &list.index(k), None))
-                        };
-                        view! {
-                            <div class="storage-key" id=at.id()>
-                                {match_field(ed, at.clone(), "Key")}
-                                <button type="button" class="danger" id=format!("{}-remove", at.id()) on:click=remove>
-                                    {format!("Remove key {}", k + 1)}
-                                </button>
-                            </div>
-                        }
-                    })
-                    .collect_view()
-            }}
-            <button type="button" id=format!("{base}-add") on:click=add>
-                "Add a localStorage key" <span class="visually-hidden">{move || format!(" to {}", service.get())}</span>
-            </button>
-        </fieldset>
-    }
-    .into_any()
+    let fields = |ed: Editor, at: Path, k: usize| {
+        view! {
+            <p class="row-title">{format!("Cookie {}", k + 1)}</p>
+            {match_field(ed, at.clone(), "Cookie")}
+            {input(ed, at.key("provider"), "Set by (when not the service's provider)".into(), Kind::Optional)}
+            {localized(ed, at.key("purpose"), "Purpose".into(), Kind::Text)}
+            {input(ed, at.key("duration"), "Duration (session, or like 13 months)".into(), Kind::Text)}
+            {select(ed, at.key("party"), "Party".into(), vec![("first".into(), "first party".into()), ("third".into(), "third party".into())], "first")}
+        }
+        .into_any()
+    };
+    row_list(ed, list, service, words, new_row, fields)
+}
+
+fn storage_keys(ed: Editor, list: Path, service: Memo<String>) -> AnyView {
+    let words = RowWords {
+        legend: "localStorage keys of",
+        class: "storage-keys",
+        row_class: "storage-key",
+        remove: "Remove key",
+        add: "Add a localStorage key",
+    };
+    let new_row = || object(vec![("name", Value::String(String::new()))]);
+    let fields = |ed: Editor, at: Path, _: usize| match_field(ed, at, "Key");
+    row_list(ed, list, service, words, new_row, fields)
 }
 
 /// The built-in texts of a language: `/crumb/i18n/<lang>.json`, key to text, in file order.
