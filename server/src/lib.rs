@@ -17,6 +17,7 @@ mod limit;
 mod proxy;
 mod refusals;
 mod serve;
+mod shown;
 mod site;
 pub mod tokens;
 

@@ -354,7 +354,7 @@ both_backends! {
         let (one, two) = (s.state.database().clone(), s.reopen_database().await);
         let version = |by: &str| crumb_server::database::ConfigVersion {
             site: "other-shop".into(), version: 1, config: "{}".into(), revision: 1, published_at: "2026-12-01T00:00:00.000Z".into(),
-            published_by: by.into(), note: String::new(), based_on: 0, renewal: false,
+            published_by: by.into(), note: String::new(), based_on: 0, renewal: false, shown: "{}".into(),
         };
         let (a, b) = (version("a"), version("b"));
         let first = tokio::task::spawn_blocking(move || one.publish_config(&a, None).unwrap());
@@ -682,6 +682,9 @@ both_backends! {
         second["categories"].as_array_mut().unwrap().push(json!({"id": "marketing"}));
         save_and_publish(&s.app, &second, 1).await;
 
+        // A later release changes the built-in texts: the proof still shows what was said then.
+        std::fs::write(i18n.join("de.json"), r#"{"action.accept_all": "Changed later"}"#).expect("a later release");
+
         let id = "0f8fad5b-d9cb-469f-a165-70867728950e";
         let mut under_first = record(id, "2026-11-22T05:06:43.123Z", "accept_all", true, false);
         under_first["config_version"] = json!(1);
@@ -703,6 +706,7 @@ both_backends! {
         assert!(sections[0].contains("Accept all") && !sections[0].contains("marketing"), "{}", sections[0]);
         assert!(sections[1].contains("config version 2 of crumb-demo"), "{}", sections[1]);
         assert!(sections[1].contains("Kekse im Laden") && sections[1].contains("Alle akzeptieren"), "{}", sections[1]);
+        assert!(!html.contains("Changed later") && sections[1].contains("as they were when this version was published"), "{html}");
         assert!(sections[1].contains("<td>Marketing</td>") || sections[1].contains("<td>marketing</td>"), "{}", sections[1]);
         // The records, in received order, with the version each was given under.
         assert!(html.find("<td>accept_all</td><td>1</td><td>1</td>").is_some_and(|a| html.find("<td>reject_all</td>").is_some_and(|b| a < b)), "{html}");

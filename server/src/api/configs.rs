@@ -815,7 +815,7 @@ pub(super) async fn publish(
         );
     };
     let config = as_published(parse_value(&draft.config).unwrap_or(Value::Null), &site);
-    let prepared = attempt!(prepare(config, latest.as_ref(), body.ask_again));
+    let prepared = attempt!(prepare(&state, config, latest.as_ref(), body.ask_again));
     let new = new_version(&site, &caller, latest_number, prepared, body.note);
     attempt!(commit(&state, new, Some((caller.name, draft.config))).await)
 }
@@ -848,7 +848,7 @@ pub(super) async fn rollback(
     if body.based_on != latest_number {
         return stale(body.based_on, latest_number);
     }
-    let prepared = attempt!(prepare(as_published(stored_config(&target), &site), latest.as_ref(), false));
+    let prepared = attempt!(prepare(&state, as_published(stored_config(&target), &site), latest.as_ref(), false));
     let note = if body.note.trim().is_empty() { format!("Rollback to version {}", target.version) } else { body.note };
     let new = new_version(&site, &caller, latest_number, prepared, note);
     attempt!(commit(&state, new, None).await)
@@ -859,11 +859,13 @@ struct Prepared {
     config: Value,
     revision: u32,
     renewal: bool,
+    /// What its banner says in each offered language ([`crate::shown::snapshot`]).
+    shown: String,
 }
 
 /// Validates `config` (422 with every error at its path) and gives it its revision against the
 /// latest published version (`crumb_core::config_change::next_revision`).
-fn prepare(mut config: Value, latest: Option<&ConfigVersion>, ask_again: bool) -> Result<Prepared, Box<Response>> {
+fn prepare(state: &AppState, mut config: Value, latest: Option<&ConfigVersion>, ask_again: bool) -> Result<Prepared, Box<Response>> {
     let draft = match typed_config(config.clone()) {
         (Some(draft), errors) if errors.is_empty() => draft,
         (_, errors) => {
@@ -878,7 +880,8 @@ fn prepare(mut config: Value, latest: Option<&ConfigVersion>, ask_again: bool) -
     let revision = change::revision(published.as_ref(), &draft, ask_again).max(before.unwrap_or(0));
     set_member(&mut config, "revision", Value::Number(f64::from(revision)), Some("site"));
     let renewal = before.is_some_and(|before| revision > before);
-    Ok(Prepared { config, revision, renewal })
+    let shown = crate::shown::snapshot(&draft, state.site_dir());
+    Ok(Prepared { config, revision, renewal, shown })
 }
 
 fn new_version(site: &str, caller: &Caller, latest: i64, prepared: Prepared, note: String) -> ConfigVersion {
@@ -892,6 +895,7 @@ fn new_version(site: &str, caller: &Caller, latest: i64, prepared: Prepared, not
         note: note.trim().to_owned(),
         based_on: latest,
         renewal: prepared.renewal,
+        shown: prepared.shown,
     }
 }
 

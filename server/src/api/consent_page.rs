@@ -7,18 +7,17 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Write;
-use std::path::Path;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
-use crumb_core::texts::{TextKey, Texts, BUILTIN_LANGUAGES};
-use crumb_core::{is_consent_id, Config, Map};
+use crumb_core::is_consent_id;
 use serde::Deserialize;
 
 use super::admin::{escape, html_page, page_head};
 use super::reply::{internal, require_page, Role};
 use crate::database::{ConfigVersion, StoredRecord, HISTORY_PAGE_MAX};
+use crate::shown::{banner, frozen, Banner};
 use crate::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -32,55 +31,8 @@ struct Shown {
     language: String,
     /// The banner as the shopper read it, or why it cannot be shown.
     banner: Result<Banner, String>,
-}
-
-struct Banner {
-    title: String,
-    text: String,
-    buttons: [String; 3],
-    /// (title, always on, description, service names)
-    categories: Vec<(String, bool, String, Vec<String>)>,
-}
-
-/// The built-in texts of `language` that this server serves (`<site>/crumb/i18n/<language>.json`),
-/// or none: a code that is not a built-in language never names a file.
-fn builtin_texts(site_dir: &Path, language: &str) -> Map<String> {
-    if !BUILTIN_LANGUAGES.contains(&language) {
-        return Map::new();
-    }
-    std::fs::read_to_string(site_dir.join("crumb/i18n").join(format!("{language}.json")))
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default()
-}
-
-/// The first layer and the categories of `config` in `language`, as the widget words them.
-fn banner(config: &Config, language: &str, site_dir: &Path) -> Banner {
-    let mut builtin = builtin_texts(site_dir, language);
-    if builtin.is_empty() {
-        builtin = builtin_texts(site_dir, &config.fallback);
-    }
-    let texts = Texts::new(language, builtin, config);
-    let text = texts.get(TextKey::BannerText).replace("{policy}", texts.get(TextKey::PolicyLink));
-    let categories = config
-        .categories
-        .iter()
-        .map(|category| {
-            let services = category.services.iter().map(|s| s.name.get(language, &config.fallback).to_owned()).collect();
-            (
-                texts.category_title(&category.id).to_owned(),
-                category.required,
-                texts.category_description(&category.id).to_owned(),
-                services,
-            )
-        })
-        .collect();
-    Banner {
-        title: texts.get(TextKey::BannerTitle).to_owned(),
-        text,
-        buttons: [TextKey::AcceptAll, TextKey::RejectAll, TextKey::Customize].map(|key| texts.get(key).to_owned()),
-        categories,
-    }
+    /// Frozen at publish (else read now from the version's config and today's built-in texts).
+    frozen: bool,
 }
 
 fn render(id: Option<&str>, records: &[StoredRecord], shown: &[Shown], message: Option<&str>) -> String {
@@ -136,14 +88,18 @@ fn render(id: Option<&str>, records: &[StoredRecord], shown: &[Shown], message: 
         let _ = write!(
             html,
             "<section class=\"shown\"><h2>What the shopper saw: config version {} of {}, in <span lang=\"{lang}\">{lang}</span></h2>\
-             <p class=\"muted\">Published {} by {}{}{}. The site's own texts as published in this version, over the built-in texts \
-             this server serves.</p>",
+             <p class=\"muted\">Published {} by {}{}{}. {}</p>",
             v.version,
             escape(&v.site),
             escape(&v.published_at),
             escape(&v.published_by),
             if v.note.is_empty() { "" } else { ": " },
             escape(&v.note),
+            if shown.frozen {
+                "The banner's words as they were when this version was published."
+            } else {
+                "The site's own texts as published in this version, over the built-in texts this server serves now."
+            },
             lang = escape(&shown.language),
         );
         match &shown.banner {
@@ -163,14 +119,14 @@ fn render(id: Option<&str>, records: &[StoredRecord], shown: &[Shown], message: 
                     escape(&banner.buttons[1]),
                     escape(&banner.buttons[2]),
                 );
-                for (title, required, description, services) in &banner.categories {
+                for category in &banner.categories {
                     let _ = write!(
                         html,
                         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                        escape(title),
-                        if *required { "always on" } else { "optional" },
-                        escape(description),
-                        escape(&services.join(", "))
+                        escape(&category.title),
+                        if category.required { "always on" } else { "optional" },
+                        escape(&category.description),
+                        escape(&category.services.join(", "))
                     );
                 }
                 html.push_str("</table>");
@@ -209,11 +165,15 @@ pub(super) async fn page(
                     let mut shown = Vec::new();
                     for (site, version, language) in wanted {
                         let Some(stored) = state.database.config_version(&site, i64::from(version))? else { continue };
+                        if let Some(kept) = frozen(&stored.shown, &language) {
+                            shown.push(Shown { version: stored, language, banner: Ok(kept), frozen: true });
+                            continue;
+                        }
                         let banner = match crumb_core::parse_config(&mut serde_json::Deserializer::from_str(&stored.config)) {
                             Ok(config) => Ok(banner(&config, &language, state.site_dir())),
                             Err(errors) => Err(format!("This version's config no longer reads: {errors}")),
                         };
-                        shown.push(Shown { version: stored, language, banner });
+                        shown.push(Shown { version: stored, language, banner, frozen: false });
                     }
                     Ok((records, shown))
                 })

@@ -30,6 +30,9 @@ pub struct ConfigVersion {
     pub based_on: i64,
     /// Whether this publish asked every visitor again.
     pub renewal: bool,
+    /// What the banner said, per offered language, when it was published (JSON written by
+    /// `crate::shown::snapshot`; empty in the versions list).
+    pub shown: String,
 }
 
 /// A caller's draft of a site's config: any JSON text, maybe an invalid config.
@@ -59,12 +62,12 @@ pub enum Published {
 pub const LATEST_NUMBER: &str = "SELECT version FROM site_configs WHERE site = $1 ORDER BY version DESC LIMIT 1";
 /// Site `$1`'s version `$2`, every column.
 pub const VERSION: &str = "
-SELECT site, version, config, revision, published_at, published_by, note, based_on, renewal
+SELECT site, version, config, revision, published_at, published_by, note, based_on, renewal, shown
 FROM site_configs WHERE site = $1 AND version = $2";
 /// Site `$1`'s versions, newest first, every column but the config (a list of many versions need
 /// not carry every config): its place holds an empty text.
 pub const VERSIONS: &str = "
-SELECT site, version, '' AS config, revision, published_at, published_by, note, based_on, renewal
+SELECT site, version, '' AS config, revision, published_at, published_by, note, based_on, renewal, '' AS shown
 FROM site_configs WHERE site = $1 ORDER BY version DESC";
 /// Every site's latest version: site, version, published_at.
 pub const LATEST_PER_SITE: &str = "
@@ -72,8 +75,8 @@ SELECT c.site, c.version, c.published_at FROM site_configs c
 JOIN (SELECT site, max(version) AS version FROM site_configs GROUP BY site) m ON c.site = m.site AND c.version = m.version";
 /// Inserts a version unless one with the same site and number is there (then changes nothing).
 pub const INSERT_VERSION: &str = "
-INSERT INTO site_configs (site, version, config, revision, published_at, published_by, note, based_on, renewal)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (site, version) DO NOTHING";
+INSERT INTO site_configs (site, version, config, revision, published_at, published_by, note, based_on, renewal, shown)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (site, version) DO NOTHING";
 /// Caller `$2`'s draft of site `$1`: site, author, config, based_on, updated_at.
 pub const DRAFT: &str = "SELECT site, author, config, based_on, updated_at FROM config_drafts WHERE site = $1 AND author = $2";
 /// Saves (replaces) a draft.
@@ -95,6 +98,7 @@ fn version_of(row: &Row<'_>) -> Result<ConfigVersion, ServerError> {
         note: row.get(6)?,
         based_on: row.get(7)?,
         renewal: row.get::<i64>(8)? != 0,
+        shown: row.get(9)?,
     })
 }
 
@@ -203,6 +207,7 @@ impl Database {
                     &version.note,
                     &version.based_on,
                     &renewal,
+                    &version.shown,
                 ],
             )?;
             if inserted == 0 {

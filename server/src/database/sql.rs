@@ -179,6 +179,9 @@ CREATE TABLE site_configs (
     note         TEXT NOT NULL,
     based_on     BIGINT NOT NULL,
     renewal      BIGINT NOT NULL,
+    -- What the banner said in each offered language, with the built-in texts this server served
+    -- at publish (JSON): the proof view shows it, whatever later releases change.
+    shown        TEXT NOT NULL,
     PRIMARY KEY (site, version)
 );
 -- One draft per site and caller name: any JSON (it may be an invalid config), saved as edited.
