@@ -45,8 +45,6 @@ pub const MAX_ADMIN_BODY_BYTES: usize = 1024 * 1024;
 /// The longest publish note, in characters.
 const MAX_NOTE_CHARS: usize = 1000;
 
-/// `Cache-Control` of a served config: a minute fresh, then ten more minutes served stale while
-/// the cache revalidates (a publish reaches every visitor within about a minute).
 /// `Cache-Control` of a served config: `--config-max-age` seconds, stale ten times as long while
 /// it revalidates; `no-cache` (revalidate every time, 304 while unchanged) at 0.
 fn served_cache_control(max_age: u32) -> String {
@@ -120,7 +118,8 @@ impl ServedConfigs {
     }
 }
 
-fn is_declared(state: &AppState, site: &str) -> bool {
+/// Whether `site` is declared (`--allow-origin`): only declared sites have hosted configs.
+pub(super) fn is_declared(state: &AppState, site: &str) -> bool {
     state.settings().allowed_origins.iter().any(|allowed| allowed.site == site)
 }
 

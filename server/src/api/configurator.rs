@@ -44,7 +44,7 @@ pub(crate) async fn page(
     if let Err(refusal) = require_page(&state, &method, &uri, &headers, Role::Viewer) {
         return *refusal;
     }
-    if !state.settings.sites().contains(&site) {
+    if !super::configs::is_declared(&state, &site) {
         return error(StatusCode::NOT_FOUND, format!("no such site: `{}`", site.chars().take(100).collect::<String>()));
     }
     html_page_under(StatusCode::OK, shell(&site), CONTENT_SECURITY_POLICY)
