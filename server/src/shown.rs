@@ -82,12 +82,21 @@ pub(crate) fn snapshot(config: &Config, site_dir: &Path) -> String {
     serde_json::to_string(&Snapshot { fallback: config.fallback.clone(), languages }).unwrap_or_default()
 }
 
-/// The banner a stored snapshot froze for `language` (the widget shows the fallback language for
-/// one it does not offer); None when the snapshot has neither.
-pub(crate) fn frozen(snapshot: &str, language: &str) -> Option<Banner> {
-    let snapshot: Snapshot = serde_json::from_str(snapshot).ok()?;
-    let fallback = snapshot.languages.get(&snapshot.fallback).cloned();
-    snapshot.languages.get(language).cloned().or(fallback)
+/// A stored snapshot, read back.
+pub(crate) struct Frozen(Snapshot);
+
+impl Frozen {
+    /// Reads a snapshot [`snapshot`] wrote; None for anything else (an empty text).
+    pub(crate) fn parse(text: &str) -> Option<Frozen> {
+        serde_json::from_str(text).ok().map(Frozen)
+    }
+
+    /// The banner it froze for `language` (the widget shows the fallback language for one it does
+    /// not offer); None when it has neither.
+    pub(crate) fn banner(&self, language: &str) -> Option<Banner> {
+        let languages = &self.0.languages;
+        languages.get(language).or_else(|| languages.get(&self.0.fallback)).cloned()
+    }
 }
 
 #[cfg(test)]
@@ -104,25 +113,24 @@ mod tests {
 
     #[test]
     fn a_snapshot_freezes_every_offered_language_and_falls_back() {
-        let site = Path::new(env!("CARGO_MANIFEST_DIR")).join("../www");
-        // `www/` holds `i18n/`, the built site `crumb/i18n/`: point at a folder shaped like it.
+        // The built site keeps the language files in `crumb/i18n/`; the sources are `www/i18n/`.
+        let www = Path::new(env!("CARGO_MANIFEST_DIR")).join("../www");
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("crumb")).unwrap();
+        std::fs::create_dir_all(dir.path().join("crumb/i18n")).unwrap();
         for language in ["en", "de"] {
-            std::fs::create_dir_all(dir.path().join("crumb/i18n")).unwrap();
-            std::fs::copy(site.join(format!("i18n/{language}.json")), dir.path().join(format!("crumb/i18n/{language}.json"))).unwrap();
+            std::fs::copy(www.join(format!("i18n/{language}.json")), dir.path().join(format!("crumb/i18n/{language}.json"))).unwrap();
         }
-        let text = snapshot(&config(), dir.path());
-        let en = frozen(&text, "en").unwrap();
+        let frozen = Frozen::parse(&snapshot(&config(), dir.path())).unwrap();
+        let en = frozen.banner("en").unwrap();
         assert_eq!(en.title, "Hello");
         assert_eq!(en.buttons[0], "Accept all");
         assert_eq!(en.categories[1].services, ["Stats"]);
-        let de = frozen(&text, "de").unwrap();
+        let de = frozen.banner("de").unwrap();
         assert_eq!(de.buttons[0], "Alle akzeptieren");
         assert_eq!(de.categories[1].services, ["Statistik"]);
         // A language the version did not offer: the widget showed the fallback.
-        assert_eq!(frozen(&text, "fr").unwrap(), en);
-        assert_eq!(frozen("", "en"), None);
+        assert_eq!(frozen.banner("fr").unwrap(), en);
+        assert!(Frozen::parse("").is_none());
         // A record's language never names a file.
         assert!(builtin_texts(dir.path(), "../../etc/passwd").is_empty());
     }

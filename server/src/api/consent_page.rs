@@ -5,8 +5,9 @@
 //! from that version's config as published (its texts over the built-in texts this server
 //! serves). Server-rendered HTML, no script, the strict policy of `/admin`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
+use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -17,7 +18,7 @@ use serde::Deserialize;
 use super::admin::{escape, html_page, page_head};
 use super::reply::{internal, require_page, Role};
 use crate::database::{ConfigVersion, StoredRecord, HISTORY_PAGE_MAX};
-use crate::shown::{banner, frozen, Banner};
+use crate::shown::{banner, Banner, Frozen};
 use crate::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -27,7 +28,8 @@ pub(super) struct LookupParams {
 
 /// What a hosted config version showed in one language, read for the page.
 struct Shown {
-    version: ConfigVersion,
+    /// The version, shared by its languages' entries.
+    version: Arc<ConfigVersion>,
     language: String,
     /// The banner as the shopper read it, or why it cannot be shown.
     banner: Result<Banner, String>,
@@ -157,23 +159,33 @@ pub(super) async fn page(
             let result = state
                 .blocking(move |state| {
                     let (records, _) = state.database.history_page(&lookup, None, HISTORY_PAGE_MAX)?;
-                    // Each hosted version and language the records were given under, once.
-                    let wanted: BTreeSet<(String, u32, String)> = records
-                        .iter()
-                        .filter_map(|s| s.record.config_version.map(|v| (s.record.site.clone(), v, s.record.language.clone())))
-                        .collect();
-                    let mut shown = Vec::new();
-                    for (site, version, language) in wanted {
-                        let Some(stored) = state.database.config_version(&site, i64::from(version))? else { continue };
-                        if let Some(kept) = frozen(&stored.shown, &language) {
-                            shown.push(Shown { version: stored, language, banner: Ok(kept), frozen: true });
-                            continue;
+                    // Each hosted version the records were given under, with their languages: each
+                    // version is read, and its frozen banners parsed, once.
+                    let mut wanted: BTreeMap<(String, u32), BTreeSet<String>> = BTreeMap::new();
+                    for stored in &records {
+                        if let Some(version) = stored.record.config_version {
+                            wanted.entry((stored.record.site.clone(), version)).or_default().insert(stored.record.language.clone());
                         }
-                        let banner = match crumb_core::parse_config(&mut serde_json::Deserializer::from_str(&stored.config)) {
-                            Ok(config) => Ok(banner(&config, &language, state.site_dir())),
-                            Err(errors) => Err(format!("This version's config no longer reads: {errors}")),
-                        };
-                        shown.push(Shown { version: stored, language, banner, frozen: false });
+                    }
+                    let mut shown = Vec::new();
+                    for ((site, version), languages) in wanted {
+                        let Some(stored) = state.database.config_version(&site, i64::from(version))? else { continue };
+                        let stored = Arc::new(stored);
+                        let kept = Frozen::parse(&stored.shown);
+                        // Read now only for a language the snapshot lacks.
+                        let mut config = None;
+                        for language in languages {
+                            if let Some(kept) = kept.as_ref().and_then(|kept| kept.banner(&language)) {
+                                shown.push(Shown { version: stored.clone(), language, banner: Ok(kept), frozen: true });
+                                continue;
+                            }
+                            let config = config.get_or_insert_with(|| {
+                                crumb_core::parse_config(&mut serde_json::Deserializer::from_str(&stored.config))
+                                    .map_err(|errors| format!("This version's config no longer reads: {errors}"))
+                            });
+                            let banner = config.as_ref().map(|config| banner(config, &language, state.site_dir())).map_err(Clone::clone);
+                            shown.push(Shown { version: stored.clone(), language, banner, frozen: false });
+                        }
                     }
                     Ok((records, shown))
                 })
