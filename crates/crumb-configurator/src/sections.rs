@@ -137,27 +137,33 @@ pub fn look(ed: Editor) -> AnyView {
     .into_any()
 }
 
-/// The categories, in order, each with its services.
-pub fn categories(ed: Editor) -> AnyView {
-    let list = Path::root().key("categories");
+/// A list in the draft that the page grows: how many items it holds, and the handler of its "Add"
+/// button, which appends `new_item(index)` and moves focus to the new item's `focus_key` field.
+fn growing(
+    ed: Editor,
+    list: &Path,
+    focus_key: &'static str,
+    new_item: impl Fn(usize) -> Value + 'static,
+) -> (Memo<usize>, impl FnMut(leptos::ev::MouseEvent) + 'static) {
     let n = Memo::new({
         let list = list.clone();
         move |_| ed.draft.with(|d| model::count(d, &list))
     });
-    let add = {
-        let list = list.clone();
-        move |_| {
-            let next = n.get_untracked();
-            ed.edit(|d| {
-                model::push(
-                    d,
-                    &list,
-                    object(vec![("id", Value::String(format!("category{}", next + 1))), ("services", Value::Array(Vec::new()))]),
-                )
-            });
-            focus(&list.index(next).key("id").id());
-        }
+    let list = list.clone();
+    let add = move |_| {
+        let next = n.get_untracked();
+        ed.edit(|d| model::push(d, &list, new_item(next)));
+        focus(&list.index(next).key(focus_key).id());
     };
+    (n, add)
+}
+
+/// The categories, in order, each with its services.
+pub fn categories(ed: Editor) -> AnyView {
+    let list = Path::root().key("categories");
+    let (n, add) = growing(ed, &list, "id", |next| {
+        object(vec![("id", Value::String(format!("category{}", next + 1))), ("services", Value::Array(Vec::new()))])
+    });
     view! {
         <section id="categories" aria-labelledby="categories-title">
             <h2 id="categories-title">"Categories"</h2>
@@ -196,24 +202,9 @@ fn category(ed: Editor, i: usize, n: Memo<usize>) -> AnyView {
     let up = move_to.clone();
     let down = move_to;
     let services = at.key("services");
-    let ns = Memo::new({
-        let services = services.clone();
-        move |_| ed.draft.with(|d| model::count(d, &services))
+    let (ns, add_service) = growing(ed, &services, "id", |next| {
+        object(vec![("id", Value::String(format!("service{}", next + 1))), ("name", Value::String(String::new()))])
     });
-    let add_service = {
-        let services = services.clone();
-        move |_| {
-            let next = ns.get_untracked();
-            ed.edit(|d| {
-                model::push(
-                    d,
-                    &services,
-                    object(vec![("id", Value::String(format!("service{}", next + 1))), ("name", Value::String(String::new()))]),
-                )
-            });
-            focus(&services.index(next).key("id").id());
-        }
-    };
     let base = at.id();
     view! {
         <fieldset class="category" id=base.clone()>
@@ -398,18 +389,7 @@ fn row_list(
     new_row: fn() -> Value,
     fields: fn(Editor, Path, usize) -> AnyView,
 ) -> AnyView {
-    let n = Memo::new({
-        let list = list.clone();
-        move |_| ed.draft.with(|d| model::count(d, &list))
-    });
-    let add = {
-        let list = list.clone();
-        move |_| {
-            let next = n.get_untracked();
-            ed.edit(|d| model::push(d, &list, new_row()));
-            focus(&list.index(next).key("name").id());
-        }
-    };
+    let (n, add) = growing(ed, &list, "name", move |_| new_row());
     let base = list.id();
     let RowWords { legend, class, row_class, remove: remove_words, add: add_words } = words;
     view! {
