@@ -7,6 +7,7 @@
 
 pub mod buttons;
 pub mod cookies;
+pub mod profiles;
 pub mod report;
 pub mod rules;
 pub mod trackers;
