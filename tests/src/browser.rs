@@ -1,16 +1,10 @@
 //! One headless Chromium for one test: its own chromedriver on a free port, its own fresh profile,
 //! browser console logging on. Dropping it closes the session and stops chromedriver.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
-use fantoccini::wd::{Capabilities, WebDriverCompatibleCommand};
-use fantoccini::{Client, ClientBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::Client;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -52,69 +46,8 @@ pub struct ConsoleEntry {
     pub source: String,
 }
 
-/// `tests/chromium-flags.txt`: the flags every headless Chromium of the project starts with (the
-/// benchmark and the screenshot script read the same file).
-pub const CHROMIUM_FLAGS_FILE: &str = include_str!("../chromium-flags.txt");
-
-/// The flags of [`CHROMIUM_FLAGS_FILE`], in order (comment and blank lines left out).
-pub fn chromium_flags() -> Vec<&'static str> {
-    CHROMIUM_FLAGS_FILE.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).collect()
-}
-
-fn chromedriver_path() -> PathBuf {
-    std::env::var_os("CHROMEDRIVER").map_or_else(|| PathBuf::from("/usr/bin/chromedriver"), PathBuf::from)
-}
-
-fn chromium_path() -> PathBuf {
-    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free local port").port()
-}
-
-/// A running chromedriver, killed when dropped.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    fn start() -> std::io::Result<Driver> {
-        let port = free_port();
-        let child = Command::new(chromedriver_path())
-            .arg(format!("--port={port}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let mut driver = Driver { child, port };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(driver);
-            }
-            if let Ok(Some(status)) = driver.child.try_wait() {
-                return Err(std::io::Error::other(format!("chromedriver exited early ({status}) on port {port}")));
-            }
-            if Instant::now() > deadline {
-                return Err(std::io::Error::other(format!("chromedriver did not listen on port {port} within 15 s")));
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crumb_audit::browser::{chromedriver_path, chromium_path, Cdp, Driver, Log};
+pub use crumb_audit::browser::{chromium_flags, CHROMIUM_FLAGS_FILE};
 
 /// A browser session (chromedriver + Chromium with a fresh profile).
 pub struct Browser {
@@ -168,14 +101,7 @@ impl Browser {
                 "prefs": { "intl": { "accept_languages": accept_languages } },
             },
         });
-        let Value::Object(capabilities) = capabilities else { unreachable!() };
-        let capabilities: Capabilities = capabilities;
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities)
-            .connect(&driver.url())
-            .await
-            .map_err(|e| format!("new session: {e}"))?;
-        let session_id = client.session_id().await.map_err(|e| format!("session id: {e}"))?.ok_or("chromedriver gave no session id")?;
+        let (client, session_id) = crumb_audit::browser::connect(&driver, capabilities).await?;
         let browser = Browser { client, session_id, console: Mutex::new(Vec::new()), driver, _profile: profile };
         if options.gpc {
             browser
@@ -204,7 +130,7 @@ impl Browser {
     /// Every console entry since the session started (chromedriver hands each out once; they are
     /// kept here).
     pub async fn console(&self) -> Vec<ConsoleEntry> {
-        let fresh = match self.client.issue_cmd(BrowserLog).await {
+        let fresh = match self.client.issue_cmd(Log("browser")).await {
             Ok(value) => serde_json::from_value::<Vec<ConsoleEntry>>(value).unwrap_or_default(),
             Err(err) => vec![ConsoleEntry {
                 level: "HARNESS".into(),
@@ -245,47 +171,7 @@ impl Drop for Browser {
     /// Closes the session with a plain blocking request (the async client may have no runtime left
     /// when a test panics), so chromedriver also ends its Chromium.
     fn drop(&mut self) {
-        let _ = delete_session(self.driver.port, &self.session_id);
-    }
-}
-
-fn delete_session(port: u16, session_id: &str) -> std::io::Result<()> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(stream, "DELETE /session/{session_id} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    Ok(())
-}
-
-/// chromedriver's `POST /session/{id}/se/log` with `{"type": "browser"}`.
-#[derive(Debug)]
-struct BrowserLog;
-
-impl WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({ "type": "browser" }).to_string()))
-    }
-}
-
-/// chromedriver's CDP passthrough: `POST /session/{id}/goog/cdp/execute` with `{cmd, params}`.
-#[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({ "cmd": self.cmd, "params": self.params }).to_string()))
+        let _ = self.driver.delete_session(&self.session_id);
     }
 }
 

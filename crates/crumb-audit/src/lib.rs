@@ -5,9 +5,11 @@
 //! tested on the host, as is the report ([`report`]: JSON, a self-contained HTML file, the exit
 //! status). The browser driver comes next.
 
+pub mod browser;
 pub mod buttons;
 pub mod cookies;
 pub mod profiles;
 pub mod report;
 pub mod rules;
+pub mod run;
 pub mod trackers;

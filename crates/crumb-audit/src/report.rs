@@ -63,6 +63,8 @@ pub struct Report {
     pub audited_at: String,
     /// Which banner was found (`crumb`, `cookieconsent`, `klaro`, `tarteaucitron`, `selectors`).
     pub banner: String,
+    /// How long the audit took, in seconds.
+    pub seconds: f64,
     pub findings: Vec<Finding>,
 }
 
@@ -88,11 +90,12 @@ impl Report {
              <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\
              <meta name=\"viewport\" content=\"width=device-width\"><title>Cookie banner audit: {url}</title>\
              <style>{STYLE}</style></head><body><h1>Cookie banner audit</h1>\
-             <p><strong>{url}</strong> · {at} · banner: {banner}</p><p class=\"{class}\">{summary}</p>\
+             <p><strong>{url}</strong> · {at} · banner: {banner} · {seconds} s</p><p class=\"{class}\">{summary}</p>\
              <table><thead><tr><th>Rule</th><th>Verdict</th><th>What was found</th></tr></thead><tbody>",
             url = escape(&self.url),
             at = escape(&self.audited_at),
             banner = escape(&self.banner),
+            seconds = self.seconds,
             class = if failed == 0 { "ok" } else { "bad" },
             summary = if failed == 0 { "Every rule checked passed.".to_owned() } else { format!("{failed} rule(s) failed.") },
         );
@@ -172,6 +175,7 @@ mod tests {
             url: "https://shop.example/?q=<script>".to_owned(),
             audited_at: "2026-12-01T10:00:00Z".to_owned(),
             banner: "crumb".to_owned(),
+            seconds: 18.0,
             findings: vec![Finding {
                 rule: rules::NO_TRACKERS_BEFORE_CHOICE,
                 verdict,

@@ -10,7 +10,7 @@ mod libraries;
 pub use libraries::{cookieconsent, klaro, tarteaucitron};
 
 /// The selectors of one banner. `None` means the banner has no such part.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Profile {
     /// Short name, shown in the report (`crumb`, `cookieconsent`, `klaro`, `tarteaucitron`,
     /// `selectors`).
@@ -46,8 +46,21 @@ pub struct Profile {
     /// The rows of cookies declared strictly necessary (allowed before a choice).
     pub necessary_rows: Option<String>,
     /// The banner's own cookies and storage keys that hold the choice (allowed before and after a
-    /// choice).
+    /// choice); a trailing `*` matches any name that starts with the rest.
     pub own_keys: Vec<String>,
+    /// A JavaScript expression that is true once the banner has settled: shown, or not shown
+    /// because a choice is in force. Without one the auditor waits the settle time instead.
+    pub ready: Option<String>,
+}
+
+impl Profile {
+    /// Whether a cookie or storage key is one of the banner's own.
+    pub fn is_own(&self, name: &str) -> bool {
+        self.own_keys.iter().any(|key| match key.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => key == name,
+        })
+    }
 }
 
 fn some(selector: &str) -> Option<String> {
@@ -72,8 +85,13 @@ pub fn crumb() -> Profile {
         necessary: some(r#"[data-crumb-part="preferences"] button[role="switch"][aria-disabled="true"]"#),
         withdraw: some(r#"button[data-action="reopen"], [data-crumb="preferences"]"#),
         cookie_rows: some("[data-service] table.crumb-cookies tr[data-cookie]"),
-        necessary_rows: None,
-        own_keys: vec!["crumb_consent".into(), "crumb".into(), "crumb.outbox".into()],
+        necessary_rows: some(r#"section.crumb-category:has(button[role="switch"][aria-disabled="true"]) tr[data-cookie]"#),
+        own_keys: vec!["crumb_consent".into(), "crumb".into(), "crumb_*".into()],
+        ready: some(
+            "!window.Crumb || !!(window.Crumb.ready === true && (window.Crumb.getConsent() !== null || \
+             (document.querySelector('#crumb-root') && document.querySelector('#crumb-root').shadowRoot && \
+              document.querySelector('#crumb-root').shadowRoot.querySelector('[data-crumb-part=banner]'))))",
+        ),
     }
 }
 
@@ -102,5 +120,6 @@ pub fn from_selectors(accept: &str, reject: Option<&str>, settings: Option<&str>
         cookie_rows: None,
         necessary_rows: None,
         own_keys: Vec::new(),
+        ready: None,
     }
 }
