@@ -42,8 +42,9 @@ if ! cargo install --list 2>/dev/null | grep -qx 'wasm_split_cli_support v0.2.4:
 fi
 
 if [ ! -x node_modules/.bin/wasm-opt ] || ! node_modules/.bin/wasm-opt --version | grep -q 'version 132' ||
-  [ "$(node_modules/.bin/esbuild --version 2>/dev/null)" != 0.28.2 ] || [ ! -f node_modules/axe-core/axe.min.js ]; then
-  say "installing binaryen 132 (wasm-opt), esbuild 0.28.2 (minifies the widget's JavaScript) and axe-core (accessibility journeys) from npm"
+  [ "$(node_modules/.bin/esbuild --version 2>/dev/null)" != 0.28.2 ] ||
+  ! node -e 'const d = require("./package.json").devDependencies; for (const n in d) if (require("./node_modules/" + n + "/package.json").version !== d[n]) process.exit(1)' 2>/dev/null; then
+  say "installing binaryen 132 (wasm-opt), esbuild 0.28.2 (minifies the widget's JavaScript), axe-core (accessibility journeys) and the audit's banner libraries from npm"
   npm ci --no-audit --no-fund
 fi
 
