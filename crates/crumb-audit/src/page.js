@@ -69,7 +69,10 @@ const audit = (() => {
         backgrounds,
       };
     },
-    toggles: (selector) => all(selector).map((el) => ({ label: labelOf(el), on: on(el), locked: locked(el), visible: visible(el) })),
+    toggles: (selector) => all(selector).map((el) => ({
+      label: labelOf(el), on: on(el), locked: locked(el), visible: visible(el),
+      control: el.matches("input, select, [role=switch], [role=checkbox], [aria-checked], [aria-pressed]"),
+    })),
     rows: (selector) => all(selector).map((row) => {
       const named = row.getAttribute("data-cookie");
       if (named) return named.trim();

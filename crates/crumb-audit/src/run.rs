@@ -451,6 +451,10 @@ impl<'a> Tab<'a> {
             for candidate in &candidates {
                 if tab.visible(&Some(candidate.banner.clone())).await {
                     tab.profile = candidate.clone();
+                    if tab.profile.ready.is_none() {
+                        // A banner without a sign of its own may wire its buttons after it shows.
+                        tokio::time::sleep(settings.settle).await;
+                    }
                     return Ok((tab, true));
                 }
             }
@@ -641,33 +645,19 @@ async fn before_choice(settings: &Settings, findings: &mut Findings) -> Result<K
                     evidence.clone(),
                 );
             }
+            // The necessary category: a switch locked on, or a label ("always on") instead of one.
+            let necessary = match &profile.necessary {
+                Some(selector) => tab.call("toggles", vec![json!(selector)]).await.ok().and_then(|v| v.as_array().cloned()).unwrap_or_default(),
+                None => Vec::new(),
+            };
             let locked_on = toggles.iter().any(|t| t["on"] == true && t["locked"] == true);
-            let necessary_shown = tab.visible(&profile.necessary).await
-                || match &profile.necessary {
-                    Some(selector) => tab.call("exists", vec![json!(selector)]).await.ok().and_then(|v| v.as_bool()).unwrap_or(false),
-                    None => false,
-                };
-            if locked_on {
-                findings.put(
-                    rules::NECESSARY_LOCKED,
-                    Verdict::Pass,
-                    "Strictly necessary cookies are shown on and cannot be switched off.",
-                    evidence.clone(),
-                );
-            } else if necessary_shown {
-                findings.put(
-                    rules::NECESSARY_LOCKED,
-                    Verdict::Fail,
-                    "The necessary category is shown, but its switch is off or can be switched.",
-                    evidence.clone(),
-                );
+            let switchable: Vec<&Value> = necessary.iter().filter(|t| t["control"] == true && !(t["on"] == true && t["locked"] == true)).collect();
+            if !switchable.is_empty() {
+                findings.put(rules::NECESSARY_LOCKED, Verdict::Fail, "The necessary category's switch is off or can be switched.", evidence.clone());
+            } else if locked_on || !necessary.is_empty() {
+                findings.put(rules::NECESSARY_LOCKED, Verdict::Pass, "Strictly necessary cookies are shown always on.", evidence.clone());
             } else {
-                findings.put(
-                    rules::NECESSARY_LOCKED,
-                    Verdict::NotApplicable,
-                    "The preferences show no strictly necessary category.",
-                    evidence.clone(),
-                );
+                findings.put(rules::NECESSARY_LOCKED, Verdict::NotApplicable, "The preferences show no strictly necessary category.", evidence.clone());
             }
             known.declared = tab.rows(&profile.cookie_rows).await;
             known.necessary = tab.rows(&profile.necessary_rows).await;

@@ -48,6 +48,7 @@ pub fn cookieconsent() -> Profile {
         cookie_rows: some("#cc-main .pm .pm__table-body .pm__table-tr"),
         necessary_rows: some("#cc-main .pm #necessary-desc .pm__table-tr"),
         own_keys: vec!["cc_cookie".into()],
+        ready: None,
     }
 }
 
@@ -97,6 +98,7 @@ pub fn klaro() -> Profile {
         cookie_rows: None,
         necessary_rows: None,
         own_keys: vec!["klaro".into()],
+        ready: None,
     }
 }
 
@@ -146,5 +148,6 @@ pub fn tarteaucitron() -> Profile {
         cookie_rows: None,
         necessary_rows: None,
         own_keys: vec!["tarteaucitron".into()],
+        ready: None,
     }
 }
