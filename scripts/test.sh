@@ -3,11 +3,13 @@
 #   0. the habits, before anything slow: the widget's layer rule (scripts/check-layers.py), prepaint.js's copy of the language rules
 #      (scripts/check-prepaint.mjs), rustfmt, and clippy with warnings as errors on the host
 #      (every crate, every target) and on wasm32 for the widget (its component tests included)
-#   1. crumb-core, crumb-server and crumb-prerender on the host (cargo test); the server suite runs against SQLite
-#      and against a throwaway PostgreSQL started by scripts/postgres.sh
+#   1. crumb-core, crumb-server, crumb-prerender and crumb-audit on the host (cargo test); the server suite runs
+#      against SQLite and against a throwaway PostgreSQL started by scripts/postgres.sh; crumb-audit's command-line
+#      journey drives headless Chromium against a fixture page
 #   2. the widget's component tests in headless Chromium (wasm-bindgen-test)
 #   3. the release bundle and its byte budgets, the npm package packed from it, then the shoppers' journeys end to end in
-#      headless Chromium (one installs that package offline and serves it from a plain static server)
+#      headless Chromium (one installs that package offline and serves it from a plain static server), and
+#      crumb-audit against the six demo shops, the broken fixture pages and three other banners from npm
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -33,8 +35,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 echo "==> clippy on wasm32 for the widget, its apply part and the configurator, warnings are errors"
 cargo clippy --target wasm32-unknown-unknown -p crumb -p crumb-apply -p crumb-gate -p crumb-configurator --all-targets -- -D warnings
 
-echo "==> host tests: crumb-core, crumb-server (SQLite and PostgreSQL), crumb-prerender"
-scripts/postgres.sh cargo test -p crumb-core -p crumb-server -p crumb-prerender --all-targets
+echo "==> host tests: crumb-core, crumb-server (SQLite and PostgreSQL), crumb-prerender, crumb-audit"
+scripts/postgres.sh cargo test -p crumb-core -p crumb-server -p crumb-prerender -p crumb-audit --all-targets
 
 echo "==> component tests in headless Chromium (wasm-bindgen-test)"
 cargo test --target wasm32-unknown-unknown -p crumb -p crumb-gate -p crumb-configurator --lib

@@ -91,7 +91,7 @@ const audit = (() => {
       return seen;
     },
     links: () => Array.from(document.querySelectorAll("a[href]")).map((a) => a.href).filter((href) => {
-      try { const url = new URL(href); return url.origin === location.origin && url.pathname !== location.pathname; } catch (e) { return false; }
+      try { const url = new URL(href); return url.origin === location.origin && url.pathname + url.search !== location.pathname + location.search; } catch (e) { return false; }
     }),
     readyState: () => document.readyState,
     // Crumb's config as the page gives it: inline (#crumb-config) or by the loader's data-config.

@@ -463,11 +463,16 @@ impl<'a> Tab<'a> {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // No first layer showed: name the banner whose markup is there (a broken config, a
+        // banner hidden from automated browsers), else none.
+        let mut found = None;
         for candidate in &candidates {
             if tab.call("exists", vec![json!(candidate.detect)]).await.ok().and_then(|v| v.as_bool()) == Some(true) {
-                tab.profile = candidate.clone();
+                found = Some(candidate.clone());
+                break;
             }
         }
+        tab.profile = found.unwrap_or_else(|| Profile { name: "none found".into(), ..candidates[0].clone() });
         Ok((tab, false))
     }
 }
@@ -647,17 +652,30 @@ async fn before_choice(settings: &Settings, findings: &mut Findings) -> Result<K
             }
             // The necessary category: a switch locked on, or a label ("always on") instead of one.
             let necessary = match &profile.necessary {
-                Some(selector) => tab.call("toggles", vec![json!(selector)]).await.ok().and_then(|v| v.as_array().cloned()).unwrap_or_default(),
+                Some(selector) => {
+                    tab.call("toggles", vec![json!(selector)]).await.ok().and_then(|v| v.as_array().cloned()).unwrap_or_default()
+                }
                 None => Vec::new(),
             };
             let locked_on = toggles.iter().any(|t| t["on"] == true && t["locked"] == true);
-            let switchable: Vec<&Value> = necessary.iter().filter(|t| t["control"] == true && !(t["on"] == true && t["locked"] == true)).collect();
+            let switchable: Vec<&Value> =
+                necessary.iter().filter(|t| t["control"] == true && !(t["on"] == true && t["locked"] == true)).collect();
             if !switchable.is_empty() {
-                findings.put(rules::NECESSARY_LOCKED, Verdict::Fail, "The necessary category's switch is off or can be switched.", evidence.clone());
+                findings.put(
+                    rules::NECESSARY_LOCKED,
+                    Verdict::Fail,
+                    "The necessary category's switch is off or can be switched.",
+                    evidence.clone(),
+                );
             } else if locked_on || !necessary.is_empty() {
                 findings.put(rules::NECESSARY_LOCKED, Verdict::Pass, "Strictly necessary cookies are shown always on.", evidence.clone());
             } else {
-                findings.put(rules::NECESSARY_LOCKED, Verdict::NotApplicable, "The preferences show no strictly necessary category.", evidence.clone());
+                findings.put(
+                    rules::NECESSARY_LOCKED,
+                    Verdict::NotApplicable,
+                    "The preferences show no strictly necessary category.",
+                    evidence.clone(),
+                );
             }
             known.declared = tab.rows(&profile.cookie_rows).await;
             known.necessary = tab.rows(&profile.necessary_rows).await;
@@ -784,11 +802,18 @@ async fn reject(settings: &Settings, known: &mut Known, findings: &mut Findings)
 
     // What the refusal stored: the consent's own cookies and keys.
     let stored = &snapshots[0];
+    // New since the click, or the banner's own (a banner may write its cookie before any choice
+    // and only change its value).
     let new_cookies: Vec<SeenCookie> =
-        stored.cookies.iter().filter(|c| !before.cookies.iter().any(|b| b.name == c.name)).cloned().collect();
+        stored.cookies.iter().filter(|c| profile.is_own(&c.name) || !before.cookies.iter().any(|b| b.name == c.name)).cloned().collect();
     known.consent_cookies = new_cookies.iter().map(|c| c.name.clone()).collect();
-    known.consent_storage =
-        stored.local.iter().chain(&stored.idb).filter(|k| !before.local.contains(k) && !before.idb.contains(k)).cloned().collect();
+    known.consent_storage = stored
+        .local
+        .iter()
+        .chain(&stored.idb)
+        .filter(|k| profile.is_own(k) || (!before.local.contains(k) && !before.idb.contains(k)))
+        .cloned()
+        .collect();
 
     tab.reload().await?;
     let banner_after_reload = tab.visible(&Some(profile.banner.clone())).await;

@@ -7,6 +7,7 @@
 
 mod a11y;
 mod apply;
+mod audit;
 mod branding;
 mod configurator;
 mod debug_panel;
