@@ -1002,6 +1002,7 @@ async fn accept(settings: &Settings, known: &Known, findings: &mut Findings) -> 
         tab.reload().await?;
     }
     evidence.insert(0, Evidence::Note { text: notes.join("; ") });
+    evidence.insert(1, last.evidence());
     findings.result(
         rules::CONSENT_LIFETIME,
         if consent_names.is_empty() {

@@ -31,18 +31,18 @@ fn serve() -> u16 {
                         break;
                     }
                 }
+                // `<flaw>.html` is the shop page with its flaw; other names are files as they are.
                 let name = path.strip_prefix("/p/audit/fixtures/").filter(|n| !n.contains("..") && !n.contains('/'));
-                let (status, kind, body) = match name.and_then(|n| std::fs::read(fixtures().join(n)).ok().map(|b| (n.to_owned(), b))) {
-                    Some((name, body)) => {
-                        let kind = if name.ends_with(".html") {
-                            "text/html; charset=utf-8"
-                        } else if name.ends_with(".css") {
-                            "text/css"
-                        } else {
-                            "text/javascript"
-                        };
-                        ("200 OK", kind, body)
-                    }
+                let file = name.and_then(|n| match n.strip_suffix(".html") {
+                    Some(flaw) => std::fs::read_to_string(fixtures().join("shop.html"))
+                        .ok()
+                        .map(|page| ("text/html; charset=utf-8", page.replace("{{flaw}}", flaw).into_bytes())),
+                    None => std::fs::read(fixtures().join(n))
+                        .ok()
+                        .map(|body| (if n.ends_with(".css") { "text/css" } else { "text/javascript" }, body)),
+                });
+                let (status, kind, body) = match file {
+                    Some((kind, body)) => ("200 OK", kind, body),
                     None => ("404 Not Found", "text/plain", b"not found".to_vec()),
                 };
                 let mut stream = &stream;

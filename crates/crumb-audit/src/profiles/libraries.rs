@@ -23,9 +23,9 @@ use super::{some, Profile};
 /// `.section__toggle`, `.pm__table-tr`, and the `data-cc="show-preferencesModal"` attribute the
 /// library binds on any page element.
 ///
-/// Withdraw: none by default. The library draws no control after a choice; the documentation
-/// asks the site to add its own element with `data-cc="show-preferencesModal"`. That element is
-/// the site's, so the profile leaves `withdraw` empty.
+/// Withdraw: the library draws no control after a choice; its documentation asks the site to add
+/// one, any element with `data-cc="show-preferencesModal"`, which the library binds. The profile
+/// looks for that hook: a site that added none has no permanent control, and fails the rule.
 ///
 /// The choice is the cookie `cc_cookie` (182 days by default; `useLocalStorage` would move it to
 /// localStorage under the same name).
@@ -44,7 +44,7 @@ pub fn cookieconsent() -> Profile {
         prefs_save: some(r#"#cc-main .pm .pm__btn[data-role="save"]"#),
         toggles: some(r#"#cc-main .pm input[type="checkbox"]"#),
         necessary: some("#cc-main .pm input.section__toggle[disabled]"),
-        withdraw: None,
+        withdraw: some(r#"[data-cc="show-preferencesModal"]"#),
         cookie_rows: some("#cc-main .pm .pm__table-body .pm__table-tr"),
         necessary_rows: some("#cc-main .pm #necessary-desc .pm__table-tr"),
         own_keys: vec!["cc_cookie".into()],
