@@ -5,6 +5,7 @@
 //!
 //! Build first, then run: `trunk build --release && cargo test -p crumb-e2e -- a11y::`.
 
+use crumb_audit::buttons::{contrast_ratio, Rgba};
 use crumb_e2e::selectors::{switch, BANNER, BANNER_ACCEPT, BANNER_CUSTOMIZE, BANNER_REJECT, BANNER_TITLE, PREFS};
 use crumb_e2e::{wait_for, Shopper};
 use serde_json::{json, Value};
@@ -135,29 +136,12 @@ async fn a11y_in_forced_colours_every_switch_and_its_state_stay_visible() {
     shop.assert_no_crash().await;
 }
 
-fn rgb(text: &Value) -> [f64; 3] {
+/// An opaque computed colour (crumb-audit reads colours and computes contrast as the WCAG does).
+fn rgb(text: &Value) -> Rgba {
     let text = text.as_str().unwrap_or_default();
-    let inner = text.trim_start_matches("rgba(").trim_start_matches("rgb(").trim_end_matches(')');
-    let parts: Vec<f64> = inner.split(',').filter_map(|p| p.trim().parse().ok()).collect();
-    assert!(parts.len() >= 3 && parts.get(3).is_none_or(|a| *a == 1.0), "not an opaque rgb() colour: {text}");
-    [parts[0], parts[1], parts[2]]
-}
-
-/// WCAG's contrast ratio of two sRGB colours.
-fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
-    let luminance = |c: [f64; 3]| {
-        let linear = |v: f64| {
-            let v = v / 255.0;
-            if v <= 0.04045 {
-                v / 12.92
-            } else {
-                ((v + 0.055) / 1.055).powf(2.4)
-            }
-        };
-        0.2126 * linear(c[0]) + 0.7152 * linear(c[1]) + 0.0722 * linear(c[2])
-    };
-    let (x, y) = (luminance(a), luminance(b));
-    (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    let colour = Rgba::parse(text).unwrap_or_else(|| panic!("not a colour: {text}"));
+    assert_eq!(colour.a, 1.0, "not an opaque colour: {text}");
+    colour
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,9 +159,9 @@ async fn a11y_switch_thumb_and_track_contrast_is_at_least_3_to_1_in_both_schemes
                 // Locked on and disabled: WCAG 1.4.11 exempts inactive components.
                 continue;
             }
-            let thumb_ratio = contrast(thumb, track);
+            let thumb_ratio = contrast_ratio(thumb, track);
             assert!(thumb_ratio >= 3.0, "{scheme}: thumb against track {thumb_ratio:.2}:1 (needs 3:1): {c}");
-            let track_ratio = contrast(track, surface);
+            let track_ratio = contrast_ratio(track, surface);
             assert!(track_ratio >= 3.0, "{scheme}: track against the dialog {track_ratio:.2}:1 (needs 3:1): {c}");
         }
     }
