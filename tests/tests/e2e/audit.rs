@@ -332,3 +332,35 @@ async fn audit_profile_tarteaucitron() {
         summary(&report)
     );
 }
+
+// The audited site is the attacker. A page that names its cookies, storage keys and buttons with
+// markup cannot put a script into the report, and a page that breaks `dataLayer` and throws
+// cannot stop the audit: every rule still gets a verdict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_a_hostile_page_cannot_script_the_report_or_stop_the_audit() {
+    let server = TestServer::start().await;
+    serve(&server, "fixtures");
+    server.script(
+        "audit/hostile.js",
+        r#"document.cookie = "x<img src=x onerror=alert(1)>=1; max-age=600; path=/";
+           localStorage.setItem("</code><script>alert(2)</script>", "1");
+           window.dataLayer = "not an array";
+           document.title = "<script>alert(3)</script>";
+           setInterval(() => { throw new Error("<script>alert(4)</script>"); }, 50);"#,
+    );
+    let clean = std::fs::read_to_string(repo().join("tests/audit/fixtures/shop.html"))
+        .expect("the fixtures' shop page")
+        .replace("{{flaw}}", "clean");
+    let hostile = clean.replace("</head>", "<script src=\"/p/audit/hostile.js\"></script>\n</head>");
+    server.page("audit/hostile.html", &hostile);
+    let report = run::audit(&settings(&server, "/p/audit/hostile.html", Some(fixture_profile()))).await;
+    assert_eq!(report.findings.len(), crumb_audit::rules::ALL.len());
+    assert!(report.findings.iter().all(|f| f.verdict != Verdict::Unchecked), "{}", summary(&report));
+    // What it stored before any choice is reported, by its (hostile) name.
+    let storage = report.findings.iter().find(|f| f.rule.id == "before-choice.no-storage").expect("the finding");
+    assert_eq!(storage.verdict, Verdict::Fail);
+    assert!(storage.detail.contains("</code><script>alert(2)</script>"), "{}", storage.detail);
+    let html = report.to_html().to_ascii_lowercase();
+    assert!(!html.contains("<script") && !html.contains("<img src=x"), "markup from the page reached the report");
+    assert!(html.contains("&lt;/code&gt;&lt;script&gt;alert(2)"));
+}
