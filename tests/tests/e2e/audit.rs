@@ -211,6 +211,7 @@ async fn audit_fixture(name: &str) -> (Report, Vec<&'static str>) {
     let server = TestServer::start().await;
     serve(&server, "fixtures");
     let report = run::audit(&settings(&server, &format!("/p/audit/fixtures/{name}.html"), Some(fixture_profile()))).await;
+    eprintln!("audit of fixture {name}: {} s", report.seconds);
     let unchecked: Vec<_> = report.findings.iter().filter(|f| f.verdict == Verdict::Unchecked).map(|f| f.rule.id).collect();
     assert!(unchecked.is_empty(), "{name}: unchecked {unchecked:?}\n{}", summary(&report));
     let failed = report.findings.iter().filter(|f| f.verdict == Verdict::Fail).map(|f| f.rule.id).collect();
@@ -293,7 +294,7 @@ async fn audit_library(page: &str, expected_banner: &str) -> Report {
     serve(&server, "libs");
     let report = run::audit(&settings(&server, &format!("/p/audit/libs/{page}.html"), None)).await;
     assert_eq!(report.banner, expected_banner, "{}", summary(&report));
-    eprintln!("{page}:\n{}", summary(&report));
+    eprintln!("audit of {page}: {} s\n{}", report.seconds, summary(&report));
     report
 }
 
