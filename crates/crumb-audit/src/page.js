@@ -79,7 +79,8 @@ const audit = (() => {
       const cell = row.querySelector("td, th") || row;
       return (cell.innerText || cell.textContent || "").trim();
     }).filter((name) => name.length > 0),
-    scroll: () => { window.scrollBy(0, window.innerHeight); return window.scrollY; },
+    // One screen down, or back to the top with `scroll(0)`.
+    scroll: (to) => { if (to === 0) window.scrollTo(0, 0); else window.scrollBy(0, window.innerHeight); return window.scrollY; },
     storage: async () => {
       const keys = (area) => { try { return Object.keys(area); } catch (e) { return []; } };
       let idb = [];
