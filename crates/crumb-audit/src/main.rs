@@ -32,7 +32,8 @@ open shadow roots):
   --cookie-rows SEL  --necessary-rows SEL          the cookie table's rows (name in the first cell)
   --own-keys a,b*                                  the banner's own consent cookies and keys
 
-Exit status: 0 when no rule failed, 1 when one did, 2 when the audit could not run.";
+Exit status: 1 when a rule failed; 2 when the audit could not run or a rule could not be checked
+(no banner found); 0 otherwise.";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -76,7 +77,7 @@ fn run_audit(settings: &Settings, out: &str) -> ExitCode {
         return ExitCode::from(2);
     }
     println!("report: {out}/report.html and {out}/report.json");
-    ExitCode::from(u8::try_from(report.exit_code()).unwrap_or(1))
+    ExitCode::from(u8::try_from(report.exit_code()).unwrap_or(2))
 }
 
 /// The settings and the output folder, or None for `--help`.

@@ -69,9 +69,17 @@ pub struct Report {
 }
 
 impl Report {
-    /// The exit status for CI: 1 when a rule failed, else 0.
+    /// The exit status for CI: 1 when a rule failed; else 2 when a rule could not be checked (no
+    /// banner found, a scenario stopped), so a CI job does not pass on an audit that did not run;
+    /// else 0.
     pub fn exit_code(&self) -> i32 {
-        i32::from(self.findings.iter().any(|f| f.verdict == Verdict::Fail))
+        if self.findings.iter().any(|f| f.verdict == Verdict::Fail) {
+            1
+        } else if self.findings.iter().any(|f| f.verdict == Verdict::Unchecked) {
+            2
+        } else {
+            0
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -196,6 +204,7 @@ mod tests {
         assert_eq!(report(Verdict::Fail).exit_code(), 1);
         assert_eq!(report(Verdict::Pass).exit_code(), 0);
         assert_eq!(report(Verdict::NotApplicable).exit_code(), 0);
+        assert_eq!(report(Verdict::Unchecked).exit_code(), 2);
         let json: serde_json::Value = serde_json::from_str(&report(Verdict::Fail).to_json()).unwrap();
         assert_eq!(json["findings"][0]["rule"]["id"], "before-choice.no-trackers");
         assert_eq!(json["findings"][0]["verdict"], "fail");

@@ -127,3 +127,25 @@ fn usage_errors_exit_2_and_help_exits_0() {
     assert_eq!(audit(&["file:///etc/passwd"]).status.code(), Some(2));
     assert_eq!(audit(&["http://127.0.0.1:9/", "--idle", "forever"]).status.code(), Some(2));
 }
+
+#[test]
+fn a_page_without_a_banner_is_not_a_pass() {
+    let port = serve();
+    let out = tempfile::tempdir().expect("a temp dir");
+    // banner.css alone: a page with no banner at all.
+    let url = format!("http://127.0.0.1:{port}/p/audit/fixtures/banner.css");
+    let output = audit(&[
+        &url,
+        "--idle",
+        "0",
+        "--settle",
+        "0",
+        "--host-resolver-rules",
+        "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        "--out",
+        out.path().to_str().expect("a UTF-8 path"),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{stdout}");
+    assert!(stdout.contains("banner: none found"), "{stdout}");
+}
