@@ -802,18 +802,18 @@ async fn reject(settings: &Settings, known: &mut Known, findings: &mut Findings)
 
     // What the refusal stored: the consent's own cookies and keys.
     let stored = &snapshots[0];
-    // New since the click, or the banner's own (a banner may write its cookie before any choice
-    // and only change its value).
-    let new_cookies: Vec<SeenCookie> =
-        stored.cookies.iter().filter(|c| profile.is_own(&c.name) || !before.cookies.iter().any(|b| b.name == c.name)).cloned().collect();
+    // The refusal's own: the banner's own keys (it may write its cookie before any choice and only
+    // change its value), and what is new since the click unless the site declares it necessary
+    // (a shop's session cookie may appear at any moment, click or not).
+    let site_necessary = |name: &str| known.necessary.iter().any(|d| d.covers(name));
+    let stored_by_refusal = |name: &str, before: &[&str]| profile.is_own(name) || (!before.contains(&name) && !site_necessary(name));
+    let cookies_before: Vec<&str> = before.cookies.iter().map(|c| c.name.as_str()).collect();
+    let keys_before: Vec<&str> = before.local.iter().chain(&before.idb).map(String::as_str).collect();
+    let new_cookies: Vec<SeenCookie> = stored.cookies.iter().filter(|c| stored_by_refusal(&c.name, &cookies_before)).cloned().collect();
+    let consent_storage: Vec<String> =
+        stored.local.iter().chain(&stored.idb).filter(|k| stored_by_refusal(k, &keys_before)).cloned().collect();
     known.consent_cookies = new_cookies.iter().map(|c| c.name.clone()).collect();
-    known.consent_storage = stored
-        .local
-        .iter()
-        .chain(&stored.idb)
-        .filter(|k| profile.is_own(k) || (!before.local.contains(k) && !before.idb.contains(k)))
-        .cloned()
-        .collect();
+    known.consent_storage = consent_storage;
 
     tab.reload().await?;
     let banner_after_reload = tab.visible(&Some(profile.banner.clone())).await;

@@ -7,6 +7,8 @@
 
 mod libraries;
 
+use crumb_core::{ids, plan};
+
 pub use libraries::{cookieconsent, klaro, tarteaucitron};
 
 /// The selectors of one banner. `None` means the banner has no such part.
@@ -86,7 +88,9 @@ pub fn crumb() -> Profile {
         withdraw: some(r#"button[data-action="reopen"], [data-crumb="preferences"]"#),
         cookie_rows: some("[data-service] table.crumb-cookies tr[data-cookie]"),
         necessary_rows: some(r#"section.crumb-category:has(button[role="switch"][aria-disabled="true"]) tr[data-cookie]"#),
-        own_keys: vec!["crumb_consent".into(), "crumb".into(), "crumb_*".into()],
+        // Crumb's own names exactly, from crumb-core (not `crumb_*`: a shop may name its own
+        // cookies so, like the demo shop's `crumb_demo_cart`).
+        own_keys: [ids::CONSENT_COOKIE, ids::STORAGE_KEY, ids::OUTBOX_KEY, ids::SECRET_KEY, plan::PLAN_KEY].map(str::to_owned).to_vec(),
         ready: some(
             "!window.Crumb || !!(window.Crumb.ready === true && (window.Crumb.getConsent() !== null || \
              (document.querySelector('#crumb-root') && document.querySelector('#crumb-root').shadowRoot && \
