@@ -302,10 +302,6 @@ impl Session {
         self.client.execute_async(script, args).await.map_err(|e| format!("script: {e}"))
     }
 
-    pub async fn screenshot(&self) -> Result<Vec<u8>, String> {
-        self.client.screenshot().await.map_err(|e| format!("screenshot: {e}"))
-    }
-
     /// Every cookie the browser holds, for every site (CDP `Network.getAllCookies`).
     pub async fn cookies(&self) -> Result<Vec<Value>, String> {
         let answer = self.cdp("Network.getAllCookies", json!({})).await?;

@@ -69,6 +69,12 @@ const audit = (() => {
         backgrounds,
       };
     },
+    // Switches off every optional switch that is on (to save a refusal); returns how many.
+    untick: (selector) => {
+      const optional = all(selector).filter((el) => on(el) && !locked(el));
+      optional.forEach((el) => el.click());
+      return optional.length;
+    },
     toggles: (selector) => all(selector).map((el) => ({
       label: labelOf(el), on: on(el), locked: locked(el), visible: visible(el),
       control: el.matches("input, select, [role=switch], [role=checkbox], [aria-checked], [aria-pressed]"),

@@ -35,8 +35,8 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Evidence {
-    /// A screenshot, PNG bytes as base64.
-    Screenshot { caption: String, png_base64: String },
+    /// A screenshot of the viewport, JPEG bytes as base64 (a report holds a dozen).
+    Screenshot { caption: String, jpeg_base64: String },
     /// Cookies and storage keys at a moment of the scenario.
     Storage { moment: String, cookies: Vec<String>, local_storage: Vec<String>, session_storage: Vec<String> },
     /// Requests made in a stretch of the scenario.
@@ -156,10 +156,13 @@ fn list(items: &[String]) -> String {
 
 fn evidence_html(evidence: &Evidence) -> String {
     match evidence {
-        Evidence::Screenshot { caption, png_base64 } => {
+        Evidence::Screenshot { caption, jpeg_base64 } => {
             // Only base64's own alphabet goes into the data URL.
-            let clean: String = png_base64.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')).collect();
-            format!("<figure><img alt=\"{0}\" src=\"data:image/png;base64,{clean}\"><figcaption>{0}</figcaption></figure>", escape(caption))
+            let clean: String = jpeg_base64.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')).collect();
+            format!(
+                "<figure><img alt=\"{0}\" src=\"data:image/jpeg;base64,{clean}\"><figcaption>{0}</figcaption></figure>",
+                escape(caption)
+            )
         }
         Evidence::Storage { moment, cookies, local_storage, session_storage } => format!(
             "<p>{}: cookies {}; localStorage {}; sessionStorage {}</p>",
@@ -193,7 +196,7 @@ mod tests {
                         moment: "after load".to_owned(),
                         urls: vec!["https://www.google-analytics.com/g/collect?x=\"><script>alert(1)</script>".to_owned()],
                     },
-                    Evidence::Screenshot { caption: "first layer".to_owned(), png_base64: "iVBORw0KGgo=\"onerror=\"x".to_owned() },
+                    Evidence::Screenshot { caption: "first layer".to_owned(), jpeg_base64: "/9j/4AAQ=\"onerror=\"x".to_owned() },
                 ],
             }],
         }
@@ -217,7 +220,7 @@ mod tests {
         assert!(!html.contains("<script"), "{html}");
         assert!(html.contains("default-src 'none'; style-src 'unsafe-inline'; img-src data:"));
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-        assert!(html.contains("src=\"data:image/png;base64,iVBORw0KGgo=onerror=x\""), "only base64 characters: {html}");
+        assert!(html.contains("src=\"data:image/jpeg;base64,/9j/4AAQ=onerror=x\""), "only base64 characters: {html}");
         assert!(html.contains("1 rule(s) failed."));
     }
 }

@@ -117,7 +117,7 @@ fn a_failing_rule_fails_the_build_and_both_reports_are_written() {
     let html = std::fs::read_to_string(out_dir.join("report.html")).expect("report.html");
     assert!(html.contains("default-src 'none'"));
     assert!(!html.to_ascii_lowercase().contains("<script"));
-    assert!(html.contains("src=\"data:image/png;base64,"));
+    assert!(html.contains("src=\"data:image/jpeg;base64,"));
 }
 
 #[test]
