@@ -35,8 +35,10 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Evidence {
-    /// A screenshot of the viewport, JPEG bytes as base64 (a report holds a dozen).
+    /// A screenshot of the viewport, JPEG bytes as base64.
     Screenshot { caption: String, jpeg_base64: String },
+    /// The same screenshot again: it is shown with the finding of rule `shown_with`.
+    ScreenshotAgain { caption: String, shown_with: String },
     /// Cookies and storage keys at a moment of the scenario.
     Storage { moment: String, cookies: Vec<String>, local_storage: Vec<String>, session_storage: Vec<String> },
     /// Requests made in a stretch of the scenario.
@@ -79,6 +81,22 @@ impl Report {
             2
         } else {
             0
+        }
+    }
+
+    /// Keeps each screenshot once, with the first finding that shows it; later findings point
+    /// to it (a first layer's screenshot backs a dozen rules).
+    pub fn share_screenshots(&mut self) {
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for finding in &mut self.findings {
+            for evidence in &mut finding.evidence {
+                if let Evidence::Screenshot { caption, jpeg_base64 } = evidence {
+                    match seen.iter().find(|(data, _)| data == jpeg_base64) {
+                        Some((_, rule)) => *evidence = Evidence::ScreenshotAgain { caption: caption.clone(), shown_with: rule.clone() },
+                        None => seen.push((jpeg_base64.clone(), finding.rule.id.to_owned())),
+                    }
+                }
+            }
         }
     }
 
@@ -171,6 +189,9 @@ fn evidence_html(evidence: &Evidence) -> String {
             list(local_storage),
             list(session_storage)
         ),
+        Evidence::ScreenshotAgain { caption, shown_with } => {
+            format!("<p>Screenshot: <a href=\"#{0}\">{1}</a> (shown under {0})</p>", escape(shown_with), escape(caption))
+        }
         Evidence::Requests { moment, urls } => format!("<p>{}: requests {}</p>", escape(moment), list(urls)),
         Evidence::Note { text } => format!("<p>{}</p>", escape(text)),
     }
@@ -200,6 +221,23 @@ mod tests {
                 ],
             }],
         }
+    }
+
+    #[test]
+    fn a_screenshot_shared_by_findings_is_kept_once() {
+        let mut report = report(Verdict::Fail);
+        let mut second = report.findings[0].clone();
+        second.rule = rules::NO_COOKIES_BEFORE_CHOICE;
+        report.findings.push(second);
+        report.share_screenshots();
+        assert!(matches!(report.findings[0].evidence[1], Evidence::Screenshot { .. }));
+        assert_eq!(
+            report.findings[1].evidence[1],
+            Evidence::ScreenshotAgain { caption: "first layer".into(), shown_with: "before-choice.no-trackers".into() }
+        );
+        let html = report.to_html();
+        assert_eq!(html.matches("data:image/jpeg").count(), 1);
+        assert!(html.contains("<a href=\"#before-choice.no-trackers\">first layer</a>"));
     }
 
     #[test]

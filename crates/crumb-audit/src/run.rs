@@ -103,13 +103,15 @@ pub async fn audit(settings: &Settings) -> Report {
         }
     }
     let reason = if known.banner_shown { "not reached" } else { "no cookie banner was found on the page" };
-    Report {
+    let mut report = Report {
         url: settings.url.clone(),
         audited_at: rfc3339(now()),
         banner,
         seconds: started.elapsed().as_secs_f64().round(),
         findings: findings.complete(reason),
-    }
+    };
+    report.share_screenshots();
+    report
 }
 
 const REJECT_RULES: &[Rule] = &[rules::NOTHING_AFTER_REJECT, rules::REFUSAL_REMEMBERED, rules::REJECT_AS_EASY];
