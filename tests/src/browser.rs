@@ -7,7 +7,6 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::Client;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tempfile::TempDir;
 
 /// How the browser presents itself.
 #[derive(Debug, Clone)]
@@ -46,71 +45,41 @@ pub struct ConsoleEntry {
     pub source: String,
 }
 
-use crumb_audit::browser::{chromedriver_path, chromium_path, Cdp, Driver, Log};
 pub use crumb_audit::browser::{chromium_flags, CHROMIUM_FLAGS_FILE};
+use crumb_audit::browser::{chromium_path, Cdp, Closer, Log};
 
 /// A browser session (chromedriver + Chromium with a fresh profile).
 pub struct Browser {
+    // Field order is drop order: the session, chromedriver and the profile folder end first.
+    _closer: Closer,
     pub client: Client,
-    session_id: String,
     console: Mutex<Vec<ConsoleEntry>>,
-    // Field order is drop order: the session is closed in `Drop`, then chromedriver stops, then
-    // the profile folder goes.
-    driver: Driver,
-    _profile: TempDir,
 }
 
 impl Browser {
     pub async fn start(options: BrowserOptions) -> Browser {
-        let mut last_error = String::new();
-        for _ in 0..3 {
-            match Browser::try_start(&options).await {
-                Ok(browser) => return browser,
-                Err(err) => last_error = err,
-            }
-        }
-        panic!(
-            "could not start headless Chromium through chromedriver ({} / {}): {last_error}",
-            chromedriver_path().display(),
-            chromium_path().display()
-        );
-    }
-
-    async fn try_start(options: &BrowserOptions) -> Result<Browser, String> {
-        let profile = tempfile::tempdir().map_err(|e| format!("profile dir: {e}"))?;
-        let driver = Driver::start().map_err(|e| e.to_string())?;
         let accept_languages = options.languages.join(",");
         let first_language = options.languages.first().cloned().unwrap_or_else(|| "en-US".into());
-        let mut args: Vec<String> = chromium_flags().into_iter().map(str::to_owned).collect();
-        args.extend([
-            format!("--user-data-dir={}", profile.path().display()),
-            format!("--window-size={},{}", options.window.0, options.window.1),
-            format!("--lang={first_language}"),
-            format!("--accept-lang={accept_languages}"),
-        ]);
+        let mut args = vec![format!("--lang={first_language}"), format!("--accept-lang={accept_languages}")];
         if let Some(rules) = &options.host_resolver_rules {
             args.push(format!("--host-resolver-rules={rules}"));
         }
-        let capabilities = json!({
-            "browserName": "chrome",
-            "pageLoadStrategy": "normal",
-            "goog:loggingPrefs": { "browser": "ALL" },
-            "goog:chromeOptions": {
-                "binary": chromium_path(),
-                "args": args,
-                "prefs": { "intl": { "accept_languages": accept_languages } },
-            },
-        });
-        let (client, session_id) = crumb_audit::browser::connect(&driver, capabilities).await?;
-        let browser = Browser { client, session_id, console: Mutex::new(Vec::new()), driver, _profile: profile };
-        if options.gpc {
-            browser
-                .add_init_script(
-                    "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });",
-                )
-                .await?;
+        let capabilities = |args: Vec<String>| {
+            json!({
+                "browserName": "chrome",
+                "pageLoadStrategy": "normal",
+                "goog:loggingPrefs": { "browser": "ALL" },
+                "goog:chromeOptions": {
+                    "binary": chromium_path(),
+                    "args": args,
+                    "prefs": { "intl": { "accept_languages": accept_languages } },
+                },
+            })
+        };
+        match crumb_audit::browser::launch(options.window, &args, capabilities, options.gpc).await {
+            Ok((client, closer)) => Browser { _closer: closer, client, console: Mutex::new(Vec::new()) },
+            Err(err) => panic!("{err}"),
         }
-        Ok(browser)
     }
 
     /// Runs `source` in every page (and frame) from the next navigation on, before any of the
@@ -164,14 +133,6 @@ impl Browser {
     /// The console as text, one entry a line, for failure messages.
     pub async fn console_text(&self) -> String {
         self.console().await.iter().map(|e| format!("  [{}] {}", e.level, e.message)).collect::<Vec<_>>().join("\n")
-    }
-}
-
-impl Drop for Browser {
-    /// Closes the session with a plain blocking request (the async client may have no runtime left
-    /// when a test panics), so chromedriver also ends its Chromium.
-    fn drop(&mut self) {
-        let _ = self.driver.delete_session(&self.session_id);
     }
 }
 

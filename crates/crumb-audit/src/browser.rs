@@ -40,13 +40,13 @@ fn free_port() -> std::io::Result<u16> {
 }
 
 /// A running chromedriver on a free local port, killed when dropped.
-pub struct Driver {
+struct Driver {
     child: Child,
-    pub port: u16,
+    port: u16,
 }
 
 impl Driver {
-    pub fn start() -> std::io::Result<Driver> {
+    fn start() -> std::io::Result<Driver> {
         let port = free_port()?;
         let child = Command::new(chromedriver_path())
             .arg(format!("--port={port}"))
@@ -70,7 +70,7 @@ impl Driver {
         }
     }
 
-    pub fn url(&self) -> String {
+    fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 
@@ -78,7 +78,7 @@ impl Driver {
     /// may have no runtime left), so chromedriver also ends its Chromium. Returns once the answer
     /// is complete: chromedriver keeps the connection open after it, so reading to the end would
     /// wait out the read timeout.
-    pub fn delete_session(&self, session_id: &str) -> std::io::Result<()> {
+    fn delete_session(&self, session_id: &str) -> std::io::Result<()> {
         let port = self.port;
         let mut stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
@@ -129,9 +129,60 @@ impl Drop for Driver {
     }
 }
 
-/// A new WebDriver session on `driver` with these capabilities.
-pub async fn connect(driver: &Driver, capabilities: Value) -> Result<(Client, String), String> {
-    let Value::Object(capabilities) = capabilities else { return Err("capabilities must be an object".into()) };
+/// `navigator.globalPrivacyControl === true` on every page, defined before any page script.
+pub const GPC_SCRIPT: &str = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });";
+
+/// Ends a browser when dropped: the session through chromedriver (so Chromium exits), then
+/// chromedriver, then the profile folder (field order is drop order).
+pub struct Closer {
+    session_id: String,
+    driver: Driver,
+    _profile: TempDir,
+}
+
+impl Drop for Closer {
+    fn drop(&mut self) {
+        let _ = self.driver.delete_session(&self.session_id);
+    }
+}
+
+/// Starts chromedriver and a headless Chromium with a fresh profile: the project's flags
+/// ([`chromium_flags`]), the profile folder, the window size, then `args`. `capabilities` turns
+/// those flags into the session's capabilities. With `gpc`, every page sends Global Privacy
+/// Control. Tries three times (chromedriver now and then fails to start on a busy machine).
+pub async fn launch(
+    window: (u32, u32),
+    args: &[String],
+    capabilities: impl Fn(Vec<String>) -> Value,
+    gpc: bool,
+) -> Result<(Client, Closer), String> {
+    let mut last_error = String::new();
+    for _ in 0..3 {
+        match try_launch(window, args, &capabilities, gpc).await {
+            Ok(launched) => return Ok(launched),
+            Err(err) => last_error = err,
+        }
+    }
+    Err(format!(
+        "could not start headless Chromium through chromedriver ({} / {}): {last_error}",
+        chromedriver_path().display(),
+        chromium_path().display()
+    ))
+}
+
+async fn try_launch(
+    window: (u32, u32),
+    args: &[String],
+    capabilities: &impl Fn(Vec<String>) -> Value,
+    gpc: bool,
+) -> Result<(Client, Closer), String> {
+    let profile = tempfile::tempdir().map_err(|e| format!("profile folder: {e}"))?;
+    let driver = Driver::start().map_err(|e| e.to_string())?;
+    let mut flags: Vec<String> = chromium_flags().into_iter().map(str::to_owned).collect();
+    flags.push(format!("--user-data-dir={}", profile.path().display()));
+    flags.push(format!("--window-size={},{}", window.0, window.1));
+    flags.extend(args.iter().cloned());
+    let Value::Object(capabilities) = capabilities(flags) else { return Err("capabilities must be an object".into()) };
     let capabilities: Capabilities = capabilities;
     let client = ClientBuilder::new(HttpConnector::new())
         .capabilities(capabilities)
@@ -139,7 +190,14 @@ pub async fn connect(driver: &Driver, capabilities: Value) -> Result<(Client, St
         .await
         .map_err(|e| format!("new session: {e}"))?;
     let session_id = client.session_id().await.map_err(|e| format!("session id: {e}"))?.ok_or("chromedriver gave no session id")?;
-    Ok((client, session_id))
+    let closer = Closer { session_id, driver, _profile: profile };
+    if gpc {
+        client
+            .issue_cmd(Cdp { cmd: "Page.addScriptToEvaluateOnNewDocument", params: json!({ "source": GPC_SCRIPT }) })
+            .await
+            .map_err(|e| format!("CDP addScriptToEvaluateOnNewDocument: {e}"))?;
+    }
+    Ok((client, closer))
 }
 
 /// chromedriver's `POST /session/{id}/se/log` for one log type (`browser`, `performance`).
@@ -203,66 +261,37 @@ pub struct Request {
 
 /// A browser session for one scenario: chromedriver + Chromium with a fresh profile.
 pub struct Session {
+    // Field order is drop order: the browser is ended before the client goes.
+    _closer: Closer,
     pub client: Client,
-    session_id: String,
     requests: Vec<Request>,
-    // Field order is drop order: the session is closed in `Drop`, then chromedriver stops, then
-    // the profile folder goes.
-    driver: Driver,
-    _profile: TempDir,
 }
 
 impl Session {
     pub async fn start(options: &Options) -> Result<Session, String> {
-        let mut last_error = String::new();
-        for _ in 0..3 {
-            match Session::try_start(options).await {
-                Ok(session) => return Ok(session),
-                Err(err) => last_error = err,
-            }
-        }
-        Err(format!(
-            "could not start headless Chromium through chromedriver ({} / {}): {last_error}",
-            chromedriver_path().display(),
-            chromium_path().display()
-        ))
-    }
-
-    async fn try_start(options: &Options) -> Result<Session, String> {
-        let profile = tempfile::tempdir().map_err(|e| format!("profile folder: {e}"))?;
-        let driver = Driver::start().map_err(|e| e.to_string())?;
-        let (width, height) = if options.window.0 == 0 { (1280, 900) } else { options.window };
-        let mut args: Vec<String> = chromium_flags().into_iter().map(str::to_owned).collect();
-        args.extend([
-            format!("--user-data-dir={}", profile.path().display()),
-            format!("--window-size={width},{height}"),
+        let window = if options.window.0 == 0 { (1280, 900) } else { options.window };
+        let mut args = vec![
             "--lang=en-US".to_owned(),
             // One renderer for the page and its frames, so the performance log sees every request.
             "--disable-site-isolation-trials".to_owned(),
-        ]);
+        ];
         if let Some(rules) = &options.host_resolver_rules {
             args.push(format!("--host-resolver-rules={rules}"));
         }
-        let capabilities = json!({
-            "browserName": "chrome",
-            "pageLoadStrategy": "normal",
-            "goog:loggingPrefs": { "browser": "ALL", "performance": "ALL" },
-            "goog:chromeOptions": {
-                "binary": chromium_path(),
-                "args": args,
-                "perfLoggingPrefs": { "enableNetwork": true, "enablePage": false },
-            },
-        });
-        let (client, session_id) = connect(&driver, capabilities).await?;
-        let session = Session { client, session_id, requests: Vec::new(), driver, _profile: profile };
-        if options.gpc {
-            session
-                .add_init_script(
-                    "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true });",
-                )
-                .await?;
-        }
-        Ok(session)
+        let capabilities = |args: Vec<String>| {
+            json!({
+                "browserName": "chrome",
+                "pageLoadStrategy": "normal",
+                "goog:loggingPrefs": { "browser": "ALL", "performance": "ALL" },
+                "goog:chromeOptions": {
+                    "binary": chromium_path(),
+                    "args": args,
+                    "perfLoggingPrefs": { "enableNetwork": true, "enablePage": false },
+                },
+            })
+        };
+        let (client, closer) = launch(window, &args, capabilities, options.gpc).await?;
+        Ok(Session { _closer: closer, client, requests: Vec::new() })
     }
 
     pub async fn cdp(&self, cmd: &'static str, params: Value) -> Result<Value, String> {
@@ -340,11 +369,5 @@ impl Session {
             }
         }
         Ok(&self.requests)
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = self.driver.delete_session(&self.session_id);
     }
 }
