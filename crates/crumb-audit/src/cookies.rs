@@ -37,8 +37,7 @@ impl Declared {
 /// Which party reads a cookie: the site's own (its host or a parent domain of it) or another.
 pub fn party(cookie_domain: &str, site_host: &str) -> &'static str {
     let domain = cookie_domain.trim_start_matches('.').to_ascii_lowercase();
-    let host = site_host.to_ascii_lowercase();
-    if host == domain || host.ends_with(&format!(".{domain}")) {
+    if crate::trackers::on_domain(&site_host.to_ascii_lowercase(), &domain) {
         "first"
     } else {
         "third"

@@ -113,11 +113,12 @@ fn parse(args: &[String]) -> Result<Option<(Settings, String)>, String> {
         }
     }
     let url = url.ok_or("which site? give its URL")?;
-    if !(url.starts_with("http://") || url.starts_with("https://")) {
-        return Err(format!("{url} is not an http(s) URL"));
-    }
-    let origin_end = url.find("://").map(|i| i + 3).and_then(|i| url[i..].find('/').map(|j| i + j)).unwrap_or(url.len());
-    let pages = pages.into_iter().map(|p| if p.starts_with('/') { format!("{}{p}", &url[..origin_end]) } else { p }).collect();
+    let base =
+        url::Url::parse(&url).ok().filter(|u| matches!(u.scheme(), "http" | "https")).ok_or(format!("{url} is not an http(s) URL"))?;
+    let pages = pages
+        .into_iter()
+        .map(|page| base.join(&page).map(String::from).map_err(|e| format!("--pages: {page} is not a page of {url}: {e}")))
+        .collect::<Result<_, _>>()?;
     let mut settings = Settings::new(&url);
     settings.pages = pages;
     settings.idle = Duration::from_secs_f64(idle);

@@ -226,6 +226,27 @@ impl Snapshot {
     }
 }
 
+impl Snapshot {
+    fn non_essential_everything(&self, known: &Known) -> Vec<String> {
+        let mut all = self.non_essential_cookies(known);
+        all.extend(self.non_essential_storage(known));
+        all
+    }
+}
+
+/// Each item `items` finds in any of `snapshots`, once, with the moment it was first seen.
+fn first_seen(snapshots: &[Snapshot], items: impl Fn(&Snapshot) -> Vec<String>) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for snapshot in snapshots {
+        for item in items(snapshot) {
+            if !seen.iter().any(|s| s.starts_with(&item)) {
+                seen.push(format!("{item} ({})", snapshot.moment));
+            }
+        }
+    }
+    seen
+}
+
 fn essential(known: &Known, name: &str) -> bool {
     known.profile.is_own(name) || known.necessary.iter().any(|d| d.covers(name))
 }
@@ -265,7 +286,7 @@ impl<'a> Tab<'a> {
         self.session.run(&format!("{PAGE_JS}\nreturn audit.{function}(...arguments);"), args).await
     }
 
-    async fn visible(&self, selector: &Option<String>) -> bool {
+    async fn visible(&self, selector: Option<&str>) -> bool {
         match selector {
             Some(selector) => self.call("visible", vec![json!(selector)]).await.ok().and_then(|v| v.as_bool()).unwrap_or(false),
             None => false,
@@ -280,52 +301,29 @@ impl<'a> Tab<'a> {
     }
 
     /// Waits until `selector` shows (true) or `timeout` passes (false).
-    async fn wait_visible(&self, selector: &Option<String>, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if self.visible(selector).await {
-                return true;
-            }
-            if Instant::now() > deadline || selector.is_none() {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+    async fn wait_visible(&self, selector: Option<&str>, timeout: Duration) -> bool {
+        selector.is_some() && poll(timeout, || self.visible(selector)).await
     }
 
     /// Waits until neither the first layer nor the preferences show.
     async fn wait_closed(&self) -> bool {
-        let deadline = Instant::now() + self.settings.banner_timeout;
-        loop {
-            if !self.visible(&Some(self.profile.banner.clone())).await && !self.visible(&self.profile.prefs).await {
-                return true;
-            }
-            if Instant::now() > deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let (banner, prefs) = (Some(self.profile.banner.as_str()), self.profile.prefs.as_deref());
+        poll(self.settings.banner_timeout, || async move { !self.visible(banner).await && !self.visible(prefs).await }).await
     }
 
     /// Waits for the page to load and the banner to settle: its own sign when the profile has
     /// one, else the settle time.
     async fn settle(&self) {
         let deadline = Instant::now() + self.settings.banner_timeout;
-        while Instant::now() < deadline {
-            if self.call("readyState", vec![]).await.ok().and_then(|v| v.as_str().map(str::to_owned)).as_deref() == Some("complete") {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let loaded = || async move {
+            self.call("readyState", vec![]).await.ok().and_then(|v| v.as_str().map(str::to_owned)).as_deref() == Some("complete")
+        };
+        poll(self.settings.banner_timeout, loaded).await;
         match &self.profile.ready {
             Some(expression) => {
-                while Instant::now() < deadline {
-                    let ready = self.session.run(&format!("return {expression};"), vec![]).await.ok().and_then(|v| v.as_bool());
-                    if ready == Some(true) {
-                        break;
-                    }
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
+                let script = format!("return {expression};");
+                let ready = || async { self.session.run(&script, vec![]).await.ok().and_then(|v| v.as_bool()) == Some(true) };
+                poll(deadline.saturating_duration_since(Instant::now()), ready).await;
                 // Give a stored choice's effects (scripts it lets run) a moment on top.
                 tokio::time::sleep(self.settings.settle.min(Duration::from_millis(500))).await;
             }
@@ -452,7 +450,7 @@ impl<'a> Tab<'a> {
         let deadline = Instant::now() + settings.banner_timeout;
         loop {
             for candidate in &candidates {
-                if tab.visible(&Some(candidate.banner.clone())).await {
+                if tab.visible(Some(&candidate.banner)).await {
                     tab.profile = candidate.clone();
                     if tab.profile.ready.is_none() {
                         // A banner without a sign of its own may wire its buttons after it shows.
@@ -480,6 +478,24 @@ impl<'a> Tab<'a> {
     }
 }
 
+/// Checks `ready` every 100 ms until it holds (true) or `timeout` has passed (false).
+async fn poll<F, Fut>(timeout: Duration, mut ready: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if ready().await {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 fn tracker_hits(requests: &[Request]) -> Vec<String> {
     requests.iter().filter_map(|r| trackers::tracker_of(&r.url).map(|host| format!("{} ({host})", r.url))).collect()
 }
@@ -489,8 +505,7 @@ fn requests_evidence(moment: &str, requests: &[Request]) -> Evidence {
 }
 
 fn is_google_tag(url: &str) -> bool {
-    let host = url.split("://").nth(1).unwrap_or_default().split(['/', ':', '?']).next().unwrap_or_default().to_ascii_lowercase();
-    GOOGLE_TAG_HOSTS.iter().any(|g| host == *g || host.ends_with(&format!(".{g}")))
+    trackers::host_of(url).is_some_and(|host| GOOGLE_TAG_HOSTS.iter().any(|g| trackers::on_domain(&host, g)))
 }
 
 fn listing(items: &[String]) -> String {
@@ -598,9 +613,9 @@ async fn before_choice(settings: &Settings, findings: &mut Findings) -> Result<K
 
         // The preferences.
         let opened = match &profile.settings {
-            Some(settings_button) if tab.visible(&Some(settings_button.clone())).await => {
+            Some(settings_button) if tab.visible(Some(settings_button)).await => {
                 tab.click(settings_button).await?;
-                tab.wait_visible(&profile.prefs, settings.banner_timeout).await || profile.prefs.is_none()
+                tab.wait_visible(profile.prefs.as_deref(), settings.banner_timeout).await || profile.prefs.is_none()
             }
             _ => false,
         };
@@ -713,19 +728,8 @@ async fn before_choice(settings: &Settings, findings: &mut Findings) -> Result<K
     // Before any choice (judged now that the necessary cookies are known).
     let mut evidence: Vec<Evidence> = snapshots.iter().map(Snapshot::evidence).collect();
     evidence.extend(first_shot);
-    let union = |f: &dyn Fn(&Snapshot) -> Vec<String>| {
-        let mut seen: Vec<String> = Vec::new();
-        for snapshot in &snapshots {
-            for item in f(snapshot) {
-                if !seen.iter().any(|s| s.starts_with(&item)) {
-                    seen.push(format!("{item} ({})", snapshot.moment));
-                }
-            }
-        }
-        seen
-    };
-    let cookies_found = union(&|s| s.non_essential_cookies(&known));
-    let storage_found = union(&|s| s.non_essential_storage(&known));
+    let cookies_found = first_seen(&snapshots, |s| s.non_essential_cookies(&known));
+    let storage_found = first_seen(&snapshots, |s| s.non_essential_storage(&known));
     findings.result(
         rules::NO_COOKIES_BEFORE_CHOICE,
         if cookies_found.is_empty() {
@@ -769,7 +773,7 @@ async fn reject(settings: &Settings, known: &mut Known, findings: &mut Findings)
     // The way to reject: the first layer's reject, else the preferences' reject or save.
     let mut clicks = 0;
     let mut layer_clicks = 1;
-    if tab.visible(&profile.reject).await {
+    if tab.visible(profile.reject.as_deref()).await {
         tab.click(profile.reject.as_deref().unwrap_or_default()).await?;
         clicks += 1;
     } else if let Some(settings_button) =
@@ -777,8 +781,8 @@ async fn reject(settings: &Settings, known: &mut Known, findings: &mut Findings)
     {
         tab.click(&settings_button).await?;
         clicks += 1;
-        tab.wait_visible(&profile.prefs, settings.banner_timeout).await;
-        if tab.visible(&profile.prefs_reject).await {
+        tab.wait_visible(profile.prefs.as_deref(), settings.banner_timeout).await;
+        if tab.visible(profile.prefs_reject.as_deref()).await {
             tab.click(profile.prefs_reject.as_deref().unwrap_or_default()).await?;
         } else {
             // Save with every optional switch off: the switches that are on count as clicks.
@@ -818,26 +822,19 @@ async fn reject(settings: &Settings, known: &mut Known, findings: &mut Findings)
     known.consent_storage = consent_storage;
 
     tab.reload().await?;
-    let banner_after_reload = tab.visible(&Some(profile.banner.clone())).await;
+    let banner_after_reload = tab.visible(Some(&profile.banner)).await;
     snapshots.push(tab.snapshot("after a reload").await?);
     requests.extend(tab.new_requests().await?);
     let mut banner_on_second = false;
     if let Some(page) = &known.second_page {
         tab.goto(page).await?;
-        banner_on_second = tab.visible(&Some(profile.banner.clone())).await;
+        banner_on_second = tab.visible(Some(&profile.banner)).await;
         snapshots.push(tab.snapshot(&format!("on a second page ({page})")).await?);
         requests.extend(tab.new_requests().await?);
     }
 
     // reject.nothing-stored
-    let mut problems: Vec<String> = Vec::new();
-    for snapshot in &snapshots {
-        for item in snapshot.non_essential_cookies(known).into_iter().chain(snapshot.non_essential_storage(known)) {
-            if !problems.iter().any(|p| p.starts_with(&item)) {
-                problems.push(format!("{item} ({})", snapshot.moment));
-            }
-        }
-    }
+    let mut problems = first_seen(&snapshots, |s| s.non_essential_everything(known));
     // Before the reject's effects the banner's own consent records are fine; trackers are not.
     let hits = tracker_hits(&requests);
     problems.extend(hits.iter().map(|h| format!("request {h}")));
@@ -891,7 +888,7 @@ async fn reject(settings: &Settings, known: &mut Known, findings: &mut Findings)
     }
     tab.goto(&settings.url).await?;
     tab.reload_later(REFUSAL_CHECK).await?;
-    if tab.visible(&Some(profile.banner.clone())).await {
+    if tab.visible(Some(&profile.banner)).await {
         problems.push("the banner asked again with the page's clock 181 days later".into());
     }
     let mut evidence = vec![Evidence::Note {
@@ -940,7 +937,7 @@ async fn accept(settings: &Settings, known: &Known, findings: &mut Findings) -> 
     }
 
     // accept.declared-cookies: every cookie and key seen after accept, against the tables.
-    let host = settings.url.split("://").nth(1).unwrap_or_default().split(['/', ':', '?']).next().unwrap_or_default().to_owned();
+    let host = trackers::host_of(&settings.url).unwrap_or_default();
     let mut seen: Vec<SeenCookie> = Vec::new();
     for snapshot in &snapshots {
         for cookie in &snapshot.cookies {
@@ -995,7 +992,7 @@ async fn accept(settings: &Settings, known: &Known, findings: &mut Findings) -> 
     let mut evidence = Vec::new();
     if !unexpiring.is_empty() {
         tab.reload_later(CONSENT_CHECK).await?;
-        if !tab.visible(&Some(profile.banner.clone())).await {
+        if !tab.visible(Some(&profile.banner)).await {
             problems.push(format!("kept in storage that does not expire ({unexpiring:?}), and the banner did not ask again with the page's clock 396 days later"));
         } else {
             notes.push(format!("kept in storage without expiry too ({unexpiring:?}); 396 days later the banner asks again"));
@@ -1084,14 +1081,14 @@ async fn accept(settings: &Settings, known: &Known, findings: &mut Findings) -> 
     let withdraw = profile.withdraw.clone();
     let mut clicks = 0;
     let mut result: Result<String, String> = Err("After a choice no permanent control the profile knows brings it back.".into());
-    if tab.visible(&withdraw).await {
+    if tab.visible(withdraw.as_deref()).await {
         tab.click(withdraw.as_deref().unwrap_or_default()).await?;
         clicks += 1;
         let deadline = Instant::now() + settings.banner_timeout;
         let mut reject_at: Option<String> = None;
         while Instant::now() < deadline && reject_at.is_none() {
             for candidate in [&profile.prefs_reject, &profile.reject] {
-                if tab.visible(candidate).await {
+                if tab.visible(candidate.as_deref()).await {
                     reject_at = candidate.clone();
                     break;
                 }
@@ -1180,7 +1177,7 @@ async fn close(settings: &Settings, known: &Known, findings: &mut Findings) -> R
     if !shown {
         return Err("the banner did not show".into());
     }
-    if !tab.visible(&Some(close.clone())).await {
+    if !tab.visible(Some(&close)).await {
         findings.put(rules::CLOSE_IS_REFUSAL, Verdict::NotApplicable, "The first layer shows no close button.", Vec::new());
         return Ok(());
     }
@@ -1190,11 +1187,10 @@ async fn close(settings: &Settings, known: &Known, findings: &mut Findings) -> R
     tab.settle().await;
     let after = tab.snapshot("after closing the banner").await?;
     tab.reload().await?;
-    let asked_again = tab.visible(&Some(known.profile.banner.clone())).await;
+    let asked_again = tab.visible(Some(&known.profile.banner)).await;
     let reloaded = tab.snapshot("after a reload").await?;
     let requests = tab.new_requests().await?;
-    let mut problems: Vec<String> = after.non_essential_cookies(known).into_iter().chain(reloaded.non_essential_cookies(known)).collect();
-    problems.extend(after.non_essential_storage(known));
+    let mut problems = first_seen(&[after.clone(), reloaded.clone()], |s| s.non_essential_everything(known));
     problems.extend(tracker_hits(&requests).into_iter().map(|h| format!("request {h}")));
     if asked_again {
         problems.push("the banner asked again after a reload: closing stored no refusal".into());

@@ -10,16 +10,28 @@ pub fn entries() -> impl Iterator<Item = &'static str> {
     LIST.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#'))
 }
 
+/// A URL's host, lower case and without a trailing dot; None when it has none.
+pub fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url).ok().as_ref().and_then(host)
+}
+
+fn host(parsed: &url::Url) -> Option<String> {
+    parsed.host_str().map(|host| host.trim_end_matches('.').to_ascii_lowercase())
+}
+
+/// Whether `host` is `domain` or one of its subdomains (`notexample.com` is neither).
+pub fn on_domain(host: &str, domain: &str) -> bool {
+    host == domain || host.strip_suffix(domain).is_some_and(|rest| rest.ends_with('.'))
+}
+
 /// The entry a request URL matches, if it goes to a known tracking host.
 pub fn tracker_of(url: &str) -> Option<&'static str> {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let (authority, path) = rest.split_once('/').map_or((rest, ""), |(a, p)| (a, p));
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    let host = host.split(':').next().unwrap_or(host).trim_end_matches('.').to_ascii_lowercase();
+    let parsed = url::Url::parse(url).ok()?;
+    let host = host(&parsed)?;
+    let path = parsed.path().trim_start_matches('/');
     entries().find(|entry| {
         let (domain, prefix) = entry.split_once('/').map_or((*entry, None), |(d, p)| (d, Some(p)));
-        let host_matches = host == domain || host.ends_with(&format!(".{domain}"));
-        host_matches && prefix.is_none_or(|prefix| path.starts_with(prefix))
+        on_domain(&host, domain) && prefix.is_none_or(|prefix| path.starts_with(prefix))
     })
 }
 
